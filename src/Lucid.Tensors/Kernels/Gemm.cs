@@ -1,0 +1,356 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// Single-precision GEMM: C = op(A)·op(B) (+ C when accumulating), row-major with leading dimensions.
+/// Goto/BLIS structure: B is packed per K-block into NR-column micro-panels, A per (M-block, K-block) into MR-row
+/// micro-panels; an MR×NR register-tiled micro-kernel (AVX-512 or AVX2 FMA, chosen at run time; portable fallback)
+/// does the arithmetic. Work is split over (M-block, N-chunk) tiles; each C element is always summed in the same
+/// K order, so results are bit-identical whatever the thread count.
+/// </summary>
+public static unsafe class Gemm
+{
+    internal const int MR = 8;
+    internal const int NR = 32;
+    private const int KC = 256;
+    private const int MC = 128;
+    private const int NChunk = 256;
+
+    private enum Isa { Avx512, Avx2, Portable }
+    private static readonly Isa Kernel = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
+
+    /// <summary>Name of the micro-kernel in use (for benchmark reports).</summary>
+    public static string KernelName => Kernel.ToString();
+
+    [ThreadStatic] private static float[]? _packA;
+    [ThreadStatic] private static float[]? _packB;
+
+    /// <summary>C[M,N] (=|+=) op(A)[M,K] · op(B)[K,N].</summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+    }
+
+    internal static void Multiply(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        if ((long)m * n * k <= 4096 || (m < 4 && n < 64))
+        {
+            Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+        int nPanels = (n + NR - 1) / NR;
+        var packB = _packB;
+        int packBSize = nPanels * NR * KC;
+        if (packB is null || packB.Length < packBSize) _packB = packB = GC.AllocateArray<float>(packBSize, pinned: true);
+        fixed (float* pbPacked = packB)
+        {
+            for (int p0 = 0; p0 < k; p0 += KC)
+            {
+                int kc = Math.Min(KC, k - p0);
+                var packState = new PackBState(b, ldb, transB, p0, kc, n, pbPacked);
+                ParallelKernels.For((nPanels + 7) / 8, packState, static (i, s) => s.Run(i));
+
+                int mBlocks = (m + MC - 1) / MC;
+                int nChunks = (n + NChunk - 1) / NChunk;
+                var tiles = new TileState(a, lda, transA, p0, kc, m, n, pbPacked, c, ldc, accumulate || p0 > 0, mBlocks);
+                ParallelKernels.For(mBlocks * nChunks, tiles, static (i, s) => s.Run(i));
+            }
+        }
+    }
+
+    private readonly struct PackBState(float* b, int ldb, bool transB, int p0, int kc, int n, float* packed)
+    {
+        public void Run(int group)
+        {
+            int nPanels = (n + NR - 1) / NR;
+            int end = Math.Min(nPanels, (group + 1) * 8);
+            for (int panel = group * 8; panel < end; panel++)
+            {
+                int j0 = panel * NR;
+                int nr = Math.Min(NR, n - j0);
+                float* dst = packed + (long)panel * NR * kc;
+                if (!transB)
+                {
+                    float* src = b + (long)p0 * ldb + j0;
+                    if (nr == NR)
+                    {
+                        for (int p = 0; p < kc; p++, src += ldb, dst += NR)
+                        {
+                            Vector256.Store(Vector256.Load(src), dst);
+                            Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                            Vector256.Store(Vector256.Load(src + 16), dst + 16);
+                            Vector256.Store(Vector256.Load(src + 24), dst + 24);
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++, src += ldb, dst += NR)
+                        {
+                            int j = 0;
+                            for (; j < nr; j++) dst[j] = src[j];
+                            for (; j < NR; j++) dst[j] = 0f;
+                        }
+                    }
+                }
+                else
+                {
+                    // B is stored transposed: element (p, j) at b[j * ldb + p].
+                    for (int j = 0; j < NR; j++)
+                    {
+                        if (j < nr)
+                        {
+                            float* src = b + (long)(j0 + j) * ldb + p0;
+                            for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) dst[p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private readonly struct TileState(float* a, int lda, bool transA, int p0, int kc, int m, int n, float* packedB, float* c, int ldc, bool accumulate, int mBlocks)
+    {
+        public void Run(int tile)
+        {
+            int mb = tile % mBlocks, nb = tile / mBlocks;
+            int i0 = mb * MC, mc = Math.Min(MC, m - i0);
+            int j0 = nb * NChunk, nc = Math.Min(NChunk, n - j0);
+            int mPanels = (mc + MR - 1) / MR;
+            var packA = _packA;
+            if (packA is null) _packA = packA = GC.AllocateArray<float>(MC * KC, pinned: true);
+            fixed (float* pa = packA)
+            {
+                PackA(a, lda, transA, i0, mc, p0, kc, pa);
+                float* tmp = stackalloc float[MR * NR];
+                for (int jr = 0; jr < nc; jr += NR)
+                {
+                    int nr = Math.Min(NR, nc - jr);
+                    float* bPanel = packedB + (long)((j0 + jr) / NR) * NR * kc;
+                    for (int ir = 0; ir < mPanels; ir++)
+                    {
+                        int mr = Math.Min(MR, mc - ir * MR);
+                        float* aPanel = pa + ir * MR * kc;
+                        float* cTile = c + (long)(i0 + ir * MR) * ldc + j0 + jr;
+                        if (mr == MR && nr == NR)
+                        {
+                            MicroKernel(kc, aPanel, bPanel, cTile, ldc, accumulate);
+                        }
+                        else
+                        {
+                            MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
+                            for (int i = 0; i < mr; i++)
+                            for (int j = 0; j < nr; j++)
+                            {
+                                float v = tmp[i * NR + j];
+                                cTile[(long)i * ldc + j] = accumulate ? cTile[(long)i * ldc + j] + v : v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, float* dst)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            float* panel = dst + ir * kc;
+            if (!transA)
+            {
+                for (int i = 0; i < MR; i++)
+                {
+                    if (i < mr)
+                    {
+                        float* src = a + (long)(i0 + ir + i) * lda + p0;
+                        for (int p = 0; p < kc; p++) panel[p * MR + i] = src[p];
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++) panel[p * MR + i] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // A stored transposed: element (i, p) at a[p * lda + i]; rows of the panel are contiguous in memory.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
+                    float* d = panel + p * MR;
+                    if (mr == MR) Vector256.Store(Vector256.Load(src), d);
+                    else
+                    {
+                        int i = 0;
+                        for (; i < mr; i++) d[i] = src[i];
+                        for (; i < MR; i++) d[i] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        switch (Kernel)
+        {
+            case Isa.Avx512: Kernel512(kc, a, b, c, ldc, accumulate); break;
+            case Isa.Avx2:
+                Kernel256(kc, a, b, c, ldc, accumulate, 0);
+                Kernel256(kc, a, b, c, ldc, accumulate, 16);
+                break;
+            default: KernelPortable(kc, a, b, c, ldc, accumulate); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(a[6]);
+            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(a[7]);
+            c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
+            a += MR;
+            b += NR;
+        }
+        Store512(c, c00, c01, accumulate); c += ldc;
+        Store512(c, c10, c11, accumulate); c += ldc;
+        Store512(c, c20, c21, accumulate); c += ldc;
+        Store512(c, c30, c31, accumulate); c += ldc;
+        Store512(c, c40, c41, accumulate); c += ldc;
+        Store512(c, c50, c51, accumulate); c += ldc;
+        Store512(c, c60, c61, accumulate); c += ldc;
+        Store512(c, c70, c71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
+        }
+        Vector512.Store(v0, c);
+        Vector512.Store(v1, c + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate, int col)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        b += col;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            var a6 = Vector256.Create(a[6]); c60 = Fma.MultiplyAdd(a6, b0, c60); c61 = Fma.MultiplyAdd(a6, b1, c61);
+            var a7 = Vector256.Create(a[7]); c70 = Fma.MultiplyAdd(a7, b0, c70); c71 = Fma.MultiplyAdd(a7, b1, c71);
+            a += MR;
+            b += NR;
+        }
+        c += col;
+        Store256(c, c00, c01, accumulate); c += ldc;
+        Store256(c, c10, c11, accumulate); c += ldc;
+        Store256(c, c20, c21, accumulate); c += ldc;
+        Store256(c, c30, c31, accumulate); c += ldc;
+        Store256(c, c40, c41, accumulate); c += ldc;
+        Store256(c, c50, c51, accumulate); c += ldc;
+        Store256(c, c60, c61, accumulate); c += ldc;
+        Store256(c, c70, c71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector256.Load(c);
+            v1 += Vector256.Load(c + 8);
+        }
+        Vector256.Store(v0, c);
+        Vector256.Store(v1, c + 8);
+    }
+
+    private static void KernelPortable(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        float* acc = stackalloc float[MR * NR];
+        new Span<float>(acc, MR * NR).Clear();
+        for (int p = 0; p < kc; p++, a += MR, b += NR)
+            for (int i = 0; i < MR; i++)
+            {
+                float ai = a[i];
+                for (int j = 0; j < NR; j++) acc[i * NR + j] = MathF.FusedMultiplyAdd(ai, b[j], acc[i * NR + j]);
+            }
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++)
+                c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + acc[i * NR + j] : acc[i * NR + j];
+    }
+
+    private static void Naive(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            float* ci = c + (long)i * ldc;
+            if (!accumulate) new Span<float>(ci, n).Clear();
+            for (int p = 0; p < k; p++)
+            {
+                float aip = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
+                if (!transB)
+                {
+                    float* bp = b + (long)p * ldb;
+                    for (int j = 0; j < n; j++) ci[j] = MathF.FusedMultiplyAdd(aip, bp[j], ci[j]);
+                }
+                else
+                {
+                    for (int j = 0; j < n; j++) ci[j] = MathF.FusedMultiplyAdd(aip, b[(long)j * ldb + p], ci[j]);
+                }
+            }
+        }
+    }
+}

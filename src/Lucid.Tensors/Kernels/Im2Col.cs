@@ -1,0 +1,99 @@
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>Geometry of one 2-D convolution window sweep.</summary>
+internal readonly record struct ConvGeometry(int Channels, int Height, int Width, int KernelH, int KernelW,
+    int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW, int OutH, int OutW)
+{
+    public int Rows => Channels * KernelH * KernelW;
+    public int Cols => OutH * OutW;
+    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
+}
+
+/// <summary>im2col / col2im for convolution as GEMM. Rows are (channel, kernel row, kernel column); columns are output positions.</summary>
+internal static unsafe class Im2Col
+{
+    public static void Unfold(ReadOnlySpan<float> image, Span<float> col, in ConvGeometry geo)
+    {
+        fixed (float* src = image)
+        fixed (float* dst = col)
+        {
+            var state = new State(src, dst, geo);
+            ParallelKernels.For(geo.Channels, state, static (c, s) => s.UnfoldChannel(c));
+        }
+    }
+
+    /// <summary>Adds the columns back into <paramref name="image"/> (which the caller has initialized).</summary>
+    public static void FoldAdd(ReadOnlySpan<float> col, Span<float> image, in ConvGeometry geo)
+    {
+        fixed (float* src = col)
+        fixed (float* dst = image)
+        {
+            var state = new State(dst, src, geo);
+            ParallelKernels.For(geo.Channels, state, static (c, s) => s.FoldChannel(c));
+        }
+    }
+
+    private readonly struct State(float* image, float* col, ConvGeometry g)
+    {
+        public void UnfoldChannel(int c)
+        {
+            int cols = g.Cols;
+            float* plane = image + (long)c * g.Height * g.Width;
+            for (int ki = 0; ki < g.KernelH; ki++)
+            for (int kj = 0; kj < g.KernelW; kj++)
+            {
+                float* row = col + ((long)(c * g.KernelH + ki) * g.KernelW + kj) * cols;
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    float* dst = row + oh * g.OutW;
+                    int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                    if ((uint)ih >= (uint)g.Height)
+                    {
+                        new Span<float>(dst, g.OutW).Clear();
+                        continue;
+                    }
+                    float* srcRow = plane + ih * g.Width;
+                    int iw0 = kj * g.DilationW - g.PadW;
+                    // valid ow range: 0 <= ow*stride + iw0 < Width
+                    int owStart = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                    int owEnd = g.Width - iw0 <= 0 ? 0 : Math.Min(g.OutW, (g.Width - iw0 + g.StrideW - 1) / g.StrideW);
+                    if (owEnd < owStart) owEnd = owStart;
+                    for (int ow = 0; ow < owStart; ow++) dst[ow] = 0f;
+                    if (g.StrideW == 1)
+                        new ReadOnlySpan<float>(srcRow + iw0 + owStart, owEnd - owStart).CopyTo(new Span<float>(dst + owStart, owEnd - owStart));
+                    else
+                        for (int ow = owStart; ow < owEnd; ow++) dst[ow] = srcRow[ow * g.StrideW + iw0];
+                    for (int ow = owEnd; ow < g.OutW; ow++) dst[ow] = 0f;
+                }
+            }
+        }
+
+        public void FoldChannel(int c)
+        {
+            int cols = g.Cols;
+            float* plane = image + (long)c * g.Height * g.Width;
+            for (int ki = 0; ki < g.KernelH; ki++)
+            for (int kj = 0; kj < g.KernelW; kj++)
+            {
+                float* row = col + ((long)(c * g.KernelH + ki) * g.KernelW + kj) * cols;
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                    if ((uint)ih >= (uint)g.Height) continue;
+                    float* src = row + oh * g.OutW;
+                    float* dstRow = plane + ih * g.Width;
+                    int iw0 = kj * g.DilationW - g.PadW;
+                    int owStart = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+                    int owEnd = g.Width - iw0 <= 0 ? 0 : Math.Min(g.OutW, (g.Width - iw0 + g.StrideW - 1) / g.StrideW);
+                    if (g.StrideW == 1 && owEnd > owStart)
+                    {
+                        var d = new Span<float>(dstRow + iw0 + owStart, owEnd - owStart);
+                        System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + owStart, owEnd - owStart), d);
+                    }
+                    else
+                        for (int ow = owStart; ow < owEnd; ow++) dstRow[ow * g.StrideW + iw0] += src[ow];
+                }
+            }
+        }
+    }
+}

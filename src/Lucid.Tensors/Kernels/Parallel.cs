@@ -1,0 +1,164 @@
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// A tiny fork-join pool for kernels: dedicated worker threads, work items claimed from a shared counter, no allocation
+/// per region. Results are deterministic because every work item writes its own outputs with a fixed operation order;
+/// which thread runs an item does not change any bit. A region started while another runs (from another thread, or
+/// nested) runs inline.
+/// </summary>
+public static class ParallelKernels
+{
+    private static readonly object Gate = new();
+    private static Worker[] _workers = Array.Empty<Worker>();
+    private static int _threads = Environment.ProcessorCount;
+    private static IJob? _job;
+    private static int _jobCount;
+    private static int _next;
+    private static int _pendingWorkers;
+    private static int _generation;
+    private static Exception? _error;
+    [ThreadStatic] private static bool _insideRegion;
+
+    /// <summary>Threads used by kernels (default: processor count). Results do not depend on it.</summary>
+    public static int Threads
+    {
+        get => _threads;
+        set
+        {
+            if (value < 1) throw new LucidArgumentException(nameof(Threads), $"Threads must be at least 1, got {value}.");
+            lock (Gate) _threads = value;
+        }
+    }
+
+    private interface IJob
+    {
+        void Run(int index);
+    }
+
+    private sealed class Job<TState> : IJob
+    {
+        [ThreadStatic] private static Job<TState>? _cached;
+        public TState State = default!;
+        public Action<int, TState> Body = null!;
+        public void Run(int index) => Body(index, State);
+        public static Job<TState> Get() => _cached ??= new Job<TState>();
+    }
+
+    /// <summary>Runs <paramref name="body"/>(i, state) for i in [0, count). Pass a static lambda to avoid allocation.</summary>
+    public static void For<TState>(int count, TState state, Action<int, TState> body)
+    {
+        if (count <= 0) return;
+        if (count == 1 || _threads == 1 || _insideRegion || !Monitor.TryEnter(Gate))
+        {
+            for (int i = 0; i < count; i++) body(i, state);
+            return;
+        }
+        try
+        {
+            var job = Job<TState>.Get();
+            job.State = state;
+            job.Body = body;
+            RunRegion(job, count);
+            job.State = default!;
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private static void RunRegion(IJob job, int count)
+    {
+        EnsureWorkers();
+        int helpers = Math.Min(_workers.Length, count - 1);
+        _job = job;
+        _jobCount = count;
+        _error = null;
+        Volatile.Write(ref _next, 0);
+        Volatile.Write(ref _pendingWorkers, helpers);
+        Interlocked.Increment(ref _generation);
+        for (int w = 0; w < helpers; w++) _workers[w].Wake();
+        _insideRegion = true;
+        try
+        {
+            Drain();
+        }
+        finally
+        {
+            _insideRegion = false;
+        }
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pendingWorkers) > 0) spin.SpinOnce(sleep1Threshold: -1);
+        _job = null;
+        if (_error is { } error) throw new LucidException($"A parallel kernel failed: {error.Message}", error);
+    }
+
+    private static void Drain()
+    {
+        var job = _job!;
+        int count = _jobCount;
+        while (true)
+        {
+            int i = Interlocked.Increment(ref _next) - 1;
+            if (i >= count) return;
+            try
+            {
+                job.Run(i);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _error, e, null);
+            }
+        }
+    }
+
+    private static void EnsureWorkers()
+    {
+        int wanted = _threads - 1;
+        if (_workers.Length == wanted) return;
+        foreach (var w in _workers) w.Stop();
+        var workers = new Worker[wanted];
+        for (int i = 0; i < wanted; i++) workers[i] = new Worker(i);
+        _workers = workers;
+    }
+
+    private sealed class Worker
+    {
+        private readonly SemaphoreSlim _signal = new(0);
+        private volatile bool _stopped;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"lucid-kernel-{index}" };
+            thread.Start();
+        }
+
+        public void Wake() => _signal.Release();
+
+        public void Stop()
+        {
+            _stopped = true;
+            _signal.Release();
+        }
+
+        private void Loop()
+        {
+            _insideRegion = true;
+            while (true)
+            {
+                // Spin briefly first: kernels come back to back, and a blocked thread takes tens of microseconds to wake.
+                var spin = new SpinWait();
+                bool got = false;
+                for (int i = 0; i < 2000 && !got; i++)
+                {
+                    got = _signal.Wait(0);
+                    if (!got) spin.SpinOnce(sleep1Threshold: -1);
+                }
+                if (!got) _signal.Wait();
+                if (_stopped) return;
+                Drain();
+                Interlocked.Decrement(ref _pendingWorkers);
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Kernels;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Lucid.Tensors;
+
+/// <summary>Hyper-parameters of a recorded 2-D convolution (read by hooks that re-run it, e.g. LRP rules).</summary>
+public sealed record Conv2dAttributes(int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW, int Groups,
+    int OutputPadH = 0, int OutputPadW = 0);
+
+public static partial class Ops
+{
+    /// <summary>
+    /// 2-D convolution (cross-correlation, as PyTorch) of x [N, Cin, H, W] with weight [Cout, Cin/groups, kH, kW] and
+    /// optional bias [Cout]; symmetric zero padding.
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+        Conv2d(x, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
+    {
+        const string op = "conv2d";
+        x.ThrowIfDisposed(op); weight.ThrowIfDisposed(op); bias?.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        Shapes.RequireRank(weight, 4, op, "weight");
+        Shapes.RequirePositive(stride.H, op, "stride"); Shapes.RequirePositive(stride.W, op, "stride");
+        Shapes.RequirePositive(dilation.H, op, "dilation"); Shapes.RequirePositive(dilation.W, op, "dilation");
+        Shapes.RequireNonNegative(padding.H, op, "padding"); Shapes.RequireNonNegative(padding.W, op, "padding");
+        Shapes.RequirePositive(groups, op, "groups");
+        int n = x.ShapeArray[0], cin = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        int cout = weight.ShapeArray[0], cig = weight.ShapeArray[1], kh = weight.ShapeArray[2], kw = weight.ShapeArray[3];
+        if (cin % groups != 0 || cout % groups != 0)
+            throw new ShapeMismatchException($"{op}: input channels ({cin}) and output channels ({cout}) must both be divisible by groups ({groups}).");
+        if (cig != cin / groups)
+            throw new ShapeMismatchException($"{op}: weight {Shapes.Format(weight.ShapeArray)} expects {cig * groups} input channels (groups = {groups}), input {Shapes.Format(x.ShapeArray)} has {cin}.");
+        if (bias is not null && (bias.Rank != 1 || bias.ShapeArray[0] != cout))
+            throw new ShapeMismatchException($"{op}: bias must have shape [{cout}], got {Shapes.Format(bias.ShapeArray)}.");
+        int oh = (h + 2 * padding.H - dilation.H * (kh - 1) - 1) / stride.H + 1;
+        int ow = (w + 2 * padding.W - dilation.W * (kw - 1) - 1) / stride.W + 1;
+        if (h + 2 * padding.H - dilation.H * (kh - 1) - 1 < 0 || w + 2 * padding.W - dilation.W * (kw - 1) - 1 < 0)
+            throw new ShapeMismatchException($"{op}: kernel {kh}×{kw} (dilation {dilation.H}×{dilation.W}) is larger than the padded input {h + 2 * padding.H}×{w + 2 * padding.W} (input {Shapes.Format(x.ShapeArray)}).");
+        var geo = new ConvGeometry(cig, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
+        var attrs = new Conv2dAttributes(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
+        var y = Tensor.Uninitialized(new[] { n, cout, oh, ow }, op);
+        ConvForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, n, cin, cout, groups, geo);
+        if (!Graph.Needs(x, weight, bias)) return y;
+        var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        return Graph.Record(y, op, inputs, (g, grads) =>
+        {
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Zeros(x.ShapeArray);
+                ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo);
+                grads[0] = gx;
+            }
+            if (weight.RequiresGrad)
+            {
+                var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
+                ConvBackwardWeight(x.Data, g.Data, gw.Data, n, cin, cout, groups, geo);
+                grads[1] = gw;
+            }
+            if (bias is not null && bias.RequiresGrad) grads[2] = BiasGrad(g, n, cout, oh * ow);
+        }, attrs);
+    }
+
+    private static Tensor BiasGrad(Tensor g, int n, int channels, int plane)
+    {
+        var gb = Tensor.Zeros(channels);
+        var gbd = gb.Data; var gd = g.Data;
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+                gbd[c] += TP.Sum(gd.Slice((i * channels + c) * plane, plane));
+        return gb;
+    }
+
+    [ThreadStatic] private static float[]? _colBuffer;
+
+    private static Span<float> ColBuffer(int size)
+    {
+        if (_colBuffer is null || _colBuffer.Length < size) _colBuffer = new float[Math.Max(size, (_colBuffer?.Length ?? 0) * 3 / 2)];
+        return _colBuffer.AsSpan(0, size);
+    }
+
+    internal static void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        int n, int cin, int cout, int groups, in ConvGeometry geo)
+    {
+        int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+        int inPlane = geo.Height * geo.Width;
+        var col = geo.IsPointwise ? default : ColBuffer(rows * cols);
+        for (int i = 0; i < n; i++)
+        {
+            for (int gi = 0; gi < groups; gi++)
+            {
+                var image = x.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
+                ReadOnlySpan<float> b;
+                if (geo.IsPointwise) b = image;
+                else
+                {
+                    Im2Col.Unfold(image, col, geo);
+                    b = col;
+                }
+                var dst = y.Slice((i * cout + gi * cog) * cols, cog * cols);
+                if (!bias.IsEmpty)
+                    for (int c = 0; c < cog; c++) dst.Slice(c * cols, cols).Fill(bias[gi * cog + c]);
+                Gemm.Multiply(false, false, cog, cols, rows, weight.Slice(gi * cog * rows, cog * rows), rows, b, cols, dst, cols, accumulate: !bias.IsEmpty);
+            }
+        }
+    }
+
+    /// <summary>gx += conv2d's input gradient (col2im of Wᵀ·g).</summary>
+    internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
+        int n, int cin, int cout, int groups, in ConvGeometry geo)
+    {
+        int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+        int inPlane = geo.Height * geo.Width;
+        var col = ColBuffer(rows * cols);
+        for (int i = 0; i < n; i++)
+            for (int gi = 0; gi < groups; gi++)
+            {
+                var gOut = g.Slice((i * cout + gi * cog) * cols, cog * cols);
+                var dst = gx.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
+                var wg = weight.Slice(gi * cog * rows, cog * rows);
+                if (geo.IsPointwise)
+                {
+                    Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, dst, cols, accumulate: true);
+                    continue;
+                }
+                Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, col, cols, accumulate: false);
+                Im2Col.FoldAdd(col, dst, geo);
+            }
+    }
+
+    /// <summary>gw = Σₙ g·colᵀ (overwrites <paramref name="gw"/>).</summary>
+    internal static void ConvBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
+        int n, int cin, int cout, int groups, in ConvGeometry geo)
+    {
+        int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+        int inPlane = geo.Height * geo.Width;
+        var col = geo.IsPointwise ? default : ColBuffer(rows * cols);
+        for (int i = 0; i < n; i++)
+            for (int gi = 0; gi < groups; gi++)
+            {
+                var image = x.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
+                ReadOnlySpan<float> b;
+                if (geo.IsPointwise) b = image;
+                else
+                {
+                    Im2Col.Unfold(image, col, geo);
+                    b = col;
+                }
+                var gOut = g.Slice((i * cout + gi * cog) * cols, cog * cols);
+                Gemm.Multiply(false, true, cog, rows, cols, gOut, cols, b, cols, gw.Slice(gi * cog * rows, cog * rows), rows, accumulate: i > 0);
+            }
+    }
+
+    /// <summary>
+    /// Transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout/groups, kH, kW] (PyTorch's layout); the
+    /// output size is (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+    /// </summary>
+    public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1, int groups = 1)
+    {
+        const string op = "conv_transpose2d";
+        x.ThrowIfDisposed(op); weight.ThrowIfDisposed(op); bias?.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        Shapes.RequireRank(weight, 4, op, "weight");
+        Shapes.RequirePositive(stride, op, "stride");
+        Shapes.RequirePositive(dilation, op, "dilation");
+        Shapes.RequireNonNegative(padding, op, "padding");
+        Shapes.RequirePositive(groups, op, "groups");
+        if (outputPadding < 0 || (outputPadding >= stride && outputPadding >= dilation))
+            throw new LucidArgumentException(nameof(outputPadding), $"{op}: outputPadding ({outputPadding}) must be smaller than stride ({stride}) or dilation ({dilation}).");
+        int n = x.ShapeArray[0], cin = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        int cog = weight.ShapeArray[1], kh = weight.ShapeArray[2], kw = weight.ShapeArray[3];
+        if (weight.ShapeArray[0] != cin || cin % groups != 0)
+            throw new ShapeMismatchException($"{op}: weight {Shapes.Format(weight.ShapeArray)} must have {cin} input channels (input {Shapes.Format(x.ShapeArray)}) divisible by groups ({groups}).");
+        int cout = cog * groups;
+        if (bias is not null && (bias.Rank != 1 || bias.ShapeArray[0] != cout))
+            throw new ShapeMismatchException($"{op}: bias must have shape [{cout}], got {Shapes.Format(bias.ShapeArray)}.");
+        int oh = (h - 1) * stride - 2 * padding + dilation * (kh - 1) + outputPadding + 1;
+        int ow = (w - 1) * stride - 2 * padding + dilation * (kw - 1) + outputPadding + 1;
+        if (oh <= 0 || ow <= 0)
+            throw new ShapeMismatchException($"{op}: padding {padding} leaves no output for input {Shapes.Format(x.ShapeArray)} and kernel {kh}×{kw}.");
+        // The transposed convolution is the input-gradient of the convolution that maps the output back to x.
+        var geo = new ConvGeometry(cog, oh, ow, kh, kw, stride, stride, padding, padding, dilation, dilation, h, w);
+        var attrs = new Conv2dAttributes(stride, stride, padding, padding, dilation, dilation, groups, outputPadding, outputPadding);
+        var y = Tensor.Zeros(n, cout, oh, ow);
+        // forward: y = conv_backward_input(g = x) with the conv's "cout" being our cin
+        ConvBackwardInput(x.Data, weight.Data, y.Data, n, cout, cin, groups, geo);
+        if (bias is not null)
+        {
+            var yd = y.Data; var bd = bias.Data;
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < cout; c++)
+                    TP.Add(yd.Slice((i * cout + c) * oh * ow, oh * ow), bd[c], yd.Slice((i * cout + c) * oh * ow, oh * ow));
+        }
+        if (!Graph.Needs(x, weight, bias)) return y;
+        var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        return Graph.Record(y, op, inputs, (g, grads) =>
+        {
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+                ConvForward(g.Data, weight.Data, default, gx.Data, n, cout, cin, groups, geo);
+                grads[0] = gx;
+            }
+            if (weight.RequiresGrad)
+            {
+                // For the equivalent conv (input g [N, cout, oh, ow], weight [cin, cog, k, k]): dW = Σ x · unfold(g)ᵀ
+                var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
+                ConvBackwardWeight(g.Data, x.Data, gw.Data, n, cout, cin, groups, geo);
+                grads[1] = gw;
+            }
+            if (bias is not null && bias.RequiresGrad) grads[2] = BiasGrad(g, n, cout, oh * ow);
+        }, attrs);
+    }
+}

@@ -1,0 +1,140 @@
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Kernels;
+
+namespace Lucid.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Matrix product with PyTorch's rules: [.., M, K] × [.., K, N] with broadcast batch dimensions; a 1-D operand is
+    /// treated as a row (left) or column (right) vector and that dimension is dropped from the result.
+    /// </summary>
+    public static Tensor MatMul(Tensor a, Tensor b)
+    {
+        a.ThrowIfDisposed("matmul");
+        b.ThrowIfDisposed("matmul");
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new ShapeMismatchException($"matmul: operands must have rank at least 1, got {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)}.");
+        bool vecA = a.Rank == 1, vecB = b.Rank == 1;
+        using var a2 = vecA ? a.ViewAs(new[] { 1, a.ShapeArray[0] }) : null;
+        using var b2 = vecB ? b.ViewAs(new[] { b.ShapeArray[0], 1 }) : null;
+        var A = a2 ?? a; var B = b2 ?? b;
+        int m = A.ShapeArray[^2], k = A.ShapeArray[^1], kb = B.ShapeArray[^2], n = B.ShapeArray[^1];
+        if (k != kb)
+            throw new ShapeMismatchException($"matmul: inner dimensions differ: {Shapes.Format(a.ShapeArray)} × {Shapes.Format(b.ShapeArray)} ({k} vs {kb}).");
+        var batchA = A.ShapeArray[..^2]; var batchB = B.ShapeArray[..^2];
+        var batch = Shapes.Broadcast(batchA, batchB, "matmul");
+        var outShape = new List<int>(batch);
+        if (!vecA) outShape.Add(m);
+        if (!vecB) outShape.Add(n);
+        var y = Tensor.Uninitialized(outShape.ToArray(), "matmul");
+        BatchedGemm(A, false, B, false, y, batch, m, n, k, accumulate: false);
+        if (!Graph.Needs(a, b)) return y;
+        return Graph.Record(y, "matmul", new[] { a, b }, (g, grads) =>
+        {
+            using var g2 = g.ViewAs(batch.Concat(new[] { m, n }).ToArray());
+            if (a.RequiresGrad)
+            {
+                // dA = dY · Bᵀ, summed over broadcast batch dims
+                var full = Tensor.Uninitialized(batch.Concat(new[] { m, k }).ToArray(), "grad");
+                BatchedGemm(g2, false, B, true, full, batch, m, k, n, accumulate: false);
+                var reduced = SumToShape(full, A.ShapeArray, disposeInput: true);
+                grads[0] = vecA ? Reshaped(reduced, a.ShapeArray) : reduced;
+            }
+            if (b.RequiresGrad)
+            {
+                var full = Tensor.Uninitialized(batch.Concat(new[] { k, n }).ToArray(), "grad");
+                BatchedGemm(A, true, g2, false, full, batch, k, n, m, accumulate: false);
+                var reduced = SumToShape(full, B.ShapeArray, disposeInput: true);
+                grads[1] = vecB ? Reshaped(reduced, b.ShapeArray) : reduced;
+            }
+        });
+    }
+
+    private static Tensor Reshaped(Tensor t, int[] shape)
+    {
+        var v = t.ViewAs(shape);
+        t.Dispose();
+        return v;
+    }
+
+    /// <summary>C[b] = op(A[b]) · op(B[b]) over broadcast batch index b; the matrices are the last two dims of each tensor.</summary>
+    private static void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, int[] batch, int m, int n, int k, bool accumulate)
+    {
+        int batchCount = 1;
+        foreach (var d in batch) batchCount *= d;
+        var ab = a.ShapeArray[..^2]; var bb = b.ShapeArray[..^2];
+        Span<int> sa = stackalloc int[batch.Length];
+        Span<int> sb = stackalloc int[batch.Length];
+        Shapes.BroadcastStrides(ab, batch, sa);
+        Shapes.BroadcastStrides(bb, batch, sb);
+        int aMat = a.ShapeArray[^2] * a.ShapeArray[^1], bMat = b.ShapeArray[^2] * b.ShapeArray[^1];
+        int lda = a.ShapeArray[^1], ldb = b.ShapeArray[^1];
+        var pa = a.Data; var pb = b.Data; var pc = c.Data;
+        for (int i = 0; i < batchCount; i++)
+        {
+            int rem = i, oa = 0, ob = 0;
+            for (int d = batch.Length - 1; d >= 0; d--)
+            {
+                int idx = rem % batch[d];
+                rem /= batch[d];
+                oa += idx * sa[d];
+                ob += idx * sb[d];
+            }
+            Gemm.Multiply(transA, transB, m, n, k, pa.Slice(oa * aMat, aMat), lda, pb.Slice(ob * bMat, bMat), ldb,
+                pc.Slice(i * m * n, m * n), n, accumulate);
+        }
+    }
+
+    /// <summary>y = x·Wᵀ + b for x [.., in], W [out, in], b [out] (PyTorch's layout).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        x.ThrowIfDisposed("linear");
+        weight.ThrowIfDisposed("linear");
+        bias?.ThrowIfDisposed("linear");
+        if (x.Rank < 1) throw new ShapeMismatchException($"linear: input must have rank at least 1, got {Shapes.Format(x.ShapeArray)}.");
+        Shapes.RequireRank(weight, 2, "linear", "weight");
+        int outF = weight.ShapeArray[0], inF = weight.ShapeArray[1];
+        if (x.ShapeArray[^1] != inF)
+            throw new ShapeMismatchException($"linear: input {Shapes.Format(x.ShapeArray)} has {x.ShapeArray[^1]} features, weight {Shapes.Format(weight.ShapeArray)} expects {inF}.");
+        if (bias is not null && (bias.Rank != 1 || bias.ShapeArray[0] != outF))
+            throw new ShapeMismatchException($"linear: bias must have shape [{outF}], got {Shapes.Format(bias.ShapeArray)}.");
+        int rows = 1;
+        for (int i = 0; i < x.Rank - 1; i++) rows *= x.ShapeArray[i];
+        var outShape = (int[])x.ShapeArray.Clone();
+        outShape[^1] = outF;
+        var y = Tensor.Uninitialized(outShape, "linear");
+        var yd = y.Data;
+        if (bias is not null)
+        {
+            var bd = bias.Data;
+            for (int r = 0; r < rows; r++) bd.CopyTo(yd.Slice(r * outF, outF));
+        }
+        Gemm.Multiply(false, true, rows, outF, inF, x.Data, inF, weight.Data, inF, yd, outF, accumulate: bias is not null);
+        if (!Graph.Needs(x, weight, bias)) return y;
+        var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        return Graph.Record(y, "linear", inputs, (g, grads) =>
+        {
+            var gd = g.Data;
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+                Gemm.Multiply(false, false, rows, inF, outF, gd, outF, weight.Data, inF, gx.Data, inF, accumulate: false);
+                grads[0] = gx;
+            }
+            if (weight.RequiresGrad)
+            {
+                var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
+                Gemm.Multiply(true, false, outF, inF, rows, gd, outF, x.Data, inF, gw.Data, inF, accumulate: false);
+                grads[1] = gw;
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = Tensor.Zeros(outF);
+                var gbd = gb.Data;
+                for (int r = 0; r < rows; r++) System.Numerics.Tensors.TensorPrimitives.Add(gbd, gd.Slice(r * outF, outF), gbd);
+                grads[2] = gb;
+            }
+        });
+    }
+}
