@@ -16,36 +16,35 @@ public static partial class Ops
         if (a.Rank == 0 || b.Rank == 0)
             throw new ShapeMismatchException($"matmul: operands must have rank at least 1, got {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)}.");
         bool vecA = a.Rank == 1, vecB = b.Rank == 1;
-        using var a2 = vecA ? a.ViewAs(new[] { 1, a.ShapeArray[0] }) : null;
-        using var b2 = vecB ? b.ViewAs(new[] { b.ShapeArray[0], 1 }) : null;
-        var A = a2 ?? a; var B = b2 ?? b;
-        int m = A.ShapeArray[^2], k = A.ShapeArray[^1], kb = B.ShapeArray[^2], n = B.ShapeArray[^1];
+        // 1-D operands are handled as [1, K] / [K, 1] matrices; those views are re-created in backward.
+        int[] shapeA = vecA ? new[] { 1, a.ShapeArray[0] } : a.ShapeArray;
+        int[] shapeB = vecB ? new[] { b.ShapeArray[0], 1 } : b.ShapeArray;
+        int m = shapeA[^2], k = shapeA[^1], kb = shapeB[^2], n = shapeB[^1];
         if (k != kb)
             throw new ShapeMismatchException($"matmul: inner dimensions differ: {Shapes.Format(a.ShapeArray)} × {Shapes.Format(b.ShapeArray)} ({k} vs {kb}).");
-        var batchA = A.ShapeArray[..^2]; var batchB = B.ShapeArray[..^2];
-        var batch = Shapes.Broadcast(batchA, batchB, "matmul");
+        var batch = Shapes.Broadcast(shapeA[..^2], shapeB[..^2], "matmul");
         var outShape = new List<int>(batch);
         if (!vecA) outShape.Add(m);
         if (!vecB) outShape.Add(n);
         var y = Tensor.Uninitialized(outShape.ToArray(), "matmul");
-        BatchedGemm(A, false, B, false, y, batch, m, n, k, accumulate: false);
+        BatchedGemm(a.Data, shapeA, false, b.Data, shapeB, false, y.Data, batch, m, n, k);
         if (!Graph.Needs(a, b)) return y;
         return Graph.Record(y, "matmul", new[] { a, b }, (g, grads) =>
         {
-            using var g2 = g.ViewAs(batch.Concat(new[] { m, n }).ToArray());
+            var gShape = batch.Concat(new[] { m, n }).ToArray();
             if (a.RequiresGrad)
             {
                 // dA = dY · Bᵀ, summed over broadcast batch dims
                 var full = Tensor.Uninitialized(batch.Concat(new[] { m, k }).ToArray(), "grad");
-                BatchedGemm(g2, false, B, true, full, batch, m, k, n, accumulate: false);
-                var reduced = SumToShape(full, A.ShapeArray, disposeInput: true);
+                BatchedGemm(g.Data, gShape, false, b.Data, shapeB, true, full.Data, batch, m, k, n);
+                var reduced = SumToShape(full, shapeA, disposeInput: true);
                 grads[0] = vecA ? Reshaped(reduced, a.ShapeArray) : reduced;
             }
             if (b.RequiresGrad)
             {
                 var full = Tensor.Uninitialized(batch.Concat(new[] { k, n }).ToArray(), "grad");
-                BatchedGemm(A, true, g2, false, full, batch, k, n, m, accumulate: false);
-                var reduced = SumToShape(full, B.ShapeArray, disposeInput: true);
+                BatchedGemm(a.Data, shapeA, true, g.Data, gShape, false, full.Data, batch, k, n, m);
+                var reduced = SumToShape(full, shapeB, disposeInput: true);
                 grads[1] = vecB ? Reshaped(reduced, b.ShapeArray) : reduced;
             }
         });
@@ -58,19 +57,18 @@ public static partial class Ops
         return v;
     }
 
-    /// <summary>C[b] = op(A[b]) · op(B[b]) over broadcast batch index b; the matrices are the last two dims of each tensor.</summary>
-    private static void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, int[] batch, int m, int n, int k, bool accumulate)
+    /// <summary>C[b] = op(A[b]) · op(B[b]) over broadcast batch index b; the matrices are the last two dims of each shape.</summary>
+    private static void BatchedGemm(ReadOnlySpan<float> pa, int[] shapeA, bool transA, ReadOnlySpan<float> pb, int[] shapeB, bool transB,
+        Span<float> pc, int[] batch, int m, int n, int k)
     {
         int batchCount = 1;
         foreach (var d in batch) batchCount *= d;
-        var ab = a.ShapeArray[..^2]; var bb = b.ShapeArray[..^2];
         Span<int> sa = stackalloc int[batch.Length];
         Span<int> sb = stackalloc int[batch.Length];
-        Shapes.BroadcastStrides(ab, batch, sa);
-        Shapes.BroadcastStrides(bb, batch, sb);
-        int aMat = a.ShapeArray[^2] * a.ShapeArray[^1], bMat = b.ShapeArray[^2] * b.ShapeArray[^1];
-        int lda = a.ShapeArray[^1], ldb = b.ShapeArray[^1];
-        var pa = a.Data; var pb = b.Data; var pc = c.Data;
+        Shapes.BroadcastStrides(shapeA[..^2], batch, sa);
+        Shapes.BroadcastStrides(shapeB[..^2], batch, sb);
+        int aMat = shapeA[^2] * shapeA[^1], bMat = shapeB[^2] * shapeB[^1];
+        int lda = shapeA[^1], ldb = shapeB[^1];
         for (int i = 0; i < batchCount; i++)
         {
             int rem = i, oa = 0, ob = 0;
@@ -82,7 +80,7 @@ public static partial class Ops
                 ob += idx * sb[d];
             }
             Gemm.Multiply(transA, transB, m, n, k, pa.Slice(oa * aMat, aMat), lda, pb.Slice(ob * bMat, bMat), ldb,
-                pc.Slice(i * m * n, m * n), n, accumulate);
+                pc.Slice(i * m * n, m * n), n, accumulate: false);
         }
     }
 

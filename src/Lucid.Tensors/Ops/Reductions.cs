@@ -31,11 +31,30 @@ public static partial class Ops
         for (int i = 0; i < x.Rank; i++) if (d[i]) n *= x.ShapeArray[i];
         if (unbiased && n < 2)
             throw new LucidArgumentException(nameof(dims), $"var: the unbiased variance needs at least 2 elements per reduction, got {n} (shape {Shapes.Format(x.ShapeArray)}).");
-        using var mean = Mean(x, dims, keepDim: true);
-        using var centered = Sub(x, mean);
-        using var sq = Mul(centered, centered);
-        using var sum = Sum(sq, dims, keepDim);
-        return Mul(sum, 1f / (unbiased ? n - 1 : n));
+        if (n == 0) throw new LucidArgumentException(nameof(dims), $"var: cannot reduce an empty dimension of shape {Shapes.Format(x.ShapeArray)}.");
+        float divisor = unbiased ? n - 1 : n;
+        var centered = Tensor.Uninitialized(x.ShapeArray, "var");
+        using (GradMode.NoGrad())
+        using (var mean = Mean(x, dims, keepDim: true))
+            BinaryForward(x, mean, centered, BinaryOp.Sub);
+        var squared = Tensor.Uninitialized(x.ShapeArray, "var");
+        TP.Multiply(centered.Data, centered.Data, squared.Data);
+        Tensor y;
+        using (GradMode.NoGrad())
+        using (squared)
+            y = Sum(squared, dims, keepDim);
+        TP.Multiply(y.Data, 1f / divisor, y.Data);
+        if (!Graph.Needs(x)) { centered.Dispose(); return y; }
+        var keepShape = x.ShapeArray.Select((s, i) => d[i] ? 1 : s).ToArray();
+        return Graph.Record(y, "var", new[] { x }, owned: centered, attributes: (dims, unbiased), backward: (g, grads) =>
+        {
+            // d var / dx_i = 2 (x_i − mean) / divisor; the mean's own dependence on x cancels (Σ (x − mean) = 0).
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+            using var gKeep = g.ViewAs(keepShape);
+            BinaryForward(centered, gKeep, gx, BinaryOp.Mul);
+            TP.Multiply(gx.Data, 2f / divisor, gx.Data);
+            grads[0] = gx;
+        });
     }
 
     public static Tensor Var(Tensor x, int dim, bool unbiased = true, bool keepDim = false) => Var(x, new[] { dim }, unbiased, keepDim);

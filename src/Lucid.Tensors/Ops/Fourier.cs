@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Kernels;
+
+namespace Lucid.Tensors;
+
+public static partial class Ops
+{
+    private enum DftMatrix { ForwardCos, ForwardSin, Cos, Sin, InverseCos, InverseSin }
+
+    private static readonly ConcurrentDictionary<(DftMatrix, int), float[]> DftCache = new();
+
+    /// <summary>
+    /// DFT matrices, computed in double with the angle reduced exactly ((k·n) mod N) so every size is as accurate as the
+    /// float32 result allows:
+    /// ForwardCos/Sin [W, W/2+1]: cos/sin(2π·w·l/W); Cos/Sin [N, N]: cos/sin(2π·k·n/N) (symmetric);
+    /// InverseCos/Sin [W/2+1, W]: α_l·cos/sin(2π·l·w/W)/W with α = 1 at DC and Nyquist, 2 elsewhere (Hermitian fold).
+    /// </summary>
+    private static float[] Dft(DftMatrix kind, int size) => DftCache.GetOrAdd((kind, size), static key =>
+    {
+        var (kind, n) = key;
+        int half = n / 2 + 1;
+        float[] m;
+        switch (kind)
+        {
+            case DftMatrix.ForwardCos:
+            case DftMatrix.ForwardSin:
+                m = new float[n * half];
+                for (int w = 0; w < n; w++)
+                    for (int l = 0; l < half; l++)
+                    {
+                        double angle = 2 * Math.PI * ((long)w * l % n) / n;
+                        m[w * half + l] = (float)(kind == DftMatrix.ForwardCos ? Math.Cos(angle) : Math.Sin(angle));
+                    }
+                return m;
+            case DftMatrix.Cos:
+            case DftMatrix.Sin:
+                m = new float[n * n];
+                for (int k = 0; k < n; k++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        double angle = 2 * Math.PI * ((long)k * j % n) / n;
+                        m[k * n + j] = (float)(kind == DftMatrix.Cos ? Math.Cos(angle) : Math.Sin(angle));
+                    }
+                return m;
+            default:
+                m = new float[half * n];
+                for (int l = 0; l < half; l++)
+                {
+                    double alpha = l == 0 || (n % 2 == 0 && l == n / 2) ? 1.0 : 2.0;
+                    for (int w = 0; w < n; w++)
+                    {
+                        double angle = 2 * Math.PI * ((long)l * w % n) / n;
+                        m[l * n + w] = (float)(alpha * (kind == DftMatrix.InverseCos ? Math.Cos(angle) : Math.Sin(angle)) / n);
+                    }
+                }
+                return m;
+        }
+    });
+
+    /// <summary>
+    /// Real 2-D DFT over the last two dims: [.., H, W] → [.., H, W/2+1, 2] (real, imaginary), unnormalized — the values
+    /// of torch.fft.rfft2 with torch.view_as_real. Exact DFT as matrix products, for any H and W.
+    /// </summary>
+    public static Tensor Rfft2(Tensor x)
+    {
+        const string op = "rfft2";
+        x.ThrowIfDisposed(op);
+        if (x.Rank < 2) throw new ShapeMismatchException($"{op}: input must have rank at least 2, got {Shapes.Format(x.ShapeArray)}.");
+        int h = x.ShapeArray[^2], w = x.ShapeArray[^1], wf = w / 2 + 1;
+        Shapes.RequirePositive(h, op, "height"); Shapes.RequirePositive(w, op, "width");
+        int batch = x.Count / (h * w);
+        var outShape = x.ShapeArray[..^1].Concat(new[] { wf, 2 }).ToArray();
+        var y = Tensor.Uninitialized(outShape, op);
+        var yr = new float[batch * h * wf]; var yi = new float[batch * h * wf];
+        var xr = new float[batch * h * wf]; var xi = new float[batch * h * wf];
+        // along W: Yr = x·C, Yi = −x·S
+        Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardCos, w), wf, yr, wf, false);
+        Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardSin, w), wf, yi, wf, false);
+        System.Numerics.Tensors.TensorPrimitives.Negate(yi, yi);
+        ComplexAlongH(yr, yi, xr, xi, batch, h, wf, inverse: false);
+        Interleave(xr, xi, y.Data);
+        if (!Graph.Needs(x)) return y;
+        return Graph.Record(y, op, new[] { x }, (g, grads) =>
+        {
+            var gr = new float[batch * h * wf]; var gi = new float[batch * h * wf];
+            Deinterleave(g.Data, gr, gi);
+            // adjoint of the H-transform: gY = [[Ch, −Sh], [Sh, Ch]]·gX  (Ch, Sh symmetric)
+            var gyr = new float[gr.Length]; var gyi = new float[gr.Length];
+            ComplexAlongH(gr, gi, gyr, gyi, batch, h, wf, inverse: true, scale: 1f);
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+            // gx = gYr·Cᵀ − gYi·Sᵀ
+            Gemm.Multiply(false, true, batch * h, w, wf, gyr, wf, Dft(DftMatrix.ForwardCos, w), wf, gx.Data, w, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(gyi, gyi);
+            Gemm.Multiply(false, true, batch * h, w, wf, gyi, wf, Dft(DftMatrix.ForwardSin, w), wf, gx.Data, w, true);
+            grads[0] = gx;
+        });
+    }
+
+    /// <summary>
+    /// Inverse of <see cref="Rfft2"/>: [.., H, W/2+1, 2] → [.., H, W] with 1/(H·W) normalization, treating the input as
+    /// the half spectrum of a real signal (the imaginary parts of the DC and Nyquist columns are ignored), as torch.fft.irfft2.
+    /// </summary>
+    public static Tensor Irfft2(Tensor spectrum, int width)
+    {
+        const string op = "irfft2";
+        spectrum.ThrowIfDisposed(op);
+        if (spectrum.Rank < 3 || spectrum.ShapeArray[^1] != 2)
+            throw new ShapeMismatchException($"{op}: spectrum must have shape [.., H, W/2+1, 2], got {Shapes.Format(spectrum.ShapeArray)}.");
+        Shapes.RequirePositive(width, op, nameof(width));
+        int h = spectrum.ShapeArray[^3], wf = spectrum.ShapeArray[^2];
+        if (wf != width / 2 + 1)
+            throw new ShapeMismatchException($"{op}: a width of {width} needs {width / 2 + 1} frequency columns, spectrum {Shapes.Format(spectrum.ShapeArray)} has {wf}.");
+        Shapes.RequirePositive(h, op, "height");
+        int batch = spectrum.Count / (h * wf * 2);
+        var xr = new float[batch * h * wf]; var xi = new float[batch * h * wf];
+        Deinterleave(spectrum.Data, xr, xi);
+        var yr = new float[xr.Length]; var yi = new float[xr.Length];
+        // along H (inverse): Y = [[Ch, −Sh], [Sh, Ch]]·X / H
+        ComplexAlongH(xr, xi, yr, yi, batch, h, wf, inverse: true, scale: 1f / h);
+        var outShape = spectrum.ShapeArray[..^2].Concat(new[] { width }).ToArray();
+        var y = Tensor.Uninitialized(outShape, op);
+        // along W (Hermitian): x = Yr·Ci − Yi·Si
+        Gemm.Multiply(false, false, batch * h, width, wf, yr, wf, Dft(DftMatrix.InverseCos, width), width, y.Data, width, false);
+        System.Numerics.Tensors.TensorPrimitives.Negate(yi, yi);
+        Gemm.Multiply(false, false, batch * h, width, wf, yi, wf, Dft(DftMatrix.InverseSin, width), width, y.Data, width, true);
+        if (!Graph.Needs(spectrum)) return y;
+        return Graph.Record(y, op, new[] { spectrum }, (g, grads) =>
+        {
+            var gyr = new float[batch * h * wf]; var gyi = new float[batch * h * wf];
+            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseCos, width), width, gyr, wf, false);
+            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseSin, width), width, gyi, wf, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(gyi, gyi);
+            // adjoint of the inverse H-transform: [[Ch, Sh], [−Sh, Ch]]·gY / H (the forward-direction transform)
+            var gxr = new float[gyr.Length]; var gxi = new float[gyr.Length];
+            ComplexAlongH(gyr, gyi, gxr, gxi, batch, h, wf, inverse: false, scale: 1f / h);
+            var gs = Tensor.Uninitialized(spectrum.ShapeArray, "grad");
+            Interleave(gxr, gxi, gs.Data);
+            grads[0] = gs;
+        }, width);
+    }
+
+    /// <summary>
+    /// Complex DFT along H for each batch item: forward (e^{−iθ}): Or = Ch·Ir + Sh·Ii, Oi = Ch·Ii − Sh·Ir;
+    /// inverse (e^{+iθ}): Or = Ch·Ir − Sh·Ii, Oi = Sh·Ir + Ch·Ii; both times <paramref name="scale"/>.
+    /// </summary>
+    private static void ComplexAlongH(float[] ir, float[] ii, float[] or, float[] oi, int batch, int h, int wf, bool inverse, float scale = 1f)
+    {
+        var ch = Dft(DftMatrix.Cos, h); var sh = Dft(DftMatrix.Sin, h);
+        var negIr = new float[ir.Length];
+        var negIi = new float[ii.Length];
+        System.Numerics.Tensors.TensorPrimitives.Negate(ir, negIr);
+        System.Numerics.Tensors.TensorPrimitives.Negate(ii, negIi);
+        int plane = h * wf;
+        for (int b = 0; b < batch; b++)
+        {
+            var sr = ir.AsSpan(b * plane, plane); var si = ii.AsSpan(b * plane, plane);
+            var nr = negIr.AsSpan(b * plane, plane); var ni = negIi.AsSpan(b * plane, plane);
+            var dr = or.AsSpan(b * plane, plane); var di = oi.AsSpan(b * plane, plane);
+            Gemm.Multiply(false, false, h, wf, h, ch, h, sr, wf, dr, wf, false);
+            Gemm.Multiply(false, false, h, wf, h, sh, h, inverse ? ni : si, wf, dr, wf, true);
+            Gemm.Multiply(false, false, h, wf, h, ch, h, si, wf, di, wf, false);
+            Gemm.Multiply(false, false, h, wf, h, sh, h, inverse ? sr : nr, wf, di, wf, true);
+        }
+        if (scale != 1f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(or, scale, or);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(oi, scale, oi);
+        }
+    }
+
+    private static void Interleave(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst)
+    {
+        for (int i = 0; i < re.Length; i++) { dst[2 * i] = re[i]; dst[2 * i + 1] = im[i]; }
+    }
+
+    private static void Deinterleave(ReadOnlySpan<float> src, Span<float> re, Span<float> im)
+    {
+        for (int i = 0; i < re.Length; i++) { re[i] = src[2 * i]; im[i] = src[2 * i + 1]; }
+    }
+}

@@ -1,0 +1,225 @@
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Tensors;
+
+/// <summary>Hyper-parameters of a recorded local response normalization.</summary>
+public sealed record LrnAttributes(int Size, float Alpha, float Beta, float Bias);
+
+/// <summary>Hyper-parameters of a recorded batch normalization (the running statistics are inputs-by-reference).</summary>
+public sealed record BatchNormAttributes(bool Training, float Momentum, float Epsilon, Tensor RunningMean, Tensor RunningVar);
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Local response normalization across channels (AlexNet/InceptionV1):
+    /// y_c = x_c / (bias + α/size · Σ_{c'} x_{c'}²)^β over c' in [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] — ONNX's window.
+    /// PyTorch's LocalResponseNorm agrees for odd sizes; for even sizes it shifts the window by one channel.
+    /// Defaults α = 1e-4, β = 0.75, bias = 1 are ONNX's and PyTorch's.
+    /// </summary>
+    public static Tensor LocalResponseNorm(Tensor x, int size, float alpha = 1e-4f, float beta = 0.75f, float bias = 1f)
+    {
+        const string op = "local_response_norm";
+        x.ThrowIfDisposed(op);
+        if (x.Rank < 3) throw new ShapeMismatchException($"{op}: input must have rank at least 3 ([N, C, ...]), got {Shapes.Format(x.ShapeArray)}.");
+        Shapes.RequirePositive(size, op, nameof(size));
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], plane = x.Count / Math.Max(1, n * c);
+        int before = (size - 1) / 2, after = size - 1 - before;
+        float scale = alpha / size;
+        var y = Tensor.Uninitialized(x.ShapeArray, op);
+        var denom = Tensor.Uninitialized(x.ShapeArray, op); // bias + scale·Σx², kept for backward
+        var xd = x.Data; var yd = y.Data; var dd = denom.Data;
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                int lo = Math.Max(0, ch - before), hi = Math.Min(c - 1, ch + after);
+                int baseOut = (b * c + ch) * plane;
+                for (int p = 0; p < plane; p++)
+                {
+                    float s = 0f;
+                    for (int k = lo; k <= hi; k++)
+                    {
+                        float v = xd[(b * c + k) * plane + p];
+                        s += v * v;
+                    }
+                    float d = bias + scale * s;
+                    dd[baseOut + p] = d;
+                    yd[baseOut + p] = xd[baseOut + p] * MathF.Pow(d, -beta);
+                }
+            }
+        var attrs = new LrnAttributes(size, alpha, beta, bias);
+        if (!Graph.Needs(x)) { denom.Dispose(); return y; }
+        return Graph.Record(y, op, new[] { x }, owned: denom, attributes: attrs, backward: (g, grads) =>
+        {
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+            var gd = g.Data; var gxd = gx.Data; var xs = x.Data; var ds = denom.Data;
+            for (int b = 0; b < n; b++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    // channels whose window contains ch: c' with c' − before ≤ ch ≤ c' + after
+                    int lo = Math.Max(0, ch - after), hi = Math.Min(c - 1, ch + before);
+                    int i0 = (b * c + ch) * plane;
+                    for (int p = 0; p < plane; p++)
+                    {
+                        float acc = 0f;
+                        for (int k = lo; k <= hi; k++)
+                        {
+                            int j = (b * c + k) * plane + p;
+                            acc += gd[j] * xs[j] * MathF.Pow(ds[j], -beta - 1f);
+                        }
+                        gxd[i0 + p] = gd[i0 + p] * MathF.Pow(ds[i0 + p], -beta) - 2f * beta * scale * xs[i0 + p] * acc;
+                    }
+                }
+            grads[0] = gx;
+        });
+    }
+
+    /// <summary>
+    /// Batch normalization over [N, C, ...]. Training uses the batch's biased variance to normalize and updates the
+    /// running statistics in place with the unbiased variance (PyTorch: momentum 0.1, ε = 1e-5); evaluation uses the
+    /// running statistics.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias,
+        bool training, float momentum = 0.1f, float epsilon = 1e-5f)
+    {
+        const string op = "batch_norm";
+        x.ThrowIfDisposed(op);
+        if (x.Rank < 2) throw new ShapeMismatchException($"{op}: input must have rank at least 2 ([N, C, ...]), got {Shapes.Format(x.ShapeArray)}.");
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], plane = x.Count / Math.Max(1, n * c);
+        void Check(Tensor? t, string name)
+        {
+            if (t is null) return;
+            t.ThrowIfDisposed(op);
+            if (t.Rank != 1 || t.ShapeArray[0] != c)
+                throw new ShapeMismatchException($"{op}: '{name}' must have shape [{c}] for input {Shapes.Format(x.ShapeArray)}, got {Shapes.Format(t.ShapeArray)}.");
+        }
+        Check(runningMean, nameof(runningMean)); Check(runningVar, nameof(runningVar)); Check(weight, nameof(weight)); Check(bias, nameof(bias));
+        if (!(epsilon >= 0f)) throw new LucidArgumentException(nameof(epsilon), $"{op}: epsilon must be non-negative, got {epsilon}.");
+        int m = n * plane;
+        if (training && m < 2)
+            throw new LucidArgumentException(nameof(x), $"{op}: training needs more than one value per channel, got input {Shapes.Format(x.ShapeArray)}.");
+        var mean = new float[c];
+        var invStd = new float[c];
+        var xd = x.Data;
+        if (training)
+        {
+            var rm = runningMean.Data; var rv = runningVar.Data;
+            for (int ch = 0; ch < c; ch++)
+            {
+                double s = 0;
+                for (int b = 0; b < n; b++) s += System.Numerics.Tensors.TensorPrimitives.Sum(xd.Slice((b * c + ch) * plane, plane));
+                double mu = s / m, v = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    var row = xd.Slice((b * c + ch) * plane, plane);
+                    for (int p = 0; p < row.Length; p++) { double dlt = row[p] - mu; v += dlt * dlt; }
+                }
+                double biased = v / m;
+                mean[ch] = (float)mu;
+                invStd[ch] = (float)(1.0 / Math.Sqrt(biased + epsilon));
+                rm[ch] = (1 - momentum) * rm[ch] + momentum * (float)mu;
+                rv[ch] = (1 - momentum) * rv[ch] + momentum * (float)(v / (m - 1));
+            }
+        }
+        else
+        {
+            var rm = runningMean.Data; var rv = runningVar.Data;
+            for (int ch = 0; ch < c; ch++)
+            {
+                mean[ch] = rm[ch];
+                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsilon);
+            }
+        }
+        var y = Tensor.Uninitialized(x.ShapeArray, op);
+        var yd = y.Data;
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float gamma = weight?.Data[ch] ?? 1f, beta = bias?.Data[ch] ?? 0f;
+                float a = gamma * invStd[ch], shift = beta - mean[ch] * a;
+                var src = xd.Slice((b * c + ch) * plane, plane);
+                var dst = yd.Slice((b * c + ch) * plane, plane);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(src, a, dst);
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, shift, dst);
+            }
+        var inputs = new List<Tensor> { x };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        if (!Graph.Needs(inputs.ToArray())) return y;
+        var attrs = new BatchNormAttributes(training, momentum, epsilon, runningMean, runningVar);
+        return Graph.Record(y, op, inputs.ToArray(), (g, grads) =>
+        {
+            var gd = g.Data; var xs = x.Data;
+            var sumG = new double[c];
+            var sumGX = new double[c];
+            for (int b = 0; b < n; b++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int o = (b * c + ch) * plane;
+                    for (int p = 0; p < plane; p++)
+                    {
+                        sumG[ch] += gd[o + p];
+                        sumGX[ch] += gd[o + p] * (xs[o + p] - mean[ch]) * invStd[ch];
+                    }
+                }
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+                var gxd = gx.Data;
+                for (int b = 0; b < n; b++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        float gamma = weight?.Data[ch] ?? 1f;
+                        int o = (b * c + ch) * plane;
+                        for (int p = 0; p < plane; p++)
+                        {
+                            if (training)
+                            {
+                                double xhat = (xs[o + p] - mean[ch]) * invStd[ch];
+                                gxd[o + p] = (float)(gamma * invStd[ch] / m * (m * gd[o + p] - sumG[ch] - xhat * sumGX[ch]));
+                            }
+                            else gxd[o + p] = gd[o + p] * gamma * invStd[ch];
+                        }
+                    }
+                grads[0] = gx;
+            }
+            int next = 1;
+            if (weight is not null)
+            {
+                if (weight.RequiresGrad)
+                {
+                    var gw = Tensor.Uninitialized(new[] { c }, "grad");
+                    for (int ch = 0; ch < c; ch++) gw.Data[ch] = (float)sumGX[ch];
+                    grads[next] = gw;
+                }
+                next++;
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = Tensor.Uninitialized(new[] { c }, "grad");
+                for (int ch = 0; ch < c; ch++) gb.Data[ch] = (float)sumG[ch];
+                grads[next] = gb;
+            }
+        }, attrs);
+    }
+
+    /// <summary>Inverted dropout: zeroes each element with probability <paramref name="p"/> and scales the rest by 1/(1 − p); identity when not training.</summary>
+    public static Tensor Dropout(Tensor x, float p, bool training, Rng rng)
+    {
+        x.ThrowIfDisposed("dropout");
+        if (!(p >= 0f && p < 1f)) throw new LucidArgumentException(nameof(p), $"dropout: p must be in [0, 1), got {p}.");
+        if (!training || p == 0f) return Affine(x, 1f, 0f, "dropout");
+        var mask = Tensor.Uninitialized(x.ShapeArray, "dropout");
+        var md = mask.Data;
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < md.Length; i++) md[i] = rng.NextDouble() < p ? 0f : keep;
+        var y = Tensor.Uninitialized(x.ShapeArray, "dropout");
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x.Data, md, y.Data);
+        if (!Graph.Needs(x)) { mask.Dispose(); return y; }
+        return Graph.Record(y, "dropout", new[] { x }, owned: mask, attributes: p, backward: (g, grads) =>
+        {
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g.Data, mask.Data, gx.Data);
+            grads[0] = gx;
+        });
+    }
+}

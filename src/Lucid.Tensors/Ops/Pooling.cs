@@ -1,0 +1,246 @@
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Kernels;
+
+namespace Lucid.Tensors;
+
+/// <summary>Hyper-parameters of a recorded pooling op (read by hooks, e.g. LRP's pooling rules).</summary>
+public sealed record Pool2dAttributes(int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW,
+    int DilationH, int DilationW, bool CeilMode, bool CountIncludePad);
+
+public static partial class Ops
+{
+    private static int PoolOutSize(int size, int kernel, int stride, int pad, int dilation, bool ceilMode, string op)
+    {
+        int span = size + 2 * pad - dilation * (kernel - 1) - 1;
+        if (span < 0)
+            throw new ShapeMismatchException($"{op}: kernel {kernel} (dilation {dilation}) does not fit the padded input size {size + 2 * pad}.");
+        int o = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        // PyTorch/ONNX: the last window must start inside the input or the left padding.
+        if (ceilMode && (o - 1) * stride >= size + pad) o--;
+        return o;
+    }
+
+    private static Pool2dAttributes PoolAttributes(string op, Tensor x, (int H, int W) kernel, (int H, int W)? stride, (int H, int W) padding,
+        (int H, int W) dilation, bool ceilMode, bool countIncludePad)
+    {
+        x.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        Shapes.RequirePositive(kernel.H, op, "kernel"); Shapes.RequirePositive(kernel.W, op, "kernel");
+        var s = stride ?? kernel;
+        Shapes.RequirePositive(s.H, op, "stride"); Shapes.RequirePositive(s.W, op, "stride");
+        Shapes.RequirePositive(dilation.H, op, "dilation"); Shapes.RequirePositive(dilation.W, op, "dilation");
+        Shapes.RequireNonNegative(padding.H, op, "padding"); Shapes.RequireNonNegative(padding.W, op, "padding");
+        if (padding.H * 2 > kernel.H || padding.W * 2 > kernel.W)
+            throw new LucidArgumentException("padding", $"{op}: padding ({padding.H}, {padding.W}) must be at most half the kernel ({kernel.H}, {kernel.W}).");
+        return new Pool2dAttributes(kernel.H, kernel.W, s.H, s.W, padding.H, padding.W, dilation.H, dilation.W, ceilMode, countIncludePad);
+    }
+
+    /// <summary>Max pooling over 2-D windows; windows never see padding (it counts as −∞).</summary>
+    public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        MaxPool2dWithIndices(x, (kernel, kernel), stride is { } s ? (s, s) : null, (padding, padding), (dilation, dilation), ceilMode).Output;
+
+    /// <summary>Max pooling that also returns, per output, the flat index (h·W + w) of the winner in its input plane (as PyTorch).</summary>
+    public static (Tensor Output, int[] Indices) MaxPool2dWithIndices(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null,
+        (int H, int W) padding = default, (int H, int W)? dilation = null, bool ceilMode = false)
+    {
+        const string op = "max_pool2d";
+        var a = PoolAttributes(op, x, kernel, stride, padding, dilation ?? (1, 1), ceilMode, false);
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        int oh = PoolOutSize(h, a.KernelH, a.StrideH, a.PadH, a.DilationH, ceilMode, op);
+        int ow = PoolOutSize(w, a.KernelW, a.StrideW, a.PadW, a.DilationW, ceilMode, op);
+        var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
+        var indices = new int[y.Count];
+        unsafe
+        {
+            fixed (float* px = x.Data)
+            fixed (float* py = y.Data)
+            fixed (int* pi = indices)
+            {
+                var st = new MaxPoolState(px, py, pi, a, h, w, oh, ow);
+                ParallelKernels.For(n * c, st, static (plane, s) => s.Run(plane));
+            }
+        }
+        if (!Graph.Needs(x)) return (y, indices);
+        Graph.Record(y, op, new[] { x }, (g, grads) =>
+        {
+            var gx = Tensor.Zeros(x.ShapeArray);
+            var gxd = gx.Data; var gd = g.Data;
+            int inPlane = h * w, outPlane = oh * ow;
+            for (int p = 0; p < n * c; p++)
+                for (int o = 0; o < outPlane; o++)
+                {
+                    int idx = indices[p * outPlane + o];
+                    if (idx >= 0) gxd[p * inPlane + idx] += gd[p * outPlane + o];
+                }
+            grads[0] = gx;
+        }, a);
+        return (y, indices);
+    }
+
+    private readonly unsafe struct MaxPoolState(float* x, float* y, int* indices, Pool2dAttributes a, int h, int w, int oh, int ow)
+    {
+        public void Run(int plane)
+        {
+            float* src = x + (long)plane * h * w;
+            float* dst = y + (long)plane * oh * ow;
+            int* idx = indices + (long)plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    float best = float.NegativeInfinity;
+                    int bestIdx = -1;
+                    for (int ki = 0; ki < a.KernelH; ki++)
+                    {
+                        int ih = i * a.StrideH - a.PadH + ki * a.DilationH;
+                        if ((uint)ih >= (uint)h) continue;
+                        for (int kj = 0; kj < a.KernelW; kj++)
+                        {
+                            int iw = j * a.StrideW - a.PadW + kj * a.DilationW;
+                            if ((uint)iw >= (uint)w) continue;
+                            float v = src[ih * w + iw];
+                            if (v > best || bestIdx < 0 || float.IsNaN(v) && !float.IsNaN(best)) { best = v; bestIdx = ih * w + iw; }
+                        }
+                    }
+                    dst[i * ow + j] = best;
+                    idx[i * ow + j] = bestIdx;
+                }
+        }
+    }
+
+    /// <summary>
+    /// Average pooling over 2-D windows (PyTorch's semantics): with <paramref name="countIncludePad"/> the divisor counts
+    /// padding inside the padded input, otherwise only input elements; ceil-mode windows past the padding are clipped.
+    /// </summary>
+    public static Tensor AvgPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) =>
+        AvgPool2d(x, (kernel, kernel), stride is { } s ? (s, s) : null, (padding, padding), ceilMode, countIncludePad);
+
+    public static Tensor AvgPool2d(Tensor x, (int H, int W) kernel, (int H, int W)? stride, (int H, int W) padding, bool ceilMode = false, bool countIncludePad = true)
+    {
+        const string op = "avg_pool2d";
+        var a = PoolAttributes(op, x, kernel, stride, padding, (1, 1), ceilMode, countIncludePad);
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        int oh = PoolOutSize(h, a.KernelH, a.StrideH, a.PadH, 1, ceilMode, op);
+        int ow = PoolOutSize(w, a.KernelW, a.StrideW, a.PadW, 1, ceilMode, op);
+        // Per output position: window bounds and divisor (identical for every plane).
+        var windows = new (int H0, int H1, int W0, int W1, float Scale)[oh * ow];
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+            {
+                int hs = i * a.StrideH - a.PadH, ws = j * a.StrideW - a.PadW;
+                int he = Math.Min(hs + a.KernelH, h + a.PadH), we = Math.Min(ws + a.KernelW, w + a.PadW);
+                int poolSize = (he - hs) * (we - ws);
+                hs = Math.Max(hs, 0); ws = Math.Max(ws, 0); he = Math.Min(he, h); we = Math.Min(we, w);
+                int divisor = countIncludePad ? poolSize : (he - hs) * (we - ws);
+                windows[i * ow + j] = (hs, he, ws, we, divisor > 0 ? 1f / divisor : 0f);
+            }
+        var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
+        var xd = x.Data; var yd = y.Data;
+        for (int p = 0; p < n * c; p++)
+            for (int o = 0; o < windows.Length; o++)
+            {
+                var win = windows[o];
+                float sum = 0f;
+                for (int ih = win.H0; ih < win.H1; ih++)
+                    for (int iw = win.W0; iw < win.W1; iw++) sum += xd[(p * h + ih) * w + iw];
+                yd[p * windows.Length + o] = sum * win.Scale;
+            }
+        if (!Graph.Needs(x)) return y;
+        return Graph.Record(y, op, new[] { x }, (g, grads) =>
+        {
+            var gx = Tensor.Zeros(x.ShapeArray);
+            var gxd = gx.Data; var gd = g.Data;
+            for (int p = 0; p < n * c; p++)
+                for (int o = 0; o < windows.Length; o++)
+                {
+                    var win = windows[o];
+                    float v = gd[p * windows.Length + o] * win.Scale;
+                    for (int ih = win.H0; ih < win.H1; ih++)
+                        for (int iw = win.W0; iw < win.W1; iw++) gxd[(p * h + ih) * w + iw] += v;
+                }
+            grads[0] = gx;
+        }, a);
+    }
+
+    private static (int Start, int End) AdaptiveRange(int i, int input, int output) =>
+        ((int)Math.Floor((double)i * input / output), (int)Math.Ceiling((double)(i + 1) * input / output));
+
+    /// <summary>Adaptive average pooling to [outH, outW] (window i spans floor(i·H/out) .. ceil((i+1)·H/out)).</summary>
+    public static Tensor AdaptiveAvgPool2d(Tensor x, int outH, int outW) => AdaptivePool(x, outH, outW, max: false);
+
+    /// <summary>Adaptive max pooling to [outH, outW].</summary>
+    public static Tensor AdaptiveMaxPool2d(Tensor x, int outH, int outW) => AdaptivePool(x, outH, outW, max: true);
+
+    /// <summary>Mean over each channel's plane: [N, C, H, W] → [N, C, 1, 1].</summary>
+    public static Tensor GlobalAvgPool2d(Tensor x) => AdaptivePool(x, 1, 1, max: false);
+
+    /// <summary>Max over each channel's plane: [N, C, H, W] → [N, C, 1, 1].</summary>
+    public static Tensor GlobalMaxPool2d(Tensor x) => AdaptivePool(x, 1, 1, max: true);
+
+    private static Tensor AdaptivePool(Tensor x, int outH, int outW, bool max)
+    {
+        string op = max ? "adaptive_max_pool2d" : "adaptive_avg_pool2d";
+        x.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        Shapes.RequirePositive(outH, op, nameof(outH));
+        Shapes.RequirePositive(outW, op, nameof(outW));
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        if (h == 0 || w == 0) throw new ShapeMismatchException($"{op}: input {Shapes.Format(x.ShapeArray)} has an empty plane.");
+        var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, op);
+        var arg = max ? new int[y.Count] : null;
+        var xd = x.Data; var yd = y.Data;
+        for (int p = 0; p < n * c; p++)
+            for (int i = 0; i < outH; i++)
+            {
+                var (h0, h1) = AdaptiveRange(i, h, outH);
+                for (int j = 0; j < outW; j++)
+                {
+                    var (w0, w1) = AdaptiveRange(j, w, outW);
+                    int o = (p * outH + i) * outW + j;
+                    if (max)
+                    {
+                        float best = float.NegativeInfinity; int bi = -1;
+                        for (int ih = h0; ih < h1; ih++)
+                            for (int iw = w0; iw < w1; iw++)
+                            {
+                                float v = xd[(p * h + ih) * w + iw];
+                                if (v > best || bi < 0 || float.IsNaN(v) && !float.IsNaN(best)) { best = v; bi = (p * h + ih) * w + iw; }
+                            }
+                        yd[o] = best; arg![o] = bi;
+                    }
+                    else
+                    {
+                        float sum = 0f;
+                        for (int ih = h0; ih < h1; ih++)
+                            for (int iw = w0; iw < w1; iw++) sum += xd[(p * h + ih) * w + iw];
+                        yd[o] = sum / ((h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+        if (!Graph.Needs(x)) return y;
+        return Graph.Record(y, op, new[] { x }, (g, grads) =>
+        {
+            var gx = Tensor.Zeros(x.ShapeArray);
+            var gxd = gx.Data; var gd = g.Data;
+            if (arg is not null)
+            {
+                for (int o = 0; o < arg.Length; o++) gxd[arg[o]] += gd[o];
+            }
+            else
+            {
+                for (int p = 0; p < n * c; p++)
+                    for (int i = 0; i < outH; i++)
+                    {
+                        var (h0, h1) = AdaptiveRange(i, h, outH);
+                        for (int j = 0; j < outW; j++)
+                        {
+                            var (w0, w1) = AdaptiveRange(j, w, outW);
+                            float v = gd[(p * outH + i) * outW + j] / ((h1 - h0) * (w1 - w0));
+                            for (int ih = h0; ih < h1; ih++)
+                                for (int iw = w0; iw < w1; iw++) gxd[(p * h + ih) * w + iw] += v;
+                        }
+                    }
+            }
+            grads[0] = gx;
+        }, (outH, outW));
+    }
+}

@@ -1,0 +1,236 @@
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Tensors;
+
+/// <summary>Interpolation modes of <see cref="Ops.Interpolate"/>.</summary>
+public enum InterpolationMode { Bilinear, Nearest }
+
+public static partial class Ops
+{
+    /// <summary>Per output index: the two source indices and their weights along one axis.</summary>
+    private readonly record struct AxisTaps(int[] I0, int[] I1, float[] W0, float[] W1);
+
+    private static AxisTaps BilinearTaps(int input, int output, bool alignCorners)
+    {
+        var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
+        for (int o = 0; o < output; o++)
+        {
+            double src = alignCorners
+                ? (output > 1 ? o * (double)(input - 1) / (output - 1) : 0.0)
+                : Math.Max((o + 0.5) * input / output - 0.5, 0.0); // PyTorch's half-pixel rule, clamped at 0
+            int lo = Math.Min((int)Math.Floor(src), input - 1);
+            int hi = Math.Min(lo + 1, input - 1);
+            float t = (float)(src - lo);
+            i0[o] = lo; i1[o] = hi; w0[o] = 1f - t; w1[o] = t;
+        }
+        return new AxisTaps(i0, i1, w0, w1);
+    }
+
+    private static AxisTaps NearestTaps(int input, int output)
+    {
+        var i0 = new int[output]; var w0 = new float[output];
+        for (int o = 0; o < output; o++)
+        {
+            i0[o] = Math.Min((int)Math.Floor(o * (double)input / output), input - 1);
+            w0[o] = 1f;
+        }
+        return new AxisTaps(i0, i0, w0, new float[output]);
+    }
+
+    /// <summary>
+    /// Resizes the spatial dims of [N, C, H, W] to [outH, outW]. Bilinear follows PyTorch for both conventions:
+    /// align_corners = true maps corner pixel centers onto each other; false uses half-pixel centers. Nearest picks floor(o·in/out).
+    /// </summary>
+    public static Tensor Interpolate(Tensor x, int outH, int outW, InterpolationMode mode = InterpolationMode.Bilinear, bool alignCorners = false)
+    {
+        const string op = "interpolate";
+        x.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        Shapes.RequirePositive(outH, op, nameof(outH));
+        Shapes.RequirePositive(outW, op, nameof(outW));
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        if (h == 0 || w == 0) throw new ShapeMismatchException($"{op}: input {Shapes.Format(x.ShapeArray)} has an empty plane.");
+        var ty = mode == InterpolationMode.Bilinear ? BilinearTaps(h, outH, alignCorners) : NearestTaps(h, outH);
+        var tx = mode == InterpolationMode.Bilinear ? BilinearTaps(w, outW, alignCorners) : NearestTaps(w, outW);
+        var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, op);
+        var xd = x.Data; var yd = y.Data;
+        for (int p = 0; p < n * c; p++)
+        {
+            int ib = p * h * w, ob = p * outH * outW;
+            for (int i = 0; i < outH; i++)
+            {
+                int r0 = ib + ty.I0[i] * w, r1 = ib + ty.I1[i] * w;
+                float a0 = ty.W0[i], a1 = ty.W1[i];
+                for (int j = 0; j < outW; j++)
+                {
+                    int c0 = tx.I0[j], c1 = tx.I1[j];
+                    float b0 = tx.W0[j], b1 = tx.W1[j];
+                    yd[ob + i * outW + j] = a0 * (b0 * xd[r0 + c0] + b1 * xd[r0 + c1]) + a1 * (b0 * xd[r1 + c0] + b1 * xd[r1 + c1]);
+                }
+            }
+        }
+        if (!Graph.Needs(x)) return y;
+        return Graph.Record(y, op, new[] { x }, (g, grads) =>
+        {
+            var gx = Tensor.Zeros(x.ShapeArray);
+            var gxd = gx.Data; var gd = g.Data;
+            for (int p = 0; p < n * c; p++)
+            {
+                int ib = p * h * w, ob = p * outH * outW;
+                for (int i = 0; i < outH; i++)
+                {
+                    int r0 = ib + ty.I0[i] * w, r1 = ib + ty.I1[i] * w;
+                    float a0 = ty.W0[i], a1 = ty.W1[i];
+                    for (int j = 0; j < outW; j++)
+                    {
+                        float v = gd[ob + i * outW + j];
+                        int c0 = tx.I0[j], c1 = tx.I1[j];
+                        float b0 = tx.W0[j], b1 = tx.W1[j];
+                        gxd[r0 + c0] += v * a0 * b0; gxd[r0 + c1] += v * a0 * b1;
+                        gxd[r1 + c0] += v * a1 * b0; gxd[r1 + c1] += v * a1 * b1;
+                    }
+                }
+            }
+            grads[0] = gx;
+        }, (mode, alignCorners));
+    }
+
+    private static void ScatterTap(Span<float> plane, int h, int w, int y, int x, float value)
+    {
+        if ((uint)y < (uint)h && (uint)x < (uint)w) plane[y * w + x] += value;
+    }
+
+    private static float GridBase(int i, int size, bool alignCorners) =>
+        alignCorners ? (size > 1 ? -1f + 2f * i / (size - 1) : 0f) : (2f * i + 1f) / size - 1f;
+
+    /// <summary>
+    /// Sampling grid [N, H, W, 2] (x, y in [−1, 1]) of the affine maps <paramref name="theta"/> [N, 2, 3], as
+    /// torch.nn.functional.affine_grid; differentiable in theta.
+    /// </summary>
+    public static Tensor AffineGrid(Tensor theta, int height, int width, bool alignCorners = false)
+    {
+        const string op = "affine_grid";
+        theta.ThrowIfDisposed(op);
+        if (theta.Rank != 3 || theta.ShapeArray[1] != 2 || theta.ShapeArray[2] != 3)
+            throw new ShapeMismatchException($"{op}: theta must have shape [N, 2, 3], got {Shapes.Format(theta.ShapeArray)}.");
+        Shapes.RequirePositive(height, op, nameof(height));
+        Shapes.RequirePositive(width, op, nameof(width));
+        int n = theta.ShapeArray[0];
+        var y = Tensor.Uninitialized(new[] { n, height, width, 2 }, op);
+        var td = theta.Data; var yd = y.Data;
+        for (int b = 0; b < n; b++)
+            for (int i = 0; i < height; i++)
+            {
+                float gy = GridBase(i, height, alignCorners);
+                for (int j = 0; j < width; j++)
+                {
+                    float gxv = GridBase(j, width, alignCorners);
+                    int o = ((b * height + i) * width + j) * 2;
+                    yd[o] = td[b * 6 + 0] * gxv + td[b * 6 + 1] * gy + td[b * 6 + 2];
+                    yd[o + 1] = td[b * 6 + 3] * gxv + td[b * 6 + 4] * gy + td[b * 6 + 5];
+                }
+            }
+        if (!Graph.Needs(theta)) return y;
+        return Graph.Record(y, op, new[] { theta }, (g, grads) =>
+        {
+            var gt = Tensor.Zeros(theta.ShapeArray);
+            var gtd = gt.Data; var gd = g.Data;
+            for (int b = 0; b < n; b++)
+                for (int i = 0; i < height; i++)
+                {
+                    float gy = GridBase(i, height, alignCorners);
+                    for (int j = 0; j < width; j++)
+                    {
+                        float gxv = GridBase(j, width, alignCorners);
+                        int o = ((b * height + i) * width + j) * 2;
+                        for (int r = 0; r < 2; r++)
+                        {
+                            float v = gd[o + r];
+                            gtd[b * 6 + r * 3 + 0] += v * gxv;
+                            gtd[b * 6 + r * 3 + 1] += v * gy;
+                            gtd[b * 6 + r * 3 + 2] += v;
+                        }
+                    }
+                }
+            grads[0] = gt;
+        }, alignCorners);
+    }
+
+    /// <summary>
+    /// Bilinear sampling of x [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y normalized to [−1, 1]) with zero padding, as
+    /// torch.nn.functional.grid_sample(mode='bilinear', padding_mode='zeros'); differentiable in x and the grid.
+    /// </summary>
+    public static Tensor GridSample(Tensor x, Tensor grid, bool alignCorners = false)
+    {
+        const string op = "grid_sample";
+        x.ThrowIfDisposed(op); grid.ThrowIfDisposed(op);
+        Shapes.RequireRank(x, 4, op, "input");
+        if (grid.Rank != 4 || grid.ShapeArray[3] != 2 || grid.ShapeArray[0] != x.ShapeArray[0])
+            throw new ShapeMismatchException($"{op}: grid must have shape [{x.ShapeArray[0]}, Ho, Wo, 2] for input {Shapes.Format(x.ShapeArray)}, got {Shapes.Format(grid.ShapeArray)}.");
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        int oh = grid.ShapeArray[1], ow = grid.ShapeArray[2];
+        float sx = alignCorners ? (w - 1) / 2f : w / 2f, sy = alignCorners ? (h - 1) / 2f : h / 2f;
+        float ox = alignCorners ? (w - 1) / 2f : (w - 1) / 2f, oy = alignCorners ? (h - 1) / 2f : (h - 1) / 2f;
+        // alignCorners: ix = (gx + 1)/2·(W − 1); otherwise ix = ((gx + 1)·W − 1)/2 — both are gx·sx + ox.
+        var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
+        var xd = x.Data; var gd = grid.Data; var yd = y.Data;
+        float At(ReadOnlySpan<float> plane, int yy, int xx) => (uint)yy < (uint)h && (uint)xx < (uint)w ? plane[yy * w + xx] : 0f;
+        for (int b = 0; b < n; b++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int go = ((b * oh + i) * ow + j) * 2;
+                    float ix = gd[go] * sx + ox, iy = gd[go + 1] * sy + oy;
+                    int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
+                    float tx = ix - x0, ty = iy - y0;
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        var plane = xd.Slice((b * c + ch) * h * w, h * w);
+                        yd[((b * c + ch) * oh + i) * ow + j] =
+                            (1 - ty) * ((1 - tx) * At(plane, y0, x0) + tx * At(plane, y0, x0 + 1)) +
+                            ty * ((1 - tx) * At(plane, y0 + 1, x0) + tx * At(plane, y0 + 1, x0 + 1));
+                    }
+                }
+        if (!Graph.Needs(x, grid)) return y;
+        return Graph.Record(y, op, new[] { x, grid }, (g, grads) =>
+        {
+            var gOut = g.Data; var xs = x.Data; var gs = grid.Data;
+            Tensor? gx = x.RequiresGrad ? Tensor.Zeros(x.ShapeArray) : null;
+            Tensor? gg = grid.RequiresGrad ? Tensor.Zeros(grid.ShapeArray) : null;
+            for (int b = 0; b < n; b++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        int go = ((b * oh + i) * ow + j) * 2;
+                        float ix = gs[go] * sx + ox, iy = gs[go + 1] * sy + oy;
+                        int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
+                        float tx = ix - x0, ty = iy - y0;
+                        float dix = 0f, diy = 0f;
+                        for (int ch = 0; ch < c; ch++)
+                        {
+                            float v = gOut[((b * c + ch) * oh + i) * ow + j];
+                            int pb = (b * c + ch) * h * w;
+                            var plane = xs.Slice(pb, h * w);
+                            if (gx is not null)
+                            {
+                                var gplane = gx.Data.Slice(pb, h * w);
+                                ScatterTap(gplane, h, w, y0, x0, v * (1 - tx) * (1 - ty));
+                                ScatterTap(gplane, h, w, y0, x0 + 1, v * tx * (1 - ty));
+                                ScatterTap(gplane, h, w, y0 + 1, x0, v * (1 - tx) * ty);
+                                ScatterTap(gplane, h, w, y0 + 1, x0 + 1, v * tx * ty);
+                            }
+                            float v00 = At(plane, y0, x0), v01 = At(plane, y0, x0 + 1), v10 = At(plane, y0 + 1, x0), v11 = At(plane, y0 + 1, x0 + 1);
+                            dix += v * ((1 - ty) * (v01 - v00) + ty * (v11 - v10));
+                            diy += v * ((1 - tx) * (v10 - v00) + tx * (v11 - v01));
+                        }
+                        if (gg is not null)
+                        {
+                            gg.Data[go] = dix * sx;
+                            gg.Data[go + 1] = diy * sy;
+                        }
+                    }
+            grads[0] = gx;
+            grads[1] = gg;
+        }, alignCorners);
+    }
+}
