@@ -1,0 +1,281 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Lucid.Tensors;
+using Lucid.Tensors.Kernels;
+using Xunit;
+
+namespace Lucid.Tensors.Tests;
+
+/// <summary>Forward results of the fast kernels against straightforward double-precision reference implementations.</summary>
+public class ForwardReferenceTests
+{
+    private static void AssertClose(double[] expected, ReadOnlySpan<float> actual, double tol, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs(expected[i] - actual[i]);
+            if (!(err <= tol * (1 + Math.Abs(expected[i]))))
+                throw new Exception($"{what}: element {i}: expected {expected[i]:G8}, got {actual[i]:G8} (|diff| {err:G3}).");
+        }
+    }
+
+    [Fact]
+    public void Gemm_MatchesNaiveProduct_OnRandomShapesAndTransposes() =>
+        GradCheck.ForAll(
+            from m in Gen.Choose(1, 140) from n in Gen.Choose(1, 140) from k in Gen.Choose(1, 300)
+            from ta in Gen.Elements(true, false) from tb in Gen.Elements(true, false) from acc in Gen.Elements(true, false)
+            from seed in GradCheck.Seeds select (m, n, k, ta, tb, acc, seed), c =>
+        {
+            var rng = new Rng((ulong)c.seed);
+            var a = new float[c.m * c.k]; var b = new float[c.k * c.n]; var cc = new float[c.m * c.n];
+            rng.FillNormal(a); rng.FillNormal(b); rng.FillNormal(cc);
+            var expected = new double[c.m * c.n];
+            for (int i = 0; i < c.m; i++)
+                for (int j = 0; j < c.n; j++)
+                {
+                    double s = c.acc ? cc[i * c.n + j] : 0;
+                    for (int p = 0; p < c.k; p++)
+                        s += (double)(c.ta ? a[p * c.m + i] : a[i * c.k + p]) * (c.tb ? b[j * c.k + p] : b[p * c.n + j]);
+                    expected[i * c.n + j] = s;
+                }
+            Gemm.Multiply(c.ta, c.tb, c.m, c.n, c.k, a, c.ta ? c.m : c.k, b, c.tb ? c.k : c.n, cc, c.n, c.acc);
+            // float32 accumulation of k products of N(0,1) values: error grows like √k·ε·|terms|
+            AssertClose(expected, cc, 2e-6 * Math.Sqrt(c.k) * 8, $"gemm {c}");
+        }, cases: 120);
+
+    [Fact]
+    public void Gemm_IsBitIdenticalAcrossThreadCounts()
+    {
+        var rng = new Rng(11);
+        int m = 300, n = 517, k = 700;
+        var a = new float[m * k]; var b = new float[k * n];
+        rng.FillNormal(a); rng.FillNormal(b);
+        var c1 = new float[m * n]; var c2 = new float[m * n];
+        int saved = ParallelKernels.Threads;
+        try
+        {
+            ParallelKernels.Threads = 1;
+            Gemm.Multiply(false, false, m, n, k, a, k, b, n, c1, n, false);
+            ParallelKernels.Threads = Math.Max(2, Environment.ProcessorCount);
+            Gemm.Multiply(false, false, m, n, k, a, k, b, n, c2, n, false);
+        }
+        finally { ParallelKernels.Threads = saved; }
+        Assert.Equal(c1, c2);
+    }
+
+    [Fact]
+    public void Conv2d_MatchesDirectConvolution() =>
+        GradCheck.ForAll(GradientProperties.ConvCase, c =>
+        {
+            var rng = new Rng((ulong)c.Seed);
+            int cin = c.G * c.Cig, cout = c.G * c.Cog;
+            using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
+            using var w = rng.Normal(new[] { cout, c.Cig, c.K, c.K });
+            using var b = rng.Normal(new[] { cout });
+            using var y = Ops.Conv2d(x, w, c.Bias ? b : null, c.Stride, c.Pad, c.Dil, c.G);
+            int oh = (c.H + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+            int ow = (c.W + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+            Assert.Equal(new[] { c.N, cout, oh, ow }, y.Shape.ToArray());
+            var xd = x.ToArray(); var wd = w.ToArray(); var bd = b.ToArray();
+            var expected = new double[c.N * cout * oh * ow];
+            for (int n = 0; n < c.N; n++)
+                for (int co = 0; co < cout; co++)
+                {
+                    int g = co / c.Cog;
+                    for (int i = 0; i < oh; i++)
+                        for (int j = 0; j < ow; j++)
+                        {
+                            double s = c.Bias ? bd[co] : 0;
+                            for (int ci = 0; ci < c.Cig; ci++)
+                                for (int ki = 0; ki < c.K; ki++)
+                                    for (int kj = 0; kj < c.K; kj++)
+                                    {
+                                        int ih = i * c.Stride - c.Pad + ki * c.Dil, iw = j * c.Stride - c.Pad + kj * c.Dil;
+                                        if (ih < 0 || iw < 0 || ih >= c.H || iw >= c.W) continue;
+                                        s += (double)xd[((n * cin + g * c.Cig + ci) * c.H + ih) * c.W + iw] * wd[((co * c.Cig + ci) * c.K + ki) * c.K + kj];
+                                    }
+                            expected[((n * cout + co) * oh + i) * ow + j] = s;
+                        }
+                }
+            AssertClose(expected, y.Data, 1e-5, "conv2d");
+        });
+
+    [Fact]
+    public void ConvTranspose2d_MatchesScatterDefinition() =>
+        GradCheck.ForAll(GradientProperties.ConvCase, c =>
+        {
+            int oh = (c.H - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
+            int ow = (c.W - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
+            if (oh <= 0 || ow <= 0) return;
+            var rng = new Rng((ulong)c.Seed);
+            int cin = c.G * c.Cig, cout = c.G * c.Cog;
+            using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
+            using var w = rng.Normal(new[] { cin, c.Cog, c.K, c.K });
+            using var y = Ops.ConvTranspose2d(x, w, null, c.Stride, c.Pad, 0, c.Dil, c.G);
+            var xd = x.ToArray(); var wd = w.ToArray();
+            var expected = new double[c.N * cout * oh * ow];
+            // every input pixel scatters its weighted kernel into the output
+            for (int n = 0; n < c.N; n++)
+                for (int ci = 0; ci < cin; ci++)
+                {
+                    int g = ci / c.Cig;
+                    for (int i = 0; i < c.H; i++)
+                        for (int j = 0; j < c.W; j++)
+                            for (int co = 0; co < c.Cog; co++)
+                                for (int ki = 0; ki < c.K; ki++)
+                                    for (int kj = 0; kj < c.K; kj++)
+                                    {
+                                        int yi = i * c.Stride - c.Pad + ki * c.Dil, yj = j * c.Stride - c.Pad + kj * c.Dil;
+                                        if (yi < 0 || yj < 0 || yi >= oh || yj >= ow) continue;
+                                        expected[((n * cout + g * c.Cog + co) * oh + yi) * ow + yj] +=
+                                            (double)xd[((n * cin + ci) * c.H + i) * c.W + j] * wd[((ci * c.Cog + co) * c.K + ki) * c.K + kj];
+                                    }
+                }
+            AssertClose(expected, y.Data, 1e-5, "conv_transpose2d");
+        });
+
+    [Fact]
+    public void Pooling_MatchesPyTorchSemantics()
+    {
+        // 1×1×5×5 ramp; hand-derived from PyTorch's documented rules.
+        var x = Tensor.FromArray(Enumerable.Range(0, 25).Select(i => (float)i).ToArray(), 1, 1, 5, 5);
+        // ceil mode adds a partial last window: out = ceil((5 − 2)/2) + 1 = 3
+        using var max = Ops.MaxPool2d(x, 2, 2, 0, 1, ceilMode: true);
+        Assert.Equal(new[] { 6f, 8f, 9f, 16f, 18f, 19f, 21f, 23f, 24f }, max.ToArray());
+        using var maxFloor = Ops.MaxPool2d(x, 2, 2);
+        Assert.Equal(new[] { 6f, 8f, 16f, 18f }, maxFloor.ToArray());
+        // padding 1, count_include_pad: the corner window holds only x[0,0] = 0 → (0)/4; next: (1+2)/4
+        using var avgInc = Ops.AvgPool2d(x, 2, 2, 1, ceilMode: false, countIncludePad: true);
+        Assert.Equal(0f, avgInc[0, 0, 0, 0]);
+        Assert.Equal((1f + 2f) / 4f, avgInc[0, 0, 0, 1]);
+        using var avgExc = Ops.AvgPool2d(x, 2, 2, 1, ceilMode: false, countIncludePad: false);
+        Assert.Equal((1f + 2f) / 2f, avgExc[0, 0, 0, 1]);
+        Assert.Equal((6f + 7f + 11f + 12f) / 4f, avgExc[0, 0, 1, 1]);
+        // ceil-mode avg window clipped at the input edge divides by the clipped size (no padding): last column = (4+9)/2
+        using var avgCeil = Ops.AvgPool2d(x, 2, 2, 0, ceilMode: true, countIncludePad: true);
+        Assert.Equal((4f + 9f) / 2f, avgCeil[0, 0, 0, 2]);
+        // adaptive: 5 → 3 windows [0,2), [1,4), [3,5)
+        using var ada = Ops.AdaptiveAvgPool2d(x, 1, 3);
+        Assert.Equal(Enumerable.Range(0, 25).Where(i => i % 5 < 2).Average(i => (float)i), ada[0, 0, 0, 0], 4);
+        Assert.Equal(Enumerable.Range(0, 25).Where(i => i % 5 >= 1 && i % 5 < 4).Average(i => (float)i), ada[0, 0, 0, 1], 4);
+        using var gmax = Ops.GlobalMaxPool2d(x);
+        Assert.Equal(24f, gmax.Item());
+    }
+
+    [Fact]
+    public void MaxPool_MatchesBruteForceWindows() =>
+        GradCheck.ForAll(from h in Gen.Choose(1, 9) from w in Gen.Choose(1, 9) from k in Gen.Choose(1, 3) from s in Gen.Choose(1, 3)
+                         from p in Gen.Choose(0, 1) from ceil in Gen.Elements(true, false) from seed in GradCheck.Seeds
+                         where 2 * p <= k && h + 2 * p >= k && w + 2 * p >= k
+                         select (h, w, k, s, p, ceil, seed), c =>
+        {
+            var rng = new Rng((ulong)c.seed);
+            using var x = rng.Normal(new[] { 1, 2, c.h, c.w });
+            var (y, idx) = Ops.MaxPool2dWithIndices(x, (c.k, c.k), (c.s, c.s), (c.p, c.p), null, c.ceil);
+            int oh = y.Size(2), ow = y.Size(3);
+            var xd = x.ToArray();
+            for (int ch = 0; ch < 2; ch++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double best = double.NegativeInfinity;
+                        for (int a = i * c.s - c.p; a < i * c.s - c.p + c.k; a++)
+                            for (int b = j * c.s - c.p; b < j * c.s - c.p + c.k; b++)
+                                if (a >= 0 && b >= 0 && a < c.h && b < c.w) best = Math.Max(best, xd[(ch * c.h + a) * c.w + b]);
+                        Assert.Equal((float)best, y[0, ch, i, j]);
+                        int o = (ch * oh + i) * ow + j;
+                        if (idx[o] >= 0) Assert.Equal((float)best, xd[ch * c.h * c.w + idx[o]]);
+                    }
+            y.Dispose();
+        });
+
+    [Fact]
+    public void BilinearInterpolate_MatchesFormula_BothConventions() =>
+        GradCheck.ForAll(from h in Gen.Choose(1, 6) from w in Gen.Choose(1, 6) from oh in Gen.Choose(1, 11) from ow in Gen.Choose(1, 11)
+                         from align in Gen.Elements(true, false) from seed in GradCheck.Seeds select (h, w, oh, ow, align, seed), c =>
+        {
+            var rng = new Rng((ulong)c.seed);
+            using var x = rng.Normal(new[] { 1, 1, c.h, c.w });
+            using var y = Ops.Interpolate(x, c.oh, c.ow, InterpolationMode.Bilinear, c.align);
+            var xd = x.ToArray();
+            double Src(int o, int inSize, int outSize) => c.align
+                ? (outSize > 1 ? o * (inSize - 1.0) / (outSize - 1) : 0)
+                : Math.Max(0, (o + 0.5) * inSize / outSize - 0.5);
+            double At(int i, int j) => xd[Math.Min(i, c.h - 1) * c.w + Math.Min(j, c.w - 1)];
+            var expected = new double[c.oh * c.ow];
+            for (int i = 0; i < c.oh; i++)
+                for (int j = 0; j < c.ow; j++)
+                {
+                    double sy = Src(i, c.h, c.oh), sx = Src(j, c.w, c.ow);
+                    int y0 = Math.Min((int)sy, c.h - 1), x0 = Math.Min((int)sx, c.w - 1);
+                    double ty = sy - y0, tx = sx - x0;
+                    expected[i * c.ow + j] = (1 - ty) * ((1 - tx) * At(y0, x0) + tx * At(y0, x0 + 1)) + ty * ((1 - tx) * At(y0 + 1, x0) + tx * At(y0 + 1, x0 + 1));
+                }
+            AssertClose(expected, y.Data, 1e-5, "interpolate");
+        });
+
+    [Fact]
+    public void GridSample_WithIdentityGrid_ReproducesInput()
+    {
+        var rng = new Rng(5);
+        using var x = rng.Normal(new[] { 2, 3, 5, 7 });
+        foreach (bool align in new[] { true, false })
+        {
+            using var theta = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0 }, 2, 2, 3);
+            using var grid = Ops.AffineGrid(theta, 5, 7, align);
+            using var y = Ops.GridSample(x, grid, align);
+            AssertClose(x.ToArray().Select(v => (double)v).ToArray(), y.Data, 1e-5, $"grid_sample identity (alignCorners={align})");
+        }
+    }
+
+    [Fact]
+    public void Rfft2_MatchesNaiveDft_AndIrfft2InvertsIt() =>
+        GradCheck.ForAll(from b in Gen.Choose(1, 2) from h in Gen.Choose(1, 17) from w in Gen.Choose(1, 17) from seed in GradCheck.Seeds select (b, h, w, seed), c =>
+        {
+            var rng = new Rng((ulong)c.seed);
+            using var x = rng.Normal(new[] { c.b, c.h, c.w });
+            using var spec = Ops.Rfft2(x);
+            int wf = c.w / 2 + 1;
+            Assert.Equal(new[] { c.b, c.h, wf, 2 }, spec.Shape.ToArray());
+            var xd = x.ToArray();
+            var expected = new double[c.b * c.h * wf * 2];
+            for (int n = 0; n < c.b; n++)
+                for (int k = 0; k < c.h; k++)
+                    for (int l = 0; l < wf; l++)
+                    {
+                        double re = 0, im = 0;
+                        for (int i = 0; i < c.h; i++)
+                            for (int j = 0; j < c.w; j++)
+                            {
+                                double angle = -2 * Math.PI * ((double)k * i / c.h + (double)l * j / c.w);
+                                re += xd[(n * c.h + i) * c.w + j] * Math.Cos(angle);
+                                im += xd[(n * c.h + i) * c.w + j] * Math.Sin(angle);
+                            }
+                        expected[((n * c.h + k) * wf + l) * 2] = re;
+                        expected[((n * c.h + k) * wf + l) * 2 + 1] = im;
+                    }
+            AssertClose(expected, spec.Data, 1e-5 * Math.Sqrt(c.h * c.w) * 4, "rfft2");
+            using var back = Ops.Irfft2(spec, c.w);
+            AssertClose(xd.Select(v => (double)v).ToArray(), back.Data, 1e-5, "irfft2(rfft2(x))");
+        });
+
+    [Fact]
+    public void LocalResponseNorm_MatchesOnnxDefinition()
+    {
+        var rng = new Rng(9);
+        using var x = rng.Normal(new[] { 1, 6, 2, 2 });
+        const int size = 4; const float alpha = 0.3f, beta = 0.75f, bias = 2f;
+        using var y = Ops.LocalResponseNorm(x, size, alpha, beta, bias);
+        var xd = x.ToArray();
+        for (int c = 0; c < 6; c++)
+            for (int p = 0; p < 4; p++)
+            {
+                double sq = 0;
+                for (int k = Math.Max(0, c - (size - 1) / 2); k <= Math.Min(5, c + (int)Math.Ceiling((size - 1) / 2.0)); k++)
+                    sq += xd[k * 4 + p] * (double)xd[k * 4 + p];
+                double expected = xd[c * 4 + p] / Math.Pow(bias + alpha / size * sq, beta);
+                Assert.Equal(expected, y.Data[c * 4 + p], 5);
+            }
+    }
+}
