@@ -6,18 +6,19 @@ namespace Lucid.Tensors.Kernels;
 
 /// <summary>
 /// Single-precision GEMM: C = op(A)·op(B) (+ C when accumulating), row-major with leading dimensions.
-/// Goto/BLIS structure: B is packed per K-block into NR-column micro-panels, A per (M-block, K-block) into MR-row
-/// micro-panels; an MR×NR register-tiled micro-kernel (AVX-512 or AVX2 FMA, chosen at run time; portable fallback)
-/// does the arithmetic. Work is split over (M-block, N-chunk) tiles; each C element is always summed in the same
-/// K order, so results are bit-identical whatever the thread count.
+/// Goto/BLIS structure: per K-block, A is packed once into MR-row micro-panels (shared), and each tile — a column
+/// chunk of C times a group of rows — packs its own slice of B into NR-column micro-panels on the thread that
+/// consumes it, so those panels stay in that core's L2 (on this hardware the two cores may not share an L3, and
+/// shared B panels halved throughput). An MR×NR register-tiled micro-kernel (AVX-512 or AVX2 FMA, chosen at run time;
+/// portable fallback) does the arithmetic. Each C element is always summed in the same K order, so results are
+/// bit-identical whatever the thread count and whichever thread runs a tile.
 /// </summary>
 public static unsafe class Gemm
 {
     internal const int MR = 8;
     internal const int NR = 32;
     private const int KC = 256;
-    private const int MC = 128;
-    private const int NChunk = 256;
+    private const int NChunk = 1024;
 
     private enum Isa { Avx512, Avx2, Portable }
     private static readonly Isa Kernel = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
@@ -52,103 +53,128 @@ public static unsafe class Gemm
             Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
-        int nPanels = (n + NR - 1) / NR;
-        var packB = _packB;
-        int packBSize = nPanels * NR * KC;
-        if (packB is null || packB.Length < packBSize) _packB = packB = GC.AllocateArray<float>(packBSize, pinned: true);
-        fixed (float* pbPacked = packB)
+        int mPanels = (m + MR - 1) / MR;
+        int kcMax = Math.Min(KC, k);
+        // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit load
+        // splits across two cache lines and halves the micro-kernel's load bandwidth.
+        var packA = _packA;
+        int packASize = mPanels * MR * kcMax + 16;
+        if (packA is null || packA.Length < packASize) _packA = packA = GC.AllocateArray<float>(packASize, pinned: true);
+        // Tiles: column chunks of C (each packs its own slice of B, on the thread that uses it, so the packed panels
+        // stay in that core's caches) times row groups when there are too few column chunks to feed every thread.
+        int threads = ParallelKernels.Threads;
+        int nChunk = Math.Min(NChunk, RoundUp((n + 2 * threads - 1) / (2 * threads), NR));
+        int nChunks = (n + nChunk - 1) / nChunk;
+        int mGroups = Math.Min(mPanels, Math.Max(1, (2 * threads + nChunks - 1) / nChunks));
+        int panelsPerGroup = (mPanels + mGroups - 1) / mGroups;
+        mGroups = (mPanels + panelsPerGroup - 1) / panelsPerGroup;
+        fixed (float* paRaw = packA)
         {
+            float* paPacked = Align64(paRaw);
             for (int p0 = 0; p0 < k; p0 += KC)
             {
                 int kc = Math.Min(KC, k - p0);
-                var packState = new PackBState(b, ldb, transB, p0, kc, n, pbPacked);
-                ParallelKernels.For((nPanels + 7) / 8, packState, static (i, s) => s.Run(i));
-
-                int mBlocks = (m + MC - 1) / MC;
-                int nChunks = (n + NChunk - 1) / NChunk;
-                var tiles = new TileState(a, lda, transA, p0, kc, m, n, pbPacked, c, ldc, accumulate || p0 > 0, mBlocks);
-                ParallelKernels.For(mBlocks * nChunks, tiles, static (i, s) => s.Run(i));
+                var packState = new PackAState(a, lda, transA, m, p0, kc, paPacked);
+                ParallelKernels.For((mPanels + 7) / 8, packState, static (i, s) => s.Run(i));
+                var tiles = new TileState(paPacked, b, ldb, transB, p0, kc, m, n, c, ldc, accumulate || p0 > 0, nChunk, nChunks, panelsPerGroup);
+                ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
             }
         }
     }
 
-    private readonly struct PackBState(float* b, int ldb, bool transB, int p0, int kc, int n, float* packed)
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
+
+    private readonly struct PackAState(float* a, int lda, bool transA, int m, int p0, int kc, float* packedA)
     {
         public void Run(int group)
         {
-            int nPanels = (n + NR - 1) / NR;
-            int end = Math.Min(nPanels, (group + 1) * 8);
+            int mPanels = (m + MR - 1) / MR;
+            int end = Math.Min(mPanels, (group + 1) * 8);
             for (int panel = group * 8; panel < end; panel++)
+                PackAPanel(a, lda, transA, panel * MR, Math.Min(MR, m - panel * MR), p0, kc, packedA + (long)panel * MR * kc);
+        }
+    }
+
+    /// <summary>Packs NR-column panels of op(B) rows [p0, p0 + kc), columns from <c>j0</c> (zero columns past n).</summary>
+    private readonly struct PackBState(float* b, int ldb, bool transB, int p0, int kc, int n, float* packed, int j0)
+    {
+        public void PackPanel(int panel)
+        {
+            int jStart = j0 + panel * NR;
+            int nr = Math.Min(NR, n - jStart);
+            float* dst = packed + (long)panel * NR * kc;
+            if (!transB)
             {
-                int j0 = panel * NR;
-                int nr = Math.Min(NR, n - j0);
-                float* dst = packed + (long)panel * NR * kc;
-                if (!transB)
+                float* src = b + (long)p0 * ldb + jStart;
+                if (nr == NR)
                 {
-                    float* src = b + (long)p0 * ldb + j0;
-                    if (nr == NR)
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
                     {
-                        for (int p = 0; p < kc; p++, src += ldb, dst += NR)
-                        {
-                            Vector256.Store(Vector256.Load(src), dst);
-                            Vector256.Store(Vector256.Load(src + 8), dst + 8);
-                            Vector256.Store(Vector256.Load(src + 16), dst + 16);
-                            Vector256.Store(Vector256.Load(src + 24), dst + 24);
-                        }
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kc; p++, src += ldb, dst += NR)
-                        {
-                            int j = 0;
-                            for (; j < nr; j++) dst[j] = src[j];
-                            for (; j < NR; j++) dst[j] = 0f;
-                        }
+                        Vector256.Store(Vector256.Load(src), dst);
+                        Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                        Vector256.Store(Vector256.Load(src + 16), dst + 16);
+                        Vector256.Store(Vector256.Load(src + 24), dst + 24);
                     }
                 }
                 else
                 {
-                    // B is stored transposed: element (p, j) at b[j * ldb + p].
-                    for (int j = 0; j < NR; j++)
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
                     {
-                        if (j < nr)
-                        {
-                            float* src = b + (long)(j0 + j) * ldb + p0;
-                            for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++) dst[p * NR + j] = 0f;
-                        }
+                        int j = 0;
+                        for (; j < nr; j++) dst[j] = src[j];
+                        for (; j < NR; j++) dst[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // B is stored transposed: element (p, j) at b[j * ldb + p].
+                for (int j = 0; j < NR; j++)
+                {
+                    if (j < nr)
+                    {
+                        float* src = b + (long)(jStart + j) * ldb + p0;
+                        for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++) dst[p * NR + j] = 0f;
                     }
                 }
             }
         }
     }
 
-    private readonly struct TileState(float* a, int lda, bool transA, int p0, int kc, int m, int n, float* packedB, float* c, int ldc, bool accumulate, int mBlocks)
+    private readonly struct TileState(float* packedA, float* b, int ldb, bool transB, int p0, int kc, int m, int n,
+        float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup)
     {
         public void Run(int tile)
         {
-            int mb = tile % mBlocks, nb = tile / mBlocks;
-            int i0 = mb * MC, mc = Math.Min(MC, m - i0);
-            int j0 = nb * NChunk, nc = Math.Min(NChunk, n - j0);
-            int mPanels = (mc + MR - 1) / MR;
-            var packA = _packA;
-            if (packA is null) _packA = packA = GC.AllocateArray<float>(MC * KC, pinned: true);
-            fixed (float* pa = packA)
+            int nb = tile % nChunks, mg = tile / nChunks;
+            int j0 = nb * nChunk, nc = Math.Min(nChunk, n - j0);
+            int nPanels = (nc + NR - 1) / NR;
+            var packB = _packB;
+            int size = nPanels * NR * kc + 16;
+            if (packB is null || packB.Length < size) _packB = packB = GC.AllocateArray<float>(Math.Max(size, NChunk * KC + 16), pinned: true);
+            fixed (float* pbRaw = packB)
             {
-                PackA(a, lda, transA, i0, mc, p0, kc, pa);
+                float* pb = Align64(pbRaw);
+                var pack = new PackBState(b, ldb, transB, p0, kc, n, pb, j0);
+                for (int panel = 0; panel < nPanels; panel++) pack.PackPanel(panel);
+                int mPanels = (m + MR - 1) / MR;
+                int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
                 float* tmp = stackalloc float[MR * NR];
                 for (int jr = 0; jr < nc; jr += NR)
                 {
                     int nr = Math.Min(NR, nc - jr);
-                    float* bPanel = packedB + (long)((j0 + jr) / NR) * NR * kc;
-                    for (int ir = 0; ir < mPanels; ir++)
+                    float* bPanel = pb + (long)(jr / NR) * NR * kc;
+                    for (int ir = irStart; ir < irEnd; ir++)
                     {
-                        int mr = Math.Min(MR, mc - ir * MR);
-                        float* aPanel = pa + ir * MR * kc;
-                        float* cTile = c + (long)(i0 + ir * MR) * ldc + j0 + jr;
+                        int mr = Math.Min(MR, m - ir * MR);
+                        float* aPanel = packedA + (long)ir * MR * kc;
+                        float* cTile = c + (long)ir * MR * ldc + j0 + jr;
                         if (mr == MR && nr == NR)
                         {
                             MicroKernel(kc, aPanel, bPanel, cTile, ldc, accumulate);
@@ -169,41 +195,37 @@ public static unsafe class Gemm
         }
     }
 
-    private static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, float* dst)
+    /// <summary>Packs rows [i0, i0 + mr) × k-range [p0, p0 + kc) of op(A) into one MR-row panel (zero rows past mr).</summary>
+    private static void PackAPanel(float* a, int lda, bool transA, int i0, int mr, int p0, int kc, float* panel)
     {
-        for (int ir = 0; ir < mc; ir += MR)
+        if (!transA)
         {
-            int mr = Math.Min(MR, mc - ir);
-            float* panel = dst + ir * kc;
-            if (!transA)
+            for (int i = 0; i < MR; i++)
             {
-                for (int i = 0; i < MR; i++)
+                if (i < mr)
                 {
-                    if (i < mr)
-                    {
-                        float* src = a + (long)(i0 + ir + i) * lda + p0;
-                        for (int p = 0; p < kc; p++) panel[p * MR + i] = src[p];
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kc; p++) panel[p * MR + i] = 0f;
-                    }
+                    float* src = a + (long)(i0 + i) * lda + p0;
+                    for (int p = 0; p < kc; p++) panel[p * MR + i] = src[p];
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++) panel[p * MR + i] = 0f;
                 }
             }
-            else
+        }
+        else
+        {
+            // A stored transposed: element (i, p) at a[p * lda + i]; the panel's rows are contiguous in memory.
+            for (int p = 0; p < kc; p++)
             {
-                // A stored transposed: element (i, p) at a[p * lda + i]; rows of the panel are contiguous in memory.
-                for (int p = 0; p < kc; p++)
+                float* src = a + (long)(p0 + p) * lda + i0;
+                float* d = panel + p * MR;
+                if (mr == MR) Vector256.Store(Vector256.Load(src), d);
+                else
                 {
-                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
-                    float* d = panel + p * MR;
-                    if (mr == MR) Vector256.Store(Vector256.Load(src), d);
-                    else
-                    {
-                        int i = 0;
-                        for (; i < mr; i++) d[i] = src[i];
-                        for (; i < MR; i++) d[i] = 0f;
-                    }
+                    int i = 0;
+                    for (; i < mr; i++) d[i] = src[i];
+                    for (; i < MR; i++) d[i] = 0f;
                 }
             }
         }
@@ -223,7 +245,8 @@ public static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Never inlined: inside a larger caller the JIT's register allocator spills the 16 accumulators.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -273,7 +296,7 @@ public static unsafe class Gemm
         Vector512.Store(v1, c + 16);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate, int col)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
