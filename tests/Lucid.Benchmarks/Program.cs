@@ -1,1 +1,21 @@
-class P{static void Main(){}}
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Lucid.Benchmarks;
+
+public static class Program
+{
+    /// <summary>
+    /// <c>side-by-side [--out file.md]</c>: our suites and the PyTorch peer in one run, as a table.
+    /// Anything else goes to BenchmarkDotNet's switcher (e.g. <c>--filter *TrainingStep*</c>).
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "side-by-side") return SideBySide.Run(args[1..]);
+        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
+    }
+}

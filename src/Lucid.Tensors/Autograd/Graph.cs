@@ -22,9 +22,9 @@ internal static class Graph
     }
 
     /// <summary>Records a node that owns a temporary (saved for backward); it is disposed when the node is freed.</summary>
-    public static Tensor Record(Tensor output, string op, Tensor[] inputs, Tensor owned, BackwardFunction backward, object? attributes = null)
+    public static Tensor Record(Tensor output, string op, Tensor[] inputs, IDisposable owned, BackwardFunction backward, object? attributes = null)
     {
-        owned.DetachFromScope();
+        if (owned is Tensor t) t.DetachFromScope();
         output._gradFn = new Node(op, inputs, backward, attributes, output, owned);
         output.MarkRequiresGrad();
         return output;

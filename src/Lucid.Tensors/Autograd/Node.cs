@@ -18,9 +18,9 @@ public sealed class Node
     internal int VisitEpoch;
     internal int PendingChildren;
 
-    private Tensor? _owned;
+    private IDisposable? _owned;
 
-    internal Node(string op, Tensor[] inputs, BackwardFunction backward, object? attributes, Tensor output, Tensor? owned)
+    internal Node(string op, Tensor[] inputs, BackwardFunction backward, object? attributes, Tensor output, IDisposable? owned)
     {
         _owned = owned;
         Op = op;

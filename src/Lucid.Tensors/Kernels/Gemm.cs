@@ -19,6 +19,7 @@ public static unsafe class Gemm
     internal const int NR = 32;
     private const int KC = 256;
     private const int NChunk = 1024;
+    private static readonly int TilesPerThread = int.Parse(Environment.GetEnvironmentVariable("LUCID_TPT") ?? "2");
 
     private enum Isa { Avx512, Avx2, Portable }
     private static readonly Isa Kernel = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
@@ -62,10 +63,12 @@ public static unsafe class Gemm
         if (packA is null || packA.Length < packASize) _packA = packA = GC.AllocateArray<float>(packASize, pinned: true);
         // Tiles: column chunks of C (each packs its own slice of B, on the thread that uses it, so the packed panels
         // stay in that core's caches) times row groups when there are too few column chunks to feed every thread.
-        int threads = ParallelKernels.Threads;
-        int nChunk = Math.Min(NChunk, RoundUp((n + 2 * threads - 1) / (2 * threads), NR));
-        int nChunks = (n + nChunk - 1) / nChunk;
-        int mGroups = Math.Min(mPanels, Math.Max(1, (2 * threads + nChunks - 1) / nChunks));
+        int targetTiles = TilesPerThread * ParallelKernels.Threads;
+        int nPanelsTotal = (n + NR - 1) / NR;
+        int nChunks = Math.Min(nPanelsTotal, targetTiles);
+        int nChunk = Math.Min(NChunk, (nPanelsTotal + nChunks - 1) / nChunks * NR);
+        nChunks = (n + nChunk - 1) / nChunk;
+        int mGroups = Math.Min(mPanels, Math.Max(1, (targetTiles + nChunks - 1) / nChunks));
         int panelsPerGroup = (mPanels + mGroups - 1) / mGroups;
         mGroups = (mPanels + panelsPerGroup - 1) / panelsPerGroup;
         fixed (float* paRaw = packA)
@@ -83,6 +86,32 @@ public static unsafe class Gemm
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>dst row r = src column r for an 8×8 block (unpack / shuffle / lane-permute, the classic AVX transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2 * srcStride); var r3 = Avx.LoadVector256(src + 3 * srcStride);
+        var r4 = Avx.LoadVector256(src + 4 * srcStride); var r5 = Avx.LoadVector256(src + 5 * srcStride);
+        var r6 = Avx.LoadVector256(src + 6 * srcStride); var r7 = Avx.LoadVector256(src + 7 * srcStride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
+    }
 
     private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
@@ -130,13 +159,21 @@ public static unsafe class Gemm
             }
             else
             {
-                // B is stored transposed: element (p, j) at b[j * ldb + p].
+                // B is stored transposed: element (p, j) at b[j * ldb + p]; 8×8 blocks are transposed in registers.
+                int pVec = Avx.IsSupported ? kc / 8 * 8 : 0;
+                int jVec = Avx.IsSupported ? nr / 8 * 8 : 0;
+                for (int jb = 0; jb < jVec; jb += 8)
+                {
+                    float* src = b + (long)(jStart + jb) * ldb + p0;
+                    for (int pb = 0; pb < pVec; pb += 8) Transpose8x8(src + pb, ldb, dst + pb * NR + jb, NR);
+                }
                 for (int j = 0; j < NR; j++)
                 {
+                    int pFrom = j < jVec ? pVec : 0;
                     if (j < nr)
                     {
                         float* src = b + (long)(jStart + j) * ldb + p0;
-                        for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+                        for (int p = pFrom; p < kc; p++) dst[p * NR + j] = src[p];
                     }
                     else
                     {
@@ -200,16 +237,22 @@ public static unsafe class Gemm
     {
         if (!transA)
         {
+            int p = 0;
+            if (mr == MR && Avx.IsSupported)
+            {
+                float* src = a + (long)i0 * lda + p0;
+                for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, lda, panel + p * MR, MR);
+            }
             for (int i = 0; i < MR; i++)
             {
                 if (i < mr)
                 {
                     float* src = a + (long)(i0 + i) * lda + p0;
-                    for (int p = 0; p < kc; p++) panel[p * MR + i] = src[p];
+                    for (int q = p; q < kc; q++) panel[q * MR + i] = src[q];
                 }
                 else
                 {
-                    for (int p = 0; p < kc; p++) panel[p * MR + i] = 0f;
+                    for (int q = p; q < kc; q++) panel[q * MR + i] = 0f;
                 }
             }
         }

@@ -6,39 +6,45 @@ internal readonly record struct ConvGeometry(int Channels, int Height, int Width
 {
     public int Rows => Channels * KernelH * KernelW;
     public int Cols => OutH * OutW;
-    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
+    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0 && OutH == Height && OutW == Width;
 }
 
 /// <summary>im2col / col2im for convolution as GEMM. Rows are (channel, kernel row, kernel column); columns are output positions.</summary>
 internal static unsafe class Im2Col
 {
-    public static void Unfold(ReadOnlySpan<float> image, Span<float> col, in ConvGeometry geo)
+    /// <summary>
+    /// Unfolds <paramref name="images"/> consecutive images, each <paramref name="imageStride"/> floats apart, into one
+    /// column matrix [Rows, images·Cols]: image i fills columns [i·Cols, (i+1)·Cols).
+    /// </summary>
+    public static void Unfold(ReadOnlySpan<float> source, int images, int imageStride, Span<float> col, in ConvGeometry geo)
     {
-        fixed (float* src = image)
+        fixed (float* src = source)
         fixed (float* dst = col)
         {
-            var state = new State(src, dst, geo);
-            ParallelKernels.For(geo.Channels, state, static (c, s) => s.UnfoldChannel(c));
+            var state = new State(src, dst, geo, images, imageStride);
+            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.UnfoldChannel(i));
         }
     }
 
-    /// <summary>Adds the columns back into <paramref name="image"/> (which the caller has initialized).</summary>
-    public static void FoldAdd(ReadOnlySpan<float> col, Span<float> image, in ConvGeometry geo)
+    /// <summary>Adds the column matrix of <paramref name="images"/> images back into them (the caller has initialized them).</summary>
+    public static void FoldAdd(ReadOnlySpan<float> col, int images, int imageStride, Span<float> destination, in ConvGeometry geo)
     {
         fixed (float* src = col)
-        fixed (float* dst = image)
+        fixed (float* dst = destination)
         {
-            var state = new State(dst, src, geo);
-            ParallelKernels.For(geo.Channels, state, static (c, s) => s.FoldChannel(c));
+            var state = new State(dst, src, geo, images, imageStride);
+            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.FoldChannel(i));
         }
     }
 
-    private readonly struct State(float* image, float* col, ConvGeometry g)
+    private readonly struct State(float* images, float* colMatrix, ConvGeometry g, int count, int imageStride)
     {
-        public void UnfoldChannel(int c)
+        public void UnfoldChannel(int item)
         {
-            int cols = g.Cols;
-            float* plane = image + (long)c * g.Height * g.Width;
+            int image = item / g.Channels, c = item % g.Channels;
+            int cols = g.Cols * count;
+            float* col = colMatrix + (long)image * g.Cols;
+            float* plane = images + (long)image * imageStride + (long)c * g.Height * g.Width;
             for (int ki = 0; ki < g.KernelH; ki++)
             for (int kj = 0; kj < g.KernelW; kj++)
             {
@@ -68,10 +74,12 @@ internal static unsafe class Im2Col
             }
         }
 
-        public void FoldChannel(int c)
+        public void FoldChannel(int item)
         {
-            int cols = g.Cols;
-            float* plane = image + (long)c * g.Height * g.Width;
+            int image = item / g.Channels, c = item % g.Channels;
+            int cols = g.Cols * count;
+            float* col = colMatrix + (long)image * g.Cols;
+            float* plane = images + (long)image * imageStride + (long)c * g.Height * g.Width;
             for (int ki = 0; ki < g.KernelH; ki++)
             for (int kj = 0; kj < g.KernelW; kj++)
             {

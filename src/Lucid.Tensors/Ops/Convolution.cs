@@ -74,11 +74,39 @@ public static partial class Ops
     }
 
     [ThreadStatic] private static float[]? _colBuffer;
+    [ThreadStatic] private static float[]? _gemmBuffer;
 
-    private static Span<float> ColBuffer(int size)
+    private static Span<float> ThreadBuffer(ref float[]? buffer, int size)
     {
-        if (_colBuffer is null || _colBuffer.Length < size) _colBuffer = new float[Math.Max(size, (_colBuffer?.Length ?? 0) * 3 / 2)];
-        return _colBuffer.AsSpan(0, size);
+        if (buffer is null || buffer.Length < size) buffer = new float[Math.Max(size, (buffer?.Length ?? 0) * 3 / 2)];
+        return buffer.AsSpan(0, size);
+    }
+
+    /// <summary>
+    /// Images per GEMM: small feature maps are batched into one product (a [rows, images·HW] column matrix) so the
+    /// GEMM is wide enough to use both cores well; the column matrix is capped at 8M floats.
+    /// </summary>
+    private static int ImagesPerChunk(int n, in ConvGeometry geo)
+    {
+        long perImage = (long)geo.Rows * geo.Cols;
+        return (int)Math.Clamp(8L * 1024 * 1024 / Math.Max(1, perImage), 1, n);
+    }
+
+    /// <summary>Copies rows [c0, c0 + channels) of each image of a [N, C, HW] tensor into a [channels, images·HW] matrix (or back).</summary>
+    private static void GatherChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
+    {
+        int ld = images * plane;
+        for (int i = 0; i < images; i++)
+            for (int c = 0; c < channels; c++)
+                src.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane).CopyTo(dst.Slice(c * ld + i * plane, plane));
+    }
+
+    private static void ScatterChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
+    {
+        int ld = images * plane;
+        for (int i = 0; i < images; i++)
+            for (int c = 0; c < channels; c++)
+                src.Slice(c * ld + i * plane, plane).CopyTo(dst.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane));
     }
 
     internal static void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
@@ -86,23 +114,28 @@ public static partial class Ops
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
-        var col = geo.IsPointwise ? default : ColBuffer(rows * cols);
-        for (int i = 0; i < n; i++)
+        int chunk = ImagesPerChunk(n, geo);
+        for (int n0 = 0; n0 < n; n0 += chunk)
         {
+            int nb = Math.Min(chunk, n - n0);
             for (int gi = 0; gi < groups; gi++)
             {
-                var image = x.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
                 ReadOnlySpan<float> b;
-                if (geo.IsPointwise) b = image;
+                bool direct = nb == 1;
+                if (geo.IsPointwise && nb == 1) b = x.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane);
                 else
                 {
-                    Im2Col.Unfold(image, col, geo);
+                    var col = ThreadBuffer(ref _colBuffer, rows * nb * cols);
+                    if (geo.IsPointwise) GatherChannelMajor(x, n0, nb, cin, gi * cig, cig, inPlane, col);
+                    else Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
                     b = col;
                 }
-                var dst = y.Slice((i * cout + gi * cog) * cols, cog * cols);
+                var dst = direct ? y.Slice((n0 * cout + gi * cog) * cols, cog * cols) : ThreadBuffer(ref _gemmBuffer, cog * nb * cols);
+                int ld = nb * cols;
                 if (!bias.IsEmpty)
-                    for (int c = 0; c < cog; c++) dst.Slice(c * cols, cols).Fill(bias[gi * cog + c]);
-                Gemm.Multiply(false, false, cog, cols, rows, weight.Slice(gi * cog * rows, cog * rows), rows, b, cols, dst, cols, accumulate: !bias.IsEmpty);
+                    for (int c = 0; c < cog; c++) dst.Slice(c * ld, ld).Fill(bias[gi * cog + c]);
+                Gemm.Multiply(false, false, cog, ld, rows, weight.Slice(gi * cog * rows, cog * rows), rows, b, ld, dst, ld, accumulate: !bias.IsEmpty);
+                if (!direct) ScatterChannelMajor(dst, n0, nb, cout, gi * cog, cog, cols, y);
             }
         }
     }
@@ -113,21 +146,43 @@ public static partial class Ops
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
-        var col = ColBuffer(rows * cols);
-        for (int i = 0; i < n; i++)
+        int chunk = ImagesPerChunk(n, geo);
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int nb = Math.Min(chunk, n - n0);
+            int ld = nb * cols;
             for (int gi = 0; gi < groups; gi++)
             {
-                var gOut = g.Slice((i * cout + gi * cog) * cols, cog * cols);
-                var dst = gx.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
                 var wg = weight.Slice(gi * cog * rows, cog * rows);
-                if (geo.IsPointwise)
+                ReadOnlySpan<float> gOut;
+                if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
+                else
                 {
-                    Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, dst, cols, accumulate: true);
+                    var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
+                    GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
+                    gOut = buf;
+                }
+                if (geo.IsPointwise && nb == 1)
+                {
+                    Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, gx.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane), cols, accumulate: true);
                     continue;
                 }
-                Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, col, cols, accumulate: false);
-                Im2Col.FoldAdd(col, dst, geo);
+                var col = ThreadBuffer(ref _colBuffer, rows * ld);
+                Gemm.Multiply(true, false, rows, ld, cog, wg, rows, gOut, ld, col, ld, accumulate: false);
+                if (geo.IsPointwise)
+                {
+                    // pointwise: the column matrix is the channel-major gradient itself
+                    int pl = inPlane;
+                    for (int i = 0; i < nb; i++)
+                        for (int c = 0; c < cig; c++)
+                        {
+                            var d = gx.Slice(((n0 + i) * cin + gi * cig + c) * pl, pl);
+                            TP.Add(d, col.Slice(c * ld + i * pl, pl), d);
+                        }
+                }
+                else Im2Col.FoldAdd(col, nb, cin * inPlane, gx.Slice((n0 * cin + gi * cig) * inPlane), geo);
             }
+        }
     }
 
     /// <summary>gw = Σₙ g·colᵀ (overwrites <paramref name="gw"/>).</summary>
@@ -136,21 +191,33 @@ public static partial class Ops
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
-        var col = geo.IsPointwise ? default : ColBuffer(rows * cols);
-        for (int i = 0; i < n; i++)
+        int chunk = ImagesPerChunk(n, geo);
+        for (int n0 = 0; n0 < n; n0 += chunk)
+        {
+            int nb = Math.Min(chunk, n - n0);
+            int ld = nb * cols;
             for (int gi = 0; gi < groups; gi++)
             {
-                var image = x.Slice((i * cin + gi * cig) * inPlane, cig * inPlane);
                 ReadOnlySpan<float> b;
-                if (geo.IsPointwise) b = image;
+                if (geo.IsPointwise && nb == 1) b = x.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane);
                 else
                 {
-                    Im2Col.Unfold(image, col, geo);
+                    var col = ThreadBuffer(ref _colBuffer, rows * ld);
+                    if (geo.IsPointwise) GatherChannelMajor(x, n0, nb, cin, gi * cig, cig, inPlane, col);
+                    else Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
                     b = col;
                 }
-                var gOut = g.Slice((i * cout + gi * cog) * cols, cog * cols);
-                Gemm.Multiply(false, true, cog, rows, cols, gOut, cols, b, cols, gw.Slice(gi * cog * rows, cog * rows), rows, accumulate: i > 0);
+                ReadOnlySpan<float> gOut;
+                if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
+                else
+                {
+                    var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
+                    GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
+                    gOut = buf;
+                }
+                Gemm.Multiply(false, true, cog, rows, ld, gOut, ld, b, ld, gw.Slice(gi * cog * rows, cog * rows), rows, accumulate: n0 > 0);
             }
+        }
     }
 
     /// <summary>

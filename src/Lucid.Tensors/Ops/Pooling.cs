@@ -37,44 +37,69 @@ public static partial class Ops
 
     /// <summary>Max pooling over 2-D windows; windows never see padding (it counts as −∞).</summary>
     public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
-        MaxPool2dWithIndices(x, (kernel, kernel), stride is { } s ? (s, s) : null, (padding, padding), (dilation, dilation), ceilMode).Output;
+        MaxPool2dCore(x, (kernel, kernel), stride is { } s ? (s, s) : null, (padding, padding), (dilation, dilation), ceilMode, copyIndices: false, out _);
 
     /// <summary>Max pooling that also returns, per output, the flat index (h·W + w) of the winner in its input plane (as PyTorch).</summary>
     public static (Tensor Output, int[] Indices) MaxPool2dWithIndices(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null,
         (int H, int W) padding = default, (int H, int W)? dilation = null, bool ceilMode = false)
     {
+        var y = MaxPool2dCore(x, kernel, stride, padding, dilation ?? (1, 1), ceilMode, copyIndices: true, out var winners);
+        return (y, winners!);
+    }
+
+    private static Tensor MaxPool2dCore(Tensor x, (int H, int W) kernel, (int H, int W)? stride, (int H, int W) padding,
+        (int H, int W) dilation, bool ceilMode, bool copyIndices, out int[]? winners)
+    {
         const string op = "max_pool2d";
-        var a = PoolAttributes(op, x, kernel, stride, padding, dilation ?? (1, 1), ceilMode, false);
+        var a = PoolAttributes(op, x, kernel, stride, padding, dilation, ceilMode, false);
         int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
         int oh = PoolOutSize(h, a.KernelH, a.StrideH, a.PadH, a.DilationH, ceilMode, op);
         int ow = PoolOutSize(w, a.KernelW, a.StrideW, a.PadW, a.DilationW, ceilMode, op);
         var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
-        var indices = new int[y.Count];
+        var indices = new PooledIndices(y.Count);
         unsafe
         {
             fixed (float* px = x.Data)
             fixed (float* py = y.Data)
-            fixed (int* pi = indices)
+            fixed (int* pi = indices.Array)
             {
                 var st = new MaxPoolState(px, py, pi, a, h, w, oh, ow);
                 ParallelKernels.For(n * c, st, static (plane, s) => s.Run(plane));
             }
         }
-        if (!Graph.Needs(x)) return (y, indices);
-        Graph.Record(y, op, new[] { x }, (g, grads) =>
+        winners = copyIndices ? indices.Array.AsSpan(0, y.Count).ToArray() : null;
+        if (!Graph.Needs(x))
+        {
+            indices.Dispose();
+            return y;
+        }
+        return Graph.Record(y, op, new[] { x }, owned: indices, attributes: a, backward: (g, grads) =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
             var gxd = gx.Data; var gd = g.Data;
+            var idx = indices.Array;
             int inPlane = h * w, outPlane = oh * ow;
             for (int p = 0; p < n * c; p++)
                 for (int o = 0; o < outPlane; o++)
                 {
-                    int idx = indices[p * outPlane + o];
-                    if (idx >= 0) gxd[p * inPlane + idx] += gd[p * outPlane + o];
+                    int i = idx[p * outPlane + o];
+                    if (i >= 0) gxd[p * inPlane + i] += gd[p * outPlane + o];
                 }
             grads[0] = gx;
-        }, a);
-        return (y, indices);
+        });
+    }
+
+    /// <summary>An int buffer from the shared pool, returned when the owning graph node is freed.</summary>
+    private sealed class PooledIndices(int length) : IDisposable
+    {
+        public int[] Array { get; private set; } = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(length, 1));
+
+        public void Dispose()
+        {
+            if (Array.Length == 0) return;
+            System.Buffers.ArrayPool<int>.Shared.Return(Array);
+            Array = System.Array.Empty<int>();
+        }
     }
 
     private readonly unsafe struct MaxPoolState(float* x, float* y, int* indices, Pool2dAttributes a, int h, int w, int oh, int ow)
