@@ -279,3 +279,29 @@ public class ForwardReferenceTests
             }
     }
 }
+
+public class ConvolutionRegressionTests
+{
+    /// <summary>Found by the conv properties: a kernel tap that misses a width-1 image for every output column wrote past its row.</summary>
+    [Fact]
+    public void Conv2d_WidthOneImageWithWideDilatedPadding_MatchesDirectSum()
+    {
+        var rng = new Rng(17);
+        using var x = rng.Normal(new[] { 2, 3, 6, 1 });
+        using var w = rng.Normal(new[] { 3, 1, 3, 3 });
+        using var y = Ops.Conv2d(x, w, null, 1, 2, 2, 3);
+        var xd = x.ToArray(); var wd = w.ToArray();
+        for (int n = 0; n < 2; n++)
+            for (int c = 0; c < 3; c++)
+                for (int oh = 0; oh < y.Size(2); oh++)
+                {
+                    double s = 0;
+                    for (int ki = 0; ki < 3; ki++)
+                    {
+                        int ih = oh - 2 + 2 * ki;
+                        if (ih >= 0 && ih < 6) s += xd[(n * 3 + c) * 6 + ih] * wd[(c * 3 + ki) * 3 + 1];
+                    }
+                    Assert.Equal(s, y[n, c, oh, 0], 4);
+                }
+    }
+}

@@ -54,6 +54,18 @@ public static unsafe class Gemm
             Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
+        Multiply(transA, m, n, k, a, lda, new DenseSource(b, ldb), transB, c, ldc, accumulate);
+    }
+
+    /// <summary>
+    /// C[M,N] (=|+=) op(A) · op(S) where the B operand comes from a <typeparamref name="TSource"/>: op(S) = S when
+    /// <paramref name="transB"/> is false (S is K×N), Sᵀ otherwise (S is N×K). Convolution passes an implicit im2col
+    /// source here, so its column matrix is never written to memory.
+    /// </summary>
+    internal static void Multiply<TSource>(bool transA, int m, int n, int k, float* a, int lda, TSource source, bool transB,
+        float* c, int ldc, bool accumulate) where TSource : struct, IMatrixSource
+    {
+        if (m == 0 || n == 0) return;
         int mPanels = (m + MR - 1) / MR;
         int kcMax = Math.Min(KC, k);
         // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit load
@@ -79,13 +91,11 @@ public static unsafe class Gemm
                 int kc = Math.Min(KC, k - p0);
                 var packState = new PackAState(a, lda, transA, m, p0, kc, paPacked);
                 ParallelKernels.For((mPanels + 7) / 8, packState, static (i, s) => s.Run(i));
-                var tiles = new TileState(paPacked, b, ldb, transB, p0, kc, m, n, c, ldc, accumulate || p0 > 0, nChunk, nChunks, panelsPerGroup);
+                var tiles = new TileState<TSource>(paPacked, source, transB, p0, kc, m, n, c, ldc, accumulate || p0 > 0, nChunk, nChunks, panelsPerGroup);
                 ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
             }
         }
     }
-
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>dst row r = src column r for an 8×8 block (unpack / shuffle / lane-permute, the classic AVX transpose).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -126,66 +136,99 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Packs NR-column panels of op(B) rows [p0, p0 + kc), columns from <c>j0</c> (zero columns past n).</summary>
-    private readonly struct PackBState(float* b, int ldb, bool transB, int p0, int kc, int n, float* packed, int j0)
+    /// <summary>Dense row-major storage as a matrix source.</summary>
+    private readonly struct DenseSource(float* data, int ld) : IMatrixSource
     {
-        public void PackPanel(int panel)
+        public float* TryRow(int row, int colStart) => data + (long)row * ld + colStart;
+        public void FillRow(int row, int colStart, int count, float* dst) =>
+            new ReadOnlySpan<float>(data + (long)row * ld + colStart, count).CopyTo(new Span<float>(dst, count));
+    }
+
+    [ThreadStatic] private static float[]? _rowScratch;
+
+    /// <summary>
+    /// Packs NR-column panel <paramref name="panel"/> of op(S) rows [p0, p0 + kc), columns from <paramref name="j0"/>
+    /// into dst[p·NR + j] (zero columns past n).
+    /// </summary>
+    private static void PackBPanel<TSource>(in TSource source, bool transB, int p0, int kc, int n, int j0, int panel, float* dst)
+        where TSource : struct, IMatrixSource
+    {
+        int jStart = j0 + panel * NR;
+        int nr = Math.Min(NR, n - jStart);
+        if (!transB)
         {
-            int jStart = j0 + panel * NR;
-            int nr = Math.Min(NR, n - jStart);
-            float* dst = packed + (long)panel * NR * kc;
-            if (!transB)
+            for (int p = 0; p < kc; p++, dst += NR)
             {
-                float* src = b + (long)p0 * ldb + jStart;
-                if (nr == NR)
+                float* src = source.TryRow(p0 + p, jStart);
+                if (src is not null && nr == NR)
                 {
-                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
-                    {
-                        Vector256.Store(Vector256.Load(src), dst);
-                        Vector256.Store(Vector256.Load(src + 8), dst + 8);
-                        Vector256.Store(Vector256.Load(src + 16), dst + 16);
-                        Vector256.Store(Vector256.Load(src + 24), dst + 24);
-                    }
+                    Vector256.Store(Vector256.Load(src), dst);
+                    Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                    Vector256.Store(Vector256.Load(src + 16), dst + 16);
+                    Vector256.Store(Vector256.Load(src + 24), dst + 24);
+                    continue;
                 }
-                else
+                if (src is not null) new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(dst, nr));
+                else source.FillRow(p0 + p, jStart, nr, dst);
+                for (int j = nr; j < NR; j++) dst[j] = 0f;
+            }
+            return;
+        }
+        // op(S) = Sᵀ: column j of the panel is row jStart + j of S, contiguous along p. Rows the source cannot expose
+        // in place are first gathered into scratch; 8×8 blocks are then transposed in registers.
+        var scratch = _rowScratch;
+        if (scratch is null || scratch.Length < NR * KC) _rowScratch = scratch = GC.AllocateArray<float>(NR * KC, pinned: true);
+        fixed (float* rows = scratch)
+        {
+            int pVec = Avx.IsSupported ? kc / 8 * 8 : 0;
+            for (int j = 0; j < NR; j++)
+            {
+                if (j >= nr)
                 {
-                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
+                    for (int p = 0; p < kc; p++) dst[p * NR + j] = 0f;
+                    continue;
+                }
+                float* src = source.TryRow(jStart + j, p0);
+                if (src is null)
+                {
+                    src = rows + j * KC;
+                    source.FillRow(jStart + j, p0, kc, src);
+                }
+                if (Avx.IsSupported && j % 8 == 7 && j < nr)
+                {
+                    // rows j-7..j are ready: transpose their 8×8 blocks
+                    int jb = j - 7;
+                    float* first = source.TryRow(jStart + jb, p0);
+                    bool dense = first is not null;
+                    for (int pb = 0; pb < pVec; pb += 8)
                     {
-                        int j = 0;
-                        for (; j < nr; j++) dst[j] = src[j];
-                        for (; j < NR; j++) dst[j] = 0f;
+                        if (dense) Transpose8x8(first + pb, StrideOf(source, jStart, p0), dst + pb * NR + jb, NR);
+                        else Transpose8x8(rows + jb * KC + pb, KC, dst + pb * NR + jb, NR);
+                    }
+                    for (int jj = jb; jj <= j; jj++)
+                    {
+                        float* r = dense ? source.TryRow(jStart + jj, p0) : rows + jj * KC;
+                        for (int p = pVec; p < kc; p++) dst[p * NR + jj] = r[p];
                     }
                 }
             }
-            else
+            // columns not covered by a full block of 8
+            int covered = Avx.IsSupported ? nr / 8 * 8 : 0;
+            for (int j = covered; j < nr; j++)
             {
-                // B is stored transposed: element (p, j) at b[j * ldb + p]; 8×8 blocks are transposed in registers.
-                int pVec = Avx.IsSupported ? kc / 8 * 8 : 0;
-                int jVec = Avx.IsSupported ? nr / 8 * 8 : 0;
-                for (int jb = 0; jb < jVec; jb += 8)
-                {
-                    float* src = b + (long)(jStart + jb) * ldb + p0;
-                    for (int pb = 0; pb < pVec; pb += 8) Transpose8x8(src + pb, ldb, dst + pb * NR + jb, NR);
-                }
-                for (int j = 0; j < NR; j++)
-                {
-                    int pFrom = j < jVec ? pVec : 0;
-                    if (j < nr)
-                    {
-                        float* src = b + (long)(jStart + j) * ldb + p0;
-                        for (int p = pFrom; p < kc; p++) dst[p * NR + j] = src[p];
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kc; p++) dst[p * NR + j] = 0f;
-                    }
-                }
+                float* r = source.TryRow(jStart + j, p0);
+                if (r is null) r = rows + j * KC;
+                for (int p = 0; p < kc; p++) dst[p * NR + j] = r[p];
             }
         }
     }
 
-    private readonly struct TileState(float* packedA, float* b, int ldb, bool transB, int p0, int kc, int m, int n,
-        float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup)
+    /// <summary>Distance between consecutive rows of a source that exposes rows in place.</summary>
+    private static int StrideOf<TSource>(in TSource source, int row, int col) where TSource : struct, IMatrixSource =>
+        (int)(source.TryRow(row + 1, col) - source.TryRow(row, col));
+
+    private readonly struct TileState<TSource>(float* packedA, TSource source, bool transB, int p0, int kc, int m, int n,
+        float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup) where TSource : struct, IMatrixSource
     {
         public void Run(int tile)
         {
@@ -198,8 +241,8 @@ public static unsafe class Gemm
             fixed (float* pbRaw = packB)
             {
                 float* pb = Align64(pbRaw);
-                var pack = new PackBState(b, ldb, transB, p0, kc, n, pb, j0);
-                for (int panel = 0; panel < nPanels; panel++) pack.PackPanel(panel);
+                for (int panel = 0; panel < nPanels; panel++)
+                    PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
                 int mPanels = (m + MR - 1) / MR;
                 int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
                 float* tmp = stackalloc float[MR * NR];

@@ -37,6 +37,18 @@ internal static unsafe class Im2Col
         }
     }
 
+    /// <summary>
+    /// The output columns [start, end) whose input column ow·stride + <paramref name="iw0"/> lies inside the image;
+    /// both bounds are clamped to [0, OutW] (a kernel tap can miss the image for every output column).
+    /// </summary>
+    internal static void ValidColumns(in ConvGeometry g, int iw0, out int start, out int end)
+    {
+        start = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
+        end = g.Width - iw0 <= 0 ? 0 : (g.Width - iw0 + g.StrideW - 1) / g.StrideW;
+        start = Math.Min(start, g.OutW);
+        end = Math.Clamp(end, start, g.OutW);
+    }
+
     private readonly struct State(float* images, float* colMatrix, ConvGeometry g, int count, int imageStride)
     {
         public void UnfoldChannel(int item)
@@ -61,9 +73,7 @@ internal static unsafe class Im2Col
                     float* srcRow = plane + ih * g.Width;
                     int iw0 = kj * g.DilationW - g.PadW;
                     // valid ow range: 0 <= ow*stride + iw0 < Width
-                    int owStart = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
-                    int owEnd = g.Width - iw0 <= 0 ? 0 : Math.Min(g.OutW, (g.Width - iw0 + g.StrideW - 1) / g.StrideW);
-                    if (owEnd < owStart) owEnd = owStart;
+                    ValidColumns(g, iw0, out int owStart, out int owEnd);
                     for (int ow = 0; ow < owStart; ow++) dst[ow] = 0f;
                     if (g.StrideW == 1)
                         new ReadOnlySpan<float>(srcRow + iw0 + owStart, owEnd - owStart).CopyTo(new Span<float>(dst + owStart, owEnd - owStart));
@@ -91,8 +101,7 @@ internal static unsafe class Im2Col
                     float* src = row + oh * g.OutW;
                     float* dstRow = plane + ih * g.Width;
                     int iw0 = kj * g.DilationW - g.PadW;
-                    int owStart = iw0 >= 0 ? 0 : (-iw0 + g.StrideW - 1) / g.StrideW;
-                    int owEnd = g.Width - iw0 <= 0 ? 0 : Math.Min(g.OutW, (g.Width - iw0 + g.StrideW - 1) / g.StrideW);
+                    ValidColumns(g, iw0, out int owStart, out int owEnd);
                     if (g.StrideW == 1 && owEnd > owStart)
                     {
                         var d = new Span<float>(dstRow + iw0 + owStart, owEnd - owStart);

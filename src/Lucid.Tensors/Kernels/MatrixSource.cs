@@ -1,0 +1,14 @@
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// A logical row-major matrix the GEMM reads its B operand from, a row segment at a time. Dense storage exposes rows
+/// in place; computed sources (convolution's implicit im2col) fill them on demand, straight into packing buffers.
+/// </summary>
+internal unsafe interface IMatrixSource
+{
+    /// <summary>A pointer to elements [colStart, ...) of <paramref name="row"/> when they are stored contiguously, else null.</summary>
+    float* TryRow(int row, int colStart);
+
+    /// <summary>Writes elements [colStart, colStart + count) of <paramref name="row"/> to <paramref name="dst"/>.</summary>
+    void FillRow(int row, int colStart, int count, float* dst);
+}
