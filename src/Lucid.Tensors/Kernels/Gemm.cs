@@ -67,12 +67,16 @@ public static unsafe class Gemm
     {
         if (m == 0 || n == 0) return;
         int mPanels = (m + MR - 1) / MR;
-        int kcMax = Math.Min(KC, k);
+        int kBlocks = (k + KC - 1) / KC;
+        // A is packed for every K-block up front (one parallel region), so that each tile can then run through all
+        // K-blocks on its own: two synchronizations per product instead of two per K-block.
+        long blockStride = (long)mPanels * MR * KC;
         // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit load
         // splits across two cache lines and halves the micro-kernel's load bandwidth.
         var packA = _packA;
-        int packASize = mPanels * MR * kcMax + 16;
-        if (packA is null || packA.Length < packASize) _packA = packA = GC.AllocateArray<float>(packASize, pinned: true);
+        long packASize = blockStride * kBlocks + 16;
+        if (packASize > Array.MaxLength) throw new LucidArgumentException(nameof(k), $"gemm: {m}×{k} operand is too large to pack.");
+        if (packA is null || packA.Length < packASize) _packA = packA = GC.AllocateArray<float>((int)packASize, pinned: true);
         // Tiles: column chunks of C (each packs its own slice of B, on the thread that uses it, so the packed panels
         // stay in that core's caches) times row groups when there are too few column chunks to feed every thread.
         int targetTiles = TilesPerThread * ParallelKernels.Threads;
@@ -86,14 +90,11 @@ public static unsafe class Gemm
         fixed (float* paRaw = packA)
         {
             float* paPacked = Align64(paRaw);
-            for (int p0 = 0; p0 < k; p0 += KC)
-            {
-                int kc = Math.Min(KC, k - p0);
-                var packState = new PackAState(a, lda, transA, m, p0, kc, paPacked);
-                ParallelKernels.For((mPanels + 7) / 8, packState, static (i, s) => s.Run(i));
-                var tiles = new TileState<TSource>(paPacked, source, transB, p0, kc, m, n, c, ldc, accumulate || p0 > 0, nChunk, nChunks, panelsPerGroup);
-                ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
-            }
+            int groupsPerBlock = (mPanels + 7) / 8;
+            var packState = new PackAState(a, lda, transA, m, k, paPacked, blockStride, groupsPerBlock);
+            ParallelKernels.For(groupsPerBlock * kBlocks, packState, static (i, s) => s.Run(i));
+            var tiles = new TileState<TSource>(paPacked, blockStride, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup);
+            ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
         }
     }
 
@@ -125,14 +126,17 @@ public static unsafe class Gemm
 
     private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
-    private readonly struct PackAState(float* a, int lda, bool transA, int m, int p0, int kc, float* packedA)
+    private readonly struct PackAState(float* a, int lda, bool transA, int m, int k, float* packedA, long blockStride, int groupsPerBlock)
     {
-        public void Run(int group)
+        public void Run(int item)
         {
+            int block = item / groupsPerBlock, group = item % groupsPerBlock;
+            int p0 = block * KC, kc = Math.Min(KC, k - p0);
             int mPanels = (m + MR - 1) / MR;
             int end = Math.Min(mPanels, (group + 1) * 8);
+            float* basePtr = packedA + block * blockStride;
             for (int panel = group * 8; panel < end; panel++)
-                PackAPanel(a, lda, transA, panel * MR, Math.Min(MR, m - panel * MR), p0, kc, packedA + (long)panel * MR * kc);
+                PackAPanel(a, lda, transA, panel * MR, Math.Min(MR, m - panel * MR), p0, kc, basePtr + (long)panel * MR * kc);
         }
     }
 
@@ -142,6 +146,8 @@ public static unsafe class Gemm
         public float* TryRow(int row, int colStart) => data + (long)row * ld + colStart;
         public void FillRow(int row, int colStart, int count, float* dst) =>
             new ReadOnlySpan<float>(data + (long)row * ld + colStart, count).CopyTo(new Span<float>(dst, count));
+
+        public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst) => false;
     }
 
     [ThreadStatic] private static float[]? _rowScratch;
@@ -227,7 +233,7 @@ public static unsafe class Gemm
     private static int StrideOf<TSource>(in TSource source, int row, int col) where TSource : struct, IMatrixSource =>
         (int)(source.TryRow(row + 1, col) - source.TryRow(row, col));
 
-    private readonly struct TileState<TSource>(float* packedA, TSource source, bool transB, int p0, int kc, int m, int n,
+    private readonly struct TileState<TSource>(float* packedA, long blockStride, TSource source, bool transB, int k, int m, int n,
         float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup) where TSource : struct, IMatrixSource
     {
         public void Run(int tile)
@@ -236,37 +242,44 @@ public static unsafe class Gemm
             int j0 = nb * nChunk, nc = Math.Min(nChunk, n - j0);
             int nPanels = (nc + NR - 1) / NR;
             var packB = _packB;
-            int size = nPanels * NR * kc + 16;
+            int size = nPanels * NR * Math.Min(KC, k) + 16;
             if (packB is null || packB.Length < size) _packB = packB = GC.AllocateArray<float>(Math.Max(size, NChunk * KC + 16), pinned: true);
+            int mPanels = (m + MR - 1) / MR;
+            int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
+            float* tmp = stackalloc float[MR * NR];
             fixed (float* pbRaw = packB)
             {
                 float* pb = Align64(pbRaw);
-                for (int panel = 0; panel < nPanels; panel++)
-                    PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
-                int mPanels = (m + MR - 1) / MR;
-                int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
-                float* tmp = stackalloc float[MR * NR];
-                for (int jr = 0; jr < nc; jr += NR)
+                for (int p0 = 0, block = 0; p0 < k; p0 += KC, block++)
                 {
-                    int nr = Math.Min(NR, nc - jr);
-                    float* bPanel = pb + (long)(jr / NR) * NR * kc;
-                    for (int ir = irStart; ir < irEnd; ir++)
+                    int kc = Math.Min(KC, k - p0);
+                    bool add = accumulate || p0 > 0;
+                    if (transB || !source.TryPackPanels(p0, kc, j0, nc, NR, pb))
+                        for (int panel = 0; panel < nPanels; panel++)
+                            PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
+                    float* aBlock = packedA + block * blockStride;
+                    for (int jr = 0; jr < nc; jr += NR)
                     {
-                        int mr = Math.Min(MR, m - ir * MR);
-                        float* aPanel = packedA + (long)ir * MR * kc;
-                        float* cTile = c + (long)ir * MR * ldc + j0 + jr;
-                        if (mr == MR && nr == NR)
+                        int nr = Math.Min(NR, nc - jr);
+                        float* bPanel = pb + (long)(jr / NR) * NR * kc;
+                        for (int ir = irStart; ir < irEnd; ir++)
                         {
-                            MicroKernel(kc, aPanel, bPanel, cTile, ldc, accumulate);
-                        }
-                        else
-                        {
-                            MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
-                            for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++)
+                            int mr = Math.Min(MR, m - ir * MR);
+                            float* aPanel = aBlock + (long)ir * MR * kc;
+                            float* cTile = c + (long)ir * MR * ldc + j0 + jr;
+                            if (mr == MR && nr == NR)
                             {
-                                float v = tmp[i * NR + j];
-                                cTile[(long)i * ldc + j] = accumulate ? cTile[(long)i * ldc + j] + v : v;
+                                MicroKernel(kc, aPanel, bPanel, cTile, ldc, add);
+                            }
+                            else
+                            {
+                                MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
+                                for (int i = 0; i < mr; i++)
+                                for (int j = 0; j < nr; j++)
+                                {
+                                    float v = tmp[i * NR + j];
+                                    cTile[(long)i * ldc + j] = add ? cTile[(long)i * ldc + j] + v : v;
+                                }
                             }
                         }
                     }

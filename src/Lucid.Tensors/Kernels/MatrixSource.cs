@@ -11,4 +11,10 @@ internal unsafe interface IMatrixSource
 
     /// <summary>Writes elements [colStart, colStart + count) of <paramref name="row"/> to <paramref name="dst"/>.</summary>
     void FillRow(int row, int colStart, int count, float* dst);
+
+    /// <summary>
+    /// Optionally packs rows [p0, p0 + kc), columns [j0, j0 + nc) straight into NR-column panels
+    /// (panel q at dst + q·NR·kc, element (p, j) at p·NR + j % NR, zero past nc); false to let the GEMM do it.
+    /// </summary>
+    bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst);
 }

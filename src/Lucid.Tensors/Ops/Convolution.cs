@@ -101,50 +101,85 @@ public static partial class Ops
                 src.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane).CopyTo(dst.Slice(c * ld + i * plane, plane));
     }
 
-    private static void ScatterChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
+    private static void ScatterChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane,
+        Span<float> dst, bool accumulate, ReadOnlySpan<float> bias = default)
     {
         int ld = images * plane;
         for (int i = 0; i < images; i++)
             for (int c = 0; c < channels; c++)
-                src.Slice(c * ld + i * plane, plane).CopyTo(dst.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane));
+            {
+                var from = src.Slice(c * ld + i * plane, plane);
+                var to = dst.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane);
+                if (accumulate) TP.Add(to, from, to);
+                else from.CopyTo(to);
+                if (!bias.IsEmpty) TP.Add(to, bias[c], to);
+            }
     }
 
-    internal static void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, int groups, in ConvGeometry geo)
+    /// <summary>y (=|+=) conv2d(x, weight) + bias, with the column matrix generated on the fly inside the GEMM.</summary>
+    internal static unsafe void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false)
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
         int chunk = ImagesPerChunk(n, geo);
-        for (int n0 = 0; n0 < n; n0 += chunk)
+        fixed (float* px = x)
+        fixed (float* pw = weight)
         {
-            int nb = Math.Min(chunk, n - n0);
-            for (int gi = 0; gi < groups; gi++)
+            for (int n0 = 0; n0 < n; n0 += chunk)
             {
-                ReadOnlySpan<float> b;
-                bool direct = nb == 1;
-                if (geo.IsPointwise && nb == 1) b = x.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane);
-                else
-                {
-                    var col = ThreadBuffer(ref _colBuffer, rows * nb * cols);
-                    if (geo.IsPointwise) GatherChannelMajor(x, n0, nb, cin, gi * cig, cig, inPlane, col);
-                    else Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
-                    b = col;
-                }
-                var dst = direct ? y.Slice((n0 * cout + gi * cog) * cols, cog * cols) : ThreadBuffer(ref _gemmBuffer, cog * nb * cols);
+                int nb = Math.Min(chunk, n - n0);
                 int ld = nb * cols;
-                if (!bias.IsEmpty)
-                    for (int c = 0; c < cog; c++) dst.Slice(c * ld, ld).Fill(bias[gi * cog + c]);
-                Gemm.Multiply(false, false, cog, ld, rows, weight.Slice(gi * cog * rows, cog * rows), rows, b, ld, dst, ld, accumulate: !bias.IsEmpty);
-                if (!direct) ScatterChannelMajor(dst, n0, nb, cout, gi * cog, cog, cols, y);
+                bool direct = nb == 1;
+                for (int gi = 0; gi < groups; gi++)
+                {
+                    var dst = direct ? y.Slice((n0 * cout + gi * cog) * cols, cog * cols) : ThreadBuffer(ref _gemmBuffer, cog * ld);
+                    var groupBias = bias.IsEmpty ? default : bias.Slice(gi * cog, cog);
+                    bool add = direct && (!groupBias.IsEmpty || accumulate);
+                    if (direct && !groupBias.IsEmpty)
+                        for (int c = 0; c < cog; c++)
+                        {
+                            var row = dst.Slice(c * ld, ld);
+                            if (accumulate) TP.Add(row, groupBias[c], row);
+                            else row.Fill(groupBias[c]);
+                        }
+                    var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
+                    fixed (float* pd = dst)
+                        Gemm.Multiply(false, cog, ld, rows, pw + gi * cog * rows, rows, source, transB: false, pd, ld, add);
+                    if (!direct) ScatterChannelMajor(dst, n0, nb, cout, gi * cog, cog, cols, y, accumulate, groupBias);
+                }
             }
         }
     }
 
-    /// <summary>gx += conv2d's input gradient (col2im of Wᵀ·g).</summary>
+    [ThreadStatic] private static float[]? _flippedWeight;
+
+    /// <summary>gx += conv2d's input gradient.</summary>
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
         int n, int cin, int cout, int groups, in ConvGeometry geo)
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+        int kh = geo.KernelH, kw = geo.KernelW;
+        int padH = geo.DilationH * (kh - 1) - geo.PadH, padW = geo.DilationW * (kw - 1) - geo.PadW;
+        // The flipped-kernel GEMM has one output row per input channel; with fewer channels than a register tile
+        // (MR = 8) it wastes most of the micro-kernel, and col2im is cheaper.
+        if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && cig >= 8)
+        {
+            // Stride 1: the input gradient is the convolution of g with the spatially flipped, channel-transposed
+            // kernel and padding d·(k − 1) − p — the same implicit-GEMM path as the forward pass.
+            var flipped = ThreadBuffer(ref _flippedWeight, weight.Length);
+            for (int gi = 0; gi < groups; gi++)
+                for (int co = 0; co < cog; co++)
+                    for (int ci = 0; ci < cig; ci++)
+                        for (int a = 0; a < kh; a++)
+                            for (int b = 0; b < kw; b++)
+                                flipped[(((gi * cig + ci) * cog + co) * kh + a) * kw + b] =
+                                    weight[(((gi * cog + co) * cig + ci) * kh + (kh - 1 - a)) * kw + (kw - 1 - b)];
+            var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
+                geo.DilationH, geo.DilationW, geo.Height, geo.Width);
+            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: true);
+            return;
+        }
         int inPlane = geo.Height * geo.Width;
         int chunk = ImagesPerChunk(n, geo);
         for (int n0 = 0; n0 < n; n0 += chunk)
@@ -162,60 +197,76 @@ public static partial class Ops
                     GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
                     gOut = buf;
                 }
-                if (geo.IsPointwise && nb == 1)
-                {
-                    Gemm.Multiply(true, false, rows, cols, cog, wg, rows, gOut, cols, gx.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane), cols, accumulate: true);
-                    continue;
-                }
                 var col = ThreadBuffer(ref _colBuffer, rows * ld);
                 Gemm.Multiply(true, false, rows, ld, cog, wg, rows, gOut, ld, col, ld, accumulate: false);
-                if (geo.IsPointwise)
-                {
-                    // pointwise: the column matrix is the channel-major gradient itself
-                    int pl = inPlane;
-                    for (int i = 0; i < nb; i++)
-                        for (int c = 0; c < cig; c++)
-                        {
-                            var d = gx.Slice(((n0 + i) * cin + gi * cig + c) * pl, pl);
-                            TP.Add(d, col.Slice(c * ld + i * pl, pl), d);
-                        }
-                }
-                else Im2Col.FoldAdd(col, nb, cin * inPlane, gx.Slice((n0 * cin + gi * cig) * inPlane), geo);
+                Im2Col.FoldAdd(col, nb, cin * inPlane, gx.Slice((n0 * cin + gi * cig) * inPlane), geo);
             }
         }
     }
 
-    /// <summary>gw = Σₙ g·colᵀ (overwrites <paramref name="gw"/>).</summary>
-    internal static void ConvBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
+    /// <summary>gw = Σₙ g·colᵀ (overwrites <paramref name="gw"/>); the column matrix is generated inside the GEMM.</summary>
+    internal static unsafe void ConvBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
         int n, int cin, int cout, int groups, in ConvGeometry geo)
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
         int chunk = ImagesPerChunk(n, geo);
+        if (rows < Gemm.NR / 2)
+        {
+            ConvBackwardWeightByDots(x, g, gw, n, cin, cout, groups, geo, chunk);
+            return;
+        }
+        fixed (float* px = x)
+        fixed (float* pgw = gw)
+        {
+            for (int n0 = 0; n0 < n; n0 += chunk)
+            {
+                int nb = Math.Min(chunk, n - n0);
+                int ld = nb * cols;
+                for (int gi = 0; gi < groups; gi++)
+                {
+                    ReadOnlySpan<float> gOut;
+                    if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
+                    else
+                    {
+                        var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
+                        GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
+                        gOut = buf;
+                    }
+                    var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
+                    fixed (float* pg = gOut)
+                        Gemm.Multiply(false, cog, rows, ld, pg, ld, source, transB: true, pgw + gi * cog * rows, rows, accumulate: n0 > 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Weight gradient for kernels with few taps per group (e.g. one input channel, 3×3): the GEMM's N would be a sliver
+    /// of one register tile, so instead the column matrix is built and every weight is one vectorized dot product.
+    /// </summary>
+    private static void ConvBackwardWeightByDots(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
+        int n, int cin, int cout, int groups, in ConvGeometry geo, int chunk)
+    {
+        int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+        int inPlane = geo.Height * geo.Width;
+        gw.Clear();
         for (int n0 = 0; n0 < n; n0 += chunk)
         {
             int nb = Math.Min(chunk, n - n0);
             int ld = nb * cols;
             for (int gi = 0; gi < groups; gi++)
             {
-                ReadOnlySpan<float> b;
-                if (geo.IsPointwise && nb == 1) b = x.Slice((n0 * cin + gi * cig) * inPlane, cig * inPlane);
-                else
-                {
-                    var col = ThreadBuffer(ref _colBuffer, rows * ld);
-                    if (geo.IsPointwise) GatherChannelMajor(x, n0, nb, cin, gi * cig, cig, inPlane, col);
-                    else Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
-                    b = col;
-                }
-                ReadOnlySpan<float> gOut;
-                if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
-                else
-                {
-                    var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
-                    GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
-                    gOut = buf;
-                }
-                Gemm.Multiply(false, true, cog, rows, ld, gOut, ld, b, ld, gw.Slice(gi * cog * rows, cog * rows), rows, accumulate: n0 > 0);
+                var col = ThreadBuffer(ref _colBuffer, rows * ld);
+                Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
+                for (int co = 0; co < cog; co++)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        double acc = 0;
+                        for (int i = 0; i < nb; i++)
+                            acc += TP.Dot(g.Slice(((n0 + i) * cout + gi * cog + co) * cols, cols), col.Slice(r * ld + i * cols, cols));
+                        gw[(gi * cog + co) * rows + r] += (float)acc;
+                    }
             }
         }
     }

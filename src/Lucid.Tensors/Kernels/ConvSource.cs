@@ -1,0 +1,104 @@
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// The im2col matrix of a convolution, computed on demand: row (c, ki, kj), column (image, oh, ow) holds
+/// x[image, c, oh·sH − pH + ki·dH, ow·sW − pW + kj·dW] (zero outside the image). The GEMM packs its panels straight
+/// from the image through this source, so the column matrix (kH·kW times the input's size) is never stored.
+/// </summary>
+internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvGeometry g) : IMatrixSource
+{
+    public float* TryRow(int row, int colStart) => null;
+
+    /// <summary>Packs a whole column chunk row by row: each row is decoded once and copied in runs split at panel edges.</summary>
+    public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst)
+    {
+        int kk = g.KernelH * g.KernelW;
+        int cols = g.Cols;
+        int image0 = j0 / cols, pos0 = j0 % cols, oh0 = pos0 / g.OutW, ow0 = pos0 % g.OutW;
+        int panels = (nc + nr - 1) / nr;
+        int tail = panels * nr - nc;
+        for (int p = 0; p < kc; p++)
+        {
+            int row = p0 + p;
+            int c = row / kk, r = row % kk, ki = r / g.KernelW, kj = r % g.KernelW;
+            int iw0 = kj * g.DilationW - g.PadW;
+            Im2Col.ValidColumns(g, iw0, out int owStart, out int owEnd);
+            long planeOffset = (long)c * g.Height * g.Width;
+            float* rowBase = dst + p * nr;
+            int image = image0, oh = oh0, ow = ow0, j = 0;
+            while (j < nc)
+            {
+                int run = Math.Min(nc - j, g.OutW - ow);
+                int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                float* srcRow = (uint)ih < (uint)g.Height ? images + (long)image * imageStride + planeOffset + (long)ih * g.Width : null;
+                for (int o = ow; o < ow + run;)
+                {
+                    int column = j + (o - ow);
+                    int piece = Math.Min(ow + run - o, nr - column % nr);
+                    float* d = rowBase + (long)(column / nr) * nr * kc + column % nr;
+                    if (srcRow is null) new Span<float>(d, piece).Clear();
+                    else
+                    {
+                        int a = Math.Clamp(owStart, o, o + piece), b = Math.Clamp(owEnd, a, o + piece);
+                        for (int q = o; q < a; q++) d[q - o] = 0f;
+                        if (g.StrideW == 1)
+                            new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(d + (a - o), b - a));
+                        else
+                            for (int q = a; q < b; q++) d[q - o] = srcRow[q * g.StrideW + iw0];
+                        for (int q = b; q < o + piece; q++) d[q - o] = 0f;
+                    }
+                    o += piece;
+                }
+                j += run;
+                ow += run;
+                if (ow == g.OutW)
+                {
+                    ow = 0;
+                    if (++oh == g.OutH) { oh = 0; image++; }
+                }
+            }
+            if (tail > 0) new Span<float>(rowBase + (long)(panels - 1) * nr * kc + nr - tail, tail).Clear();
+        }
+        return true;
+    }
+
+    public void FillRow(int row, int colStart, int count, float* dst)
+    {
+        int kk = g.KernelH * g.KernelW;
+        int c = row / kk, r = row % kk, ki = r / g.KernelW, kj = r % g.KernelW;
+        int cols = g.Cols;
+        int image = colStart / cols, pos = colStart % cols;
+        int oh = pos / g.OutW, ow = pos % g.OutW;
+        int iw0 = kj * g.DilationW - g.PadW;
+        Im2Col.ValidColumns(g, iw0, out int owStart, out int owEnd);
+        long planeOffset = (long)c * g.Height * g.Width;
+        while (count > 0)
+        {
+            int run = Math.Min(count, g.OutW - ow);
+            int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+            if ((uint)ih >= (uint)g.Height)
+            {
+                new Span<float>(dst, run).Clear();
+            }
+            else
+            {
+                float* srcRow = images + (long)image * imageStride + planeOffset + (long)ih * g.Width;
+                int a = Math.Clamp(owStart, ow, ow + run), b = Math.Clamp(owEnd, a, ow + run);
+                for (int o = ow; o < a; o++) dst[o - ow] = 0f;
+                if (g.StrideW == 1)
+                    new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(dst + (a - ow), b - a));
+                else
+                    for (int o = a; o < b; o++) dst[o - ow] = srcRow[o * g.StrideW + iw0];
+                for (int o = b; o < ow + run; o++) dst[o - ow] = 0f;
+            }
+            dst += run;
+            count -= run;
+            ow += run;
+            if (ow == g.OutW)
+            {
+                ow = 0;
+                if (++oh == g.OutH) { oh = 0; image++; }
+            }
+        }
+    }
+}
