@@ -19,7 +19,7 @@ public static unsafe class Gemm
     internal const int NR = 32;
     private const int KC = 256;
     private const int NChunk = 1024;
-    private static readonly int TilesPerThread = int.Parse(Environment.GetEnvironmentVariable("LUCID_TPT") ?? "2");
+    private const int TilesPerThread = 4;
 
     private enum Isa { Avx512, Avx2, Portable }
     private static readonly Isa Kernel = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
@@ -67,35 +67,28 @@ public static unsafe class Gemm
     {
         if (m == 0 || n == 0) return;
         int mPanels = (m + MR - 1) / MR;
-        int kBlocks = (k + KC - 1) / KC;
-        // A is packed for every K-block up front (one parallel region), so that each tile can then run through all
-        // K-blocks on its own: two synchronizations per product instead of two per K-block.
-        long blockStride = (long)mPanels * MR * KC;
-        // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit load
-        // splits across two cache lines and halves the micro-kernel's load bandwidth.
-        var packA = _packA;
-        long packASize = blockStride * kBlocks + 16;
-        if (packASize > Array.MaxLength) throw new LucidArgumentException(nameof(k), $"gemm: {m}×{k} operand is too large to pack.");
-        if (packA is null || packA.Length < packASize) _packA = packA = GC.AllocateArray<float>((int)packASize, pinned: true);
-        // Tiles: column chunks of C (each packs its own slice of B, on the thread that uses it, so the packed panels
-        // stay in that core's caches) times row groups when there are too few column chunks to feed every thread.
-        int targetTiles = TilesPerThread * ParallelKernels.Threads;
         int nPanelsTotal = (n + NR - 1) / NR;
-        int nChunks = Math.Min(nPanelsTotal, targetTiles);
-        int nChunk = Math.Min(NChunk, (nPanelsTotal + nChunks - 1) / nChunks * NR);
-        nChunks = (n + nChunk - 1) / nChunk;
-        int mGroups = Math.Min(mPanels, Math.Max(1, (targetTiles + nChunks - 1) / nChunks));
-        int panelsPerGroup = (mPanels + mGroups - 1) / mGroups;
-        mGroups = (mPanels + panelsPerGroup - 1) / panelsPerGroup;
-        fixed (float* paRaw = packA)
+        // Tiles are (column chunk × row group) blocks of C. A tile packs its own rows of A and its own columns of B,
+        // on the thread that computes it, so every packed panel it reads sits in that core's caches (the two cores of
+        // this machine may not share an L3; shared packed operands cost up to half the throughput). Packing work is
+        // duplicated across tiles — rows of A once per column chunk, columns of B once per row group — so the split
+        // minimizes (chunks·M + groups·N) among those giving at least the target number of tiles.
+        int targetTiles = TilesPerThread * ParallelKernels.Threads;
+        int bestChunks = 1, bestGroups = 1;
+        long bestCost = long.MaxValue;
+        for (int chunks = 1; chunks <= Math.Min(nPanelsTotal, targetTiles); chunks++)
         {
-            float* paPacked = Align64(paRaw);
-            int groupsPerBlock = (mPanels + 7) / 8;
-            var packState = new PackAState(a, lda, transA, m, k, paPacked, blockStride, groupsPerBlock);
-            ParallelKernels.For(groupsPerBlock * kBlocks, packState, static (i, s) => s.Run(i));
-            var tiles = new TileState<TSource>(paPacked, blockStride, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup);
-            ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
+            int groups = Math.Min(mPanels, (targetTiles + chunks - 1) / chunks);
+            long cost = (long)chunks * m + (long)groups * n;
+            if (chunks * groups < Math.Min(targetTiles, nPanelsTotal * mPanels)) cost += long.MaxValue / 4;
+            if (cost < bestCost) { bestCost = cost; bestChunks = chunks; bestGroups = groups; }
         }
+        int nChunk = Math.Min(NChunk, (nPanelsTotal + bestChunks - 1) / bestChunks * NR);
+        int nChunks = (n + nChunk - 1) / nChunk;
+        int panelsPerGroup = (mPanels + bestGroups - 1) / bestGroups;
+        int mGroups = (mPanels + panelsPerGroup - 1) / panelsPerGroup;
+        var tiles = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup);
+        ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
     }
 
     /// <summary>dst row r = src column r for an 8×8 block (unpack / shuffle / lane-permute, the classic AVX transpose).</summary>
@@ -125,20 +118,6 @@ public static unsafe class Gemm
     }
 
     private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
-
-    private readonly struct PackAState(float* a, int lda, bool transA, int m, int k, float* packedA, long blockStride, int groupsPerBlock)
-    {
-        public void Run(int item)
-        {
-            int block = item / groupsPerBlock, group = item % groupsPerBlock;
-            int p0 = block * KC, kc = Math.Min(KC, k - p0);
-            int mPanels = (m + MR - 1) / MR;
-            int end = Math.Min(mPanels, (group + 1) * 8);
-            float* basePtr = packedA + block * blockStride;
-            for (int panel = group * 8; panel < end; panel++)
-                PackAPanel(a, lda, transA, panel * MR, Math.Min(MR, m - panel * MR), p0, kc, basePtr + (long)panel * MR * kc);
-        }
-    }
 
     /// <summary>Dense row-major storage as a matrix source.</summary>
     private readonly struct DenseSource(float* data, int ld) : IMatrixSource
@@ -233,7 +212,7 @@ public static unsafe class Gemm
     private static int StrideOf<TSource>(in TSource source, int row, int col) where TSource : struct, IMatrixSource =>
         (int)(source.TryRow(row + 1, col) - source.TryRow(row, col));
 
-    private readonly struct TileState<TSource>(float* packedA, long blockStride, TSource source, bool transB, int k, int m, int n,
+    private readonly struct TileState<TSource>(float* a, int lda, bool transA, TSource source, bool transB, int k, int m, int n,
         float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup) where TSource : struct, IMatrixSource
     {
         public void Run(int tile)
@@ -241,23 +220,31 @@ public static unsafe class Gemm
             int nb = tile % nChunks, mg = tile / nChunks;
             int j0 = nb * nChunk, nc = Math.Min(nChunk, n - j0);
             int nPanels = (nc + NR - 1) / NR;
-            var packB = _packB;
-            int size = nPanels * NR * Math.Min(KC, k) + 16;
-            if (packB is null || packB.Length < size) _packB = packB = GC.AllocateArray<float>(Math.Max(size, NChunk * KC + 16), pinned: true);
             int mPanels = (m + MR - 1) / MR;
             int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
+            int kcMax = Math.Min(KC, k);
+            // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit
+            // load splits across two cache lines and halves the micro-kernel's load bandwidth.
+            var packB = _packB;
+            int sizeB = nPanels * NR * kcMax + 16;
+            if (packB is null || packB.Length < sizeB) _packB = packB = GC.AllocateArray<float>(Math.Max(sizeB, NChunk * KC + 16), pinned: true);
+            var packA = _packA;
+            int sizeA = (irEnd - irStart) * MR * kcMax + 16;
+            if (packA is null || packA.Length < sizeA) _packA = packA = GC.AllocateArray<float>(sizeA, pinned: true);
             float* tmp = stackalloc float[MR * NR];
             fixed (float* pbRaw = packB)
+            fixed (float* paRaw = packA)
             {
-                float* pb = Align64(pbRaw);
-                for (int p0 = 0, block = 0; p0 < k; p0 += KC, block++)
+                float* pb = Align64(pbRaw), pa = Align64(paRaw);
+                for (int p0 = 0; p0 < k; p0 += KC)
                 {
                     int kc = Math.Min(KC, k - p0);
                     bool add = accumulate || p0 > 0;
+                    for (int ir = irStart; ir < irEnd; ir++)
+                        PackAPanel(a, lda, transA, ir * MR, Math.Min(MR, m - ir * MR), p0, kc, pa + (long)(ir - irStart) * MR * kc);
                     if (transB || !source.TryPackPanels(p0, kc, j0, nc, NR, pb))
                         for (int panel = 0; panel < nPanels; panel++)
                             PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
-                    float* aBlock = packedA + block * blockStride;
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
@@ -265,7 +252,7 @@ public static unsafe class Gemm
                         for (int ir = irStart; ir < irEnd; ir++)
                         {
                             int mr = Math.Min(MR, m - ir * MR);
-                            float* aPanel = aBlock + (long)ir * MR * kc;
+                            float* aPanel = pa + (long)(ir - irStart) * MR * kc;
                             float* cTile = c + (long)ir * MR * ldc + j0 + jr;
                             if (mr == MR && nr == NR)
                             {
