@@ -9,6 +9,8 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
 {
     public float* TryRow(int row, int colStart) => null;
 
+    public int PackCost => 4;
+
     /// <summary>Packs a whole column chunk row by row: each row is decoded once and copied in runs split at panel edges.</summary>
     public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst)
     {

@@ -79,7 +79,7 @@ public static unsafe class Gemm
         for (int chunks = 1; chunks <= Math.Min(nPanelsTotal, targetTiles); chunks++)
         {
             int groups = Math.Min(mPanels, (targetTiles + chunks - 1) / chunks);
-            long cost = (long)chunks * m + (long)groups * n;
+            long cost = (long)chunks * m + (long)groups * n * source.PackCost;
             if (chunks * groups < Math.Min(targetTiles, nPanelsTotal * mPanels)) cost += long.MaxValue / 4;
             if (cost < bestCost) { bestCost = cost; bestChunks = chunks; bestGroups = groups; }
         }
@@ -127,6 +127,8 @@ public static unsafe class Gemm
             new ReadOnlySpan<float>(data + (long)row * ld + colStart, count).CopyTo(new Span<float>(dst, count));
 
         public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst) => false;
+
+        public int PackCost => 1;
     }
 
     [ThreadStatic] private static float[]? _rowScratch;

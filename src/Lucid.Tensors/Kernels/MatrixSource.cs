@@ -17,4 +17,7 @@ internal unsafe interface IMatrixSource
     /// (panel q at dst + q·NR·kc, element (p, j) at p·NR + j % NR, zero past nc); false to let the GEMM do it.
     /// </summary>
     bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst);
+
+    /// <summary>Relative cost of packing one element (dense copies are 1); the GEMM avoids re-packing expensive sources.</summary>
+    int PackCost { get; }
 }

@@ -92,6 +92,14 @@ public static partial class Ops
         return (int)Math.Clamp(8L * 1024 * 1024 / Math.Max(1, perImage), 1, n);
     }
 
+    /// <summary>
+    /// Whether to write the column matrix out before the GEMM instead of generating it inside the packing: when it is
+    /// small (it stays in cache, and packing from dense rows is cheaper than from many short image rows — tiles may
+    /// pack the same columns more than once), or when the stride is not 1 (strided windows cannot be copied in runs).
+    /// </summary>
+    private static bool MaterializeColumns(in ConvGeometry geo, int images) =>
+        geo.StrideW != 1 || (long)geo.Rows * geo.Cols * images <= 1L << 20;
+
     /// <summary>Copies rows [c0, c0 + channels) of each image of a [N, C, HW] tensor into a [channels, images·HW] matrix (or back).</summary>
     private static void GatherChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
     {
@@ -143,9 +151,18 @@ public static partial class Ops
                             if (accumulate) TP.Add(row, groupBias[c], row);
                             else row.Fill(groupBias[c]);
                         }
-                    var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
-                    fixed (float* pd = dst)
-                        Gemm.Multiply(false, cog, ld, rows, pw + gi * cog * rows, rows, source, transB: false, pd, ld, add);
+                    if (MaterializeColumns(geo, nb))
+                    {
+                        var col = ThreadBuffer(ref _colBuffer, rows * ld);
+                        Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
+                        Gemm.Multiply(false, false, cog, ld, rows, weight.Slice(gi * cog * rows, cog * rows), rows, col, ld, dst, ld, add);
+                    }
+                    else
+                    {
+                        var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
+                        fixed (float* pd = dst)
+                            Gemm.Multiply(false, cog, ld, rows, pw + gi * cog * rows, rows, source, transB: false, pd, ld, add);
+                    }
                     if (!direct) ScatterChannelMajor(dst, n0, nb, cout, gi * cog, cog, cols, y, accumulate, groupBias);
                 }
             }
@@ -167,14 +184,17 @@ public static partial class Ops
         {
             // Stride 1: the input gradient is the convolution of g with the spatially flipped, channel-transposed
             // kernel and padding d·(k − 1) − p — the same implicit-GEMM path as the forward pass.
+            // Flipping both spatial axes reverses each flattened kH·kW block.
             var flipped = ThreadBuffer(ref _flippedWeight, weight.Length);
+            int kk = kh * kw;
             for (int gi = 0; gi < groups; gi++)
                 for (int co = 0; co < cog; co++)
                     for (int ci = 0; ci < cig; ci++)
-                        for (int a = 0; a < kh; a++)
-                            for (int b = 0; b < kw; b++)
-                                flipped[(((gi * cig + ci) * cog + co) * kh + a) * kw + b] =
-                                    weight[(((gi * cog + co) * cig + ci) * kh + (kh - 1 - a)) * kw + (kw - 1 - b)];
+                    {
+                        var src = weight.Slice(((gi * cog + co) * cig + ci) * kk, kk);
+                        var dst = flipped.Slice(((gi * cig + ci) * cog + co) * kk, kk);
+                        for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+                    }
             var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
                 geo.DilationH, geo.DilationW, geo.Height, geo.Width);
             ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: true);
@@ -233,9 +253,18 @@ public static partial class Ops
                         GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
                         gOut = buf;
                     }
-                    var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
-                    fixed (float* pg = gOut)
-                        Gemm.Multiply(false, cog, rows, ld, pg, ld, source, transB: true, pgw + gi * cog * rows, rows, accumulate: n0 > 0);
+                    if (MaterializeColumns(geo, nb))
+                    {
+                        var col = ThreadBuffer(ref _colBuffer, rows * ld);
+                        Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
+                        Gemm.Multiply(false, true, cog, rows, ld, gOut, ld, col, ld, gw.Slice(gi * cog * rows, cog * rows), rows, accumulate: n0 > 0);
+                    }
+                    else
+                    {
+                        var source = new ConvSource(px + (n0 * cin + gi * cig) * inPlane, cin * inPlane, geo);
+                        fixed (float* pg = gOut)
+                            Gemm.Multiply(false, cog, rows, ld, pg, ld, source, transB: true, pgw + gi * cog * rows, rows, accumulate: n0 > 0);
+                    }
                 }
             }
         }
