@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Lucid.Tensors.Kernels;
 
 /// <summary>Geometry of one 2-D convolution window sweep.</summary>
@@ -49,6 +52,20 @@ internal static unsafe class Im2Col
         end = Math.Clamp(end, start, g.OutW);
     }
 
+    /// <summary>dst[ow] = row[2·ow + iw0] for ow in [start, end): eight outputs per two loads, one shuffle and one permute.</summary>
+    private static void GatherEven(float* row, int iw0, int start, int end, int width, float* dst)
+    {
+        int ow = start;
+        // the vector loads read 16 floats from 2·ow + iw0, which must stay inside the row
+        for (; ow + 8 <= end && 2 * ow + iw0 + 16 <= width; ow += 8)
+        {
+            float* s = row + 2 * ow + iw0;
+            var pairs = Avx.Shuffle(Avx.LoadVector256(s), Avx.LoadVector256(s + 8), 0b10_00_10_00);
+            Avx.Store(dst + ow, Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle());
+        }
+        for (; ow < end; ow++) dst[ow] = row[2 * ow + iw0];
+    }
+
     private readonly struct State(float* images, float* colMatrix, ConvGeometry g, int count, int imageStride)
     {
         public void UnfoldChannel(int item)
@@ -77,6 +94,8 @@ internal static unsafe class Im2Col
                     for (int ow = 0; ow < owStart; ow++) dst[ow] = 0f;
                     if (g.StrideW == 1)
                         new ReadOnlySpan<float>(srcRow + iw0 + owStart, owEnd - owStart).CopyTo(new Span<float>(dst + owStart, owEnd - owStart));
+                    else if (g.StrideW == 2 && Avx2.IsSupported)
+                        GatherEven(srcRow, iw0, owStart, owEnd, g.Width, dst);
                     else
                         for (int ow = owStart; ow < owEnd; ow++) dst[ow] = srcRow[ow * g.StrideW + iw0];
                     for (int ow = owEnd; ow < g.OutW; ow++) dst[ow] = 0f;

@@ -49,8 +49,8 @@ public static partial class Ops
         {
             if (x.RequiresGrad)
             {
-                var gx = Tensor.Zeros(x.ShapeArray);
-                ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo);
+                var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+                ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo, overwrite: true);
                 grads[0] = gx;
             }
             if (weight.RequiresGrad)
@@ -63,14 +63,26 @@ public static partial class Ops
         }, attrs);
     }
 
-    private static Tensor BiasGrad(Tensor g, int n, int channels, int plane)
+    private static unsafe Tensor BiasGrad(Tensor g, int n, int channels, int plane)
     {
-        var gb = Tensor.Zeros(channels);
-        var gbd = gb.Data; var gd = g.Data;
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < channels; c++)
-                gbd[c] += TP.Sum(gd.Slice((i * channels + c) * plane, plane));
+        var gb = Tensor.Uninitialized(new[] { channels }, "grad");
+        fixed (float* pg = g.Data)
+        fixed (float* pb = gb.Data)
+        {
+            var state = new BiasSum(pg, pb, n, channels, plane);
+            ParallelKernels.For(channels, state, static (c, s) => s.Run(c));
+        }
         return gb;
+    }
+
+    private readonly unsafe struct BiasSum(float* g, float* result, int n, int channels, int plane)
+    {
+        public void Run(int c)
+        {
+            float sum = 0f;
+            for (int i = 0; i < n; i++) sum += TP.Sum(new ReadOnlySpan<float>(g + ((long)i * channels + c) * plane, plane));
+            result[c] = sum;
+        }
     }
 
     [ThreadStatic] private static float[]? _colBuffer;
@@ -100,28 +112,54 @@ public static partial class Ops
     private static bool MaterializeColumns(in ConvGeometry geo, int images) =>
         geo.StrideW != 1 || (long)geo.Rows * geo.Cols * images <= 1L << 20;
 
-    /// <summary>Copies rows [c0, c0 + channels) of each image of a [N, C, HW] tensor into a [channels, images·HW] matrix (or back).</summary>
-    private static void GatherChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
+    /// <summary>Copies rows [c0, c0 + channels) of each image of a [N, C, HW] tensor into a [channels, images·HW] matrix.</summary>
+    private static unsafe void GatherChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
     {
-        int ld = images * plane;
-        for (int i = 0; i < images; i++)
-            for (int c = 0; c < channels; c++)
-                src.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane).CopyTo(dst.Slice(c * ld + i * plane, plane));
+        fixed (float* ps = src)
+        fixed (float* pd = dst)
+        {
+            var state = new PlaneCopy(ps, pd, image0, images, totalChannels, c0, channels, plane, false, null);
+            ParallelKernels.For(images * channels, state, static (i, s) => s.Gather(i));
+        }
     }
 
-    private static void ScatterChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane,
+    /// <summary>The inverse of <see cref="GatherChannelMajor"/>, optionally adding to the destination and adding a per-channel bias.</summary>
+    private static unsafe void ScatterChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane,
         Span<float> dst, bool accumulate, ReadOnlySpan<float> bias = default)
     {
-        int ld = images * plane;
-        for (int i = 0; i < images; i++)
-            for (int c = 0; c < channels; c++)
-            {
-                var from = src.Slice(c * ld + i * plane, plane);
-                var to = dst.Slice(((image0 + i) * totalChannels + c0 + c) * plane, plane);
-                if (accumulate) TP.Add(to, from, to);
-                else from.CopyTo(to);
-                if (!bias.IsEmpty) TP.Add(to, bias[c], to);
-            }
+        fixed (float* ps = src)
+        fixed (float* pd = dst)
+        fixed (float* pb = bias)
+        {
+            var state = new PlaneCopy(ps, pd, image0, images, totalChannels, c0, channels, plane, accumulate, bias.IsEmpty ? null : pb);
+            ParallelKernels.For(images * channels, state, static (i, s) => s.Scatter(i));
+        }
+    }
+
+    private readonly unsafe struct PlaneCopy(float* src, float* dst, int image0, int images, int totalChannels, int c0, int channels, int plane,
+        bool accumulate, float* bias)
+    {
+        private (long Tensor, long Matrix) Offsets(int item)
+        {
+            int i = item / channels, c = item % channels;
+            return (((long)(image0 + i) * totalChannels + c0 + c) * plane, (long)c * images * plane + (long)i * plane);
+        }
+
+        public void Gather(int item)
+        {
+            var (t, m) = Offsets(item);
+            new ReadOnlySpan<float>(src + t, plane).CopyTo(new Span<float>(dst + m, plane));
+        }
+
+        public void Scatter(int item)
+        {
+            var (t, m) = Offsets(item);
+            var from = new ReadOnlySpan<float>(src + m, plane);
+            var to = new Span<float>(dst + t, plane);
+            if (accumulate) TP.Add(to, from, to);
+            else from.CopyTo(to);
+            if (bias is not null) TP.Add(to, bias[item % channels], to);
+        }
     }
 
     /// <summary>y (=|+=) conv2d(x, weight) + bias, with the column matrix generated on the fly inside the GEMM.</summary>
@@ -171,9 +209,9 @@ public static partial class Ops
 
     [ThreadStatic] private static float[]? _flippedWeight;
 
-    /// <summary>gx += conv2d's input gradient.</summary>
+    /// <summary>gx (=|+=) conv2d's input gradient.</summary>
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
-        int n, int cin, int cout, int groups, in ConvGeometry geo)
+        int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false)
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int kh = geo.KernelH, kw = geo.KernelW;
@@ -197,9 +235,10 @@ public static partial class Ops
                     }
             var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
                 geo.DilationH, geo.DilationW, geo.Height, geo.Width);
-            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: true);
+            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite);
             return;
         }
+        if (overwrite) gx.Clear();
         int inPlane = geo.Height * geo.Width;
         int chunk = ImagesPerChunk(n, geo);
         for (int n0 = 0; n0 < n; n0 += chunk)
@@ -236,6 +275,9 @@ public static partial class Ops
             ConvBackwardWeightByDots(x, g, gw, n, cin, cout, groups, geo, chunk);
             return;
         }
+        // Batching images only widens K here (the sum over positions), so the implicit path goes image by image and
+        // reads g in place; only a materialized column matrix is worth batching.
+        if (!MaterializeColumns(geo, chunk)) chunk = 1;
         fixed (float* px = x)
         fixed (float* pgw = gw)
         {
