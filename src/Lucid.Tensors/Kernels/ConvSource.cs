@@ -12,6 +12,7 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
     public int PackCost => 4;
 
     /// <summary>Packs a whole column chunk row by row: each row is decoded once and copied in runs split at panel edges.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst)
     {
         int kk = g.KernelH * g.KernelW;
@@ -64,6 +65,7 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FillRow(int row, int colStart, int count, float* dst)
     {
         int kk = g.KernelH * g.KernelW;

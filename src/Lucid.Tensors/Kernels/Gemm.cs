@@ -137,6 +137,7 @@ public static unsafe class Gemm
     /// Packs NR-column panel <paramref name="panel"/> of op(S) rows [p0, p0 + kc), columns from <paramref name="j0"/>
     /// into dst[p·NR + j] (zero columns past n).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackBPanel<TSource>(in TSource source, bool transB, int p0, int kc, int n, int j0, int panel, float* dst)
         where TSource : struct, IMatrixSource
     {
@@ -217,6 +218,7 @@ public static unsafe class Gemm
     private readonly struct TileState<TSource>(float* a, int lda, bool transA, TSource source, bool transB, int k, int m, int n,
         float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup) where TSource : struct, IMatrixSource
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Run(int tile)
         {
             int nb = tile % nChunks, mg = tile / nChunks;
@@ -278,6 +280,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Packs rows [i0, i0 + mr) × k-range [p0, p0 + kc) of op(A) into one MR-row panel (zero rows past mr).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackAPanel(float* a, int lda, bool transA, int i0, int mr, int p0, int kc, float* panel)
     {
         if (!transA)

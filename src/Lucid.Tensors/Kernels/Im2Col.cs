@@ -53,6 +53,7 @@ internal static unsafe class Im2Col
     }
 
     /// <summary>dst[ow] = row[2·ow + iw0] for ow in [start, end): eight outputs per two loads, one shuffle and one permute.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GatherEven(float* row, int iw0, int start, int end, int width, float* dst)
     {
         int ow = start;
@@ -68,6 +69,7 @@ internal static unsafe class Im2Col
 
     private readonly struct State(float* images, float* colMatrix, ConvGeometry g, int count, int imageStride)
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void UnfoldChannel(int item)
         {
             int image = item / g.Channels, c = item % g.Channels;
@@ -103,6 +105,7 @@ internal static unsafe class Im2Col
             }
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void FoldChannel(int item)
         {
             int image = item / g.Channels, c = item % g.Channels;
