@@ -166,6 +166,11 @@ public static partial class Ops
     internal static unsafe void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false)
     {
+        if (DirectConv.IsSupported(geo) && cout / groups >= 4 && geo.Rows >= 8)
+        {
+            DirectConv.Forward(x, weight, bias, y, n, cin, cout, groups, geo, accumulate);
+            return;
+        }
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int inPlane = geo.Height * geo.Width;
         int chunk = ImagesPerChunk(n, geo);

@@ -1,0 +1,202 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// Direct stride-1 convolution with an AVX-512 register tile of 8 output channels × 2 × 16 output positions. The input is
+/// zero-padded once; each of the K = (channels/group)·kH·kW steps then loads two 16-wide rows straight from the padded
+/// image (no im2col, no B packing), broadcasts 8 packed weights and issues 16 FMAs — the GEMM micro-kernel's shape
+/// with the image as its B operand. Used for stride-1 convolutions and, with the flipped kernel, their input gradients.
+/// Each output is summed over K in a fixed order, so results do not depend on threading.
+/// </summary>
+internal static unsafe class DirectConv
+{
+    private const int Channels = 8;   // output channels per tile (broadcast operand)
+    private const int Width = 16;     // positions per segment (one zmm)
+
+    public static bool IsSupported(in ConvGeometry g) => Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1;
+
+    [ThreadStatic] private static float[]? _padded;
+    [ThreadStatic] private static float[]? _weights;
+    [ThreadStatic] private static int[]? _offsets;
+    [ThreadStatic] private static int[]? _segments;
+
+    /// <summary>y (=|+=) conv(x, w) + bias for x [n, cin, H, W], w [cout, cin/groups, kH, kW], y [n, cout, OutH, OutW].</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate)
+    {
+        int cig = cin / groups, cog = cout / groups;
+        // Top/left padding as given; bottom/right as far as the output reaches (a transposed convolution's output
+        // padding asks for rows past the symmetric padding, which must read as zeros).
+        int hp = Math.Max(g.Height + 2 * g.PadH, g.OutH + (g.KernelH - 1) * g.DilationH);
+        int wp = Math.Max(g.Width + 2 * g.PadW, g.OutW + (g.KernelW - 1) * g.DilationW);
+        int planeP = hp * wp;
+        long paddedSize = (long)n * cin * planeP + 2 * Width + 64;
+        int k = cig * g.KernelH * g.KernelW;
+        int coBlocks = (cog + Channels - 1) / Channels;
+        var padded = Buffer(ref _padded, (int)paddedSize);
+        var packed = Buffer(ref _weights, groups * coBlocks * k * Channels + 16);
+        var offsets = _offsets is { } o && o.Length >= k ? o : _offsets = new int[Math.Max(k, 16)];
+        // output segments: (oh, ow0) with up to 16 positions each, in row-major order; tiles take them in pairs
+        int segmentsPerRow = (g.OutW + Width - 1) / Width;
+        int segmentCount = g.OutH * segmentsPerRow;
+        var segments = _segments is { } sg && sg.Length >= segmentCount ? sg : _segments = new int[Math.Max(segmentCount, 16)];
+        for (int s = 0; s < segmentCount; s++) segments[s] = (s / segmentsPerRow) << 16 | (s % segmentsPerRow) * Width;
+
+        int kk = g.KernelH * g.KernelW;
+        for (int step = 0; step < k; step++)
+        {
+            int ci = step / kk, r = step % kk;
+            offsets[step] = ci * planeP + r / g.KernelW * g.DilationH * wp + r % g.KernelW * g.DilationW;
+        }
+        fixed (float* px = x)
+        fixed (float* pw = weight)
+        fixed (float* pb = bias)
+        fixed (float* py = y)
+        fixed (float* ppRaw = padded)
+        fixed (float* pkRaw = packed)
+        fixed (int* poff = offsets)
+        fixed (int* pseg = segments)
+        {
+            float* pp = Align64(ppRaw), pk = Align64(pkRaw);
+            var pad = new PadState(px, pp, g, hp, wp);
+            ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
+            PackWeights(pw, pk, groups, cog, cig, kk, coBlocks);
+            int pairs = (segmentCount + 1) / 2;
+            var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, planeP, wp, segmentCount, pairs, accumulate);
+            ParallelKernels.For(n * groups * coBlocks, tiles, static (i, s) => s.Run(i));
+        }
+    }
+
+    private static float[] Buffer(ref float[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size + 16) buffer = GC.AllocateArray<float>(size + 16, pinned: true);
+        return buffer;
+    }
+
+    private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
+
+    /// <summary>Weights per (group, 8-channel block) as K rows of 8 (zero rows past the group's channels).</summary>
+    private static void PackWeights(float* w, float* packed, int groups, int cog, int cig, int kk, int coBlocks)
+    {
+        int k = cig * kk;
+        for (int gi = 0; gi < groups; gi++)
+            for (int cb = 0; cb < coBlocks; cb++)
+            {
+                float* dst = packed + ((long)gi * coBlocks + cb) * k * Channels;
+                for (int c = 0; c < Channels; c++)
+                {
+                    int co = cb * Channels + c;
+                    if (co >= cog)
+                    {
+                        for (int step = 0; step < k; step++) dst[step * Channels + c] = 0f;
+                        continue;
+                    }
+                    float* src = w + (long)(gi * cog + co) * k;
+                    for (int step = 0; step < k; step++) dst[step * Channels + c] = src[step];
+                }
+            }
+    }
+
+    private readonly struct PadState(float* x, float* padded, ConvGeometry g, int hp, int wp)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int plane)
+        {
+            float* dst = padded + (long)plane * hp * wp;
+            float* src = x + (long)plane * g.Height * g.Width;
+            new Span<float>(dst, hp * wp).Clear();
+            for (int h = 0; h < g.Height; h++)
+                new ReadOnlySpan<float>(src + h * g.Width, g.Width).CopyTo(new Span<float>(dst + (long)(h + g.PadH) * wp + g.PadW, g.Width));
+        }
+    }
+
+    private readonly struct TileState(float* padded, float* packed, float* bias, float* y, int* offsets, int* segments, ConvGeometry g,
+        int cin, int cout, int groups, int k, int coBlocks, int planeP, int wp, int segmentCount, int pairs, bool accumulate)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int item)
+        {
+            int cb = item % coBlocks, rest = item / coBlocks, gi = rest % groups, image = rest / groups;
+            int cig = cin / groups, cog = cout / groups;
+            float* input = padded + ((long)image * cin + gi * cig) * planeP;
+            float* weights = packed + ((long)gi * coBlocks + cb) * k * Channels;
+            int outPlane = g.OutH * g.OutW;
+            int channels = Math.Min(Channels, cog - cb * Channels);
+            float* outBase = y + ((long)image * cout + gi * cog + cb * Channels) * outPlane;
+            float* biasBase = bias is null ? null : bias + gi * cog + cb * Channels;
+            float* tile = stackalloc float[Channels * 2 * Width];
+            for (int pair = 0; pair < pairs; pair++)
+            {
+                int s0 = 2 * pair, s1 = Math.Min(2 * pair + 1, segmentCount - 1);
+                int oh0 = segments[s0] >> 16, ow0 = segments[s0] & 0xFFFF;
+                int oh1 = segments[s1] >> 16, ow1 = segments[s1] & 0xFFFF;
+                Kernel(k, weights, offsets, input + oh0 * wp + ow0, input + oh1 * wp + ow1, tile);
+                Store(tile, 0, oh0, ow0, outBase, outPlane, channels, biasBase);
+                if (s1 != s0) Store(tile, Width, oh1, ow1, outBase, outPlane, channels, biasBase);
+            }
+        }
+
+        private void Store(float* tile, int column, int oh, int ow0, float* outBase, int outPlane, int channels, float* biasBase)
+        {
+            int len = Math.Min(Width, g.OutW - ow0);
+            for (int c = 0; c < channels; c++)
+            {
+                float* dst = outBase + (long)c * outPlane + oh * g.OutW + ow0;
+                float* src = tile + c * 2 * Width + column;
+                float b = biasBase is null ? 0f : biasBase[c];
+                if (len == Width)
+                {
+                    var v = Vector512.Load(src) + Vector512.Create(b);
+                    if (accumulate) v += Vector512.Load(dst);
+                    Vector512.Store(v, dst);
+                }
+                else
+                {
+                    for (int j = 0; j < len; j++) dst[j] = (accumulate ? dst[j] : 0f) + src[j] + b;
+                }
+            }
+        }
+    }
+
+    /// <summary>tile[c][0..16) = Σ_k w[k][c]·in0[off_k ..], tile[c][16..32) = Σ_k w[k][c]·in1[off_k ..].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(int k, float* w, int* offsets, float* in0, float* in1, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int step = 0; step < k; step++)
+        {
+            int off = offsets[step];
+            var b0 = Vector512.Load(in0 + off);
+            var b1 = Vector512.Load(in1 + off);
+            var a0 = Vector512.Create(w[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(w[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(w[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(w[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(w[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(w[5]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(w[6]);
+            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(w[7]);
+            c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
+            w += Channels;
+        }
+        Vector512.Store(c00, tile); Vector512.Store(c01, tile + 16);
+        Vector512.Store(c10, tile + 32); Vector512.Store(c11, tile + 48);
+        Vector512.Store(c20, tile + 64); Vector512.Store(c21, tile + 80);
+        Vector512.Store(c30, tile + 96); Vector512.Store(c31, tile + 112);
+        Vector512.Store(c40, tile + 128); Vector512.Store(c41, tile + 144);
+        Vector512.Store(c50, tile + 160); Vector512.Store(c51, tile + 176);
+        Vector512.Store(c60, tile + 192); Vector512.Store(c61, tile + 208);
+        Vector512.Store(c70, tile + 224); Vector512.Store(c71, tile + 240);
+    }
+}
