@@ -22,9 +22,9 @@ public static class SideBySide
         string python = Environment.GetEnvironmentVariable("LUCID_PEER_PYTHON") ?? "/usr/bin/python3";
         string? outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
 
-        var ours = RunOurs();
+        var (ours, allocated) = RunOurs();
         var torch = RunTorch(python);
-        var report = Format(ours, torch);
+        var report = Format(ours, torch, allocated);
         Console.WriteLine(report);
         if (outFile is not null)
         {
@@ -35,7 +35,7 @@ public static class SideBySide
         return 0;
     }
 
-    private static Dictionary<string, double> RunOurs()
+    private static (Dictionary<string, double> Medians, Dictionary<string, long> Allocated) RunOurs()
     {
         var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithId("side-by-side");
@@ -43,6 +43,7 @@ public static class SideBySide
             .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
             .WithOptions(ConfigOptions.DisableLogFile);
         var results = new Dictionary<string, double>();
+        var allocated = new Dictionary<string, long>();
         foreach (var summary in new[]
                  {
                      BenchmarkRunner.Run<GemmBenchmarks>(config),
@@ -54,9 +55,11 @@ public static class SideBySide
             {
                 if (report.ResultStatistics is null) continue;
                 results[Name(report)] = report.ResultStatistics.Median / 1e6;
+                if (report.BenchmarkCase.Config.HasMemoryDiagnoser() && report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) is { } bytes)
+                    allocated[Name(report)] = bytes;
             }
         }
-        return results;
+        return (results, allocated);
     }
 
     private static string Name(BenchmarkReport report)
@@ -99,7 +102,7 @@ public static class SideBySide
         }
     }
 
-    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch)
+    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -128,6 +131,8 @@ public static class SideBySide
             sb.AppendLine();
             sb.AppendLine(string.Create(inv, $"conv2d forward+backward: median torch/ours {median:F2}, worst {convRatios[0]:F2} over {convRatios.Count} cases."));
         }
+        foreach (var (name, bytes) in allocated)
+            sb.AppendLine(string.Create(inv, $"{name}: {bytes / 1024.0:F1} KiB allocated per operation on the managed heap."));
         return sb.ToString();
     }
 
