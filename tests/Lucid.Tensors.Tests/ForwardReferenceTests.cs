@@ -305,3 +305,52 @@ public class ConvolutionRegressionTests
                 }
     }
 }
+
+[CollectionDefinition(nameof(KernelSwitchCollection), DisableParallelization = true)]
+public class KernelSwitchCollection;
+
+/// <summary>Switches the process-wide micro-kernel, so it runs alone (no other test sees the switch).</summary>
+[Collection(nameof(KernelSwitchCollection))]
+public class FallbackKernelTests
+{
+    /// <summary>The AVX2 and portable micro-kernels (and the GEMM-based convolution used without AVX-512) on this machine.</summary>
+    [Fact]
+    public void FallbackKernels_MatchTheReference()
+    {
+        foreach (var isa in Enum.GetValues<Gemm.Isa>().Where(i => i >= Gemm.Best))
+        {
+            Gemm.WithIsa(isa, () =>
+            {
+                var rng = new Rng((ulong)isa + 1);
+                int m = 37, n = 70, k = 300;
+                var a = new float[m * k]; var b = new float[k * n]; var c = new float[m * n];
+                rng.FillNormal(a); rng.FillNormal(b);
+                Gemm.Multiply(false, false, m, n, k, a, k, b, n, c, n, false);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        double s = 0;
+                        for (int p = 0; p < k; p++) s += (double)a[i * k + p] * b[p * n + j];
+                        Assert.True(Math.Abs(s - c[i * n + j]) < 1e-3, $"{isa}: C[{i},{j}] = {c[i * n + j]}, expected {s}");
+                    }
+                using var x = rng.Normal(new[] { 2, 8, 9, 11 });
+                using var w = rng.Normal(new[] { 12, 8, 3, 3 });
+                using var y = Ops.Conv2d(x, w, null, 1, 1);
+                var xd = x.ToArray(); var wd = w.ToArray();
+                for (int co = 0; co < 12; co += 5)
+                {
+                    double s = 0;
+                    for (int ci = 0; ci < 8; ci++)
+                        for (int ki = 0; ki < 3; ki++)
+                            for (int kj = 0; kj < 3; kj++)
+                            {
+                                int ih = 4 + ki - 1, iw = 6 + kj - 1;
+                                s += (double)xd[((1 * 8 + ci) * 9 + ih) * 11 + iw] * wd[((co * 8 + ci) * 3 + ki) * 3 + kj];
+                            }
+                    Assert.Equal(s, y[1, co, 4, 6], 3);
+                }
+            });
+        }
+    }
+
+}

@@ -16,7 +16,7 @@ internal static unsafe class DirectConv
     private const int Channels = 8;   // output channels per tile (broadcast operand)
     private const int Width = 16;     // positions per segment (one zmm)
 
-    public static bool IsSupported(in ConvGeometry g) => Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1;
+    public static bool IsSupported(in ConvGeometry g) => Gemm.UsesAvx512 && g.StrideH == 1 && g.StrideW == 1;
 
     [ThreadStatic] private static float[]? _padded;
     [ThreadStatic] private static float[]? _weights;

@@ -21,11 +21,28 @@ public static unsafe class Gemm
     private const int NChunk = 1024;
     private const int TilesPerThread = 4;
 
-    private enum Isa { Avx512, Avx2, Portable }
-    private static readonly Isa Kernel = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
+    internal enum Isa { Avx512, Avx2, Portable }
+    internal static readonly Isa Best = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
+    private static Isa Kernel = Best;
 
     /// <summary>Name of the micro-kernel in use (for benchmark reports).</summary>
     public static string KernelName => Kernel.ToString();
+
+    /// <summary>True when the AVX-512 kernels (GEMM micro-kernel, direct convolution) are in use.</summary>
+    internal static bool UsesAvx512 => Kernel == Isa.Avx512;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with a slower instruction set than the machine's best (tests use this to cover
+    /// the AVX2 and portable kernels on AVX-512 hardware). Not thread-safe: for single-threaded tests only.
+    /// </summary>
+    internal static void WithIsa(Isa isa, Action action)
+    {
+        if (isa < Best) throw new LucidArgumentException(nameof(isa), $"gemm: this machine does not support {isa}.");
+        var saved = Kernel;
+        Kernel = isa;
+        try { action(); }
+        finally { Kernel = saved; }
+    }
 
     [ThreadStatic] private static float[]? _packA;
     [ThreadStatic] private static float[]? _packB;
