@@ -39,17 +39,7 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
                     int column = j + (o - ow);
                     int piece = Math.Min(ow + run - o, nr - column % nr);
                     float* d = rowBase + (long)(column / nr) * nr * kc + column % nr;
-                    if (srcRow is null) new Span<float>(d, piece).Clear();
-                    else
-                    {
-                        int a = Math.Clamp(owStart, o, o + piece), b = Math.Clamp(owEnd, a, o + piece);
-                        for (int q = o; q < a; q++) d[q - o] = 0f;
-                        if (g.StrideW == 1)
-                            new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(d + (a - o), b - a));
-                        else
-                            for (int q = a; q < b; q++) d[q - o] = srcRow[q * g.StrideW + iw0];
-                        for (int q = b; q < o + piece; q++) d[q - o] = 0f;
-                    }
+                    CopyRun(srcRow, o, piece, owStart, owEnd, iw0, d);
                     o += piece;
                 }
                 j += run;
@@ -80,21 +70,8 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
         {
             int run = Math.Min(count, g.OutW - ow);
             int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
-            if ((uint)ih >= (uint)g.Height)
-            {
-                new Span<float>(dst, run).Clear();
-            }
-            else
-            {
-                float* srcRow = images + (long)image * imageStride + planeOffset + (long)ih * g.Width;
-                int a = Math.Clamp(owStart, ow, ow + run), b = Math.Clamp(owEnd, a, ow + run);
-                for (int o = ow; o < a; o++) dst[o - ow] = 0f;
-                if (g.StrideW == 1)
-                    new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(dst + (a - ow), b - a));
-                else
-                    for (int o = a; o < b; o++) dst[o - ow] = srcRow[o * g.StrideW + iw0];
-                for (int o = b; o < ow + run; o++) dst[o - ow] = 0f;
-            }
+            float* srcRow = (uint)ih < (uint)g.Height ? images + (long)image * imageStride + planeOffset + (long)ih * g.Width : null;
+            CopyRun(srcRow, ow, run, owStart, owEnd, iw0, dst);
             dst += run;
             count -= run;
             ow += run;
@@ -104,5 +81,25 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
                 if (++oh == g.OutH) { oh = 0; image++; }
             }
         }
+    }
+
+    /// <summary>
+    /// Output columns [o, o + count) of one kernel tap along an input row: copies where the tap lands inside the image
+    /// (columns [owStart, owEnd)), zeros elsewhere and for a row outside the image (<paramref name="srcRow"/> null).
+    /// </summary>
+    private void CopyRun(float* srcRow, int o, int count, int owStart, int owEnd, int iw0, float* dst)
+    {
+        if (srcRow is null)
+        {
+            new Span<float>(dst, count).Clear();
+            return;
+        }
+        int a = Math.Clamp(owStart, o, o + count), b = Math.Clamp(owEnd, a, o + count);
+        for (int q = o; q < a; q++) dst[q - o] = 0f;
+        if (g.StrideW == 1)
+            new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(dst + (a - o), b - a));
+        else
+            for (int q = a; q < b; q++) dst[q - o] = srcRow[q * g.StrideW + iw0];
+        for (int q = b; q < o + count; q++) dst[q - o] = 0f;
     }
 }

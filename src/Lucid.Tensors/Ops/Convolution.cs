@@ -112,6 +112,15 @@ public static partial class Ops
     private static bool MaterializeColumns(in ConvGeometry geo, int images) =>
         geo.StrideW != 1 || (long)geo.Rows * geo.Cols * images <= 1L << 20;
 
+    /// <summary>One group's output gradient for images [n0, n0 + nb) as a [channels, nb·plane] matrix (in place for one image).</summary>
+    private static ReadOnlySpan<float> GroupGradient(ReadOnlySpan<float> g, int n0, int nb, int totalChannels, int c0, int channels, int plane)
+    {
+        if (nb == 1) return g.Slice((n0 * totalChannels + c0) * plane, channels * plane);
+        var buf = ThreadBuffer(ref _gemmBuffer, channels * nb * plane);
+        GatherChannelMajor(g, n0, nb, totalChannels, c0, channels, plane, buf);
+        return buf;
+    }
+
     /// <summary>Copies rows [c0, c0 + channels) of each image of a [N, C, HW] tensor into a [channels, images·HW] matrix.</summary>
     private static unsafe void GatherChannelMajor(ReadOnlySpan<float> src, int image0, int images, int totalChannels, int c0, int channels, int plane, Span<float> dst)
     {
@@ -253,14 +262,7 @@ public static partial class Ops
             for (int gi = 0; gi < groups; gi++)
             {
                 var wg = weight.Slice(gi * cog * rows, cog * rows);
-                ReadOnlySpan<float> gOut;
-                if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
-                else
-                {
-                    var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
-                    GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
-                    gOut = buf;
-                }
+                var gOut = GroupGradient(g, n0, nb, cout, gi * cog, cog, cols);
                 var col = ThreadBuffer(ref _colBuffer, rows * ld);
                 Gemm.Multiply(true, false, rows, ld, cog, wg, rows, gOut, ld, col, ld, accumulate: false);
                 Im2Col.FoldAdd(col, nb, cin * inPlane, gx.Slice((n0 * cin + gi * cig) * inPlane), geo);
@@ -292,14 +294,7 @@ public static partial class Ops
                 int ld = nb * cols;
                 for (int gi = 0; gi < groups; gi++)
                 {
-                    ReadOnlySpan<float> gOut;
-                    if (nb == 1) gOut = g.Slice((n0 * cout + gi * cog) * cols, cog * cols);
-                    else
-                    {
-                        var buf = ThreadBuffer(ref _gemmBuffer, cog * ld);
-                        GatherChannelMajor(g, n0, nb, cout, gi * cog, cog, cols, buf);
-                        gOut = buf;
-                    }
+                    var gOut = GroupGradient(g, n0, nb, cout, gi * cog, cog, cols);
                     if (MaterializeColumns(geo, nb))
                     {
                         var col = ThreadBuffer(ref _colBuffer, rows * ld);
