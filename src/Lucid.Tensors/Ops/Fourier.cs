@@ -72,27 +72,34 @@ public static partial class Ops
         int batch = x.Count / (h * w);
         var outShape = x.ShapeArray[..^1].Concat(new[] { wf, 2 }).ToArray();
         var y = Tensor.Uninitialized(outShape, op);
-        var yr = new float[batch * h * wf]; var yi = new float[batch * h * wf];
-        var xr = new float[batch * h * wf]; var xi = new float[batch * h * wf];
-        // along W: Yr = x·C, Yi = −x·S
-        Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardCos, w), wf, yr, wf, false);
-        Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardSin, w), wf, yi, wf, false);
-        System.Numerics.Tensors.TensorPrimitives.Negate(yi, yi);
-        ComplexAlongH(yr, yi, xr, xi, batch, h, wf, inverse: false);
-        Interleave(xr, xi, y.Data);
+        int plane = batch * h * wf;
+        using (var yr = new Scratch(plane))
+        using (var yi = new Scratch(plane))
+        using (var xr = new Scratch(plane))
+        using (var xi = new Scratch(plane))
+        {
+            // along W: Yr = x·C, Yi = −x·S
+            Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardCos, w), wf, yr.Span, wf, false);
+            Gemm.Multiply(false, false, batch * h, wf, w, x.Data, w, Dft(DftMatrix.ForwardSin, w), wf, yi.Span, wf, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(yi.Span, yi.Span);
+            ComplexAlongH(yr.Span, yi.Span, xr.Span, xi.Span, batch, h, wf, inverse: false);
+            Interleave(xr.Span, xi.Span, y.Data);
+        }
         if (!Graph.Needs(x)) return y;
         return Graph.Record(y, op, new[] { x }, (g, grads) =>
         {
-            var gr = new float[batch * h * wf]; var gi = new float[batch * h * wf];
-            Deinterleave(g.Data, gr, gi);
+            using var gr = new Scratch(plane);
+            using var gi = new Scratch(plane);
+            using var gyr = new Scratch(plane);
+            using var gyi = new Scratch(plane);
+            Deinterleave(g.Data, gr.Span, gi.Span);
             // adjoint of the H-transform: gY = [[Ch, −Sh], [Sh, Ch]]·gX  (Ch, Sh symmetric)
-            var gyr = new float[gr.Length]; var gyi = new float[gr.Length];
-            ComplexAlongH(gr, gi, gyr, gyi, batch, h, wf, inverse: true, scale: 1f);
+            ComplexAlongH(gr.Span, gi.Span, gyr.Span, gyi.Span, batch, h, wf, inverse: true, scale: 1f);
             var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
             // gx = gYr·Cᵀ − gYi·Sᵀ
-            Gemm.Multiply(false, true, batch * h, w, wf, gyr, wf, Dft(DftMatrix.ForwardCos, w), wf, gx.Data, w, false);
-            System.Numerics.Tensors.TensorPrimitives.Negate(gyi, gyi);
-            Gemm.Multiply(false, true, batch * h, w, wf, gyi, wf, Dft(DftMatrix.ForwardSin, w), wf, gx.Data, w, true);
+            Gemm.Multiply(false, true, batch * h, w, wf, gyr.Span, wf, Dft(DftMatrix.ForwardCos, w), wf, gx.Data, w, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(gyi.Span, gyi.Span);
+            Gemm.Multiply(false, true, batch * h, w, wf, gyi.Span, wf, Dft(DftMatrix.ForwardSin, w), wf, gx.Data, w, true);
             grads[0] = gx;
         });
     }
@@ -113,29 +120,36 @@ public static partial class Ops
             throw new ShapeMismatchException($"{op}: a width of {width} needs {width / 2 + 1} frequency columns, spectrum {Shapes.Format(spectrum.ShapeArray)} has {wf}.");
         Shapes.RequirePositive(h, op, "height");
         int batch = spectrum.Count / (h * wf * 2);
-        var xr = new float[batch * h * wf]; var xi = new float[batch * h * wf];
-        Deinterleave(spectrum.Data, xr, xi);
-        var yr = new float[xr.Length]; var yi = new float[xr.Length];
-        // along H (inverse): Y = [[Ch, −Sh], [Sh, Ch]]·X / H
-        ComplexAlongH(xr, xi, yr, yi, batch, h, wf, inverse: true, scale: 1f / h);
+        int plane = batch * h * wf;
         var outShape = spectrum.ShapeArray[..^2].Concat(new[] { width }).ToArray();
         var y = Tensor.Uninitialized(outShape, op);
-        // along W (Hermitian): x = Yr·Ci − Yi·Si
-        Gemm.Multiply(false, false, batch * h, width, wf, yr, wf, Dft(DftMatrix.InverseCos, width), width, y.Data, width, false);
-        System.Numerics.Tensors.TensorPrimitives.Negate(yi, yi);
-        Gemm.Multiply(false, false, batch * h, width, wf, yi, wf, Dft(DftMatrix.InverseSin, width), width, y.Data, width, true);
+        using (var xr = new Scratch(plane))
+        using (var xi = new Scratch(plane))
+        using (var yr = new Scratch(plane))
+        using (var yi = new Scratch(plane))
+        {
+            Deinterleave(spectrum.Data, xr.Span, xi.Span);
+            // along H (inverse): Y = [[Ch, −Sh], [Sh, Ch]]·X / H
+            ComplexAlongH(xr.Span, xi.Span, yr.Span, yi.Span, batch, h, wf, inverse: true, scale: 1f / h);
+            // along W (Hermitian): x = Yr·Ci − Yi·Si
+            Gemm.Multiply(false, false, batch * h, width, wf, yr.Span, wf, Dft(DftMatrix.InverseCos, width), width, y.Data, width, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(yi.Span, yi.Span);
+            Gemm.Multiply(false, false, batch * h, width, wf, yi.Span, wf, Dft(DftMatrix.InverseSin, width), width, y.Data, width, true);
+        }
         if (!Graph.Needs(spectrum)) return y;
         return Graph.Record(y, op, new[] { spectrum }, (g, grads) =>
         {
-            var gyr = new float[batch * h * wf]; var gyi = new float[batch * h * wf];
-            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseCos, width), width, gyr, wf, false);
-            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseSin, width), width, gyi, wf, false);
-            System.Numerics.Tensors.TensorPrimitives.Negate(gyi, gyi);
+            using var gyr = new Scratch(plane);
+            using var gyi = new Scratch(plane);
+            using var gxr = new Scratch(plane);
+            using var gxi = new Scratch(plane);
+            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseCos, width), width, gyr.Span, wf, false);
+            Gemm.Multiply(false, true, batch * h, wf, width, g.Data, width, Dft(DftMatrix.InverseSin, width), width, gyi.Span, wf, false);
+            System.Numerics.Tensors.TensorPrimitives.Negate(gyi.Span, gyi.Span);
             // adjoint of the inverse H-transform: [[Ch, Sh], [−Sh, Ch]]·gY / H (the forward-direction transform)
-            var gxr = new float[gyr.Length]; var gxi = new float[gyr.Length];
-            ComplexAlongH(gyr, gyi, gxr, gxi, batch, h, wf, inverse: false, scale: 1f / h);
+            ComplexAlongH(gyr.Span, gyi.Span, gxr.Span, gxi.Span, batch, h, wf, inverse: false, scale: 1f / h);
             var gs = Tensor.Uninitialized(spectrum.ShapeArray, "grad");
-            Interleave(gxr, gxi, gs.Data);
+            Interleave(gxr.Span, gxi.Span, gs.Data);
             grads[0] = gs;
         }, width);
     }
@@ -144,19 +158,20 @@ public static partial class Ops
     /// Complex DFT along H for each batch item: forward (e^{−iθ}): Or = Ch·Ir + Sh·Ii, Oi = Ch·Ii − Sh·Ir;
     /// inverse (e^{+iθ}): Or = Ch·Ir − Sh·Ii, Oi = Sh·Ir + Ch·Ii; both times <paramref name="scale"/>.
     /// </summary>
-    private static void ComplexAlongH(float[] ir, float[] ii, float[] or, float[] oi, int batch, int h, int wf, bool inverse, float scale = 1f)
+    private static void ComplexAlongH(ReadOnlySpan<float> ir, ReadOnlySpan<float> ii, Span<float> or, Span<float> oi, int batch, int h, int wf, bool inverse, float scale = 1f)
     {
         var ch = Dft(DftMatrix.Cos, h); var sh = Dft(DftMatrix.Sin, h);
-        var negIr = new float[ir.Length];
-        var negIi = new float[ii.Length];
+        using var negIrBuffer = new Scratch(ir.Length);
+        using var negIiBuffer = new Scratch(ii.Length);
+        var negIr = negIrBuffer.Span; var negIi = negIiBuffer.Span;
         System.Numerics.Tensors.TensorPrimitives.Negate(ir, negIr);
         System.Numerics.Tensors.TensorPrimitives.Negate(ii, negIi);
         int plane = h * wf;
         for (int b = 0; b < batch; b++)
         {
-            var sr = ir.AsSpan(b * plane, plane); var si = ii.AsSpan(b * plane, plane);
-            var nr = negIr.AsSpan(b * plane, plane); var ni = negIi.AsSpan(b * plane, plane);
-            var dr = or.AsSpan(b * plane, plane); var di = oi.AsSpan(b * plane, plane);
+            var sr = ir.Slice(b * plane, plane); var si = ii.Slice(b * plane, plane);
+            var nr = negIr.Slice(b * plane, plane); var ni = negIi.Slice(b * plane, plane);
+            var dr = or.Slice(b * plane, plane); var di = oi.Slice(b * plane, plane);
             Gemm.Multiply(false, false, h, wf, h, ch, h, sr, wf, dr, wf, false);
             Gemm.Multiply(false, false, h, wf, h, sh, h, inverse ? ni : si, wf, dr, wf, true);
             Gemm.Multiply(false, false, h, wf, h, ch, h, si, wf, di, wf, false);
@@ -167,6 +182,14 @@ public static partial class Ops
             System.Numerics.Tensors.TensorPrimitives.Multiply(or, scale, or);
             System.Numerics.Tensors.TensorPrimitives.Multiply(oi, scale, oi);
         }
+    }
+
+    /// <summary>A pooled temporary buffer of exactly <c>Length</c> floats, returned to the pool on dispose.</summary>
+    private readonly struct Scratch(int length) : IDisposable
+    {
+        private readonly float[] _array = TensorPool.Rent(length);
+        public Span<float> Span => _array.AsSpan(0, length);
+        public void Dispose() => TensorPool.Return(_array);
     }
 
     private static void Interleave(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst)
