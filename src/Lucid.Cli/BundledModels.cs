@@ -1,0 +1,39 @@
+using Lucid.Models;
+using Lucid.Models.Graph;
+
+namespace Lucid.Cli;
+
+/// <summary>Finds the bundled models: <c>models/&lt;name&gt;/</c> next to the tool or in a parent of the working directory.</summary>
+internal static class BundledModels
+{
+    public static readonly IReadOnlyDictionary<string, Func<ulong, Model>> Architectures = new Dictionary<string, Func<ulong, Model>>
+    {
+        ["fashion-cnn"] = seed => Zoo.FashionCnn(seed),
+    };
+
+    public static string Directory(string name)
+    {
+        foreach (var start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "models", name);
+                if (System.IO.Directory.Exists(candidate)) return candidate;
+            }
+        }
+        return Path.Combine(System.IO.Directory.GetCurrentDirectory(), "models", name);
+    }
+
+    public static Func<ulong, Model> Architecture(string name) =>
+        Architectures.TryGetValue(name, out var make)
+            ? make
+            : throw new ModelException($"'{name}' is not a bundled model (bundled: {string.Join(", ", Architectures.Keys)}).");
+
+    /// <summary>The bundled model with its trained weights.</summary>
+    public static Model Load(string name)
+    {
+        var model = Architecture(name)(0);
+        model.LoadWeights(Path.Combine(Directory(name), $"{name}.safetensors"));
+        return model;
+    }
+}

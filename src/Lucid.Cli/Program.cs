@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Lucid;
+using Lucid.Cli;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Models.Training;
+using Lucid.Tensors.Kernels;
+
+var root = new RootCommand("lucid — feature visualization and attribution for .NET models.");
+var threadsOption = new Option<int?>("--threads") { Description = "Kernel threads (default: all cores).", Recursive = true };
+root.Options.Add(threadsOption);
+
+// lucid train <model>
+var trainModel = new Argument<string>("model") { Description = "Bundled model to reproduce (fashion-cnn)." };
+var epochsOption = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 10 };
+var seedOption = new Option<ulong>("--seed") { Description = "Seed for initialization and shuffling.", DefaultValueFactory = _ => 1 };
+var dataOption = new Option<string>("--data") { Description = "Dataset directory.", DefaultValueFactory = _ => FashionMnist.DebianDirectory };
+var outOption = new Option<string?>("--out", "-o") { Description = "Output directory (default: the bundled model's directory)." };
+var train = new Command("train", "Train a bundled model from scratch with its recorded recipe.") { trainModel, epochsOption, seedOption, dataOption, outOption };
+train.SetAction(parse => Run(parse, () =>
+{
+    string name = parse.GetValue(trainModel)!;
+    var model = BundledModels.Architecture(name)(parse.GetValue(seedOption));
+    string dataDir = parse.GetValue(dataOption)!;
+    var trainSet = FashionMnist.Train(dataDir);
+    var testSet = FashionMnist.Test(dataDir);
+    string outDir = parse.GetValue(outOption) ?? BundledModels.Directory(name);
+    var options = new TrainingOptions { Epochs = parse.GetValue(epochsOption), BatchSize = 64, LearningRate = 2e-3f, WeightDecay = 1e-4f, WarmupSteps = 200, Seed = parse.GetValue(seedOption) };
+    var clock = Stopwatch.StartNew();
+    var progress = new Progress<TrainingProgress>(p => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"epoch {p.Epoch}/{options.Epochs}  loss {p.Loss:F4}  test accuracy {p.TestAccuracy:P2}  ({clock.Elapsed.TotalSeconds:F0} s)")));
+    var history = Trainer.Fit(model, trainSet, testSet, options, progress);
+    Directory.CreateDirectory(outDir);
+    model.SaveWeights(Path.Combine(outDir, $"{name}.safetensors"));
+    ModelSchema.From(model).Save(Path.Combine(outDir, $"{name}.schema.json"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: test accuracy {history[^1].TestAccuracy:P2} after {options.Epochs} epochs in {clock.Elapsed.TotalMinutes:F1} min; wrote {outDir}"));
+}));
+root.Subcommands.Add(train);
+
+// lucid schema <model> -o file
+var schemaModel = new Argument<string>("model") { Description = "Bundled model name." };
+var schemaOut = new Option<string?>("--out", "-o") { Description = "Where to write the schema (default: stdout)." };
+var schema = new Command("schema", "Write the schema (taps, shapes, labels) the DSL generator reads.") { schemaModel, schemaOut };
+schema.SetAction(parse => Run(parse, () =>
+{
+    var model = BundledModels.Architecture(parse.GetValue(schemaModel)!)(0);
+    var s = ModelSchema.From(model);
+    if (parse.GetValue(schemaOut) is { } path) s.Save(path);
+    else Console.Write(s.ToJson());
+}));
+root.Subcommands.Add(schema);
+
+// lucid inspect <model>
+var inspectModel = new Argument<string>("model") { Description = "Bundled model name." };
+var inspect = new Command("inspect", "List a model's taps with kinds, shapes and parameter counts, and its labels.") { inspectModel };
+inspect.SetAction(parse => Run(parse, () =>
+{
+    var model = BundledModels.Load(parse.GetValue(inspectModel)!);
+    Console.WriteLine($"{model.Name}: input [{string.Join(", ", model.Input.Shape)}] in [{model.Input.Min}, {model.Input.Max}]");
+    foreach (var node in model.Nodes)
+    {
+        long parameters = node.Layer.Parameters.Sum(p => (long)p.Value.Count);
+        Console.WriteLine($"  {node.Name,-18} {node.Layer.Kind,-18} [{string.Join(", ", node.OutputShape)}]{(parameters > 0 ? $"  {parameters:N0} parameters" : "")}");
+    }
+    Console.WriteLine($"labels: {string.Join(", ", model.Labels)}");
+}));
+root.Subcommands.Add(inspect);
+
+return root.Parse(args).Invoke();
+
+static int Run(ParseResult parse, Action action)
+{
+    if (parse.GetValue<int?>("--threads") is { } threads) ParallelKernels.Threads = threads;
+    try
+    {
+        action();
+        return 0;
+    }
+    catch (LucidException e)
+    {
+        Console.Error.WriteLine($"lucid: {e.Message}");
+        return 2;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lucid.Models.Graph;
+
+/// <summary>One tap of a schema: name, layer kind, output shape without batch (C, H, W) or (F).</summary>
+public sealed record TapSchema(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("shape")] int[] Shape);
+
+/// <summary>
+/// The compile-time contract of a model (what the DSL generator reads): input shape and value range, every tap in
+/// topological order with its kind and shape, and the class labels. Serialized as <c>&lt;name&gt;.schema.json</c>,
+/// format "lucid-model-schema", version 1.
+/// </summary>
+public sealed record ModelSchema(
+    [property: JsonPropertyName("format")] string Format,
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("input")] InputSchema Input,
+    [property: JsonPropertyName("taps")] TapSchema[] Taps,
+    [property: JsonPropertyName("labels")] string[] Labels)
+{
+    public const string FormatName = "lucid-model-schema";
+    public const int CurrentVersion = 1;
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public static ModelSchema From(Model model) => new(FormatName, CurrentVersion, model.Name,
+        new InputSchema(model.Input.Shape, new[] { model.Input.Min, model.Input.Max }),
+        new[] { new TapSchema("input", "input", model.Input.Shape) }
+            .Concat(model.Nodes.Select(n => new TapSchema(n.Name, n.Layer.Kind, n.OutputShape))).ToArray(),
+        model.Labels.ToArray());
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options).Replace("\r\n", "\n") + "\n";
+
+    public void Save(string path) => AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToJson())));
+
+    public static ModelSchema Load(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, $"cannot read model schema: {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    public static ModelSchema Parse(string json, string? path = null)
+    {
+        ModelSchema? schema;
+        try { schema = JsonSerializer.Deserialize<ModelSchema>(json, Options); }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(path, $"model schema is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
+        }
+        if (schema is null || schema.Format != FormatName)
+            throw new ModelFormatException(path, $"not a model schema: 'format' must be \"{FormatName}\".");
+        if (schema.Version != CurrentVersion)
+            throw new ModelFormatException(path, $"model schema version {schema.Version} is not supported (expected {CurrentVersion}).");
+        if (schema.Taps is null || schema.Taps.Length == 0 || schema.Input?.Shape is null || schema.Labels is null)
+            throw new ModelFormatException(path, "model schema lacks 'input', 'taps' or 'labels'.");
+        foreach (var tap in schema.Taps)
+            if (string.IsNullOrEmpty(tap.Name) || tap.Shape is null || tap.Shape.Any(d => d <= 0))
+                throw new ModelFormatException(path, $"model schema tap '{tap.Name}' has no name or a non-positive dimension.");
+        return schema;
+    }
+}
+
+public sealed record InputSchema(
+    [property: JsonPropertyName("shape")] int[] Shape,
+    [property: JsonPropertyName("range")] float[] Range);

@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using FsCheck;
+using FsCheck.Fluent;
+using Lucid.Models.Data;
+using Xunit;
+
+namespace Lucid.Models.Tests;
+
+public class IdxTests
+{
+    private static byte[] Images(int n, int h, int w)
+    {
+        var file = new byte[16 + n * h * w];
+        file[2] = 0x08; file[3] = 3;
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), n);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(8), h);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(12), w);
+        for (int i = 16; i < file.Length; i++) file[i] = (byte)(i * 7);
+        return file;
+    }
+
+    [Fact]
+    public void Read_ReturnsShapeAndPayload()
+    {
+        var file = Images(3, 4, 5);
+        var idx = Idx.Read(new MemoryStream(file));
+        Assert.Equal(new[] { 3, 4, 5 }, idx.Shape);
+        Assert.Equal(file[16..], idx.Data);
+    }
+
+    [Theory]
+    [InlineData(0, 1, "magic")]
+    [InlineData(2, 0x0D, "element type 0x0D")]
+    [InlineData(3, 9, "rank 9")]
+    public void BadHeaders_AreExplained(int offset, int value, string expected)
+    {
+        var file = Images(2, 2, 2);
+        file[offset] = (byte)value;
+        var e = Assert.Throws<ModelFormatException>(() => Idx.Read(new MemoryStream(file), "x.idx"));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("x.idx", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedData_IsExplained()
+    {
+        var file = Images(2, 3, 3);
+        var e = Assert.Throws<ModelFormatException>(() => Idx.Read(new MemoryStream(file[..^5]), "t.idx"));
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void HugeDeclaredSize_IsRejectedWithoutAllocatingIt()
+    {
+        var file = Images(1, 1, 1);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), int.MaxValue);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(8), int.MaxValue);
+        var e = Assert.Throws<ModelFormatException>(() => Idx.Read(new MemoryStream(file), "huge.idx"));
+        Assert.Contains("declares more than", e.Message);
+    }
+
+    [Fact]
+    public void MutatedFiles_OnlyEverRaiseFormatErrors()
+    {
+        var valid = Images(4, 5, 6);
+        var mutations = from kind in Gen.Choose(0, 2) from position in Gen.Choose(0, valid.Length - 1)
+                        from value in Gen.Choose(0, 255) from length in Gen.Choose(0, valid.Length)
+                        select (kind, position, value, length);
+        Prop.ForAll(mutations.ToArbitrary(), m =>
+        {
+            byte[] file = (byte[])valid.Clone();
+            if (m.kind == 0) file = file[..m.length];
+            else if (m.kind == 1) file[m.position] ^= (byte)(1 << (m.value % 8));
+            else file[Math.Min(m.position, 15)] = (byte)m.value; // header fields: dims and sizes
+            try { Idx.Read(new MemoryStream(file), "fuzz"); }
+            catch (ModelFormatException) { }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000).WithQuietOnSuccess(true));
+    }
+}

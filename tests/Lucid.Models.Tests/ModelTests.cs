@@ -1,0 +1,141 @@
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Models.Training;
+using Lucid.Tensors;
+using Xunit;
+
+namespace Lucid.Models.Tests;
+
+public class ModelTests
+{
+    [Fact]
+    public void FashionCnn_HasInceptionStyleTapsWithShapes()
+    {
+        var model = Zoo.FashionCnn();
+        var schema = ModelSchema.From(model);
+        Assert.Equal(new[] { "input", "conv1_pre_relu", "conv1", "pool1", "conv2_pre_relu", "conv2", "pool2", "flatten", "fc1_pre_relu", "fc1", "logits" },
+            schema.Taps.Select(t => t.Name));
+        Assert.Equal(new[] { 64, 7, 7 }, schema.Taps.Single(t => t.Name == "pool2").Shape);
+        Assert.Equal(new[] { 10 }, schema.Taps[^1].Shape);
+        Assert.Equal("t-shirt", schema.Labels[0]);
+    }
+
+    [Fact]
+    public void Run_ReturnsEveryTap_AndTheirShapesMatchTheSchema()
+    {
+        var model = Zoo.FashionCnn(seed: 3);
+        using var x = new Rng(1).Uniform(new[] { 2, 1, 28, 28 });
+        var taps = model.Run(x, null);
+        foreach (var node in model.Nodes)
+            Assert.Equal(new[] { 2 }.Concat(node.OutputShape), taps[node.Name].Shape.ToArray());
+    }
+
+    [Fact]
+    public void TapOverride_ChangesEverythingDownstream()
+    {
+        var model = Zoo.FashionCnn(seed: 3);
+        using var x = new Rng(1).Uniform(new[] { 1, 1, 28, 28 });
+        var zeroed = model.Run(x, (tap, value) => tap == "fc1" ? Ops.Mul(value, 0f) : null);
+        // with fc1 zeroed, the logits are exactly the last layer's bias
+        var bias = model.Parameters.Single(p => p.Name == "logits.bias").Value;
+        Assert.Equal(bias.ToArray(), zeroed["logits"].ToArray());
+    }
+
+    [Fact]
+    public void UnknownTap_SuggestsTheNearestName()
+    {
+        var e = Assert.Throws<ModelException>(() => Zoo.FashionCnn()["conv3"]);
+        Assert.Contains("no tap 'conv3'", e.Message);
+        Assert.Contains("did you mean 'conv1'", e.Message);
+    }
+
+    [Fact]
+    public void WrongInputShape_NamesTheExpectedShape()
+    {
+        var e = Assert.Throws<ModelException>(() => Zoo.FashionCnn().Forward(Tensor.Zeros(1, 3, 28, 28)));
+        Assert.Contains("[N, 1, 28, 28]", e.Message);
+        Assert.Contains("[1, 3, 28, 28]", e.Message);
+    }
+
+    [Fact]
+    public void Weights_RoundTrip_AndMisShapedOrMissingTensorsAreNamed()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lucid-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var a = Zoo.FashionCnn(seed: 1);
+            a.SaveWeights(path);
+            var b = Zoo.FashionCnn(seed: 2);
+            b.LoadWeights(path);
+            Assert.Equal(a.Parameters.SelectMany(p => p.Value.ToArray()), b.Parameters.SelectMany(p => p.Value.ToArray()));
+
+            var broken = a.Parameters.ToDictionary(p => p.Name, p => p.Value);
+            broken["fc1_pre_relu.bias"] = Tensor.Zeros(7);
+            Weights.Safetensors.Write(path, broken);
+            var e = Assert.Throws<ModelFormatException>(() => b.LoadWeights(path));
+            Assert.Contains("fc1_pre_relu.bias", e.Message);
+            Assert.Contains("[128]", e.Message);
+
+            broken.Remove("fc1_pre_relu.bias");
+            Weights.Safetensors.Write(path, broken);
+            e = Assert.Throws<ModelFormatException>(() => b.LoadWeights(path));
+            Assert.Contains("lack tensor 'fc1_pre_relu.bias'", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Schema_RoundTripsThroughJson_AndRejectsForeignFiles()
+    {
+        var schema = ModelSchema.From(Zoo.FashionCnn());
+        var parsed = ModelSchema.Parse(schema.ToJson());
+        Assert.Equal(schema.ToJson(), parsed.ToJson());
+        Assert.Throws<ModelFormatException>(() => ModelSchema.Parse("{\"format\":\"other\",\"version\":1}", "x.schema.json"));
+        var e = Assert.Throws<ModelFormatException>(() => ModelSchema.Parse("{\"format\": ", "y.schema.json"));
+        Assert.Contains("y.schema.json", e.Message);
+        Assert.Contains("line", e.Message);
+    }
+
+    [Fact]
+    public void Trainer_LearnsASeparableTask()
+    {
+        // two classes: bright image vs dark image, with noise
+        var rng = new Rng(4);
+        int n = 256;
+        var pixels = new float[n * 28 * 28];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = Math.Clamp(0.3f + 0.4f * labels[i] + 0.3f * (float)rng.NextNormal(), 0f, 1f);
+        }
+        var data = new LabeledImages(pixels, labels, 1, 28, 28, FashionMnist.ClassNames);
+        var model = Zoo.FashionCnn(seed: 5);
+        var history = Trainer.Fit(model, data, data, new TrainingOptions { Epochs = 2, BatchSize = 32, LearningRate = 2e-3f });
+        Assert.True(history[^1].TestAccuracy > 0.95, $"accuracy {history[^1].TestAccuracy}");
+        Assert.True(history[^1].Loss < history[0].Loss);
+    }
+
+    [RequiresDataFact(FashionMnist.DebianDirectory, "dataset-fashion-mnist")]
+    public void BundledFashionCnn_ReachesItsCardAccuracyOnTheTestSplit()
+    {
+        var model = Zoo.FashionCnn();
+        model.LoadWeights(Path.Combine(RepositoryRoot(), "models", "fashion-cnn", "fashion-cnn.safetensors"));
+        double accuracy = Trainer.Evaluate(model, FashionMnist.Test());
+        Assert.True(accuracy >= 0.91, $"fashion-cnn test accuracy {accuracy:P2} is below the 91% of its model card");
+    }
+
+    [Fact]
+    public void BundledFashionCnn_SchemaFileMatchesTheArchitecture()
+    {
+        var path = Path.Combine(RepositoryRoot(), "models", "fashion-cnn", "fashion-cnn.schema.json");
+        Assert.Equal(ModelSchema.From(Zoo.FashionCnn()).ToJson(), File.ReadAllText(path));
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Lucid.Dsl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+}
