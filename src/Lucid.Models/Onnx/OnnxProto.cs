@@ -353,7 +353,7 @@ public static class OnnxProto
                 return new OnnxTensor(name, type, shape, null, values);
             }
             default:
-                throw new ModelFormatException(file, $"tensor '{name}' has element type {type}, which is not supported (float, double, float16 and integer types are).");
+                throw new OnnxUnsupportedException($"{file}: tensor '{name}' has element type {type}, which is not supported (float, double, float16, integer and bool types are).");
         }
     }
 
