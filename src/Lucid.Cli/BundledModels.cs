@@ -29,6 +29,13 @@ internal static class BundledModels
             ? make
             : throw new ModelException($"'{name}' is not a bundled model (bundled: {string.Join(", ", Architectures.Keys)}).");
 
+    /// <summary>An ONNX file (imported) or the name of a bundled model (architecture only, no weights needed).</summary>
+    public static Model Resolve(string nameOrPath, bool withWeights)
+    {
+        if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return Lucid.Models.Onnx.OnnxImporter.Import(nameOrPath);
+        return withWeights ? Load(nameOrPath) : Architecture(nameOrPath)(0);
+    }
+
     /// <summary>The bundled model with its trained weights.</summary>
     public static Model Load(string name)
     {

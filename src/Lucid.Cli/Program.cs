@@ -41,12 +41,12 @@ train.SetAction(parse => Run(parse, () =>
 root.Subcommands.Add(train);
 
 // lucid schema <model> -o file
-var schemaModel = new Argument<string>("model") { Description = "Bundled model name." };
+var schemaModel = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
 var schemaOut = new Option<string?>("--out", "-o") { Description = "Where to write the schema (default: stdout)." };
 var schema = new Command("schema", "Write the schema (taps, shapes, labels) the DSL generator reads.") { schemaModel, schemaOut };
 schema.SetAction(parse => Run(parse, () =>
 {
-    var model = BundledModels.Architecture(parse.GetValue(schemaModel)!)(0);
+    var model = BundledModels.Resolve(parse.GetValue(schemaModel)!, withWeights: false);
     var s = ModelSchema.From(model);
     if (parse.GetValue(schemaOut) is { } path) s.Save(path);
     else Console.Write(s.ToJson());
@@ -54,11 +54,11 @@ schema.SetAction(parse => Run(parse, () =>
 root.Subcommands.Add(schema);
 
 // lucid inspect <model>
-var inspectModel = new Argument<string>("model") { Description = "Bundled model name." };
+var inspectModel = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
 var inspect = new Command("inspect", "List a model's taps with kinds, shapes and parameter counts, and its labels.") { inspectModel };
 inspect.SetAction(parse => Run(parse, () =>
 {
-    var model = BundledModels.Load(parse.GetValue(inspectModel)!);
+    var model = BundledModels.Resolve(parse.GetValue(inspectModel)!, withWeights: true);
     Console.WriteLine($"{model.Name}: input [{string.Join(", ", model.Input.Shape)}] in [{model.Input.Min}, {model.Input.Max}]");
     foreach (var node in model.Nodes)
     {

@@ -91,7 +91,7 @@ public sealed partial class OnnxSession
         return v is { Length: 2 } ? ((int)v[0], (int)v[1]) : (fallback, fallback);
     }
 
-    private OnnxValue[] Execute(OnnxNode node, OnnxValue?[] a)
+    internal OnnxValue[] Execute(OnnxNode node, OnnxValue?[] a)
     {
         switch (node.OpType)
         {
@@ -142,6 +142,11 @@ public sealed partial class OnnxSession
             case "Gemm":
             {
                 var x = F(a[0], node, 0); var w = F(a[1], node, 1);
+                bool hasC = a.Length > 2 && a[2] is not null;
+                // The exporters' fully connected layer (x·Wᵀ + b) maps onto the engine's linear op exactly.
+                if (Int(node, "transA", 0) == 0 && Int(node, "transB", 0) != 0 && Float(node, "alpha", 1f) == 1f && Float(node, "beta", 1f) == 1f
+                    && (!hasC || F(a[2], node, 2) is { Rank: 1 } c1 && c1.Size(0) == w.Size(0)))
+                    return One(Ops.Linear(x, w, hasC ? F(a[2], node, 2) : null));
                 if (Int(node, "transA", 0) != 0) x = Ops.Transpose(x, 0, 1);
                 if (Int(node, "transB", 0) != 0) w = Ops.Transpose(w, 0, 1);
                 var y = Ops.MatMul(x, w);

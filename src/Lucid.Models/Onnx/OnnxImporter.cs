@@ -1,0 +1,186 @@
+using System.Text.RegularExpressions;
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Models.Onnx;
+
+/// <summary>
+/// Turns an ONNX file into a <see cref="Model"/> with named taps. Every node output becomes a tap named after its ONNX
+/// value, sanitized to [A-Za-z0-9_] (a leading digit gets a "t_" prefix; collisions get "_2", "_3", ...). Shapes come
+/// from one probe run at batch 1; nodes still execute on the real batch, so exporters' Shape→Gather→Concat→Reshape
+/// chains keep working for any batch size (their int64 values travel between taps as exact float tensors).
+/// Conv, Gemm and BatchNormalization initializers become the layer's "weight", "bias", "running_mean", "running_var".
+/// </summary>
+public static partial class OnnxImporter
+{
+    public static Model Import(string path, string? name = null, IReadOnlyList<string>? labels = null) =>
+        ToModel(OnnxSession.Load(path), name ?? Path.GetFileNameWithoutExtension(path), labels);
+
+    public static Model ToModel(OnnxSession session, string name, IReadOnlyList<string>? labels = null)
+    {
+        var graphInputs = session.Inputs.ToArray();
+        if (graphInputs.Length != 1)
+            throw new ModelException($"ONNX model '{name}': expected exactly one graph input (the image), found {graphInputs.Length}: {string.Join(", ", graphInputs.Select(i => i.Name))}.");
+        var input = graphInputs[0];
+        if (input.ElementType != OnnxDataType.Float || input.Dims is null || input.Dims.Length < 2 || input.Dims.Skip(1).Any(d => d <= 0))
+            throw new ModelException($"ONNX model '{name}': input '{input.Name}' must be float32 with static non-batch dimensions, got [{string.Join(", ", input.Dims ?? Array.Empty<long>())}].");
+        var inputShape = input.Dims.Skip(1).Select(d => (int)d).ToArray();
+
+        Dictionary<string, OnnxValue> probe;
+        using (GradMode.NoGrad())
+        using (Tensor.Scope())
+        {
+            var zeros = Tensor.Zeros(new[] { 1 }.Concat(inputShape).ToArray());
+            probe = session.Run(new Dictionary<string, OnnxValue> { [input.Name] = OnnxValue.Of(zeros) });
+            probe = probe.ToDictionary(p => p.Key, p => p.Value.Float is { } t ? OnnxValue.Of(t.Clone().DetachFromScope()) : p.Value);
+        }
+
+        var tapOf = new Dictionary<string, string>(StringComparer.Ordinal) { [input.Name] = "input" };
+        var used = new HashSet<string>(StringComparer.Ordinal) { "input" };
+        var isInt = new HashSet<string>(StringComparer.Ordinal);
+        var constants = session.Graph.Initializers.ToDictionary(p => p.Key, p => OnnxValue.From(p.Value), StringComparer.Ordinal);
+        var nodes = new List<ModelNode>();
+        foreach (var node in session.Graph.Nodes)
+        {
+            // nodes computing only from constants (Constant, folded shape arithmetic on initializers) stay constants
+            if (node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
+            {
+                for (int k = 0; k < node.Outputs.Length; k++)
+                    if (probe.TryGetValue(node.Outputs[k], out var v)) constants[node.Outputs[k]] = v;
+                continue;
+            }
+            for (int k = 0; k < node.Outputs.Length; k++)
+            {
+                string output = node.Outputs[k];
+                if (output.Length == 0 || !probe.TryGetValue(output, out var value)) continue;
+                string tap = UniqueTap(output, used);
+                tapOf[output] = tap;
+                bool integral = value.Float is null;
+                if (integral) isInt.Add(tap);
+                var tapInputs = node.Inputs.Where(i => i.Length > 0 && !constants.ContainsKey(i)).Select(i => tapOf[i]).ToArray();
+                var layer = new OnnxNodeLayer(session, node, k, constants, isInt, tapInputs);
+                int[] shape = integral ? value.Shape : value.Shape.Skip(1).ToArray();
+                nodes.Add(new ModelNode(tap, layer, tapInputs, shape));
+            }
+        }
+        var lastFloat = nodes.LastOrDefault(n => !isInt.Contains(n.Name))
+            ?? throw new ModelException($"ONNX model '{name}' computes nothing from its input.");
+        var outputs = session.Graph.Outputs.Select(o => tapOf.GetValueOrDefault(o.Name)).Where(t => t is not null).ToList();
+        if (outputs.Count == 1 && nodes[^1].Name != outputs[0])
+        {
+            // keep the graph output last so OutputTap is it
+            var outNode = nodes.First(n => n.Name == outputs[0]);
+            nodes.Remove(outNode);
+            nodes.Add(outNode);
+        }
+        int classes = nodes[^1].OutputShape.Length == 1 ? nodes[^1].OutputShape[0] : 0;
+        var names = labels ?? Enumerable.Range(0, Math.Max(classes, 0)).Select(i => $"class_{i}").ToArray();
+        return new Model(name, new ModelInput(inputShape, 0f, 1f), nodes, names);
+    }
+
+    private static string UniqueTap(string onnxName, HashSet<string> used)
+    {
+        string tap = Sanitize().Replace(onnxName, "_");
+        if (tap.Length == 0 || char.IsDigit(tap[0])) tap = "t_" + tap;
+        string candidate = tap;
+        for (int i = 2; !used.Add(candidate); i++) candidate = $"{tap}_{i}";
+        return candidate;
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9_]")]
+    private static partial Regex Sanitize();
+
+    /// <summary>Runs one ONNX node (one of its outputs) as a model layer.</summary>
+    private sealed class OnnxNodeLayer : Layer
+    {
+        private readonly OnnxSession _session;
+        private readonly OnnxNode _node;
+        private readonly int _output;
+        private readonly OnnxValue?[] _fixed;        // constant inputs by position (null: comes from a tap or is absent)
+        private readonly bool[] _fromTap;
+        private readonly bool[] _tapIsInt;
+        private readonly List<(string, Tensor)> _parameters = new();
+
+        public OnnxNodeLayer(OnnxSession session, OnnxNode node, int output, IReadOnlyDictionary<string, OnnxValue> constants,
+            IReadOnlySet<string> intTaps, string[] tapInputs)
+        {
+            _session = session;
+            _node = node;
+            _output = output;
+            _fixed = new OnnxValue?[node.Inputs.Length];
+            _fromTap = new bool[node.Inputs.Length];
+            _tapIsInt = new bool[node.Inputs.Length];
+            int t = 0;
+            for (int i = 0; i < node.Inputs.Length; i++)
+            {
+                string input = node.Inputs[i];
+                if (input.Length == 0) continue;
+                if (constants.TryGetValue(input, out var c))
+                {
+                    _fixed[i] = c;
+                    if (c.Float is { } tensor && ParameterName(node.OpType, i) is { } pname) _parameters.Add((pname, tensor));
+                }
+                else
+                {
+                    _fromTap[i] = true;
+                    _tapIsInt[i] = intTaps.Contains(tapInputs[t++]);
+                }
+            }
+        }
+
+        private static string? ParameterName(string op, int index) => (op, index) switch
+        {
+            ("Conv" or "ConvTranspose" or "Gemm" or "MatMul", 1) => "weight",
+            ("Conv" or "ConvTranspose" or "Gemm", 2) => "bias",
+            ("BatchNormalization", 1) => "weight",
+            ("BatchNormalization", 2) => "bias",
+            ("BatchNormalization", 3) => "running_mean",
+            ("BatchNormalization", 4) => "running_var",
+            _ => null,
+        };
+
+        public override string Kind => _node.OpType switch
+        {
+            "Conv" => "conv2d",
+            "ConvTranspose" => "conv_transpose2d",
+            "Gemm" or "MatMul" => "linear",
+            "Relu" => "relu",
+            "MaxPool" => "max_pool2d",
+            "AveragePool" => "avg_pool2d",
+            "GlobalAveragePool" => "global_avg_pool2d",
+            "GlobalMaxPool" => "global_max_pool2d",
+            "LRN" => "local_response_norm",
+            "BatchNormalization" => "batch_norm",
+            "Concat" => "concat",
+            "Add" => "add",
+            "Softmax" => "softmax",
+            "Flatten" or "Reshape" => "reshape",
+            var other => other.ToLowerInvariant(),
+        };
+
+        public override IEnumerable<(string Name, Tensor Value)> Parameters => _parameters;
+
+        public override Tensor Forward(IReadOnlyList<Tensor> inputs)
+        {
+            var args = new OnnxValue?[_node.Inputs.Length];
+            int t = 0;
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (_fixed[i] is { } c) args[i] = c;
+                else if (_fromTap[i])
+                {
+                    var tensor = inputs[t++];
+                    args[i] = _tapIsInt[i]
+                        ? OnnxValue.OfInts(tensor.ToArray().Select(v => (long)v).ToArray(), tensor.Shape.ToArray())
+                        : OnnxValue.Of(tensor);
+                }
+            }
+            var result = _session.Execute(_node, args)[_output];
+            return result.Float ?? Tensor.FromArray(result.Ints!.Select(v => (float)v).ToArray(), result.Shape);
+        }
+
+        public override int[] OutputShape(IReadOnlyList<int[]> inputs) =>
+            throw new ModelException($"{Kind}: imported ONNX layers take their shapes from the import probe.");
+    }
+}
