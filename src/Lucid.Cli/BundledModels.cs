@@ -9,6 +9,7 @@ internal static class BundledModels
     public static readonly IReadOnlyDictionary<string, Func<ulong, Model>> Architectures = new Dictionary<string, Func<ulong, Model>>
     {
         ["fashion-cnn"] = seed => Zoo.FashionCnn(seed),
+        ["inception-mini"] = seed => Zoo.InceptionMini(seed),
     };
 
     public static string Directory(string name)
