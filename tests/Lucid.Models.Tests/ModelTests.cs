@@ -139,3 +139,23 @@ public class ModelTests
         throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
     }
 }
+
+public class BundledInceptionMiniTests
+{
+    /// <summary>The synthetic test split (seed 2, 2,000 scenes) is generated, so this runs everywhere, CI included.</summary>
+    [Fact]
+    public void BundledInceptionMini_ReachesItsCardAccuracyOnTheSyntheticTestSplit()
+    {
+        var model = Zoo.InceptionMini();
+        model.LoadWeights(Path.Combine(ModelTests.RepositoryRoot(), "models", "inception-mini", "inception-mini.safetensors"));
+        double accuracy = Trainer.Evaluate(model, SyntheticScenes.Generate(2000, seed: 2));
+        Assert.True(accuracy >= 0.97, $"inception-mini test accuracy {accuracy:P2} is below the 97% of its model card");
+    }
+
+    [Fact]
+    public void BundledInceptionMini_SchemaFileMatchesTheArchitecture()
+    {
+        var path = Path.Combine(ModelTests.RepositoryRoot(), "models", "inception-mini", "inception-mini.schema.json");
+        Assert.Equal(ModelSchema.From(Zoo.InceptionMini()).ToJson(), File.ReadAllText(path));
+    }
+}
