@@ -41,7 +41,10 @@ internal static class BundledModels
     public static Model Load(string name)
     {
         var model = Architecture(name)(0);
-        model.LoadWeights(Path.Combine(Directory(name), $"{name}.safetensors"));
+        var directory = Directory(name);
+        model.LoadWeights(Path.Combine(directory, $"{name}.safetensors"));
+        var schemaPath = Path.Combine(directory, $"{name}.schema.json");
+        ModelSchema.Load(schemaPath).Verify(model, schemaPath);
         return model;
     }
 }

@@ -159,3 +159,77 @@ public class BundledInceptionMiniTests
         Assert.Equal(ModelSchema.From(Zoo.InceptionMini()).ToJson(), File.ReadAllText(path));
     }
 }
+
+public class ModelContractTests
+{
+    [Fact]
+    public void Normalization_IsAppliedInsideTheModel_AndRecordedInTheSchema()
+    {
+        var b = new ModelBuilder("norm", new[] { 2, 1, 1 });
+        b.Add("flat", new FlattenLayer(), "input");
+        var plain = b.Build(new[] { "a", "b" });
+        var normalized = new Model("norm", new ModelInput(new[] { 2, 1, 1 }, 0f, 1f, new[] { 0.5f, 0.25f }, new[] { 2f, 0.5f }), plain.Nodes, plain.Labels);
+        using var x = Tensor.FromArray(new[] { 1.5f, 1.25f }, 1, 2, 1, 1);
+        var taps = normalized.Run(x, null);
+        Assert.Equal(new[] { 0.5f, 2f }, taps["flat"].ToArray());
+        var schema = ModelSchema.From(normalized);
+        Assert.Equal(new[] { 0.5f, 0.25f }, schema.Input.Mean);
+        Assert.Contains("\"std\"", schema.ToJson());
+        Assert.DoesNotContain("\"mean\"", ModelSchema.From(plain).ToJson());
+        Assert.Throws<ModelException>(() => new Model("bad", new ModelInput(new[] { 2, 1, 1 }, 0f, 1f, new[] { 0f }, new[] { 1f }), plain.Nodes, plain.Labels));
+    }
+
+    [Fact]
+    public void SchemaThatDoesNotMatchTheModel_IsReportedNamingFileAndTap()
+    {
+        var model = Zoo.FashionCnn();
+        var schema = ModelSchema.From(model);
+        schema.Verify(model, "ok.schema.json");
+        var json = schema.ToJson().Replace("\"fc1\",\n      \"kind\": \"relu\",\n      \"shape\": [\n        128", "\"fc1\",\n      \"kind\": \"relu\",\n      \"shape\": [\n        64");
+        Assert.NotEqual(schema.ToJson(), json);
+        var e = Assert.Throws<ModelFormatException>(() => ModelSchema.Parse(json).Verify(model, "fashion-cnn.schema.json"));
+        Assert.Contains("fashion-cnn.schema.json", e.Message);
+        Assert.Contains("'fc1'", e.Message);
+    }
+
+    [Fact]
+    public void Augmentation_FlipsMirrorAndShiftsRepeatTheEdge_Deterministically()
+    {
+        var pixels = Enumerable.Range(0, 2 * 4 * 4).Select(i => (float)i).ToArray();
+        var data = new LabeledImages(pixels, new[] { 0, 1 }, 1, 4, 4, new[] { "a", "b" });
+        var (flipped, _) = data.Gather(new[] { 0 }, new Augmentation(FlipProbability: 1, MaxShift: 0), new Rng(1));
+        Assert.Equal(new float[] { 3, 2, 1, 0 }, flipped.ToArray()[..4]);
+        var (a, _) = data.Gather(new[] { 0, 1 }, new Augmentation(0.5, 2), new Rng(5));
+        var (b, _) = data.Gather(new[] { 0, 1 }, new Augmentation(0.5, 2), new Rng(5));
+        Assert.Equal(a.ToArray(), b.ToArray());
+        // every augmented pixel is one of the image's own pixels
+        Assert.All(a.ToArray()[..16], v => Assert.InRange(v, 0f, 15f));
+    }
+
+    [Fact]
+    public void SgdWithAugmentation_LearnsASeparableTask()
+    {
+        var rng = new Rng(4);
+        int n = 256;
+        var pixels = new float[n * 784];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = Math.Clamp(0.3f + 0.4f * labels[i] + 0.3f * (float)rng.NextNormal(), 0f, 1f);
+        }
+        var data = new LabeledImages(pixels, labels, 1, 28, 28, FashionMnist.ClassNames);
+        var model = Zoo.FashionCnn(seed: 5);
+        var history = Trainer.Fit(model, data, data, new TrainingOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.02f, Optimizer = OptimizerKind.Sgd, Augmentation = new Augmentation() });
+        Assert.True(history[^1].TestAccuracy > 0.95, $"accuracy {history[^1].TestAccuracy}");
+    }
+
+    [Fact]
+    public void Training_CanBeCancelled()
+    {
+        var data = SyntheticScenes.Generate(64, seed: 3);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Fit(Zoo.InceptionMini(), data, null, new TrainingOptions { Epochs = 1 }, cancellationToken: cts.Token));
+    }
+}

@@ -38,6 +38,38 @@ public sealed class LabeledImages
         return (t, labels);
     }
 
+    /// <summary>
+    /// Like <see cref="Gather(ReadOnlySpan{int})"/>, with random augmentation drawn from <paramref name="rng"/>: a
+    /// horizontal flip with probability <see cref="Augmentation.FlipProbability"/>, then a translation by up to
+    /// <see cref="Augmentation.MaxShift"/> pixels in each direction (uncovered pixels repeat the edge).
+    /// </summary>
+    public (Tensor Images, int[] Labels) Gather(ReadOnlySpan<int> indices, Augmentation augmentation, Rng rng)
+    {
+        var (images, labels) = Gather(indices);
+        var d = images.Data;
+        var scratch = new float[Height * Width];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            bool flip = rng.NextDouble() < augmentation.FlipProbability;
+            int dx = augmentation.MaxShift == 0 ? 0 : rng.NextInt(-augmentation.MaxShift, augmentation.MaxShift + 1);
+            int dy = augmentation.MaxShift == 0 ? 0 : rng.NextInt(-augmentation.MaxShift, augmentation.MaxShift + 1);
+            if (!flip && dx == 0 && dy == 0) continue;
+            for (int c = 0; c < Channels; c++)
+            {
+                var plane = d.Slice((i * Channels + c) * Height * Width, Height * Width);
+                plane.CopyTo(scratch);
+                for (int y = 0; y < Height; y++)
+                    for (int x = 0; x < Width; x++)
+                    {
+                        int sx = Math.Clamp(x - dx, 0, Width - 1), sy = Math.Clamp(y - dy, 0, Height - 1);
+                        if (flip) sx = Width - 1 - sx;
+                        plane[y * Width + x] = scratch[sy * Width + sx];
+                    }
+            }
+        }
+        return (images, labels);
+    }
+
     /// <summary>Index batches covering the set once, shuffled with <paramref name="rng"/> when given (the last batch may be smaller).</summary>
     public IEnumerable<int[]> Batches(int batchSize, Rng? rng)
     {
@@ -53,4 +85,10 @@ public sealed class LabeledImages
         count = Math.Min(count, Count);
         return new LabeledImages(Pixels[..(count * ImageSize)], Labels[..count], Channels, Height, Width, ClassNames);
     }
+}
+
+/// <summary>Training-time augmentation of <see cref="LabeledImages"/>.</summary>
+public sealed record Augmentation(double FlipProbability = 0.5, int MaxShift = 2)
+{
+    public static readonly Augmentation None = new(0, 0);
 }

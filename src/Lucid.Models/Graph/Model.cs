@@ -23,6 +23,7 @@ public sealed class Model
     public Model(string name, ModelInput input, IReadOnlyList<ModelNode> nodes, IReadOnlyList<string> labels)
     {
         Name = name;
+        input.Validate(name);
         Input = input;
         Nodes = nodes;
         Labels = labels;
@@ -73,6 +74,14 @@ public sealed class Model
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
         if (stopAfter is not null && stopAfter != "input" && !_byName.ContainsKey(stopAfter)) throw UnknownTap(stopAfter);
         if (stopAfter == "input") return values;
+        if (Input.Mean is not null)
+        {
+            // the normalization is part of the model, after the input tap: objectives and attributions see raw pixels
+            var shape = new[] { 1, Input.Shape[0] }.Concat(Enumerable.Repeat(1, Input.Shape.Length - 1)).ToArray();
+            using var mean = Tensor.FromArray(Input.Mean, shape);
+            using var scale = Tensor.FromArray(Input.Std!.Select(v => 1f / v).ToArray(), shape);
+            values["input"] = Ops.Mul(Ops.Sub(values["input"], mean), scale);
+        }
         var args = new List<Tensor>(4);
         foreach (var node in Nodes)
         {
@@ -133,5 +142,19 @@ public sealed class Model
     }
 }
 
-/// <summary>What a model expects: shape (C, H, W), the value range of raw pixels, and the normalization it applies.</summary>
-public sealed record ModelInput(int[] Shape, float Min, float Max);
+/// <summary>
+/// What a model expects: shape (C, H, W), the value range of raw pixels, and an optional per-channel normalization
+/// (x − mean) / std that the model applies itself right after the "input" tap — callers always feed raw pixels.
+/// </summary>
+public sealed record ModelInput(int[] Shape, float Min, float Max, float[]? Mean = null, float[]? Std = null)
+{
+    public void Validate(string model)
+    {
+        if ((Mean is null) != (Std is null))
+            throw new ModelException($"model '{model}': normalization needs both mean and std.");
+        if (Mean is not null && (Mean.Length != Shape[0] || Std!.Length != Shape[0]))
+            throw new ModelException($"model '{model}': normalization has {Mean.Length} means and {Std!.Length} stds for {Shape[0]} channels.");
+        if (Std is not null && Std.Any(s => !(s > 0)))
+            throw new ModelException($"model '{model}': normalization std must be positive, got [{string.Join(", ", Std)}].");
+    }
+}

@@ -28,7 +28,7 @@ public sealed record ModelSchema(
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
     public static ModelSchema From(Model model) => new(FormatName, CurrentVersion, model.Name,
-        new InputSchema(model.Input.Shape, new[] { model.Input.Min, model.Input.Max }),
+        new InputSchema(model.Input.Shape, new[] { model.Input.Min, model.Input.Max }, model.Input.Mean, model.Input.Std),
         new[] { new TapSchema("input", "input", model.Input.Shape) }
             .Concat(model.Nodes.Select(n => new TapSchema(n.Name, n.Layer.Kind, n.OutputShape))).ToArray(),
         model.Labels.ToArray());
@@ -36,6 +36,29 @@ public sealed record ModelSchema(
     public string ToJson() => JsonSerializer.Serialize(this, Options).Replace("\r\n", "\n") + "\n";
 
     public void Save(string path) => AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToJson())));
+
+    /// <summary>
+    /// Checks that this schema describes <paramref name="model"/>: same input, and every tap with the same kind and
+    /// shape, in the same order. A schema that does not match its weights' architecture is reported naming the file
+    /// and the first differing tap.
+    /// </summary>
+    public void Verify(Model model, string? path = null)
+    {
+        var actual = From(model);
+        if (!Input.Shape.SequenceEqual(actual.Input.Shape))
+            throw new ModelFormatException(path, $"schema input shape [{string.Join(", ", Input.Shape)}] does not match model '{model.Name}' ([{string.Join(", ", actual.Input.Shape)}]).");
+        for (int i = 0; i < Math.Max(Taps.Length, actual.Taps.Length); i++)
+        {
+            var expected = i < Taps.Length ? Taps[i] : null;
+            var found = i < actual.Taps.Length ? actual.Taps[i] : null;
+            if (expected is null || found is null || expected.Name != found.Name || expected.Kind != found.Kind || !expected.Shape.SequenceEqual(found.Shape))
+                throw new ModelFormatException(path, $"schema tap {i} is {Describe(expected)} but model '{model.Name}' has {Describe(found)}.");
+        }
+        if (!Labels.SequenceEqual(actual.Labels))
+            throw new ModelFormatException(path, $"schema labels do not match model '{model.Name}' ({Labels.Length} vs {actual.Labels.Length}).");
+    }
+
+    private static string Describe(TapSchema? t) => t is null ? "nothing" : $"'{t.Name}' ({t.Kind}, [{string.Join(", ", t.Shape)}])";
 
     public static ModelSchema Load(string path)
     {
@@ -71,4 +94,6 @@ public sealed record ModelSchema(
 
 public sealed record InputSchema(
     [property: JsonPropertyName("shape")] int[] Shape,
-    [property: JsonPropertyName("range")] float[] Range);
+    [property: JsonPropertyName("range")] float[] Range,
+    [property: JsonPropertyName("mean"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Mean = null,
+    [property: JsonPropertyName("std"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Std = null);

@@ -19,7 +19,14 @@ public sealed record TrainingOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>Where to write a checkpoint (safetensors) after every epoch; null for none.</summary>
     public string? CheckpointPath { get; init; }
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    /// <summary>Momentum of SGD (Nesterov).</summary>
+    public float Momentum { get; init; } = 0.9f;
+    /// <summary>Random flips and shifts of training images; null for none.</summary>
+    public Augmentation? Augmentation { get; init; }
 }
+
+public enum OptimizerKind { AdamW, Adam, Sgd }
 
 /// <summary>Progress of training, reported after every epoch (and every <c>ReportEvery</c> steps).</summary>
 public sealed record TrainingProgress(int Epoch, int Step, int TotalSteps, float Loss, double? TestAccuracy);
@@ -32,7 +39,12 @@ public static class Trainer
     {
         if (options.Epochs <= 0) throw new LucidArgumentException(nameof(options), $"train: epochs must be positive, got {options.Epochs}.");
         var parameters = model.Parameters.Select(p => p.Value).ToList();
-        var optimizer = new AdamW(parameters, options.LearningRate, weightDecay: options.WeightDecay);
+        Optimizer optimizer = options.Optimizer switch
+        {
+            OptimizerKind.Adam => new Adam(parameters, options.LearningRate, weightDecay: options.WeightDecay),
+            OptimizerKind.Sgd => new Sgd(parameters, options.LearningRate, options.Momentum, nesterov: options.Momentum > 0, weightDecay: options.WeightDecay),
+            _ => new AdamW(parameters, options.LearningRate, weightDecay: options.WeightDecay),
+        };
         int stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         int total = stepsPerEpoch * options.Epochs;
         optimizer.Schedule = new CosineWarmupSchedule(Math.Min(options.WarmupSteps, total - 1), total);
@@ -47,7 +59,7 @@ public static class Trainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = Tensor.Scope();
-                var (images, labels) = train.Gather(batch);
+                var (images, labels) = options.Augmentation is { } augmentation ? train.Gather(batch, augmentation, rng) : train.Gather(batch);
                 optimizer.ZeroGrad();
                 var loss = Ops.CrossEntropy(model.Forward(images), labels, options.LabelSmoothing);
                 float value = loss.Item();
