@@ -106,3 +106,16 @@ public class ErrorTests
     public void IndexerOutOfRange_IsALibraryException() =>
         Throws<LucidArgumentException>(() => _ = Tensor.Zeros(2, 2)[0, 2], "index 2", "size 2");
 }
+
+public class ResampleErrorTests
+{
+    [Fact]
+    public void TapOutsideTheAxis_IsNamed()
+    {
+        var rows = new ResampleTaps(new[] { 0, 5 }, new[] { 1, 5 }, new[] { 1f, 1f }, new[] { 0f, 0f });
+        var cols = new ResampleTaps(new[] { 0 }, new[] { 0 }, new[] { 1f }, new[] { 0f });
+        var e = Assert.Throws<LucidArgumentException>(() => Ops.Resample2d(Tensor.Zeros(1, 1, 4, 4), rows, cols));
+        Assert.Contains("rows", e.Message);
+        Assert.Contains("index 5", e.Message);
+    }
+}

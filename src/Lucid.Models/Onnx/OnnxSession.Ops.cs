@@ -12,7 +12,8 @@ public sealed partial class OnnxSession
         "ConvTranspose", "Div", "Dropout", "Elu", "Exp", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
         "Identity", "LeakyRelu", "Log", "LogSoftmax", "LRN", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "Pad",
         "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid",
-        "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze",
+        "Resize", "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze",
+        "Upsample",
     };
 
     private static readonly HashSet<string> Spatial = new(StringComparer.Ordinal)
@@ -210,6 +211,9 @@ public sealed partial class OnnxSession
                 return new[] { OnnxValue.OfInts(shape[start..end], new[] { end - start }) };
             }
             case "Gather": return Gather(node, a);
+            case "Resize":
+            case "Upsample":
+                return One(Resize(node, a));
             case "Cast":
             {
                 var to = (OnnxDataType)Int(node, "to", 1);
@@ -495,5 +499,99 @@ public sealed partial class OnnxSession
         }
         var selected = Ops.IndexSelect(data.Float!, axis, fixedIdx);
         return One(Ops.Reshape(selected, outShape));
+    }
+
+    /// <summary>
+    /// Resize / Upsample on the two spatial dims of a 4-D input, modes nearest and linear, with ONNX's coordinate
+    /// transforms (half_pixel, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn) and nearest
+    /// rounding modes. Linear sampling past the edges repeats the edge, as ONNX's reference does.
+    /// </summary>
+    private Tensor Resize(OnnxNode node, OnnxValue?[] a)
+    {
+        var x = F(a[0], node, 0);
+        Require4D(x, node);
+        bool upsample = node.OpType == "Upsample";
+        string mode = Str(node, "mode", "nearest");
+        if (mode is not ("nearest" or "linear" or "bilinear"))
+            throw new OnnxUnsupportedException($"node '{Describe(node)}': {node.OpType} mode '{mode}' is not supported (nearest, linear).");
+        if (Int(node, "antialias", 0) != 0 || node.Attributes.ContainsKey("axes") || node.Attributes.ContainsKey("keep_aspect_ratio_policy"))
+            throw new OnnxUnsupportedException($"node '{Describe(node)}': Resize with antialias, axes or keep_aspect_ratio_policy is not supported.");
+        // opset 10 Resize and Upsample: (X, scales) with asymmetric coordinates; opset 11+: (X, roi, scales, sizes)
+        bool legacy = upsample || Opset < 11;
+        string transform = legacy ? "asymmetric" : Str(node, "coordinate_transformation_mode", "half_pixel");
+        string rounding = legacy ? "floor" : Str(node, "nearest_mode", "round_prefer_floor");
+        float[]? scales = null;
+        long[]? sizes = null;
+        if (upsample && Opset < 9) scales = Attr(node, "scales")?.Floats;
+        else if (legacy) scales = F(a[1], node, 1).ToArray();
+        else
+        {
+            if (a.Length > 3 && a[3] is not null && a[3]!.Shape.Aggregate(1, (p, d) => p * d) > 0) sizes = I(a[3], node, 3);
+            else if (a.Length > 2 && a[2] is not null) scales = F(a[2], node, 2).ToArray();
+        }
+        int h = x.Size(2), w = x.Size(3), outH, outW;
+        float scaleH, scaleW;
+        if (sizes is { Length: 4 })
+        {
+            if (sizes[0] != x.Size(0) || sizes[1] != x.Size(1))
+                throw new OnnxUnsupportedException($"node '{Describe(node)}': resizing the batch or channel dimension is not supported.");
+            outH = (int)sizes[2]; outW = (int)sizes[3];
+            scaleH = (float)outH / h; scaleW = (float)outW / w;
+        }
+        else if (scales is { Length: 4 })
+        {
+            if (scales[0] != 1f || scales[1] != 1f)
+                throw new OnnxUnsupportedException($"node '{Describe(node)}': resizing the batch or channel dimension is not supported.");
+            scaleH = scales[2]; scaleW = scales[3];
+            outH = (int)Math.Floor(h * (double)scaleH); outW = (int)Math.Floor(w * (double)scaleW);
+        }
+        else throw new ModelException($"node '{Describe(node)}': {node.OpType} needs 4 scales or 4 sizes.");
+        if (outH <= 0 || outW <= 0) throw new ModelException($"node '{Describe(node)}': {node.OpType} output {outH}×{outW} is empty.");
+        var rows = Taps(node, h, outH, scaleH, transform, mode != "nearest", rounding);
+        var cols = Taps(node, w, outW, scaleW, transform, mode != "nearest", rounding);
+        return Ops.Resample2d(x, rows, cols, "resize");
+    }
+
+    private static ResampleTaps Taps(OnnxNode node, int input, int output, float scale, string transform, bool linear, string rounding)
+    {
+        var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
+        // ONNX's formulas use the unrounded resized length (input · scale), not the integer output size
+        double resized = input * (double)scale;
+        for (int o = 0; o < output; o++)
+        {
+            double src = transform switch
+            {
+                "half_pixel" => (o + 0.5) / scale - 0.5,
+                "pytorch_half_pixel" => resized > 1 ? (o + 0.5) / scale - 0.5 : 0.0,
+                "align_corners" => resized == 1 ? 0.0 : o * (input - 1.0) / (resized - 1.0),
+                "asymmetric" => o / (double)scale,
+                "tf_half_pixel_for_nn" => (o + 0.5) / scale,
+                _ => throw new OnnxUnsupportedException($"node '{Describe(node)}': coordinate_transformation_mode '{transform}' is not supported."),
+            };
+            if (linear)
+            {
+                double lo = Math.Floor(src);
+                float t = (float)(src - lo);
+                i0[o] = (int)Math.Clamp(lo, 0, input - 1);
+                i1[o] = (int)Math.Clamp(lo + 1, 0, input - 1);
+                w0[o] = 1f - t;
+                w1[o] = t;
+            }
+            else
+            {
+                double frac = src - Math.Floor(src);
+                double index = rounding switch
+                {
+                    "round_prefer_floor" => frac == 0.5 ? Math.Floor(src) : Math.Round(src),
+                    "round_prefer_ceil" => frac == 0.5 ? Math.Ceiling(src) : Math.Round(src),
+                    "floor" => Math.Floor(src),
+                    "ceil" => Math.Ceiling(src),
+                    _ => throw new OnnxUnsupportedException($"node '{Describe(node)}': nearest_mode '{rounding}' is not supported."),
+                };
+                i0[o] = i1[o] = (int)Math.Clamp(index, 0, input - 1);
+                w0[o] = 1f;
+            }
+        }
+        return new ResampleTaps(i0, i1, w0, w1);
     }
 }

@@ -2,15 +2,29 @@ using Lucid.Tensors.Autograd;
 
 namespace Lucid.Tensors;
 
+/// <summary>Per output index along one axis: two source indices and their weights (see <see cref="Ops.Resample2d"/>).</summary>
+public sealed record ResampleTaps(int[] I0, int[] I1, float[] W0, float[] W1)
+{
+    public int Length => I0.Length;
+
+    internal void Validate(int inputSize, string op, string arg)
+    {
+        if (I1.Length != I0.Length || W0.Length != I0.Length || W1.Length != I0.Length)
+            throw new ShapeMismatchException($"{op}: '{arg}' taps have different lengths ({I0.Length}, {I1.Length}, {W0.Length}, {W1.Length}).");
+        if (I0.Length == 0) throw new LucidArgumentException(arg, $"{op}: '{arg}' has no output positions.");
+        for (int i = 0; i < I0.Length; i++)
+            if ((uint)I0[i] >= (uint)inputSize || (uint)I1[i] >= (uint)inputSize)
+                throw new LucidArgumentException(arg, $"{op}: '{arg}' tap {i} reads index {Math.Max(I0[i], I1[i])} of an axis of size {inputSize}.");
+    }
+}
+
 /// <summary>Interpolation modes of <see cref="Ops.Interpolate"/>.</summary>
 public enum InterpolationMode { Bilinear, Nearest }
 
 public static partial class Ops
 {
-    /// <summary>Per output index: the two source indices and their weights along one axis.</summary>
-    private readonly record struct AxisTaps(int[] I0, int[] I1, float[] W0, float[] W1);
 
-    private static AxisTaps BilinearTaps(int input, int output, bool alignCorners)
+    private static ResampleTaps BilinearTaps(int input, int output, bool alignCorners)
     {
         var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
         for (int o = 0; o < output; o++)
@@ -23,10 +37,10 @@ public static partial class Ops
             float t = (float)(src - lo);
             i0[o] = lo; i1[o] = hi; w0[o] = 1f - t; w1[o] = t;
         }
-        return new AxisTaps(i0, i1, w0, w1);
+        return new ResampleTaps(i0, i1, w0, w1);
     }
 
-    private static AxisTaps NearestTaps(int input, int output)
+    private static ResampleTaps NearestTaps(int input, int output)
     {
         var i0 = new int[output]; var w0 = new float[output];
         for (int o = 0; o < output; o++)
@@ -34,7 +48,7 @@ public static partial class Ops
             i0[o] = Math.Min((int)Math.Floor(o * (double)input / output), input - 1);
             w0[o] = 1f;
         }
-        return new AxisTaps(i0, i0, w0, new float[output]);
+        return new ResampleTaps(i0, i0, w0, new float[output]);
     }
 
     /// <summary>
@@ -52,7 +66,24 @@ public static partial class Ops
         if (h == 0 || w == 0) throw new ShapeMismatchException($"{op}: input {Shapes.Format(x.ShapeArray)} has an empty plane.");
         var ty = mode == InterpolationMode.Bilinear ? BilinearTaps(h, outH, alignCorners) : NearestTaps(h, outH);
         var tx = mode == InterpolationMode.Bilinear ? BilinearTaps(w, outW, alignCorners) : NearestTaps(w, outW);
-        var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, op);
+        return Resample2d(x, ty, tx, op, (mode, alignCorners));
+    }
+
+    /// <summary>
+    /// Separable two-tap resampling of the spatial dims of [N, C, H, W]: output (i, j) =
+    /// Σ rows.W{0,1}[i]·cols.W{0,1}[j]·x[rows.I{0,1}[i], cols.I{0,1}[j]]. Bilinear and nearest interpolation under any
+    /// coordinate convention (PyTorch's, ONNX Resize's) are instances; the backward scatters with the same taps.
+    /// </summary>
+    public static Tensor Resample2d(Tensor x, ResampleTaps rows, ResampleTaps cols, string name = "resample2d", object? attributes = null)
+    {
+        x.ThrowIfDisposed(name);
+        Shapes.RequireRank(x, 4, name, "input");
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
+        rows.Validate(h, name, nameof(rows));
+        cols.Validate(w, name, nameof(cols));
+        var ty = rows; var tx = cols;
+        int outH = rows.Length, outW = cols.Length;
+        var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, name);
         var xd = x.Data; var yd = y.Data;
         for (int p = 0; p < n * c; p++)
         {
@@ -70,7 +101,7 @@ public static partial class Ops
             }
         }
         if (!Graph.Needs(x)) return y;
-        return Graph.Record(y, op, new[] { x }, (g, grads) =>
+        return Graph.Record(y, name, new[] { x }, (g, grads) =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
             var gxd = gx.Data; var gd = g.Data;
@@ -92,7 +123,7 @@ public static partial class Ops
                 }
             }
             grads[0] = gx;
-        }, (mode, alignCorners));
+        }, attributes);
     }
 
     private static void ScatterTap(Span<float> plane, int h, int w, int y, int x, float value)
