@@ -56,6 +56,18 @@ internal static class Shapes
             throw new LucidArgumentException(arg, $"{op}: '{arg}' must be non-negative, got {value}.");
     }
 
+    /// <summary>Validates a 4-D input with a non-empty plane and a positive output size; returns (N, C, H, W).</summary>
+    public static (int N, int C, int H, int W) RequireResizable(Tensor x, int outH, int outW, string op)
+    {
+        x.ThrowIfDisposed(op);
+        RequireRank(x, 4, op, "input");
+        RequirePositive(outH, op, nameof(outH));
+        RequirePositive(outW, op, nameof(outW));
+        var s = x.ShapeArray;
+        if (s[2] == 0 || s[3] == 0) throw new ShapeMismatchException($"{op}: input {Format(s)} has an empty plane.");
+        return (s[0], s[1], s[2], s[3]);
+    }
+
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
         int rank = Math.Max(a.Length, b.Length);

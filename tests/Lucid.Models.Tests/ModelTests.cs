@@ -99,17 +99,7 @@ public class ModelTests
     [Fact]
     public void Trainer_LearnsASeparableTask()
     {
-        // two classes: bright image vs dark image, with noise
-        var rng = new Rng(4);
-        int n = 256;
-        var pixels = new float[n * 28 * 28];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 2;
-            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = Math.Clamp(0.3f + 0.4f * labels[i] + 0.3f * (float)rng.NextNormal(), 0f, 1f);
-        }
-        var data = new LabeledImages(pixels, labels, 1, 28, 28, FashionMnist.ClassNames);
+        var data = BrightVersusDark();
         var model = Zoo.FashionCnn(seed: 5);
         var history = Trainer.Fit(model, data, data, new TrainingOptions { Epochs = 2, BatchSize = 32, LearningRate = 2e-3f });
         Assert.True(history[^1].TestAccuracy > 0.95, $"accuracy {history[^1].TestAccuracy}");
@@ -130,6 +120,20 @@ public class ModelTests
     {
         var path = Path.Combine(RepositoryRoot(), "models", "fashion-cnn", "fashion-cnn.schema.json");
         Assert.Equal(ModelSchema.From(Zoo.FashionCnn()).ToJson(), File.ReadAllText(path));
+    }
+
+    /// <summary>Two separable classes: bright images and dark images, with pixel noise.</summary>
+    internal static LabeledImages BrightVersusDark(int n = 256)
+    {
+        var rng = new Rng(4);
+        var pixels = new float[n * 784];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = Math.Clamp(0.3f + 0.4f * labels[i] + 0.3f * (float)rng.NextNormal(), 0f, 1f);
+        }
+        return new LabeledImages(pixels, labels, 1, 28, 28, FashionMnist.ClassNames);
     }
 
     internal static string RepositoryRoot()
@@ -209,16 +213,7 @@ public class ModelContractTests
     [Fact]
     public void SgdWithAugmentation_LearnsASeparableTask()
     {
-        var rng = new Rng(4);
-        int n = 256;
-        var pixels = new float[n * 784];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 2;
-            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = Math.Clamp(0.3f + 0.4f * labels[i] + 0.3f * (float)rng.NextNormal(), 0f, 1f);
-        }
-        var data = new LabeledImages(pixels, labels, 1, 28, 28, FashionMnist.ClassNames);
+        var data = ModelTests.BrightVersusDark();
         var model = Zoo.FashionCnn(seed: 5);
         var history = Trainer.Fit(model, data, data, new TrainingOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.02f, Optimizer = OptimizerKind.Sgd, Augmentation = new Augmentation() });
         Assert.True(history[^1].TestAccuracy > 0.95, $"accuracy {history[^1].TestAccuracy}");

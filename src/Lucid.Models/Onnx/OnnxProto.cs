@@ -357,43 +357,20 @@ public static class OnnxProto
         }
     }
 
-    private static void ReadRepeatedFloat(CodedInputStream input, WireFormat.WireType wire, List<float> into)
-    {
-        if (wire == WireFormat.WireType.LengthDelimited)
-        {
-            var packed = input.ReadBytes().CreateCodedInput();
-            while (!packed.IsAtEnd) into.Add(packed.ReadFloat());
-        }
-        else into.Add(input.ReadFloat());
-    }
+    private static void ReadRepeatedFloat(CodedInputStream input, WireFormat.WireType wire, List<float> into) => ReadRepeated(input, wire, into, static i => i.ReadFloat());
+    private static void ReadRepeatedDouble(CodedInputStream input, WireFormat.WireType wire, List<double> into) => ReadRepeated(input, wire, into, static i => i.ReadDouble());
+    private static void ReadRepeatedInt64(CodedInputStream input, WireFormat.WireType wire, List<long> into) => ReadRepeated(input, wire, into, static i => i.ReadInt64());
+    private static void ReadRepeatedInt32(CodedInputStream input, WireFormat.WireType wire, List<long> into) => ReadRepeated(input, wire, into, static i => (long)i.ReadInt32());
 
-    private static void ReadRepeatedDouble(CodedInputStream input, WireFormat.WireType wire, List<double> into)
+    /// <summary>A repeated scalar field, packed (one length-delimited run) or not (one value per tag).</summary>
+    private static void ReadRepeated<T>(CodedInputStream input, WireFormat.WireType wire, List<T> into, Func<CodedInputStream, T> read)
     {
-        if (wire == WireFormat.WireType.LengthDelimited)
+        if (wire != WireFormat.WireType.LengthDelimited)
         {
-            var packed = input.ReadBytes().CreateCodedInput();
-            while (!packed.IsAtEnd) into.Add(packed.ReadDouble());
+            into.Add(read(input));
+            return;
         }
-        else into.Add(input.ReadDouble());
-    }
-
-    private static void ReadRepeatedInt64(CodedInputStream input, WireFormat.WireType wire, List<long> into)
-    {
-        if (wire == WireFormat.WireType.LengthDelimited)
-        {
-            var packed = input.ReadBytes().CreateCodedInput();
-            while (!packed.IsAtEnd) into.Add(packed.ReadInt64());
-        }
-        else into.Add(input.ReadInt64());
-    }
-
-    private static void ReadRepeatedInt32(CodedInputStream input, WireFormat.WireType wire, List<long> into)
-    {
-        if (wire == WireFormat.WireType.LengthDelimited)
-        {
-            var packed = input.ReadBytes().CreateCodedInput();
-            while (!packed.IsAtEnd) into.Add(packed.ReadInt32());
-        }
-        else into.Add(input.ReadInt32());
+        var packed = input.ReadBytes().CreateCodedInput();
+        while (!packed.IsAtEnd) into.Add(read(packed));
     }
 }

@@ -204,12 +204,7 @@ public static partial class Ops
     private static Tensor AdaptivePool(Tensor x, int outH, int outW, bool max)
     {
         string op = max ? "adaptive_max_pool2d" : "adaptive_avg_pool2d";
-        x.ThrowIfDisposed(op);
-        Shapes.RequireRank(x, 4, op, "input");
-        Shapes.RequirePositive(outH, op, nameof(outH));
-        Shapes.RequirePositive(outW, op, nameof(outW));
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
-        if (h == 0 || w == 0) throw new ShapeMismatchException($"{op}: input {Shapes.Format(x.ShapeArray)} has an empty plane.");
+        var (n, c, h, w) = Shapes.RequireResizable(x, outH, outW, op);
         var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, op);
         var arg = max ? new int[y.Count] : null;
         var xd = x.Data; var yd = y.Data;

@@ -58,12 +58,7 @@ public static partial class Ops
     public static Tensor Interpolate(Tensor x, int outH, int outW, InterpolationMode mode = InterpolationMode.Bilinear, bool alignCorners = false)
     {
         const string op = "interpolate";
-        x.ThrowIfDisposed(op);
-        Shapes.RequireRank(x, 4, op, "input");
-        Shapes.RequirePositive(outH, op, nameof(outH));
-        Shapes.RequirePositive(outW, op, nameof(outW));
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
-        if (h == 0 || w == 0) throw new ShapeMismatchException($"{op}: input {Shapes.Format(x.ShapeArray)} has an empty plane.");
+        var (_, _, h, w) = Shapes.RequireResizable(x, outH, outW, op);
         var ty = mode == InterpolationMode.Bilinear ? BilinearTaps(h, outH, alignCorners) : NearestTaps(h, outH);
         var tx = mode == InterpolationMode.Bilinear ? BilinearTaps(w, outW, alignCorners) : NearestTaps(w, outW);
         return Resample2d(x, ty, tx, op, (mode, alignCorners));
