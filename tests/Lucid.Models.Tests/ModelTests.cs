@@ -173,9 +173,12 @@ public class ModelContractTests
         b.Add("flat", new FlattenLayer(), "input");
         var plain = b.Build(new[] { "a", "b" });
         var normalized = new Model("norm", new ModelInput(new[] { 2, 1, 1 }, 0f, 1f, new[] { 0.5f, 0.25f }, new[] { 2f, 0.5f }), plain.Nodes, plain.Labels);
-        using var x = Tensor.FromArray(new[] { 1.5f, 1.25f }, 1, 2, 1, 1);
+        var x = Tensor.FromArray(new[] { 1.5f, 1.25f }, 1, 2, 1, 1).RequireGrad();
         var taps = normalized.Run(x, null);
         Assert.Equal(new[] { 0.5f, 2f }, taps["flat"].ToArray());
+        // gradients flow back to the raw pixels through the normalization: d/dx = 1/std
+        Ops.Sum(taps["flat"]).Backward();
+        Assert.Equal(new[] { 0.5f, 2f }, x.Grad!.ToArray());
         var schema = ModelSchema.From(normalized);
         Assert.Equal(new[] { 0.5f, 0.25f }, schema.Input.Mean);
         Assert.Contains("\"std\"", schema.ToJson());

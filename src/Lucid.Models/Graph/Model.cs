@@ -19,12 +19,20 @@ public delegate Tensor? TapVisitor(string tap, Tensor value);
 public sealed class Model
 {
     private readonly Dictionary<string, ModelNode> _byName;
+    private readonly (Tensor Mean, Tensor Scale)? _normalization;
 
     public Model(string name, ModelInput input, IReadOnlyList<ModelNode> nodes, IReadOnlyList<string> labels)
     {
         Name = name;
         input.Validate(name);
         Input = input;
+        if (input.Mean is not null)
+        {
+            // kept for the model's lifetime: graphs recorded through them must stay differentiable
+            var shape = new[] { 1, input.Shape[0] }.Concat(Enumerable.Repeat(1, input.Shape.Length - 1)).ToArray();
+            _normalization = (Tensor.FromArray(input.Mean, shape).DetachFromScope(),
+                Tensor.FromArray(input.Std!.Select(v => 1f / v).ToArray(), shape).DetachFromScope());
+        }
         Nodes = nodes;
         Labels = labels;
         _byName = new Dictionary<string, ModelNode>(StringComparer.Ordinal);
@@ -74,12 +82,9 @@ public sealed class Model
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
         if (stopAfter is not null && stopAfter != "input" && !_byName.ContainsKey(stopAfter)) throw UnknownTap(stopAfter);
         if (stopAfter == "input") return values;
-        if (Input.Mean is not null)
+        if (_normalization is var (mean, scale))
         {
             // the normalization is part of the model, after the input tap: objectives and attributions see raw pixels
-            var shape = new[] { 1, Input.Shape[0] }.Concat(Enumerable.Repeat(1, Input.Shape.Length - 1)).ToArray();
-            using var mean = Tensor.FromArray(Input.Mean, shape);
-            using var scale = Tensor.FromArray(Input.Std!.Select(v => 1f / v).ToArray(), shape);
             values["input"] = Ops.Mul(Ops.Sub(values["input"], mean), scale);
         }
         var args = new List<Tensor>(4);
