@@ -11,13 +11,18 @@ public class GradientAttributionTests
 {
     private static Config Cases(int n) => Config.QuickThrowOnFailure.WithMaxTest(n).WithQuietOnSuccess(true);
 
-    /// <summary>A random small CNN: conv → activation → max-pool → conv → activation → avg-pool → flatten → linear(4).</summary>
+    /// <summary>
+    /// A random small CNN: conv → activation → pool → conv → activation → avg-pool → flatten → linear(4). The first pool
+    /// is max-pooling, except with smooth activations (softplus), where it is average pooling so that the whole network —
+    /// and hence the IG integrand — is smooth.
+    /// </summary>
     internal static Model RandomNet(ulong seed, Func<ActivationLayer> activation, int channels = 2, int size = 6)
     {
+        bool smooth = activation().Kind != "relu";
         var b = new ModelBuilder($"random-{seed}", new[] { channels, size, size }, 0f, 1f, seed);
         var x = b.Conv("conv1", "input", 3, 3, padding: 1);
         x = b.Add("act1", activation(), x);
-        x = b.Add("pool1", new Pool2dLayer(max: true, 2, 2), x);
+        x = b.Add("pool1", new Pool2dLayer(max: !smooth, 2, 2), x);
         x = b.Conv("conv2", x, 4, 3, padding: 1);
         x = b.Add("act2", activation(), x);
         x = b.Add("pool2", new Pool2dLayer(max: false, 3, 3), x);
@@ -77,8 +82,13 @@ public class GradientAttributionTests
             }
             foreach (var method in new[] { IntegrationMethod.GaussLegendre, IntegrationMethod.RiemannMiddle, IntegrationMethod.RiemannTrapezoid })
             {
+                // summed |delta| over 40 explanations; below ~1e-5 it is float32 rounding, where no rule can improve
+                const double floatFloor = 1e-5;
                 double coarse = Mean(4, method), fine = Mean(64, method), finest = Mean(256, method);
-                Assert.True(fine < coarse && finest <= fine * 1.01 + 1e-6, $"{name}/{method}: errors {coarse:G3} (4) → {fine:G3} (64) → {finest:G3} (256)");
+                Assert.True((fine < coarse || coarse <= floatFloor) && finest <= fine * 1.01 + floatFloor,
+                    $"{name}/{method}: errors {coarse:G3} (4) → {fine:G3} (64) → {finest:G3} (256)");
+                if (name == "relu" || method != IntegrationMethod.GaussLegendre)
+                    Assert.True(finest < coarse, $"{name}/{method}: 256 steps ({finest:G3}) should beat 4 ({coarse:G3})");
             }
         }
     }

@@ -248,3 +248,27 @@ public class AutogradTests
         Assert.Equal(7, ints.Distinct().Count());
     }
 }
+
+public class NestedBackwardTests
+{
+    /// <summary>A hook may run a backward pass of its own (LRP rules re-run their layer): the outer pass is unaffected.</summary>
+    [Fact]
+    public void HookRunningItsOwnBackward_LeavesTheOuterPassIntact()
+    {
+        var x = Tensor.FromArray(new[] { 1f, 2f, 3f }, 3).RequireGrad();
+        var y = Ops.Mul(Ops.Exp(x), 2f);
+        var loss = Ops.Sum(Ops.Mul(y, y));
+        NodeBackwardHook hook = (node, g) =>
+        {
+            if (node.Op != "exp") return null;
+            using var _ = GradMode.EnableGrad();
+            var inner = Tensor.FromArray(new[] { 5f, 6f }, 2).RequireGrad();
+            var innerGrad = Gradients.Of(Ops.Sum(Ops.Mul(Ops.Exp(inner), Ops.Tanh(inner))), new[] { inner })[0];
+            Assert.Equal(2, innerGrad.Count);
+            return null;
+        };
+        var expected = x.ToArray().Select(v => 8f * MathF.Exp(2 * v)).ToArray();
+        var grads = Gradients.Of(loss, new[] { x }, nodeHook: hook)[0].ToArray();
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i], grads[i], expected[i] * 1e-5f);
+    }
+}

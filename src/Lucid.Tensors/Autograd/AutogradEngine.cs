@@ -6,6 +6,9 @@ internal static class AutogradEngine
     [ThreadStatic] private static List<Node>? _order;
     [ThreadStatic] private static Stack<(Node Node, int Next)>? _stack;
     [ThreadStatic] private static Tensor?[][]? _gradArrays;
+    /// <summary>Nesting depth of backward passes on this thread: hooks (LRP rules) run backward passes of their own,
+    /// and only the outermost pass may use the cached scratch lists.</summary>
+    [ThreadStatic] private static int _depth;
     private static int _epoch;
 
     /// <summary>Runs backward from <paramref name="root"/>. With <paramref name="capture"/>, gradients reaching those tensors are returned instead of accumulated.</summary>
@@ -34,6 +37,19 @@ internal static class AutogradEngine
 
         var captured = capture is null ? null : new Tensor?[capture.Length];
         using var _ = GradMode.NoGrad();
+        _depth++;
+        try
+        {
+            return RunGraph(root, seed, retainGraph, nodeHook, capture, captured);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private static Tensor?[]? RunGraph(Tensor root, Tensor seed, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture, Tensor?[]? captured)
+    {
 
         if (root._gradFn is null)
         {
@@ -156,6 +172,7 @@ internal static class AutogradEngine
 
     private static Tensor?[] RentGradArray(int length)
     {
+        if (_depth > 1) return new Tensor?[length];
         var arrays = _gradArrays ??= new Tensor?[9][];
         if (length < arrays.Length) return arrays[length] ??= new Tensor?[length];
         return new Tensor?[length];
@@ -164,8 +181,8 @@ internal static class AutogradEngine
     private static List<Node> TopologicalOrder(Node root)
     {
         int epoch = Interlocked.Increment(ref _epoch);
-        var order = _order ??= new List<Node>();
-        var stack = _stack ??= new Stack<(Node, int)>();
+        var order = _depth > 1 ? new List<Node>() : _order ??= new List<Node>();
+        var stack = _depth > 1 ? new Stack<(Node, int)>() : _stack ??= new Stack<(Node, int)>();
         order.Clear();
         root.VisitEpoch = epoch;
         stack.Push((root, 0));
