@@ -1,0 +1,45 @@
+using Lucid.Models.Graph;
+
+namespace Lucid.Attribution;
+
+/// <summary>Zennit's composites (rule assignments by layer kind and position).</summary>
+public enum LrpComposite { EpsilonPlus, EpsilonPlusFlat, EpsilonGammaBox, EpsilonAlpha2Beta1, EpsilonAlpha2Beta1Flat, ExcitationBackprop }
+
+public static class LrpComposites
+{
+    /// <summary>
+    /// The rule assignment of <paramref name="composite"/> for <paramref name="model"/>: ε on fully connected layers;
+    /// z⁺, γ or α2β1 on convolutions; on the first linear layer (the one reading the input) flat or z^B where the
+    /// composite says so (z^B uses the model's input range as its bounds). Average pooling takes the convolution rule's
+    /// place in Plus composites only through its own kind ("avg_pool2d" → ε, which is what Zennit's Norm rule computes).
+    /// </summary>
+    public static Lrp For(LrpComposite composite, Model model, float epsilon = LrpRule.DefaultEpsilon)
+    {
+        string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
+        LrpRule dense = new LrpEpsilon(epsilon);
+        LrpRule conv = composite switch
+        {
+            LrpComposite.EpsilonGammaBox => new LrpGamma(),
+            LrpComposite.EpsilonAlpha2Beta1 or LrpComposite.EpsilonAlpha2Beta1Flat => new LrpAlphaBeta(),
+            _ => new LrpZPlus(),
+        };
+        LrpRule? firstRule = composite switch
+        {
+            LrpComposite.EpsilonPlusFlat or LrpComposite.EpsilonAlpha2Beta1Flat => new LrpFlat(),
+            LrpComposite.EpsilonGammaBox => new LrpZBox(model.Input.Min, model.Input.Max),
+            _ => null,
+        };
+        bool excitation = composite == LrpComposite.ExcitationBackprop;
+        return new Lrp((tap, op) =>
+        {
+            if (firstRule is not null && tap == first) return firstRule;
+            if (excitation) return op == "avg_pool2d" || op == "adaptive_avg_pool2d" ? new LrpEpsilon(epsilon) : new LrpZPlus();
+            return op switch
+            {
+                "linear" => dense,
+                "conv2d" => conv,
+                _ => new LrpEpsilon(epsilon),
+            };
+        }, positiveSumSplit: excitation || composite == LrpComposite.EpsilonPlus || composite == LrpComposite.EpsilonPlusFlat);
+    }
+}

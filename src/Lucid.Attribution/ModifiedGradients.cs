@@ -1,0 +1,110 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Attribution;
+
+/// <summary>
+/// Methods that change how ReLUs pass gradients back — guided backprop (Springenberg et al., 2015) and deconvnet
+/// (Zeiler &amp; Fergus, 2014) — plus Grad-CAM (Selvaraju et al., 2017) and occlusion, all on the engine's hooks.
+/// </summary>
+public static class ModifiedGradients
+{
+    /// <summary>Guided backprop: a ReLU passes only positive gradients, and only where its input was positive.</summary>
+    public static AttributionResult GuidedBackprop(Model model, Tensor input, AttributionTarget target) =>
+        WithReluRule(model, input, target, (node, g) =>
+        {
+            var standard = node.ComputeDefaultGradients(g)[0]!;  // gradient where the input was positive
+            var guided = Ops.Relu(standard);
+            standard.Dispose();
+            return guided;
+        });
+
+    /// <summary>Deconvnet: a ReLU passes the positive part of the gradient, ignoring the forward sign.</summary>
+    public static AttributionResult Deconvolution(Model model, Tensor input, AttributionTarget target) =>
+        WithReluRule(model, input, target, (_, g) => Ops.Relu(g));
+
+    private static AttributionResult WithReluRule(Model model, Tensor input, AttributionTarget target, Func<Node, Tensor, Tensor> rule)
+    {
+        using var scope = Tensor.Scope();
+        var x = input.Detach().RequireGrad();
+        string tap = target.Tap(model);
+        var values = target.Evaluate(model, model.Run(x, null, stopAfter: tap)[tap]);
+        var result = values.ToArray();
+        NodeBackwardHook hook = (node, g) => node.Op == "relu" ? new Tensor?[] { rule(node, g) } : null;
+        var gradient = Gradients.Of(Ops.Sum(values), new[] { x }, nodeHook: hook)[0];
+        return new AttributionResult(gradient.Clone().DetachFromScope(), result);
+    }
+
+    /// <summary>
+    /// Grad-CAM on tap <paramref name="layer"/> (a [C, H, W] tap): ReLU(Σ_c α_c·A_c) with α_c the spatial mean of
+    /// ∂target/∂A_c; the map has the tap's spatial size (upsample it with <see cref="Ops.Interpolate"/> to overlay).
+    /// </summary>
+    public static AttributionResult GradCam(Model model, Tensor input, AttributionTarget target, string layer, bool relu = true)
+    {
+        var node = model[layer];
+        if (node.OutputShape.Length != 3)
+            throw new LucidArgumentException(nameof(layer), $"Grad-CAM: tap '{layer}' has shape [{string.Join(", ", node.OutputShape)}]; it needs a spatial [C, H, W] tap.");
+        using var scope = Tensor.Scope();
+        Tensor? activation = null;
+        string tap = target.Tap(model);
+        var x = input.Detach().RequireGrad();
+        var taps = model.Run(x, (name, value) => { if (name == layer) activation = value; return null; }, stopAfter: tap);
+        if (activation is null)
+            throw new LucidArgumentException(nameof(layer), $"Grad-CAM: tap '{layer}' is not computed before the target's tap '{tap}'.");
+        // gradients with respect to an intermediate tap
+        var values = target.Evaluate(model, taps[tap]);
+        var result = values.ToArray();
+        var gradient = Gradients.Of(Ops.Sum(values), new[] { activation })[0];
+        using (GradMode.NoGrad())
+        {
+            var weights = Ops.Mean(gradient, new[] { 2, 3 }, keepDim: true);
+            var cam = Ops.Sum(Ops.Mul(weights, activation), 1, keepDim: true);
+            if (relu) cam = Ops.Relu(cam);
+            return new AttributionResult(cam.Clone().DetachFromScope(), result);
+        }
+    }
+
+    /// <summary>
+    /// Occlusion (Zeiler &amp; Fergus, 2014; Captum's convention): slide a window of <paramref name="window"/>×<paramref name="window"/>
+    /// pixels (all channels) with <paramref name="stride"/>, replace it by <paramref name="baseline"/>, and give every
+    /// covered pixel the drop f(x) − f(x occluded), averaged over the windows that cover it.
+    /// </summary>
+    public static AttributionResult Occlusion(Model model, Tensor input, AttributionTarget target, int window, int stride, float baseline = 0f)
+    {
+        if (window <= 0 || stride <= 0) throw new LucidArgumentException(nameof(window), $"occlusion: window ({window}) and stride ({stride}) must be positive.");
+        if (input.Rank != 4) throw new ShapeMismatchException($"occlusion: input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3);
+        if (window > h || window > w) throw new LucidArgumentException(nameof(window), $"occlusion: window {window} is larger than the image {h}×{w}.");
+        var fx = GradientAttribution.Evaluate(model, input, target);
+        var sum = new double[input.Count];
+        var count = new int[h * w];
+        var data = input.ToArray();
+        for (int y0 = 0; y0 + window <= h; y0 += stride)
+            for (int x0 = 0; x0 + window <= w; x0 += stride)
+            {
+                var occluded = (float[])data.Clone();
+                for (int e = 0; e < n; e++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int y = y0; y < y0 + window; y++)
+                            for (int x = x0; x < x0 + window; x++) occluded[((e * c + ch) * h + y) * w + x] = baseline;
+                using var t = Tensor.FromArray(occluded, input.Shape.ToArray());
+                var f = GradientAttribution.Evaluate(model, t, target);
+                for (int y = y0; y < y0 + window; y++)
+                    for (int x = x0; x < x0 + window; x++)
+                    {
+                        count[y * w + x]++;
+                        for (int e = 0; e < n; e++)
+                            for (int ch = 0; ch < c; ch++) sum[((e * c + ch) * h + y) * w + x] += fx[e] - f[e];
+                    }
+            }
+        var result = Tensor.Zeros(input.Shape.ToArray()).DetachFromScope();
+        var rd = result.Data;
+        for (int i = 0; i < rd.Length; i++)
+        {
+            int pixel = i % (h * w);
+            rd[i] = count[pixel] == 0 ? 0f : (float)(sum[i] / count[pixel]);
+        }
+        return new AttributionResult(result, fx);
+    }
+}
