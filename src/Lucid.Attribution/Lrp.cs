@@ -243,7 +243,10 @@ public sealed class Lrp
             return node.Op switch
             {
                 "conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d" => Linear(node, relevance),
-                "relu" or "leaky_relu" or "elu" or "gelu" or "tanh" or "sigmoid" or "softplus" or "identity" => new Tensor?[] { relevance.Clone() },
+                // element-wise activations and local response normalization pass relevance through unchanged (Zennit's
+                // Pass rule; iNNvestigate treats LRN the same way)
+                "relu" or "leaky_relu" or "elu" or "gelu" or "tanh" or "sigmoid" or "softplus" or "identity" or "local_response_norm" => new Tensor?[] { relevance.Clone() },
+                "batch_norm" => throw new LucidArgumentException("model", $"LRP: batch normalization ('{node.Output.Name}') must be merged into the preceding layer first (canonize the model)."),
                 "add" => Proportional(node, relevance, _sumStabilizer, _positiveSumSplit),
                 _ => null, // max-pool, concat, reshape, slice, flatten: the gradient routes relevance unchanged
             };

@@ -71,6 +71,25 @@ inspect.SetAction(parse => Run(parse, () =>
 }));
 root.Subcommands.Add(inspect);
 
+// lucid evaluate <model>
+var evaluateModel = new Argument<string>("model") { Description = "Bundled model (inception-mini)." };
+var scenesOption = new Option<int>("--scenes") { Description = "Synthetic test scenes to score.", DefaultValueFactory = _ => 50 };
+var evaluateOut = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
+var evaluate = new Command("evaluate", "Score every attribution method on synthetic test scenes (pointing game, mask mass, deletion/insertion AUC).") { evaluateModel, scenesOption, evaluateOut };
+evaluate.SetAction(parse => Run(parse, () =>
+{
+    string name = parse.GetValue(evaluateModel)!;
+    var model = BundledModels.Load(name);
+    int scenes = parse.GetValue(scenesOption);
+    var clock = Stopwatch.StartNew();
+    var rows = Lucid.Attribution.EvaluationTable.Run(model, scenes, seed: 2, camLayer: model.Taps.Contains("mixed4b") ? "mixed4b" : null,
+        new Progress<string>(m => Console.Error.WriteLine($"  {m} ({clock.Elapsed.TotalSeconds:F0} s)")));
+    var table = Lucid.Attribution.EvaluationTable.Markdown(rows, name, scenes);
+    Console.Write(table);
+    if (parse.GetValue(evaluateOut) is { } path) Lucid.Models.AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+}));
+root.Subcommands.Add(evaluate);
+
 return root.Parse(args).Invoke();
 
 static int Run(ParseResult parse, Action action)
