@@ -6,8 +6,12 @@ using Lucid.Tensors;
 
 namespace Lucid.Attribution;
 
-/// <summary>One row of the attribution evaluation: a method's mean scores over the scenes.</summary>
-public sealed record EvaluationRow(string Method, double PointingGame, double MaskMass, double DeletionAuc, double InsertionAuc);
+/// <summary>
+/// One row of the attribution evaluation: a method's mean scores over the scenes. <c>RandomizationSimilarity</c> is the
+/// mean Spearman rank correlation between the method's |maps| for the trained model and for the same architecture with
+/// re-initialized weights (Adebayo et al., 2018): near 1 means the method ignores the weights (a failed sanity check).
+/// </summary>
+public sealed record EvaluationRow(string Method, double PointingGame, double MaskMass, double DeletionAuc, double InsertionAuc, double RandomizationSimilarity);
 
 /// <summary>
 /// Every attribution method on single-object synthetic scenes, explaining the true class, scored against the object
@@ -38,12 +42,13 @@ public static class EvaluationTable
         return Ops.Interpolate(cam, x.Size(2), x.Size(3), InterpolationMode.Bilinear);
     }
 
-    public static IReadOnlyList<EvaluationRow> Run(Model model, int scenes, ulong seed, string? camLayer, IProgress<string>? progress = null)
+    /// <summary>Scores every method on <c>scenes</c> scenes; <c>randomized</c> is the same architecture with re-initialized weights.</summary>
+    public static IReadOnlyList<EvaluationRow> Run(Model model, Model randomized, int scenes, ulong seed, string? camLayer, IProgress<string>? progress = null)
     {
         var rows = new List<EvaluationRow>();
         foreach (var (name, attribute) in Methods(model, camLayer))
         {
-            double pointing = 0, mass = 0, deletion = 0, insertion = 0;
+            double pointing = 0, mass = 0, deletion = 0, insertion = 0, similarity = 0;
             for (int i = 0; i < scenes; i++)
             {
                 int cls = i % SyntheticScenes.Classes.Count;
@@ -57,8 +62,11 @@ public static class EvaluationTable
                 mass += Evaluation.MaskMass(map, mask);
                 deletion += Evaluation.PerturbationAuc(model, x, map, cls, insertion: false);
                 insertion += Evaluation.PerturbationAuc(model, x, map, cls, insertion: true);
+                var r = attribute(randomized, x, cls);
+                var randomMap = Evaluation.PixelMap(r.ToArray(), r.Size(1), SyntheticScenes.Size, SyntheticScenes.Size);
+                similarity += Evaluation.Spearman(map.Select(Math.Abs).ToArray(), randomMap.Select(Math.Abs).ToArray());
             }
-            rows.Add(new EvaluationRow(name, pointing / scenes, mass / scenes, deletion / scenes, insertion / scenes));
+            rows.Add(new EvaluationRow(name, pointing / scenes, mass / scenes, deletion / scenes, insertion / scenes, similarity / scenes));
             progress?.Report(name);
         }
         return rows;
@@ -69,12 +77,13 @@ public static class EvaluationTable
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(inv, $"Attribution methods on `{model}`, {scenes} single-object synthetic test scenes (seed 2), explaining the true class."));
-        sb.AppendLine("Pointing game and mask mass against the object mask (higher is better); deletion AUC (lower is better) and insertion AUC (higher is better) of the class probability, 16 steps, baseline 0.");
+        sb.AppendLine("Pointing game and mask mass against the object mask (higher is better); deletion AUC (lower is better) and insertion AUC (higher is better) of the class probability, 16 steps, baseline 0;");
+        sb.AppendLine("randomization: Spearman correlation of |maps| between the trained and a re-initialized model (near 1 = insensitive to the weights, a failed sanity check).");
         sb.AppendLine();
-        sb.AppendLine("| method | pointing game | mask mass | deletion AUC ↓ | insertion AUC ↑ |");
-        sb.AppendLine("|---|---:|---:|---:|---:|");
+        sb.AppendLine("| method | pointing game | mask mass | deletion AUC ↓ | insertion AUC ↑ | randomization ↓ |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            sb.AppendLine(string.Create(inv, $"| {r.Method} | {r.PointingGame:P0} | {r.MaskMass:F3} | {r.DeletionAuc:F3} | {r.InsertionAuc:F3} |"));
+            sb.AppendLine(string.Create(inv, $"| {r.Method} | {r.PointingGame:P0} | {r.MaskMass:F3} | {r.DeletionAuc:F3} | {r.InsertionAuc:F3} | {r.RandomizationSimilarity:F2}{(r.RandomizationSimilarity > 0.8 ? " ⚠ insensitive" : "")} |"));
         return sb.ToString();
     }
 }

@@ -82,7 +82,8 @@ evaluate.SetAction(parse => Run(parse, () =>
     var model = BundledModels.Load(name);
     int scenes = parse.GetValue(scenesOption);
     var clock = Stopwatch.StartNew();
-    var rows = Lucid.Attribution.EvaluationTable.Run(model, scenes, seed: 2, camLayer: model.Taps.Contains("mixed4b") ? "mixed4b" : null,
+    var randomized = BundledModels.Architecture(name)(12345); // same architecture, re-initialized weights
+    var rows = Lucid.Attribution.EvaluationTable.Run(model, randomized, scenes, seed: 2, camLayer: model.Taps.Contains("mixed4b") ? "mixed4b" : null,
         new Progress<string>(m => Console.Error.WriteLine($"  {m} ({clock.Elapsed.TotalSeconds:F0} s)")));
     var table = Lucid.Attribution.EvaluationTable.Markdown(rows, name, scenes);
     Console.Write(table);

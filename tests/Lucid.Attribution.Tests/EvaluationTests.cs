@@ -44,3 +44,14 @@ public class EvaluationTests
         Assert.True(lrp > saliency, $"LRP EpsilonPlusFlat mask mass {lrp:F3} should beat saliency {saliency:F3}");
     }
 }
+
+public class SpearmanTests
+{
+    [Fact]
+    public void Spearman_IsOneForMonotoneMaps_MinusOneForReversed_AndHandlesTies()
+    {
+        Assert.Equal(1.0, Evaluation.Spearman(new float[] { 1, 2, 3, 4 }, new float[] { 10, 20, 30, 400 }), 10);
+        Assert.Equal(-1.0, Evaluation.Spearman(new float[] { 1, 2, 3, 4 }, new float[] { 4, 3, 2, 1 }), 10);
+        Assert.Equal(0.0, Evaluation.Spearman(new float[] { 1, 1, 1 }, new float[] { 1, 2, 3 }), 10);
+    }
+}
