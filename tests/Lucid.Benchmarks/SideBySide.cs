@@ -23,7 +23,8 @@ public static class SideBySide
         string? outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
 
         var (ours, allocated) = RunOurs();
-        var torch = RunTorch(python);
+        var torch = RunTorch(python, "torch_peer.py");
+        foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
         var report = Format(ours, torch, allocated);
         Console.WriteLine(report);
         if (outFile is not null)
@@ -49,6 +50,7 @@ public static class SideBySide
                      BenchmarkRunner.Run<GemmBenchmarks>(config),
                      BenchmarkRunner.Run<ConvBenchmarks>(config),
                      BenchmarkRunner.Run<TrainingStepBenchmarks>(config),
+                     BenchmarkRunner.Run<AttributionBenchmarks>(config),
                  })
         {
             foreach (var report in summary.Reports)
@@ -72,13 +74,15 @@ public static class SideBySide
             "Forward" => $"conv fwd b{Param("Batch")} {Param("Case")}",
             "ForwardBackward" => $"conv fwd+bwd b{Param("Batch")} {Param("Case")}",
             "AdamStep" => $"adam step small CNN b{TrainingBatch}",
+            "IntegratedGradients50" => "ig 50 steps inception-mini b1",
+            "LrpEpsilonPlusFlat" => "lrp epsilon-plus-flat inception-mini b1",
             var other => other,
         };
     }
 
-    private static Dictionary<string, double> RunTorch(string python)
+    private static Dictionary<string, double> RunTorch(string python, string scriptName)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "peer", "torch_peer.py");
+        var script = Path.Combine(AppContext.BaseDirectory, "peer", scriptName);
         var psi = new ProcessStartInfo(python, $"\"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["OMP_NUM_THREADS"] = "2";
         psi.Environment["OPENBLAS_NUM_THREADS"] = "2";

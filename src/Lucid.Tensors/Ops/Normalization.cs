@@ -1,4 +1,5 @@
 using Lucid.Tensors.Autograd;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Lucid.Tensors;
 
@@ -25,52 +26,68 @@ public static partial class Ops
         int n = x.ShapeArray[0], c = x.ShapeArray[1], plane = x.Count / Math.Max(1, n * c);
         int before = (size - 1) / 2, after = size - 1 - before;
         float scale = alpha / size;
+        // Plane-wise and vectorized: D = bias + scale·(window sum of x²), y = x·D^(−β). Kept for backward: D and D^(−β).
         var y = Tensor.Uninitialized(x.ShapeArray, op);
-        var denom = Tensor.Uninitialized(x.ShapeArray, op); // bias + scale·Σx², kept for backward
-        var xd = x.Data; var yd = y.Data; var dd = denom.Data;
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                int lo = Math.Max(0, ch - before), hi = Math.Min(c - 1, ch + after);
-                int baseOut = (b * c + ch) * plane;
-                for (int p = 0; p < plane; p++)
-                {
-                    float s = 0f;
-                    for (int k = lo; k <= hi; k++)
-                    {
-                        float v = xd[(b * c + k) * plane + p];
-                        s += v * v;
-                    }
-                    float d = bias + scale * s;
-                    dd[baseOut + p] = d;
-                    yd[baseOut + p] = xd[baseOut + p] * MathF.Pow(d, -beta);
-                }
-            }
-        var attrs = new LrnAttributes(size, alpha, beta, bias);
-        if (!Graph.Needs(x)) { denom.Dispose(); return y; }
-        return Graph.Record(y, op, new[] { x }, owned: denom, attributes: attrs, backward: (g, grads) =>
+        var denom = Tensor.Uninitialized(x.ShapeArray, op);
+        var powered = Tensor.Uninitialized(x.ShapeArray, op);
+        var xd = x.Data; var yd = y.Data; var dd = denom.Data; var pd = powered.Data;
+        using (var squares = Tensor.Uninitialized(x.ShapeArray, op))
         {
-            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-            var gd = g.Data; var gxd = gx.Data; var xs = x.Data; var ds = denom.Data;
+            var sq = squares.Data;
+            TP.Multiply(xd, xd, sq);
             for (int b = 0; b < n; b++)
                 for (int ch = 0; ch < c; ch++)
                 {
-                    // channels whose window contains ch: c' with c' − before ≤ ch ≤ c' + after
-                    int lo = Math.Max(0, ch - after), hi = Math.Min(c - 1, ch + before);
-                    int i0 = (b * c + ch) * plane;
-                    for (int p = 0; p < plane; p++)
-                    {
-                        float acc = 0f;
-                        for (int k = lo; k <= hi; k++)
-                        {
-                            int j = (b * c + k) * plane + p;
-                            acc += gd[j] * xs[j] * MathF.Pow(ds[j], -beta - 1f);
-                        }
-                        gxd[i0 + p] = gd[i0 + p] * MathF.Pow(ds[i0 + p], -beta) - 2f * beta * scale * xs[i0 + p] * acc;
-                    }
+                    var d = dd.Slice((b * c + ch) * plane, plane);
+                    d.Clear();
+                    for (int k = Math.Max(0, ch - before); k <= Math.Min(c - 1, ch + after); k++)
+                        TP.Add(d, sq.Slice((b * c + k) * plane, plane), d);
                 }
+        }
+        TP.Multiply(dd, scale, dd);
+        TP.Add(dd, bias, dd);
+        TP.Pow(dd, -beta, pd);
+        TP.Multiply(xd, pd, yd);
+        var attrs = new LrnAttributes(size, alpha, beta, bias);
+        if (!Graph.Needs(x)) { denom.Dispose(); powered.Dispose(); return y; }
+        var saved = new OwnedPair(denom, powered);
+        return Graph.Record(y, op, new[] { x }, owned: saved, attributes: attrs, backward: (g, grads) =>
+        {
+            // gx = g·D^(−β) − 2β·scale·x·Σ_{c: i ∈ W(c)} g_c·y_c / D_c
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+            var gd = g.Data; var gxd = gx.Data; var xs = x.Data; var ys = y.Data;
+            using var tBuffer = Tensor.Uninitialized(x.ShapeArray, "grad");
+            using var accBuffer = Tensor.Uninitialized(x.ShapeArray, "grad");
+            var t = tBuffer.Data; var acc = accBuffer.Data;
+            TP.Multiply(gd, ys, t);
+            TP.Divide(t, saved.First.Data, t);
+            for (int b = 0; b < n; b++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    var a = acc.Slice((b * c + ch) * plane, plane);
+                    a.Clear();
+                    // channels whose window contains ch: c' with c' − before ≤ ch ≤ c' + after
+                    for (int k = Math.Max(0, ch - after); k <= Math.Min(c - 1, ch + before); k++)
+                        TP.Add(a, t.Slice((b * c + k) * plane, plane), a);
+                }
+            TP.Multiply(acc, xs, acc);
+            TP.Multiply(acc, -2f * beta * scale, acc);
+            TP.Multiply(gd, saved.Second.Data, gxd);
+            TP.Add(gxd, acc, gxd);
             grads[0] = gx;
         });
+    }
+
+    /// <summary>Two temporaries owned by one graph node.</summary>
+    private sealed class OwnedPair(Tensor first, Tensor second) : IDisposable
+    {
+        public Tensor First { get; } = first.DetachFromScope();
+        public Tensor Second { get; } = second.DetachFromScope();
+        public void Dispose()
+        {
+            First.Dispose();
+            Second.Dispose();
+        }
     }
 
     /// <summary>
