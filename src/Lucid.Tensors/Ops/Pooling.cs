@@ -76,15 +76,17 @@ public static partial class Ops
         return Graph.Record(y, op, new[] { x }, owned: indices, attributes: a, backward: (g, grads) =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
-            var gxd = gx.Data; var gd = g.Data;
-            var idx = indices.Array;
-            int inPlane = h * w, outPlane = oh * ow;
-            for (int p = 0; p < n * c; p++)
-                for (int o = 0; o < outPlane; o++)
+            unsafe
+            {
+                fixed (float* pgx = gx.Data)
+                fixed (float* pg = g.Data)
+                fixed (int* pi = indices.Array)
                 {
-                    int i = idx[p * outPlane + o];
-                    if (i >= 0) gxd[p * inPlane + i] += gd[p * outPlane + o];
+                    // planes are independent: each work item scatters into its own input plane
+                    var st = new MaxPoolBackward(pgx, pg, pi, h * w, oh * ow);
+                    ParallelKernels.For(n * c, st, static (plane, s) => s.Run(plane));
                 }
+            }
             grads[0] = gx;
         });
     }
@@ -99,6 +101,18 @@ public static partial class Ops
             if (Array.Length == 0) return;
             System.Buffers.ArrayPool<int>.Shared.Return(Array);
             Array = System.Array.Empty<int>();
+        }
+    }
+
+    private readonly unsafe struct MaxPoolBackward(float* gx, float* g, int* indices, int inPlane, int outPlane)
+    {
+        public void Run(int plane)
+        {
+            float* dst = gx + (long)plane * inPlane;
+            float* src = g + (long)plane * outPlane;
+            int* idx = indices + (long)plane * outPlane;
+            for (int o = 0; o < outPlane; o++)
+                if (idx[o] >= 0) dst[idx[o]] += src[o];
         }
     }
 
