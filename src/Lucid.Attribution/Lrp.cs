@@ -95,7 +95,10 @@ public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabi
         var zn = zNeg.ToArray();
         for (int j = 0; j < rp.Length; j++)
         {
-            bool hasPos = zp[j] > 0, hasNeg = zn[j] < 0;
+            // a side counts only if it is not negligible next to the other: a side of 1e-10 would be divided by its
+            // stabilizer and lose most of the α (or β) share it was given
+            float magnitude = zp[j] - zn[j];
+            bool hasPos = zp[j] > 1e-4f * magnitude, hasNeg = -zn[j] > 1e-4f * magnitude;
             float a = hasPos && hasNeg ? Alpha : hasPos ? 1f : 0f;
             float b = hasPos && hasNeg ? Beta : hasNeg ? -1f : 0f;
             rp[j] *= a;
