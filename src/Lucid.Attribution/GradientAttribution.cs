@@ -46,7 +46,7 @@ public static class GradientAttribution
         if (baseline is not null && !baseline.Shape.SequenceEqual(input.Shape))
             throw new ShapeMismatchException($"integrated gradients: baseline of shape [{string.Join(", ", baseline.Shape.ToArray())}] does not match the input [{string.Join(", ", input.Shape.ToArray())}].");
         if (internalBatch < 0) throw new LucidArgumentException(nameof(internalBatch), $"integrated gradients: internal batch must be non-negative, got {internalBatch}.");
-        int n = input.Size(0), per = input.Count / Math.Max(n, 1);
+        int n = input.Size(0);
         var x = input.ToArray();
         var x0 = baseline is null ? new float[input.Count] : baseline.ToArray();
         var total = new double[input.Count];
@@ -79,13 +79,7 @@ public static class GradientAttribution
         var fx = Evaluate(model, input, target);
         float[] fx0;
         using (var zeros = baseline is null ? Tensor.Zeros(shape) : null) fx0 = Evaluate(model, baseline ?? zeros!, target);
-        var delta = new float[n];
-        for (int e = 0; e < n; e++)
-        {
-            double sum = 0;
-            for (int i = 0; i < per; i++) sum += ad[e * per + i];
-            delta[e] = (float)(sum - (fx[e] - fx0[e]));
-        }
+        var delta = Completeness.Delta(ad, n, e => fx[e] - fx0[e]);
         return new AttributionResult(attribution, fx, delta);
     }
 

@@ -67,14 +67,7 @@ public static class LayerAttribution
         var attribution = Tensor.Zeros(shape).DetachFromScope();
         var ad = attribution.Data;
         for (int i = 0; i < ad.Length; i++) ad[i] = (float)(activation[i] * total[i]);
-        int n = shape[0], per = ad.Length / n;
-        var delta = new float[n];
-        for (int e = 0; e < n; e++)
-        {
-            double sum = 0;
-            for (int i = 0; i < per; i++) sum += ad[e * per + i];
-            delta[e] = (float)(sum - (endpoint[e] - start[e]));
-        }
+        var delta = Completeness.Delta(ad, shape[0], e => endpoint[e] - start[e]);
         return new AttributionResult(attribution, endpoint, delta);
     }
 

@@ -18,11 +18,13 @@ public abstract record LrpRule
     /// <summary>Returns the relevance of the layer's input (the first node input).</summary>
     internal abstract Tensor Propagate(LinearView layer, Tensor relevance);
 
+    /// <summary>z + ε·sign(z), with sign(0) = +1 so an all-zero output never divides by zero.</summary>
+    internal static float Stabilize(float z, float epsilon) => z >= 0 ? z + epsilon : z - epsilon;
+
     protected static Tensor Stabilize(Tensor z, float epsilon)
     {
-        // z + ε·sign(z), with sign(0) = +1 so an all-zero output never divides by zero
         var s = z.ToArray();
-        for (int i = 0; i < s.Length; i++) s[i] = s[i] >= 0 ? s[i] + epsilon : s[i] - epsilon;
+        for (int i = 0; i < s.Length; i++) s[i] = Stabilize(s[i], epsilon);
         return Tensor.FromArray(s, z.Shape.ToArray());
     }
 
@@ -259,15 +261,7 @@ public sealed class Lrp
         if (tapRelevance is not null)
             tapRelevance["input"] = result.Clone().DetachFromScope();
         var attribution = result.Clone().DetachFromScope();
-        int n = input.Size(0), per = input.Count / Math.Max(n, 1);
-        var delta = new float[n];
-        var ad = attribution.Data;
-        for (int e = 0; e < n; e++)
-        {
-            double sum = 0;
-            for (int i = 0; i < per; i++) sum += ad[e * per + i];
-            delta[e] = (float)(sum - targetValues[e]);
-        }
+        var delta = Completeness.Delta(attribution.Data, input.Size(0), e => targetValues[e]);
         return new AttributionResult(attribution, targetValues, delta);
 
         Tensor?[] Linear(Node node, Tensor relevance)
@@ -304,7 +298,7 @@ public sealed class Lrp
                 ra[i] = rb[i] = 0.5f * r[i];
                 continue;
             }
-            float share = r[i] / (sum >= 0 ? sum + stabilizer : sum - stabilizer);
+            float share = r[i] / LrpRule.Stabilize(sum, stabilizer);
             ra[i] = ad[i] * share;
             rb[i] = bd[i] * share;
         }

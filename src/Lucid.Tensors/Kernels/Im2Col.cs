@@ -9,7 +9,6 @@ internal readonly record struct ConvGeometry(int Channels, int Height, int Width
 {
     public int Rows => Channels * KernelH * KernelW;
     public int Cols => OutH * OutW;
-    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0 && OutH == Height && OutW == Width;
 }
 
 /// <summary>im2col / col2im for convolution as GEMM. Rows are (channel, kernel row, kernel column); columns are output positions.</summary>
