@@ -128,6 +128,33 @@ public class AutogradTests
         Assert.Null(x.Grad);
     }
 
+
+    /// <summary>
+    /// Gradients.Of computes only what leads to the requested tensors: asking for the input's gradient of a convolution
+    /// with trainable weights must not compute the weight gradient (attribution would pay for it on every layer), and
+    /// asking for the weight must.
+    /// </summary>
+    [Fact]
+    public void GradientsOf_ComputesOnlyGradientsOnAPathToTheRequestedTensors()
+    {
+        var rng = new Rng(3);
+        var x = rng.Normal(new[] { 1, 2, 5, 5 }).RequireGrad();
+        var w = rng.Normal(new[] { 3, 2, 3, 3 }).RequireGrad();
+        var b = rng.Normal(new[] { 3 }).RequireGrad();
+        foreach (var (wanted, weightGradient) in new[] { (x, false), (w, true) })
+        {
+            var y = Ops.Sum(Ops.Relu(Ops.Conv2d(x, w, b)));
+            Tensor?[]? seen = null;
+            NodeBackwardHook hook = (node, g) => node.Op == "conv2d" ? seen = node.ComputeDefaultGradients(g) : null;
+            var result = Gradients.Of(y, new[] { wanted }, nodeHook: hook)[0];
+            Assert.NotNull(seen);
+            Assert.Equal(weightGradient, seen![1] is not null);
+            Assert.Equal(!weightGradient, seen[0] is not null);
+            Assert.Null(seen[2]);
+            Assert.Equal(wanted.Shape.ToArray(), result.Shape.ToArray());
+        }
+        Assert.Null(w.Grad);
+    }
     [Fact]
     public void GradHook_CanRescaleALeafGradient()
     {

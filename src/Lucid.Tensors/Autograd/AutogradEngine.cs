@@ -10,6 +10,10 @@ internal static class AutogradEngine
     /// and only the outermost pass may use the cached scratch lists.</summary>
     [ThreadStatic] private static int _depth;
     private static int _epoch;
+    /// <summary>The tensors the running pass delivers gradients to (null: every tensor that requires them).</summary>
+    [ThreadStatic] private static HashSet<Tensor>? _wanted;
+
+    public static bool IsWanted(Tensor t) => _wanted is null || _wanted.Contains(t);
 
     /// <summary>Runs backward from <paramref name="root"/>. With <paramref name="capture"/>, gradients reaching those tensors are returned instead of accumulated.</summary>
     public static Tensor?[]? Run(Tensor root, Tensor? gradient, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture)
@@ -38,12 +42,14 @@ internal static class AutogradEngine
         var captured = capture is null ? null : new Tensor?[capture.Length];
         using var _ = GradMode.NoGrad();
         _depth++;
+        var outerWanted = _wanted;
         try
         {
             return RunGraph(root, seed, retainGraph, nodeHook, capture, captured);
         }
         finally
         {
+            _wanted = outerWanted;
             _depth--;
         }
     }
@@ -59,6 +65,7 @@ internal static class AutogradEngine
         }
 
         var order = TopologicalOrder(root._gradFn);
+        _wanted = capture is null ? null : WantedTensors(order, capture);
         root._pendingGrad = seed;
         try
         {
@@ -68,8 +75,9 @@ internal static class AutogradEngine
                 var output = node.Output;
                 var g = output._pendingGrad;
                 output._pendingGrad = null;
-                if (g is null)
+                if (g is null || _wanted is not null && !_wanted.Contains(output))
                 {
+                    g?.Dispose();
                     if (!retainGraph) node.Free();
                     continue;
                 }
@@ -89,7 +97,7 @@ internal static class AutogradEngine
                         if (gi is null) continue;
                         var input = inputs[i];
                         bool owned = gi != g && Array.IndexOf(grads, gi, 0, i) < 0;
-                        if (!input.RequiresGrad)
+                        if (!input.RequiresGrad || _wanted is not null && !_wanted.Contains(input))
                         {
                             if (owned) gi.Dispose();
                             continue;
@@ -130,6 +138,19 @@ internal static class AutogradEngine
             order.Clear();
         }
         return captured;
+    }
+
+    /// <summary>
+    /// The captured tensors and every node output from which one of them is reachable backwards (order is children
+    /// first, so one forward sweep decides each node from its inputs).
+    /// </summary>
+    private static HashSet<Tensor> WantedTensors(List<Node> order, Tensor[] capture)
+    {
+        var wanted = new HashSet<Tensor>(capture, ReferenceEqualityComparer.Instance);
+        foreach (var node in order)
+            foreach (var input in node.InputArray)
+                if (wanted.Contains(input)) { wanted.Add(node.Output); break; }
+        return wanted;
     }
 
     private static Tensor Copy(Tensor t)

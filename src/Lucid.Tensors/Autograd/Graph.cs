@@ -14,6 +14,13 @@ internal static class Graph
         return false;
     }
 
+    /// <summary>
+    /// Inside a backward rule: whether input <paramref name="t"/> needs a gradient in the running pass. A pass that
+    /// captures gradients (<see cref="Gradients.Of"/>) wants only tensors on a path to what it captures, so e.g. an
+    /// attribution does not compute the weight gradients of every convolution.
+    /// </summary>
+    public static bool Wants(Tensor t) => t.RequiresGrad && AutogradEngine.IsWanted(t);
+
     public static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFunction backward, object? attributes = null)
     {
         output._gradFn = new Node(op, inputs, backward, attributes, output, owned: null);

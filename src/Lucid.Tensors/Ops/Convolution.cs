@@ -47,19 +47,19 @@ public static partial class Ops
         var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
         return Graph.Record(y, op, inputs, (g, grads) =>
         {
-            if (x.RequiresGrad)
+            if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
                 ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo, overwrite: true);
                 grads[0] = gx;
             }
-            if (weight.RequiresGrad)
+            if (Graph.Wants(weight))
             {
                 var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
                 ConvBackwardWeight(x.Data, g.Data, gw.Data, n, cin, cout, groups, geo);
                 grads[1] = gw;
             }
-            if (bias is not null && bias.RequiresGrad) grads[2] = BiasGrad(g, n, cout, oh * ow);
+            if (bias is not null && Graph.Wants(bias)) grads[2] = BiasGrad(g, n, cout, oh * ow);
         }, attrs);
     }
 
@@ -386,20 +386,20 @@ public static partial class Ops
         var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
         return Graph.Record(y, op, inputs, (g, grads) =>
         {
-            if (x.RequiresGrad)
+            if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
                 ConvForward(g.Data, weight.Data, default, gx.Data, n, cout, cin, groups, geo);
                 grads[0] = gx;
             }
-            if (weight.RequiresGrad)
+            if (Graph.Wants(weight))
             {
                 // For the equivalent conv (input g [N, cout, oh, ow], weight [cin, cog, k, k]): dW = Σ x · unfold(g)ᵀ
                 var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
                 ConvBackwardWeight(g.Data, x.Data, gw.Data, n, cout, cin, groups, geo);
                 grads[1] = gw;
             }
-            if (bias is not null && bias.RequiresGrad) grads[2] = BiasGrad(g, n, cout, oh * ow);
+            if (bias is not null && Graph.Wants(bias)) grads[2] = BiasGrad(g, n, cout, oh * ow);
         }, attrs);
     }
 }

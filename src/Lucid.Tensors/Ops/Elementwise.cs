@@ -34,8 +34,8 @@ public static partial class Ops
         if (!Graph.Needs(a, b)) return y;
         return Graph.Record(y, name, new[] { a, b }, (g, grads) =>
         {
-            if (a.RequiresGrad) grads[0] = SumToShape(BinaryGradA(a, b, y, g, op), a.ShapeArray, disposeInput: true);
-            if (b.RequiresGrad) grads[1] = SumToShape(BinaryGradB(a, b, y, g, op), b.ShapeArray, disposeInput: true);
+            if (Graph.Wants(a)) grads[0] = SumToShape(BinaryGradA(a, b, y, g, op), a.ShapeArray, disposeInput: true);
+            if (Graph.Wants(b)) grads[1] = SumToShape(BinaryGradB(a, b, y, g, op), b.ShapeArray, disposeInput: true);
         });
     }
 
@@ -298,10 +298,20 @@ public static partial class Ops
         }, (min, max));
     }
 
-    public static Tensor Relu(Tensor x) => Unary(x, "relu", static (x, y) => TP.Max(x, 0f, y), static (g, x, y, gx) =>
+    public static Tensor Relu(Tensor x) => Unary(x, "relu", static (x, y) => TP.Max(x, 0f, y), static (g, x, y, gx) => PassWherePositive(g, y, gx));
+
+    /// <summary>gx = g where y &gt; 0, else 0 (branch-free: ReLU masks are data-dependent and unpredictable).</summary>
+    private static void PassWherePositive(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] = y[i] > 0f ? g[i] : 0f;
-    });
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= gx.Length; i += 8)
+            {
+                var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, 8)), System.Runtime.Intrinsics.Vector256<float>.Zero);
+                System.Runtime.Intrinsics.Vector256.CopyTo(mask & System.Runtime.Intrinsics.Vector256.Create(g.Slice(i, 8)), gx.Slice(i, 8));
+            }
+        for (; i < gx.Length; i++) gx[i] = y[i] > 0f ? g[i] : 0f;
+    }
 
     public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f) => Unary(x, "leaky_relu", (x, y) =>
     {

@@ -32,7 +32,7 @@ public static partial class Ops
         return Graph.Record(y, "matmul", new[] { a, b }, (g, grads) =>
         {
             var gShape = batch.Concat(new[] { m, n }).ToArray();
-            if (a.RequiresGrad)
+            if (Graph.Wants(a))
             {
                 // dA = dY · Bᵀ, summed over broadcast batch dims
                 var full = Tensor.Uninitialized(batch.Concat(new[] { m, k }).ToArray(), "grad");
@@ -40,7 +40,7 @@ public static partial class Ops
                 var reduced = SumToShape(full, shapeA, disposeInput: true);
                 grads[0] = vecA ? Reshaped(reduced, a.ShapeArray) : reduced;
             }
-            if (b.RequiresGrad)
+            if (Graph.Wants(b))
             {
                 var full = Tensor.Uninitialized(batch.Concat(new[] { k, n }).ToArray(), "grad");
                 BatchedGemm(a.Data, shapeA, true, g.Data, gShape, false, full.Data, batch, k, n, m);
@@ -114,19 +114,19 @@ public static partial class Ops
         return Graph.Record(y, "linear", inputs, (g, grads) =>
         {
             var gd = g.Data;
-            if (x.RequiresGrad)
+            if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
                 Gemm.Multiply(false, false, rows, inF, outF, gd, outF, weight.Data, inF, gx.Data, inF, accumulate: false);
                 grads[0] = gx;
             }
-            if (weight.RequiresGrad)
+            if (Graph.Wants(weight))
             {
                 var gw = Tensor.Uninitialized(weight.ShapeArray, "grad");
                 Gemm.Multiply(true, false, outF, inF, rows, gd, outF, x.Data, inF, gw.Data, inF, accumulate: false);
                 grads[1] = gw;
             }
-            if (bias is not null && bias.RequiresGrad)
+            if (bias is not null && Graph.Wants(bias))
             {
                 var gb = Tensor.Zeros(outF);
                 var gbd = gb.Data;

@@ -26,28 +26,22 @@ public static partial class Ops
         int n = x.ShapeArray[0], c = x.ShapeArray[1], plane = x.Count / Math.Max(1, n * c);
         int before = (size - 1) / 2, after = size - 1 - before;
         float scale = alpha / size;
-        // Plane-wise and vectorized: D = bias + scale·(window sum of x²), y = x·D^(−β). Kept for backward: D and D^(−β).
+        // Plane-wise and vectorized, one example per work item: D = bias + scale·(window sum of x²), y = x·D^(−β).
+        // Kept for backward: D and D^(−β).
         var y = Tensor.Uninitialized(x.ShapeArray, op);
         var denom = Tensor.Uninitialized(x.ShapeArray, op);
         var powered = Tensor.Uninitialized(x.ShapeArray, op);
-        var xd = x.Data; var yd = y.Data; var dd = denom.Data; var pd = powered.Data;
-        using (var squares = Tensor.Uninitialized(x.ShapeArray, op))
+        unsafe
         {
-            var sq = squares.Data;
-            TP.Multiply(xd, xd, sq);
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    var d = dd.Slice((b * c + ch) * plane, plane);
-                    d.Clear();
-                    for (int k = Math.Max(0, ch - before); k <= Math.Min(c - 1, ch + after); k++)
-                        TP.Add(d, sq.Slice((b * c + k) * plane, plane), d);
-                }
+            fixed (float* xp = x.Data)
+            fixed (float* yp = y.Data)
+            fixed (float* dp = denom.Data)
+            fixed (float* pp = powered.Data)
+            {
+                var state = new LrnForward(xp, yp, dp, pp, c, plane, before, after, scale, bias, beta);
+                Kernels.ParallelKernels.For(n, state, static (b, s) => s.Run(b));
+            }
         }
-        TP.Multiply(dd, scale, dd);
-        TP.Add(dd, bias, dd);
-        TP.Pow(dd, -beta, pd);
-        TP.Multiply(xd, pd, yd);
         var attrs = new LrnAttributes(size, alpha, beta, bias);
         if (!Graph.Needs(x)) { denom.Dispose(); powered.Dispose(); return y; }
         var saved = new OwnedPair(denom, powered);
@@ -55,27 +49,115 @@ public static partial class Ops
         {
             // gx = g·D^(−β) − 2β·scale·x·Σ_{c: i ∈ W(c)} g_c·y_c / D_c
             var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-            var gd = g.Data; var gxd = gx.Data; var xs = x.Data; var ys = y.Data;
             using var tBuffer = Tensor.Uninitialized(x.ShapeArray, "grad");
             using var accBuffer = Tensor.Uninitialized(x.ShapeArray, "grad");
-            var t = tBuffer.Data; var acc = accBuffer.Data;
-            TP.Multiply(gd, ys, t);
-            TP.Divide(t, saved.First.Data, t);
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
+            unsafe
+            {
+                fixed (float* gp = g.Data)
+                fixed (float* gxp = gx.Data)
+                fixed (float* xp = x.Data)
+                fixed (float* yp = y.Data)
+                fixed (float* dp = saved.First.Data)
+                fixed (float* pp = saved.Second.Data)
+                fixed (float* tp = tBuffer.Data)
+                fixed (float* ap = accBuffer.Data)
                 {
-                    var a = acc.Slice((b * c + ch) * plane, plane);
-                    a.Clear();
-                    // channels whose window contains ch: c' with c' − before ≤ ch ≤ c' + after
-                    for (int k = Math.Max(0, ch - after); k <= Math.Min(c - 1, ch + before); k++)
-                        TP.Add(a, t.Slice((b * c + k) * plane, plane), a);
+                    var state = new LrnBackward(gp, gxp, xp, yp, dp, pp, tp, ap, c, plane, before, after, -2f * beta * scale);
+                    Kernels.ParallelKernels.For(n, state, static (b, s) => s.Run(b));
                 }
-            TP.Multiply(acc, xs, acc);
-            TP.Multiply(acc, -2f * beta * scale, acc);
-            TP.Multiply(gd, saved.Second.Data, gxd);
-            TP.Add(gxd, acc, gxd);
+            }
             grads[0] = gx;
         });
+    }
+
+    private readonly unsafe struct LrnBackward(float* g, float* gx, float* x, float* y, float* denom, float* powered, float* t, float* acc,
+        int c, int plane, int before, int after, float factor)
+    {
+        public void Run(int b)
+        {
+            long offset = (long)b * c * plane;
+            int count = c * plane;
+            var gs = new ReadOnlySpan<float>(g + offset, count);
+            var ts = new Span<float>(t + offset, count);
+            var accs = new Span<float>(acc + offset, count);
+            var gxs = new Span<float>(gx + offset, count);
+            TP.Multiply(gs, new ReadOnlySpan<float>(y + offset, count), ts);
+            TP.Divide(ts, new ReadOnlySpan<float>(denom + offset, count), ts);
+            for (int ch = 0; ch < c; ch++)
+            {
+                var a = accs.Slice(ch * plane, plane);
+                a.Clear();
+                // channels whose window contains ch: c' with c' − before ≤ ch ≤ c' + after
+                for (int k = Math.Max(0, ch - after); k <= Math.Min(c - 1, ch + before); k++)
+                    TP.Add(a, ts.Slice(k * plane, plane), a);
+            }
+            TP.Multiply(accs, new ReadOnlySpan<float>(x + offset, count), accs);
+            TP.Multiply(accs, factor, accs);
+            TP.Multiply(gs, new ReadOnlySpan<float>(powered + offset, count), gxs);
+            TP.Add(gxs, accs, gxs);
+        }
+    }
+
+    private readonly unsafe struct LrnForward(float* x, float* y, float* denom, float* powered, int c, int plane, int before, int after,
+        float scale, float bias, float beta)
+    {
+        public void Run(int b)
+        {
+            long offset = (long)b * c * plane;
+            var xs = new ReadOnlySpan<float>(x + offset, c * plane);
+            var ys = new Span<float>(y + offset, c * plane);
+            var ds = new Span<float>(denom + offset, c * plane);
+            var ps = new Span<float>(powered + offset, c * plane);
+            for (int ch = 0; ch < c; ch++)
+            {
+                var d = ds.Slice(ch * plane, plane);
+                d.Clear();
+                for (int k = Math.Max(0, ch - before); k <= Math.Min(c - 1, ch + after); k++)
+                {
+                    var xk = xs.Slice(k * plane, plane);
+                    TP.MultiplyAdd(xk, xk, d, d);
+                }
+            }
+            TP.Multiply(ds, scale, ds);
+            TP.Add(ds, bias, ds);
+            Power(ds, -beta, ps);
+            TP.Multiply(xs, ps, ys);
+        }
+    }
+
+    /// <summary>d^e; the exponents LRN uses in practice (−0.75 for AlexNet/InceptionV1, −0.5, −1) by square roots.</summary>
+    private static void Power(ReadOnlySpan<float> d, float e, Span<float> result)
+    {
+        switch (e)
+        {
+            case -0.75f:
+            {
+                // d^(−3/4) = 1 / (√d · √√d)
+                int i = 0;
+                if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    for (; i + 8 <= d.Length; i += 8)
+                    {
+                        var root = System.Runtime.Intrinsics.Vector256.Sqrt(System.Runtime.Intrinsics.Vector256.Create(d.Slice(i, 8)));
+                        System.Runtime.Intrinsics.Vector256.CopyTo(System.Runtime.Intrinsics.Vector256<float>.One / (root * System.Runtime.Intrinsics.Vector256.Sqrt(root)), result.Slice(i, 8));
+                    }
+                for (; i < d.Length; i++)
+                {
+                    float root = MathF.Sqrt(d[i]);
+                    result[i] = 1f / (root * MathF.Sqrt(root));
+                }
+                break;
+            }
+            case -0.5f:
+                TP.Sqrt(d, result);
+                TP.Divide(1f, result, result);
+                break;
+            case -1f:
+                TP.Divide(1f, d, result);
+                break;
+            default:
+                TP.Pow(d, e, result);
+                break;
+        }
     }
 
     /// <summary>Two temporaries owned by one graph node.</summary>
@@ -178,7 +260,7 @@ public static partial class Ops
                         sumGX[ch] += gd[o + p] * (xs[o + p] - mean[ch]) * invStd[ch];
                     }
                 }
-            if (x.RequiresGrad)
+            if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
                 var gxd = gx.Data;
@@ -202,7 +284,7 @@ public static partial class Ops
             int next = 1;
             if (weight is not null)
             {
-                if (weight.RequiresGrad)
+                if (Graph.Wants(weight))
                 {
                     var gw = Tensor.Uninitialized(new[] { c }, "grad");
                     for (int ch = 0; ch < c; ch++) gw.Data[ch] = (float)sumGX[ch];
@@ -210,7 +292,7 @@ public static partial class Ops
                 }
                 next++;
             }
-            if (bias is not null && bias.RequiresGrad)
+            if (bias is not null && Graph.Wants(bias))
             {
                 var gb = Tensor.Uninitialized(new[] { c }, "grad");
                 for (int ch = 0; ch < c; ch++) gb.Data[ch] = (float)sumG[ch];

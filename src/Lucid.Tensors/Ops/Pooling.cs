@@ -63,8 +63,10 @@ public static partial class Ops
             fixed (float* py = y.Data)
             fixed (int* pi = indices.Array)
             {
-                var st = new MaxPoolState(px, py, pi, a, h, w, oh, ow);
-                ParallelKernels.For(n * c, st, static (plane, s) => s.Run(plane));
+                // work items of whole planes, at least ~16K input elements each (small planes are many)
+                int planes = n * c, per = Math.Max(1, Math.Min((16384 + h * w - 1) / (h * w), (planes + 2 * ParallelKernels.Threads - 1) / (2 * ParallelKernels.Threads)));
+                var st = new MaxPoolState(px, py, pi, a, h, w, oh, ow, planes, per);
+                ParallelKernels.For((planes + per - 1) / per, st, static (chunk, s) => s.Run(chunk));
             }
         }
         winners = copyIndices ? indices.Array.AsSpan(0, y.Count).ToArray() : null;
@@ -75,16 +77,17 @@ public static partial class Ops
         }
         return Graph.Record(y, op, new[] { x }, owned: indices, attributes: a, backward: (g, grads) =>
         {
-            var gx = Tensor.Zeros(x.ShapeArray);
+            var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
             unsafe
             {
                 fixed (float* pgx = gx.Data)
                 fixed (float* pg = g.Data)
                 fixed (int* pi = indices.Array)
                 {
-                    // planes are independent: each work item scatters into its own input plane
-                    var st = new MaxPoolBackward(pgx, pg, pi, h * w, oh * ow);
-                    ParallelKernels.For(n * c, st, static (plane, s) => s.Run(plane));
+                    // chunks of whole planes: each work item clears and scatters into its own input planes
+                    int planes = n * c, per = Math.Max(1, Math.Min((16384 + h * w - 1) / (h * w), (planes + 2 * ParallelKernels.Threads - 1) / (2 * ParallelKernels.Threads)));
+                    var st = new MaxPoolBackward(pgx, pg, pi, h * w, oh * ow, planes, per);
+                    ParallelKernels.For((planes + per - 1) / per, st, static (chunk, s) => s.Run(chunk));
                 }
             }
             grads[0] = gx;
@@ -104,21 +107,37 @@ public static partial class Ops
         }
     }
 
-    private readonly unsafe struct MaxPoolBackward(float* gx, float* g, int* indices, int inPlane, int outPlane)
+    private readonly unsafe struct MaxPoolBackward(float* gx, float* g, int* indices, int inPlane, int outPlane, int planes, int per)
     {
-        public void Run(int plane)
+        public void Run(int chunk)
         {
-            float* dst = gx + (long)plane * inPlane;
-            float* src = g + (long)plane * outPlane;
-            int* idx = indices + (long)plane * outPlane;
-            for (int o = 0; o < outPlane; o++)
-                if (idx[o] >= 0) dst[idx[o]] += src[o];
+            int first = chunk * per, count = Math.Min(per, planes - first);
+            new Span<float>(gx + (long)first * inPlane, count * inPlane).Clear();
+            for (int plane = first; plane < first + count; plane++)
+            {
+                float* dst = gx + (long)plane * inPlane;
+                float* src = g + (long)plane * outPlane;
+                int* idx = indices + (long)plane * outPlane;
+                for (int o = 0; o < outPlane; o++)
+                    if (idx[o] >= 0) dst[idx[o]] += src[o];
+            }
         }
     }
 
-    private readonly unsafe struct MaxPoolState(float* x, float* y, int* indices, Pool2dAttributes a, int h, int w, int oh, int ow)
+    private readonly unsafe struct MaxPoolState(float* x, float* y, int* indices, Pool2dAttributes a, int h, int w, int oh, int ow, int planes, int per)
     {
-        public void Run(int plane)
+        public void Run(int chunk)
+        {
+            int first = chunk * per, count = Math.Min(per, planes - first);
+            if (a.DilationH == 1 && a.DilationW == 1)
+            {
+                MaxPoolKernel.Planes(x, y, indices, first, count, h, w, oh, ow, a.KernelH, a.KernelW, a.StrideH, a.StrideW, a.PadH, a.PadW);
+                return;
+            }
+            for (int plane = first; plane < first + count; plane++) Dilated(plane);
+        }
+
+        private void Dilated(int plane)
         {
             float* src = x + (long)plane * h * w;
             float* dst = y + (long)plane * oh * ow;

@@ -221,8 +221,8 @@ public static partial class Ops
         return Graph.Record(y, op, new[] { x, grid }, (g, grads) =>
         {
             var gOut = g.Data; var xs = x.Data; var gs = grid.Data;
-            Tensor? gx = x.RequiresGrad ? Tensor.Zeros(x.ShapeArray) : null;
-            Tensor? gg = grid.RequiresGrad ? Tensor.Zeros(grid.ShapeArray) : null;
+            Tensor? gx = Graph.Wants(x) ? Tensor.Zeros(x.ShapeArray) : null;
+            Tensor? gg = Graph.Wants(grid) ? Tensor.Zeros(grid.ShapeArray) : null;
             for (int b = 0; b < n; b++)
                 for (int i = 0; i < oh; i++)
                     for (int j = 0; j < ow; j++)

@@ -345,7 +345,7 @@ public static partial class Ops
             for (int t = 0; t < inputs.Length; t++)
             {
                 int block = sizes[t] * inner;
-                if (inputs[t].RequiresGrad)
+                if (Graph.Wants(inputs[t]))
                 {
                     var gx = Tensor.Uninitialized(inputs[t].ShapeArray, "grad");
                     var gxd = gx.Data;
