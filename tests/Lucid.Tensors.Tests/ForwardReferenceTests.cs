@@ -1,3 +1,4 @@
+using Lucid.Tensors.Autograd;
 using FsCheck;
 using FsCheck.Fluent;
 using Lucid.Tensors;
@@ -162,6 +163,57 @@ public class ForwardReferenceTests
         using var gmax = Ops.GlobalMaxPool2d(x);
         Assert.Equal(24f, gmax.Item());
     }
+
+    /// <summary>
+    /// Strided convolutions wide enough for the polyphase route (few input channels, ≥ 11 output columns) — the stem
+    /// convolutions of image models: forward and input gradient against float64 sums over the definition.
+    /// </summary>
+    [Fact]
+    public void StridedConvolution_ForwardAndInputGradient_MatchDefinition() =>
+        GradCheck.ForAll(from cin in Gen.Choose(1, 8) from cout in Gen.Choose(4, 12) from k in Gen.Choose(2, 7) from s in Gen.Choose(2, 3)
+                         from p in Gen.Choose(0, 3) from ow in Gen.Choose(11, 34) from oh in Gen.Choose(1, 5) from bias in Gen.Elements(true, false)
+                         from seed in GradCheck.Seeds
+                         where p < k
+                         select (cin, cout, k, s, p, ow, oh, bias, seed), c =>
+        {
+            int h = (c.oh - 1) * c.s + c.k - 2 * c.p, w = (c.ow - 1) * c.s + c.k - 2 * c.p;
+            if (h < 1 || w < 1) return;
+            var rng = new Rng((ulong)c.seed);
+            using var x = rng.Normal(new[] { 2, c.cin, h, w }).RequireGrad();
+            using var wt = rng.Normal(new[] { c.cout, c.cin, c.k, c.k });
+            using var b = rng.Normal(new[] { c.cout });
+            using var y = Ops.Conv2d(x, wt, c.bias ? b : null, c.s, c.p);
+            Assert.Equal(new[] { 2, c.cout, c.oh, c.ow }, y.Shape.ToArray());
+            using var upstream = rng.Normal(y.Shape.ToArray());
+            var gx = Gradients.Of(y, new[] { x }, gradOutput: upstream)[0];
+            var xd = x.ToArray(); var wd = wt.ToArray(); var bd = b.ToArray(); var ud = upstream.ToArray();
+            var expected = new double[y.Count];
+            var expectedGrad = new double[x.Count];
+            for (int n = 0; n < 2; n++)
+                for (int co = 0; co < c.cout; co++)
+                    for (int i = 0; i < c.oh; i++)
+                        for (int j = 0; j < c.ow; j++)
+                        {
+                            int o = ((n * c.cout + co) * c.oh + i) * c.ow + j;
+                            double sum = c.bias ? bd[co] : 0;
+                            for (int ci = 0; ci < c.cin; ci++)
+                                for (int ki = 0; ki < c.k; ki++)
+                                    for (int kj = 0; kj < c.k; kj++)
+                                    {
+                                        int ih = i * c.s - c.p + ki, iw = j * c.s - c.p + kj;
+                                        if (ih < 0 || iw < 0 || ih >= h || iw >= w) continue;
+                                        int xi = ((n * c.cin + ci) * h + ih) * w + iw;
+                                        double wv = wd[((co * c.cin + ci) * c.k + ki) * c.k + kj];
+                                        sum += xd[xi] * wv;
+                                        expectedGrad[xi] += ud[o] * wv;
+                                    }
+                            expected[o] = sum;
+                        }
+            // float32 sums of up to 8·49 unit-variance products: the error grows like √K (as in the GEMM test)
+            double tol = 2e-6 * Math.Sqrt(c.cin * c.k * c.k) * 8;
+            AssertClose(expected, y.Data, tol, "strided conv2d");
+            AssertClose(expectedGrad, gx.Data, tol, "strided conv2d input gradient");
+        });
 
     /// <summary>
     /// Values and winners against a row-major scan: the largest value, NaN over any number, and among equals the first

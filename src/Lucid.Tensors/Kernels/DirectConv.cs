@@ -18,6 +18,12 @@ internal static unsafe class DirectConv
 
     public static bool IsSupported(in ConvGeometry g) => Gemm.UsesAvx512 && g.StrideH == 1 && g.StrideW == 1;
 
+    /// <summary>
+    /// The share of the 16 lanes of a row segment that hold real outputs: small maps (4 or 8 wide, as in the late
+    /// layers of Inception-like networks) would waste most of the tile, and the batched GEMM path serves them better.
+    /// </summary>
+    public static double LaneUse(int outW) => outW / (double)(Width * ((outW + Width - 1) / Width));
+
     [ThreadStatic] private static float[]? _padded;
     [ThreadStatic] private static float[]? _weights;
     [ThreadStatic] private static int[]? _offsets;

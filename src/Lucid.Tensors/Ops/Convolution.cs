@@ -175,7 +175,12 @@ public static partial class Ops
     internal static unsafe void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false)
     {
-        if (DirectConv.IsSupported(geo) && cout / groups >= 4 && geo.Rows >= 8)
+        if (Polyphase.AppliesForward(geo, cout, groups))
+        {
+            Polyphase.Forward(x, weight, bias, y, n, cin, cout, geo, accumulate);
+            return;
+        }
+        if (DirectConv.IsSupported(geo) && cout / groups >= 4 && geo.Rows >= 8 && DirectConv.LaneUse(geo.OutW) >= 0.7)
         {
             DirectConv.Forward(x, weight, bias, y, n, cin, cout, groups, geo, accumulate);
             return;
@@ -223,16 +228,26 @@ public static partial class Ops
 
     [ThreadStatic] private static float[]? _flippedWeight;
 
+
     /// <summary>gx (=|+=) conv2d's input gradient.</summary>
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false)
     {
+        if (Polyphase.AppliesBackward(geo, groups))
+        {
+            Polyphase.BackwardInput(g, weight, gx, n, cin, cout, geo, overwrite);
+            return;
+        }
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int kh = geo.KernelH, kw = geo.KernelW;
         int padH = geo.DilationH * (kh - 1) - geo.PadH, padW = geo.DilationW * (kw - 1) - geo.PadW;
-        // The flipped-kernel GEMM has one output row per input channel; with fewer channels than a register tile
-        // (MR = 8) it wastes most of the micro-kernel, and col2im is cheaper.
-        if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && cig >= 8)
+        // The flipped-kernel convolution has one output row per input channel. On the direct kernel that is cheap; on
+        // the implicit GEMM every packed column of g is used by only cig/8 register tiles, so with few channels the
+        // packing dominates and the GEMM + col2im route (whose B operand is g itself, dense) is faster.
+        var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
+            geo.DilationH, geo.DilationW, geo.Height, geo.Width);
+        bool flippedIsDirect = DirectConv.IsSupported(transposed) && cig >= 4 && transposed.Rows >= 8 && DirectConv.LaneUse(geo.Width) >= 0.7;
+        if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && (flippedIsDirect || cig >= 64))
         {
             // Stride 1: the input gradient is the convolution of g with the spatially flipped, channel-transposed
             // kernel and padding d·(k − 1) − p — the same implicit-GEMM path as the forward pass.
@@ -247,8 +262,6 @@ public static partial class Ops
                         var dst = flipped.Slice(((gi * cig + ci) * cog + co) * kk, kk);
                         for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
                     }
-            var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
-                geo.DilationH, geo.DilationW, geo.Height, geo.Width);
             ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite);
             return;
         }

@@ -1,0 +1,150 @@
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// Strided convolutions as stride-1 ones (polyphase decomposition). With stride s, output (i, j) reads the padded input
+/// at (s·i + ki, s·j + kj); writing ki = s·qi + a and kj = s·qj + b, that is phase image X_ab[i + qi, j + qj] with
+/// X_ab[u, v] = Xpad[s·u + a, s·v + b]. So conv(x, w, stride s) = conv(X′, W′, stride 1) where X′ stacks the s² phase
+/// images of every channel and W′[co, (ci, a, b), qi, qj] = w[co, ci, s·qi + a, s·qj + b] (zero past the kernel).
+/// The stem convolutions of image models (3 channels, 7×7 or 5×5, stride 2) have so few input channels that an
+/// im2col GEMM spends its time gathering; as stride-1 convolutions they run on the direct kernel with contiguous loads,
+/// at the price of the zero taps (⌈k/s⌉²·s² instead of k²). The input gradient maps back the same way.
+/// </summary>
+internal static unsafe class Polyphase
+{
+    [ThreadStatic] private static float[]? _phases;
+    [ThreadStatic] private static float[]? _weights;
+
+    /// <summary>Whether the forward decomposition applies and pays: a strided convolution with few input channels
+    /// whose stride-1 form runs on the direct kernel.</summary>
+    public static bool AppliesForward(in ConvGeometry g, int cout, int groups) =>
+        Strided(g, groups) && cout >= 4 && DirectConv.LaneUse(g.OutW) >= 0.7;
+
+    /// <summary>The same for the input gradient: the phase gradient is a flipped stride-1 convolution with cin·s² outputs.</summary>
+    public static bool AppliesBackward(in ConvGeometry g, int groups) =>
+        Strided(g, groups) && DirectConv.LaneUse(Phased(g).Width) >= 0.7;
+
+    private static bool Strided(in ConvGeometry g, int groups)
+    {
+        if (groups != 1 || g.StrideH == 1 && g.StrideW == 1 || g.DilationH != 1 || g.DilationW != 1) return false;
+        if (g.StrideH != g.StrideW || g.StrideH > 4 || g.KernelH < g.StrideH || g.KernelW < g.StrideW) return false;
+        var phased = Phased(g);
+        return DirectConv.IsSupported(phased) && phased.Rows >= 8 && phased.Channels <= 64;
+    }
+
+    /// <summary>The stride-1 geometry on the stacked phase images.</summary>
+    private static ConvGeometry Phased(in ConvGeometry g)
+    {
+        int s = g.StrideH, kh = (g.KernelH + s - 1) / s, kw = (g.KernelW + s - 1) / s;
+        return new ConvGeometry(g.Channels * s * s, g.OutH + kh - 1, g.OutW + kw - 1, kh, kw, 1, 1, 0, 0, 1, 1, g.OutH, g.OutW);
+    }
+
+    /// <summary>y (=|+=) conv(x, w, stride s) + bias, x [n, cin, H, W], w [cout, cin, kH, kW].</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        int n, int cin, int cout, in ConvGeometry g, bool accumulate)
+    {
+        var p = Phased(g);
+        int s = g.StrideH;
+        var phases = Buffer(ref _phases, n * p.Channels * p.Height * p.Width);
+        var weights = Buffer(ref _weights, cout * p.Rows);
+        fixed (float* px = x)
+        fixed (float* pp = phases)
+        {
+            var state = new Split(px, pp, g, p, s);
+            ParallelKernels.For(n * cin, state, static (i, st) => st.Run(i));
+        }
+        PhaseWeights(weight, weights, cout, cin, g, p, s);
+        DirectConv.Forward(phases.AsSpan(0, n * p.Channels * p.Height * p.Width), weights.AsSpan(0, cout * p.Rows), bias, y, n, p.Channels, cout, 1, p, accumulate);
+    }
+
+    /// <summary>gx (=|+=) the input gradient of <see cref="Forward"/>: the stride-1 input gradient on the phase images, mapped back.</summary>
+    public static void BackwardInput(ReadOnlySpan<float> gy, ReadOnlySpan<float> weight, Span<float> gx, int n, int cin, int cout,
+        in ConvGeometry g, bool overwrite)
+    {
+        var p = Phased(g);
+        int s = g.StrideH;
+        var weights = Buffer(ref _weights, cout * p.Rows);
+        PhaseWeights(weight, weights, cout, cin, g, p, s);
+        var phaseGrad = Buffer(ref _phases, n * p.Channels * p.Height * p.Width).AsSpan(0, n * p.Channels * p.Height * p.Width);
+        Ops.ConvBackwardInput(gy, weights.AsSpan(0, cout * p.Rows), phaseGrad, n, p.Channels, cout, 1, p, overwrite: true);
+        fixed (float* pgx = gx)
+        fixed (float* pp = phaseGrad)
+        {
+            var state = new Merge(pgx, pp, g, p, s, overwrite);
+            ParallelKernels.For(n * cin, state, static (i, st) => st.Run(i));
+        }
+    }
+
+    private static float[] Buffer(ref float[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size) buffer = new float[size];
+        return buffer;
+    }
+
+    private static void PhaseWeights(ReadOnlySpan<float> w, Span<float> phased, int cout, int cin, in ConvGeometry g, in ConvGeometry p, int s)
+    {
+        int kh = p.KernelH, kw = p.KernelW;
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int a = 0; a < s; a++)
+                    for (int b = 0; b < s; b++)
+                        for (int qi = 0; qi < kh; qi++)
+                            for (int qj = 0; qj < kw; qj++)
+                            {
+                                int ki = s * qi + a, kj = s * qj + b;
+                                phased[(((co * cin + ci) * s * s + a * s + b) * kh + qi) * kw + qj] =
+                                    ki < g.KernelH && kj < g.KernelW ? w[((co * cin + ci) * g.KernelH + ki) * g.KernelW + kj] : 0f;
+                            }
+    }
+
+    /// <summary>One (image, channel) plane into its s² phase planes (zeros where the padded input ends).</summary>
+    private readonly struct Split(float* x, float* phases, ConvGeometry g, ConvGeometry p, int s)
+    {
+        public void Run(int plane)
+        {
+            float* src = x + (long)plane * g.Height * g.Width;
+            for (int a = 0; a < s; a++)
+                for (int b = 0; b < s; b++)
+                {
+                    float* dst = phases + ((long)plane * s * s + a * s + b) * p.Height * p.Width;
+                    for (int u = 0; u < p.Height; u++)
+                    {
+                        int row = s * u + a - g.PadH;
+                        float* d = dst + u * p.Width;
+                        if ((uint)row >= (uint)g.Height)
+                        {
+                            new Span<float>(d, p.Width).Clear();
+                            continue;
+                        }
+                        float* r = src + row * g.Width;
+                        for (int v = 0; v < p.Width; v++)
+                        {
+                            int col = s * v + b - g.PadW;
+                            d[v] = (uint)col < (uint)g.Width ? r[col] : 0f;
+                        }
+                    }
+                }
+        }
+    }
+
+    /// <summary>Phase-plane gradients back into one (image, channel) input plane.</summary>
+    private readonly struct Merge(float* gx, float* phases, ConvGeometry g, ConvGeometry p, int s, bool overwrite)
+    {
+        public void Run(int plane)
+        {
+            float* dst = gx + (long)plane * g.Height * g.Width;
+            for (int row = 0; row < g.Height; row++)
+            {
+                int a = (row + g.PadH) % s, u = (row + g.PadH) / s;
+                for (int col = 0; col < g.Width; col++)
+                {
+                    int b = (col + g.PadW) % s, v = (col + g.PadW) / s;
+                    float value = u < p.Height && v < p.Width
+                        ? phases[(((long)plane * s * s + a * s + b) * p.Height + u) * p.Width + v]
+                        : 0f;
+                    if (overwrite) dst[row * g.Width + col] = value;
+                    else dst[row * g.Width + col] += value;
+                }
+            }
+        }
+    }
+}
