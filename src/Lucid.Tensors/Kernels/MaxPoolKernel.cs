@@ -1,16 +1,24 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lucid.Tensors.Kernels;
 
 /// <summary>
-/// Max pooling of one [H, W] plane with dilation 1, vectorized and separable: a vertical pass takes, for every output
-/// row and input column, the maximum over the window's rows (contiguous loads, any stride); a horizontal pass takes the
-/// maximum over the window's columns from stride-phase copies of that row, so its loads are contiguous too.
-/// <para>
-/// Winner: the largest value; NaN beats every number; ties go to the smallest flat index h·W + w, i.e. the first in
-/// row-major scan order — the scalar definition (and PyTorch's), whichever pass sees the candidates first.
-/// </para>
+/// Max pooling with dilation 1, vectorized and separable, on whole planes at once so that small maps (the 8×8 and
+/// 4×4 maps of late Inception layers) run as long vector loops too:
+/// <list type="number">
+/// <item>the plane is copied into a buffer padded with −∞ to exactly the windows' reach (Hp × Wp);</item>
+/// <item>a vertical pass takes, for every output row i and padded column, the maximum over the window's rows — for
+/// stride 1 one flat loop over all rows, since row i + ki is i·Wp + ki·Wp further on;</item>
+/// <item>for stride s &gt; 1 those rows are split into s column phases, so that the horizontal pass — the maximum
+/// over the window's columns, again one flat loop — reads contiguous memory.</item>
+/// </list>
+/// Winner: the largest value; NaN beats every number; ties go to the first in row-major scan order (PyTorch's rule).
+/// Candidates are tracked by the code ki·2¹⁶ + padded column — within one output's window that orders them row-major,
+/// and it turns into an input index with a shift and a mask. A window whose real values are all −∞ could tie with
+/// the −∞ padding, so those (rare) outputs are re-scanned exactly.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class MaxPoolKernel
@@ -21,130 +29,236 @@ internal static unsafe class MaxPoolKernel
     public static void Planes(float* src, float* dst, int* idx, int first, int count, int h, int w, int oh, int ow,
         int kh, int kw, int sh, int sw, int ph, int pw)
     {
-        // per output row: column maxima (value, flat index), then per stride phase q the padded row
-        // Q_q[k] = P[s·k + q − pw] with P = the column maxima and −∞ outside [0, w)
-        int phaseLength = RoundUp(ow + (kw - 1) / sw + 1, Lanes);
-        int scratch = RoundUp(w, Lanes) + sw * phaseLength;
-        float[]? rentedF = null;
-        int[]? rentedI = null;
-        Span<float> fs = scratch <= 2048 ? stackalloc float[scratch] : (rentedF = System.Buffers.ArrayPool<float>.Shared.Rent(scratch));
-        Span<int> ins = scratch <= 2048 ? stackalloc int[scratch] : (rentedI = System.Buffers.ArrayPool<int>.Shared.Rent(scratch));
+        int hp = (oh - 1) * sh + kh, wp = (ow - 1) * sw + kw;
+        int lq = (wp + sw - 1) / sw;                 // columns per phase
+        // slack past every buffer: vector loops run to a multiple of 8 and read up to a window further
+        int slack = 2 * Lanes + kw + kh;
+        int padded = hp * wp + slack, rows = oh * wp + slack, phases = oh * lq * sw + slack, outs = oh * lq + slack;
+        var fs = ArrayPool<float>.Shared.Rent(padded + rows + phases + outs);
+        var ins = ArrayPool<int>.Shared.Rent(rows * 2 + phases + outs);
         try
         {
             fixed (float* fbase = fs)
             fixed (int* ibase = ins)
             {
-                float* colMax = fbase;
-                int* colIdx = ibase;
-                float* phaseV = fbase + RoundUp(w, Lanes);
-                int* phaseI = ibase + RoundUp(w, Lanes);
+                float* p = fbase, v = p + padded, q = v + rows, o = q + phases;
+                int* vi = ibase, qi = vi + rows, oi = qi + phases, columns = oi + outs;
+                for (int t = 0; t < rows; t++) columns[t] = t % wp;
+                new Span<float>(p + hp * wp, slack).Fill(float.NegativeInfinity);
+                new Span<float>(v + oh * wp, slack).Fill(float.NegativeInfinity);
+                new Span<int>(vi + oh * wp, slack).Fill(int.MaxValue);
                 for (int plane = first; plane < first + count; plane++)
-                for (int i = 0; i < oh; i++)
                 {
-                    Vertical(src + (long)plane * h * w, colMax, colIdx, h, w, i * sh - ph, kh);
-                    for (int q = 0; q < sw; q++)
+                    float* x = src + (long)plane * h * w;
+                    Pad(x, p, h, w, hp, wp, ph, pw);
+                    Vertical(p, v, vi, columns, oh, wp, kh, sh);
+                    float* hv = v;
+                    int* hi = vi;
+                    if (sw > 1)
                     {
-                        float* qv = phaseV + q * phaseLength;
-                        int* qi = phaseI + q * phaseLength;
-                        for (int k = 0; k < phaseLength; k++)
-                        {
-                            int col = sw * k + q - pw;
-                            if ((uint)col < (uint)w) { qv[k] = colMax[col]; qi[k] = colIdx[col]; }
-                            else { qv[k] = float.NegativeInfinity; qi[k] = int.MaxValue; }
-                        }
+                        SplitPhases(v, vi, q, qi, oh, wp, lq, sw, slack);
+                        hv = q;
+                        hi = qi;
                     }
-                    long o = (long)plane * oh * ow + i * ow;
-                    Horizontal(phaseV, phaseI, phaseLength, dst + o, idx + o, ow, kw, sw);
+                    Horizontal(hv, hi, o, oi, oh * lq, kw, sw, oh * lq, sw > 1);
+                    float* y = dst + (long)plane * oh * ow;
+                    int* yi = idx + (long)plane * oh * ow;
+                    for (int i = 0; i < oh; i++)
+                        Compact(o + i * lq, oi + i * lq, y + i * ow, yi + i * ow, ow, (i * sh - ph) * w - pw, w, i * sh, sw, kh, kw, ph, pw, h);
                 }
             }
         }
         finally
         {
-            if (rentedF is not null) System.Buffers.ArrayPool<float>.Shared.Return(rentedF);
-            if (rentedI is not null) System.Buffers.ArrayPool<int>.Shared.Return(rentedI);
+            ArrayPool<float>.Shared.Return(fs);
+            ArrayPool<int>.Shared.Return(ins);
         }
     }
 
-    private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
-
-    /// <summary>Column maxima over input rows r0 .. r0 + kh − 1 (clipped); rows ascend, so the first maximum wins.</summary>
-    private static void Vertical(float* src, float* colMax, int* colIdx, int h, int w, int r0, int kh)
+    /// <summary>The padded plane: −∞ outside the image, rows and columns as far as the windows reach.</summary>
+    private static void Pad(float* x, float* p, int h, int w, int hp, int wp, int ph, int pw)
     {
-        int first = Math.Max(r0, 0), last = Math.Min(r0 + kh, h) - 1;
-        int j = 0;
+        for (int r = 0; r < hp; r++)
+        {
+            var row = new Span<float>(p + r * wp, wp);
+            int source = r - ph;
+            if ((uint)source >= (uint)h)
+            {
+                row.Fill(float.NegativeInfinity);
+                continue;
+            }
+            int copy = Math.Min(w, wp - pw);
+            row.Slice(0, pw).Fill(float.NegativeInfinity);
+            new ReadOnlySpan<float>(x + source * w, copy).CopyTo(row.Slice(pw));
+            row.Slice(pw + copy).Fill(float.NegativeInfinity);
+        }
+    }
+
+    /// <summary>v[i·wp + c] = max over ki of p[(i·sh + ki)·wp + c], with the code ki·2¹⁶ + c of the first winner.</summary>
+    private static void Vertical(float* p, float* v, int* vi, int* columns, int oh, int wp, int kh, int sh)
+    {
+        if (sh == 1)
+        {
+            VerticalRun(p, v, vi, columns, oh * wp, wp, kh);
+            return;
+        }
+        for (int i = 0; i < oh; i++) VerticalRun(p + i * sh * wp, v + i * wp, vi + i * wp, columns, wp, wp, kh);
+    }
+
+    /// <summary>For t in [0, length): the best of src[t + ki·wp] over ki (rows ascend, so only strictly better replaces).</summary>
+    private static void VerticalRun(float* src, float* v, int* vi, int* columns, int length, int wp, int kh)
+    {
+        int t = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-            for (; j + Lanes <= w; j += Lanes)
+            // the last vector may run into the slack, whose results nobody reads
+            for (; t < length; t += Lanes)
             {
-                var best = Vector256.Load(src + first * w + j);
-                var bestIdx = Vector256.Create(first * w + j) + lane;
-                for (int r = first + 1; r <= last; r++)
+                var best = Vector256.Load(src + t);
+                var column = Vector256.Load(columns + t);
+                var bestCode = column;
+                for (int ki = 1; ki < kh; ki++)
                 {
-                    var v = Vector256.Load(src + r * w + j);
-                    // strictly greater, or NaN over a number
-                    var better = Vector256.GreaterThan(v, best) | (~Vector256.Equals(v, v) & Vector256.Equals(best, best));
-                    best = Vector256.ConditionalSelect(better, v, best);
-                    bestIdx = Vector256.ConditionalSelect(better.AsInt32(), Vector256.Create(r * w + j) + lane, bestIdx);
+                    var value = Vector256.Load(src + t + ki * wp);
+                    var better = Vector256.GreaterThan(value, best) | (~Vector256.Equals(value, value) & Vector256.Equals(best, best));
+                    best = Vector256.ConditionalSelect(better, value, best);
+                    bestCode = Vector256.ConditionalSelect(better.AsInt32(), column + Vector256.Create(ki << 16), bestCode);
                 }
-                best.Store(colMax + j);
-                bestIdx.Store(colIdx + j);
+                best.Store(v + t);
+                bestCode.Store(vi + t);
             }
+            return;
         }
-        for (; j < w; j++)
+        for (; t < length; t++)
         {
-            float best = src[first * w + j];
-            int bestIdx = first * w + j;
-            for (int r = first + 1; r <= last; r++)
+            float best = src[t];
+            int bestCode = columns[t];
+            for (int ki = 1; ki < kh; ki++)
             {
-                float v = src[r * w + j];
-                if (v > best || float.IsNaN(v) && !float.IsNaN(best)) { best = v; bestIdx = r * w + j; }
+                float value = src[t + ki * wp];
+                if (value > best || float.IsNaN(value) && !float.IsNaN(best)) { best = value; bestCode = columns[t] + (ki << 16); }
             }
-            colMax[j] = best;
-            colIdx[j] = bestIdx;
+            v[t] = best;
+            vi[t] = bestCode;
         }
     }
 
-    /// <summary>out[j] = max over kj of Q_{kj mod s}[j + kj / s]; ties (and NaN against NaN) go to the smaller index.</summary>
-    private static void Horizontal(float* phaseV, int* phaseI, int phaseLength, float* dst, int* idx, int ow, int kw, int sw)
+    /// <summary>Row i of v, column c → phase c mod s, row i, column c / s (each phase row lq long, −∞ past the row).</summary>
+    private static void SplitPhases(float* v, int* vi, float* q, int* qi, int oh, int wp, int lq, int s, int slack)
     {
-        int j = 0;
+        int phaseSize = oh * lq;
+        for (int a = 0; a < s; a++)
+            for (int i = 0; i < oh; i++)
+            {
+                float* qr = q + a * phaseSize + i * lq;
+                int* qir = qi + a * phaseSize + i * lq;
+                float* vr = v + i * wp + a;
+                int* vir = vi + i * wp + a;
+                int k = 0, full = (wp - a + s - 1) / s;
+                if (s == 2 && Avx2.IsSupported)
+                    // eight of every other element from two loads: shuffle within lanes, then order the 64-bit pairs
+                    for (; k + Lanes <= full && a + 2 * k + 2 * Lanes <= wp; k += Lanes)
+                    {
+                        var lo = Avx.LoadVector256(vr - a + 2 * k);
+                        var hi = Avx.LoadVector256(vr - a + 2 * k + Lanes);
+                        var ilo = Avx.LoadVector256((float*)(vir - a + 2 * k));
+                        var ihi = Avx.LoadVector256((float*)(vir - a + 2 * k + Lanes));
+                        var values = a == 0 ? Avx.Shuffle(lo, hi, 0b10_00_10_00) : Avx.Shuffle(lo, hi, 0b11_01_11_01);
+                        var codes = a == 0 ? Avx.Shuffle(ilo, ihi, 0b10_00_10_00) : Avx.Shuffle(ilo, ihi, 0b11_01_11_01);
+                        Avx.Store(qr + k, Avx2.Permute4x64(values.AsDouble(), 0b11_01_10_00).AsSingle());
+                        Avx.Store((float*)(qir + k), Avx2.Permute4x64(codes.AsDouble(), 0b11_01_10_00).AsSingle());
+                    }
+                for (; k < full; k++)
+                {
+                    qr[k] = vr[k * s];
+                    qir[k] = vir[k * s];
+                }
+                for (; k < lq; k++)
+                {
+                    qr[k] = float.NegativeInfinity;
+                    qir[k] = int.MaxValue;
+                }
+            }
+        for (int t = s * phaseSize; t < s * phaseSize + slack; t++)
+        {
+            q[t] = float.NegativeInfinity;
+            qi[t] = int.MaxValue;
+        }
+    }
+
+    /// <summary>
+    /// o[t] = the best of h[phase(kj) + t + kj / s] over kj, t in [0, length): for stride 1 the source is v itself
+    /// (row stride wp, so t = i·wp + j); for stride s the phases are <paramref name="phaseSize"/> apart.
+    /// Ties and NaN against NaN go to the smaller position.
+    /// </summary>
+    private static void Horizontal(float* hv, int* hi, float* o, int* oi, int length, int kw, int s, int phaseSize, bool phased)
+    {
+        int t = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; j + Lanes <= ow; j += Lanes)
+            for (; t < length; t += Lanes)
             {
-                var best = Vector256.Load(phaseV + j);
-                var bestIdx = Vector256.Load(phaseI + j);
+                var best = Vector256.Load(hv + t);
+                var bestIdx = Vector256.Load(hi + t);
                 for (int kj = 1; kj < kw; kj++)
                 {
-                    int offset = kj % sw * phaseLength + kj / sw + j;
-                    var v = Vector256.Load(phaseV + offset);
-                    var vi = Vector256.Load(phaseI + offset);
-                    var smaller = Vector256.LessThan(vi, bestIdx).AsSingle();
-                    var vNaN = ~Vector256.Equals(v, v);
-                    var bNaN = ~Vector256.Equals(best, best);
-                    var better = Vector256.GreaterThan(v, best) | (Vector256.Equals(v, best) & smaller) | (vNaN & (~bNaN | smaller));
-                    best = Vector256.ConditionalSelect(better, v, best);
-                    bestIdx = Vector256.ConditionalSelect(better.AsInt32(), vi, bestIdx);
+                    int offset = (phased ? kj % s * phaseSize + kj / s : kj) + t;
+                    var value = Vector256.Load(hv + offset);
+                    var position = Vector256.Load(hi + offset);
+                    var smaller = Vector256.LessThan(position, bestIdx).AsSingle();
+                    var valueNaN = ~Vector256.Equals(value, value);
+                    var bestNaN = ~Vector256.Equals(best, best);
+                    var better = Vector256.GreaterThan(value, best) | (Vector256.Equals(value, best) & smaller) | (valueNaN & (~bestNaN | smaller));
+                    best = Vector256.ConditionalSelect(better, value, best);
+                    bestIdx = Vector256.ConditionalSelect(better.AsInt32(), position, bestIdx);
                 }
-                best.Store(dst + j);
-                bestIdx.Store(idx + j);
+                best.Store(o + t);
+                bestIdx.Store(oi + t);
             }
+            return;
         }
-        for (; j < ow; j++)
+        for (; t < length; t++)
         {
-            float best = phaseV[j];
-            int bestIdx = phaseI[j];
+            float best = hv[t];
+            int bestIdx = hi[t];
             for (int kj = 1; kj < kw; kj++)
             {
-                int offset = kj % sw * phaseLength + kj / sw + j;
-                float v = phaseV[offset];
-                int vi = phaseI[offset];
-                if (Better(v, vi, best, bestIdx)) { best = v; bestIdx = vi; }
+                int offset = (phased ? kj % s * phaseSize + kj / s : kj) + t;
+                if (Better(hv[offset], hi[offset], best, bestIdx)) { best = hv[offset]; bestIdx = hi[offset]; }
             }
-            dst[j] = best;
-            idx[j] = bestIdx;
+            o[t] = best;
+            oi[t] = bestIdx;
         }
+    }
+
+    /// <summary>One output row: values as they are, codes ki·2¹⁶ + column to input indices rowBase + ki·W + column.</summary>
+    private static void Compact(float* o, int* oi, float* y, int* yi, int ow, int rowBase, int w, int r0, int sw, int kh, int kw, int ph, int pw, int h)
+    {
+        new ReadOnlySpan<float>(o, ow).CopyTo(new Span<float>(y, ow));
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var b = Vector256.Create(rowBase);
+            var width = Vector256.Create(w);
+            var mask = Vector256.Create(0xFFFF);
+            for (; j + Lanes <= ow; j += Lanes)
+            {
+                var code = Vector256.Load(oi + j);
+                (b + Vector256.ShiftRightArithmetic(code, 16) * width + (code & mask)).Store(yi + j);
+            }
+        }
+        for (; j < ow; j++) yi[j] = rowBase + (oi[j] >> 16) * w + (oi[j] & 0xFFFF);
+        for (j = 0; j < ow; j++)
+            if (y[j] == float.NegativeInfinity) yi[j] = Rescan(r0, j * sw, kh, kw, ph, pw, h, w);
+    }
+
+    /// <summary>The input index of the first real element of a window whose maximum is −∞ (all its real values are −∞).</summary>
+    private static int Rescan(int r0, int c0, int kh, int kw, int ph, int pw, int h, int w)
+    {
+        for (int r = r0; r < r0 + kh; r++)
+            for (int c = c0; c < c0 + kw; c++)
+                if ((uint)(r - ph) < (uint)h && (uint)(c - pw) < (uint)w) return (r - ph) * w + c - pw;
+        return -1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -7,7 +7,9 @@ namespace Lucid.Tensors.Kernels;
 /// images of every channel and W′[co, (ci, a, b), qi, qj] = w[co, ci, s·qi + a, s·qj + b] (zero past the kernel).
 /// The stem convolutions of image models (3 channels, 7×7 or 5×5, stride 2) have so few input channels that an
 /// im2col GEMM spends its time gathering; as stride-1 convolutions they run on the direct kernel with contiguous loads,
-/// at the price of the zero taps (⌈k/s⌉²·s² instead of k²). The input gradient maps back the same way.
+/// at the price of the zero taps (⌈k/s⌉²·s² instead of k²).
+/// (The input gradient stays on the col2im route: measured, the phase form's gradient — a flipped convolution with
+/// cin·s² outputs — was no faster.)
 /// </summary>
 internal static unsafe class Polyphase
 {
@@ -18,10 +20,6 @@ internal static unsafe class Polyphase
     /// whose stride-1 form runs on the direct kernel.</summary>
     public static bool AppliesForward(in ConvGeometry g, int cout, int groups) =>
         Strided(g, groups) && cout >= 4 && DirectConv.LaneUse(g.OutW) >= 0.7;
-
-    /// <summary>The same for the input gradient: the phase gradient is a flipped stride-1 convolution with cin·s² outputs.</summary>
-    public static bool AppliesBackward(in ConvGeometry g, int groups) =>
-        Strided(g, groups) && DirectConv.LaneUse(Phased(g).Width) >= 0.7;
 
     private static bool Strided(in ConvGeometry g, int groups)
     {
@@ -54,24 +52,6 @@ internal static unsafe class Polyphase
         }
         PhaseWeights(weight, weights, cout, cin, g, p, s);
         DirectConv.Forward(phases.AsSpan(0, n * p.Channels * p.Height * p.Width), weights.AsSpan(0, cout * p.Rows), bias, y, n, p.Channels, cout, 1, p, accumulate);
-    }
-
-    /// <summary>gx (=|+=) the input gradient of <see cref="Forward"/>: the stride-1 input gradient on the phase images, mapped back.</summary>
-    public static void BackwardInput(ReadOnlySpan<float> gy, ReadOnlySpan<float> weight, Span<float> gx, int n, int cin, int cout,
-        in ConvGeometry g, bool overwrite)
-    {
-        var p = Phased(g);
-        int s = g.StrideH;
-        var weights = Buffer(ref _weights, cout * p.Rows);
-        PhaseWeights(weight, weights, cout, cin, g, p, s);
-        var phaseGrad = Buffer(ref _phases, n * p.Channels * p.Height * p.Width).AsSpan(0, n * p.Channels * p.Height * p.Width);
-        Ops.ConvBackwardInput(gy, weights.AsSpan(0, cout * p.Rows), phaseGrad, n, p.Channels, cout, 1, p, overwrite: true);
-        fixed (float* pgx = gx)
-        fixed (float* pp = phaseGrad)
-        {
-            var state = new Merge(pgx, pp, g, p, s, overwrite);
-            ParallelKernels.For(n * cin, state, static (i, st) => st.Run(i));
-        }
     }
 
     private static float[] Buffer(ref float[]? buffer, int size)
@@ -123,28 +103,6 @@ internal static unsafe class Polyphase
                         }
                     }
                 }
-        }
-    }
-
-    /// <summary>Phase-plane gradients back into one (image, channel) input plane.</summary>
-    private readonly struct Merge(float* gx, float* phases, ConvGeometry g, ConvGeometry p, int s, bool overwrite)
-    {
-        public void Run(int plane)
-        {
-            float* dst = gx + (long)plane * g.Height * g.Width;
-            for (int row = 0; row < g.Height; row++)
-            {
-                int a = (row + g.PadH) % s, u = (row + g.PadH) / s;
-                for (int col = 0; col < g.Width; col++)
-                {
-                    int b = (col + g.PadW) % s, v = (col + g.PadW) / s;
-                    float value = u < p.Height && v < p.Width
-                        ? phases[(((long)plane * s * s + a * s + b) * p.Height + u) * p.Width + v]
-                        : 0f;
-                    if (overwrite) dst[row * g.Width + col] = value;
-                    else dst[row * g.Width + col] += value;
-                }
-            }
         }
     }
 }

@@ -233,11 +233,6 @@ public static partial class Ops
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false)
     {
-        if (Polyphase.AppliesBackward(geo, groups))
-        {
-            Polyphase.BackwardInput(g, weight, gx, n, cin, cout, geo, overwrite);
-            return;
-        }
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int kh = geo.KernelH, kw = geo.KernelW;
         int padH = geo.DilationH * (kh - 1) - geo.PadH, padW = geo.DilationW * (kw - 1) - geo.PadW;

@@ -129,15 +129,16 @@ public static partial class Ops
         public void Run(int chunk)
         {
             int first = chunk * per, count = Math.Min(per, planes - first);
-            if (a.DilationH == 1 && a.DilationW == 1)
+            // the vector kernel codes candidate columns in 16 bits
+            if (a.DilationH == 1 && a.DilationW == 1 && (ow - 1) * a.StrideW + a.KernelW < 1 << 16)
             {
                 MaxPoolKernel.Planes(x, y, indices, first, count, h, w, oh, ow, a.KernelH, a.KernelW, a.StrideH, a.StrideW, a.PadH, a.PadW);
                 return;
             }
-            for (int plane = first; plane < first + count; plane++) Dilated(plane);
+            for (int plane = first; plane < first + count; plane++) Scalar(plane);
         }
 
-        private void Dilated(int plane)
+        private void Scalar(int plane)
         {
             float* src = x + (long)plane * h * w;
             float* dst = y + (long)plane * oh * ow;
