@@ -27,6 +27,60 @@ public abstract record AttributionTarget
     /// <summary>One neuron: a tap's channel at a spatial position.</summary>
     public static AttributionTarget Neuron(string tap, int channel, int y, int x) => new ChannelTarget(tap, channel, y, x);
 
+    /// <summary>
+    /// A direction in a tap's activation space: Σ over positions of ⟨activation, direction⟩ (Lucid's "direction"
+    /// objective), or at one position when <paramref name="y"/> and <paramref name="x"/> are given ("direction neuron").
+    /// </summary>
+    public static AttributionTarget Direction(string tap, float[] direction, int? y = null, int? x = null) =>
+        new DirectionTarget(tap, (float[])direction.Clone(), y, x);
+
+    /// <summary>Any scalar per example computed from one tap: <paramref name="function"/> maps the tap [N, ...] to [N].</summary>
+    public static AttributionTarget Function(string tap, Func<Tensor, Tensor> function, string? description = null) =>
+        new FunctionTarget(tap, function, description ?? $"f({tap})");
+}
+
+internal sealed record DirectionTarget(string TapName, float[] Vector, int? Y, int? X) : AttributionTarget
+{
+    public override string Tap(Model model)
+    {
+        var node = model[TapName];
+        if (node.OutputShape[0] != Vector.Length)
+            throw new LucidArgumentException("target", $"tap '{TapName}' of model '{model.Name}' has {node.OutputShape[0]} channels; the direction has {Vector.Length}.");
+        if (Y is { } y && (node.OutputShape.Length != 3 || y < 0 || y >= node.OutputShape[1] || X is not { } x || x < 0 || x >= node.OutputShape[2]))
+            throw new LucidArgumentException("target", $"position ({Y}, {X}) is outside tap '{TapName}' of shape [{string.Join(", ", node.OutputShape)}].");
+        return TapName;
+    }
+
+    public override Tensor Evaluate(Model model, Tensor tap)
+    {
+        var shape = new int[tap.Rank];
+        Array.Fill(shape, 1);
+        shape[1] = Vector.Length;
+        var direction = Tensor.FromArray(Vector, shape);
+        var projected = Ops.Sum(Ops.Mul(tap, direction), 1);                    // [N, H, W] or [N]
+        if (tap.Rank == 2) return projected;
+        if (Y is { } y && X is { } x) return Ops.Reshape(Ops.Slice(Ops.Slice(projected, 1, y, y + 1), 2, x, x + 1), -1);
+        return Ops.Sum(Ops.Flatten(projected), 1);
+    }
+}
+
+internal sealed record FunctionTarget(string TapName, Func<Tensor, Tensor> F, string Description) : AttributionTarget
+{
+    public override string Tap(Model model)
+    {
+        _ = model[TapName];
+        return TapName;
+    }
+
+    public override Tensor Evaluate(Model model, Tensor tap)
+    {
+        var value = F(tap);
+        if (value.Rank != 1 || value.Size(0) != tap.Size(0))
+            throw new ShapeMismatchException($"target {Description}: the function must return one value per example [{tap.Size(0)}], got [{string.Join(", ", value.Shape.ToArray())}].");
+        return value;
+    }
+
+    public override string ToString() => Description;
 }
 
 internal sealed record ClassTarget(int Index, string? Label) : AttributionTarget

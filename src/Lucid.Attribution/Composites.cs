@@ -26,7 +26,7 @@ public static class LrpComposites
         LrpRule? firstRule = composite switch
         {
             LrpComposite.EpsilonPlusFlat or LrpComposite.EpsilonAlpha2Beta1Flat => new LrpFlat(),
-            LrpComposite.EpsilonGammaBox => new LrpZBox(model.Input.Min, model.Input.Max),
+            LrpComposite.EpsilonGammaBox => LrpZBox.ForModel(model),
             _ => null,
         };
         bool excitation = composite == LrpComposite.ExcitationBackprop;

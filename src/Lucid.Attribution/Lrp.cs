@@ -138,15 +138,42 @@ public sealed record LrpWSquare(float Stabilizer = LrpRule.DefaultEpsilon) : Lrp
         Redistribute(layer, Tensor.OnesLike(layer.Input), w => Ops.Mul(w, w), false, null, relevance, Stabilizer, multiplyByInput: false);
 }
 
-/// <summary>z^B (Montavon et al., 2017) for the input layer with pixels bounded in [low, high].</summary>
-public sealed record LrpZBox(float Low, float High) : LrpRule
+/// <summary>
+/// z^B (Montavon et al., 2017) for the input layer with inputs bounded in [low, high] — one bound for all channels, or
+/// per channel (<see cref="ForModel"/> gives a model's pixel range in the space its first layer sees, after its
+/// input normalization).
+/// </summary>
+public sealed record LrpZBox(float Low, float High, float[]? ChannelLows = null, float[]? ChannelHighs = null) : LrpRule
 {
+    /// <summary>The bounds of <paramref name="model"/>'s raw pixel range as the first layer sees them.</summary>
+    public static LrpZBox ForModel(Model model)
+    {
+        if (model.Input.Mean is not { } mean) return new LrpZBox(model.Input.Min, model.Input.Max);
+        var std = model.Input.Std!;
+        var lows = mean.Select((m, c) => (model.Input.Min - m) / std[c]).ToArray();
+        var highs = mean.Select((m, c) => (model.Input.Max - m) / std[c]).ToArray();
+        return new LrpZBox(lows.Min(), highs.Max(), lows, highs);
+    }
+
+    private Tensor Bound(Tensor like, float value, float[]? perChannel)
+    {
+        var shape = like.Shape.ToArray();
+        if (perChannel is null) return Tensor.Full(value, shape);
+        if (like.Rank < 2 || shape[1] != perChannel.Length)
+            throw new ShapeMismatchException($"LRP z^B: {perChannel.Length} channel bounds for a layer input of shape [{string.Join(", ", shape)}].");
+        var t = Tensor.Zeros(shape);
+        int n = shape[0], c = shape[1], plane = t.Count / (n * c);
+        for (int e = 0; e < n; e++)
+            for (int ch = 0; ch < c; ch++) t.Data.Slice((e * c + ch) * plane, plane).Fill(perChannel[ch]);
+        return t;
+    }
+
     internal override Tensor Propagate(LinearView layer, Tensor relevance)
     {
         using var grad = GradMode.EnableGrad();
         var x = layer.Input.Detach().RequireGrad();
-        var l = Tensor.Full(Low, layer.Input.Shape.ToArray()).RequireGrad();
-        var h = Tensor.Full(High, layer.Input.Shape.ToArray()).RequireGrad();
+        var l = Bound(layer.Input, Low, ChannelLows).RequireGrad();
+        var h = Bound(layer.Input, High, ChannelHighs).RequireGrad();
         var z = Ops.Sub(Ops.Sub(layer.Forward(x, null, false, null), layer.Forward(l, Positive, false, null)), layer.Forward(h, Negative, false, null));
         Tensor share;
         using (GradMode.NoGrad()) share = Ops.Div(relevance, Stabilize(z, DefaultEpsilon));
@@ -156,35 +183,76 @@ public sealed record LrpZBox(float Low, float High) : LrpRule
     }
 }
 
-/// <summary>A conv2d, linear or average-pooling node seen as z = W·x + b, re-runnable with modified weights.</summary>
+/// <summary>
+/// A conv2d, linear or average-pooling node seen as z = W·x + b, re-runnable with modified weights. When the node's
+/// output feeds an evaluation-mode batch normalization y = s·z + t, the view is of the merged layer W′ = s·W,
+/// b′ = s·b + t (Zennit's BatchNorm canonizer, applied virtually: the model is not rewritten).
+/// </summary>
 internal sealed class LinearView
 {
     private readonly Node _node;
+    private readonly (Tensor Scale, Tensor Shift)? _merged;
+    private readonly bool _ignoreBias;
 
-    public LinearView(Node node)
+    public LinearView(Node node, (Tensor Scale, Tensor Shift)? merged = null, bool ignoreBias = false)
     {
         _node = node;
-        if (node.Op is not ("conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d"))
+        _merged = merged;
+        _ignoreBias = ignoreBias;
+        if (!IsLinear(node.Op))
             throw new LucidArgumentException("rule", $"LRP: a linear-layer rule cannot handle a '{node.Op}' node ('{node.Output.Name ?? node.Op}').");
     }
 
+    public static bool IsLinear(string op) => op is "conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d";
+
+    public string Op => _node.Op;
+
     public Tensor Input => _node.Inputs[0];
+
+    public bool HasBias => !_ignoreBias && (_merged is not null || _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2);
+
+    private Tensor Weight
+    {
+        get
+        {
+            var w = _node.Inputs[1];
+            if (_merged is not { } m) return w;
+            var shape = new int[w.Rank];
+            Array.Fill(shape, 1);
+            shape[0] = w.Size(0);
+            return Ops.Mul(w, Ops.Reshape(m.Scale, shape));
+        }
+    }
+
+    private Tensor? Bias
+    {
+        get
+        {
+            Tensor? b = _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2 ? _node.Inputs[2] : null;
+            if (_merged is not { } m) return b;
+            return b is null ? m.Shift : Ops.Add(Ops.Mul(b, m.Scale), m.Shift);
+        }
+    }
+
+    /// <summary>The layer's output z (as recorded, or of the merged layer).</summary>
+    public Tensor Output(Tensor x) => Forward(x, null, true, null);
 
     public Tensor Forward(Tensor x, Func<Tensor, Tensor>? weight, bool useBias, Func<Tensor, Tensor>? biasMod)
     {
+        useBias &= !_ignoreBias;
         switch (_node.Op)
         {
             case "conv2d":
             {
                 var a = (Conv2dAttributes)_node.Attributes!;
-                var w = weight is null ? _node.Inputs[1] : weight(_node.Inputs[1]);
-                Tensor? b = useBias && _node.Inputs.Count > 2 ? (biasMod is null ? _node.Inputs[2] : biasMod(_node.Inputs[2])) : null;
+                var w = weight is null ? Weight : weight(Weight);
+                Tensor? b = useBias && Bias is { } bias ? (biasMod is null ? bias : biasMod(bias)) : null;
                 return Ops.Conv2d(x, w, b, (a.StrideH, a.StrideW), (a.PadH, a.PadW), (a.DilationH, a.DilationW), a.Groups);
             }
             case "linear":
             {
-                var w = weight is null ? _node.Inputs[1] : weight(_node.Inputs[1]);
-                Tensor? b = useBias && _node.Inputs.Count > 2 ? (biasMod is null ? _node.Inputs[2] : biasMod(_node.Inputs[2])) : null;
+                var w = weight is null ? Weight : weight(Weight);
+                Tensor? b = useBias && Bias is { } bias ? (biasMod is null ? bias : biasMod(bias)) : null;
                 return Ops.Linear(x, w, b);
             }
             case "avg_pool2d":
@@ -202,11 +270,28 @@ internal sealed class LinearView
     }
 }
 
+/// <summary>How LRP passes relevance through max-pooling.</summary>
+public enum MaxPoolRelevance
+{
+    /// <summary>All of an output's relevance to the window's maximum (the gradient's routing; Zennit's default).</summary>
+    WinnerTakeAll,
+    /// <summary>In proportion to the window's inputs, as if it were a sum pool (the z-rule with unit weights).</summary>
+    Proportional,
+}
+
+/// <summary>An LRP attribution with the relevance at every tap (when recorded) and each linear layer's conservation delta.</summary>
+public sealed record LrpResult(Tensor Attribution, float[] TargetValues, float[] Delta,
+    IReadOnlyDictionary<string, float[]> LayerDeltas, IReadOnlyDictionary<string, Tensor> Relevance)
+    : AttributionResult(Attribution, TargetValues, Delta);
+
 /// <summary>
 /// Layer-wise relevance propagation on a model, through the engine's backward hooks: linear layers (conv2d, linear,
-/// average pooling) follow their assigned rule; element-wise activations pass relevance through; residual sums split
-/// it in proportion to the summands (Zennit's canonized form); max-pooling sends it to the winner; concatenation,
-/// reshapes and slices route it. Relevance at every tap is recorded.
+/// average pooling) follow their assigned rule; element-wise activations and local response normalization pass
+/// relevance through; residual sums split it in proportion to the summands (Zennit's canonized form); max-pooling
+/// sends it to the winner (or in proportion, see <see cref="MaxPoolRelevance"/>); concatenation (Inception branches),
+/// reshapes and slices route each branch its own share; an evaluation-mode batch normalization is merged into the
+/// convolution or linear layer before it; per-channel constant scalings (a model's input normalization) pass it
+/// through. Each linear layer reports its conservation delta Σ R_in − Σ R_out — with biases, the relevance they absorb.
 /// </summary>
 public sealed class Lrp
 {
@@ -225,6 +310,12 @@ public sealed class Lrp
         _positiveSumSplit = positiveSumSplit;
     }
 
+    /// <summary>Ignore every layer's bias (and a merged batch normalization's shift): z = W·x only.</summary>
+    public bool IgnoreBias { get; init; }
+
+    /// <summary>Max-pooling: winner-take-all (default) or proportional redistribution.</summary>
+    public MaxPoolRelevance MaxPool { get; init; } = MaxPoolRelevance.WinnerTakeAll;
+
     /// <summary>One rule everywhere (z⁺ splits residual sums by positive parts, as Deep Taylor requires).</summary>
     public static Lrp Uniform(LrpRule rule, float sumStabilizer = LrpRule.DefaultEpsilon) =>
         new((_, _) => rule, sumStabilizer, positiveSumSplit: rule is LrpZPlus);
@@ -232,7 +323,41 @@ public sealed class Lrp
     /// <summary>EpsilonPlus (Zennit): z⁺ on convolutions, ε on fully connected layers.</summary>
     public static Lrp EpsilonPlus(float epsilon = LrpRule.DefaultEpsilon) => new((_, op) => op == "linear" ? new LrpEpsilon(epsilon) : new LrpZPlus());
 
-    public AttributionResult Attribute(Model model, Tensor input, AttributionTarget target, IDictionary<string, Tensor>? tapRelevance = null)
+    /// <summary>
+    /// Rules by tap name, with <paramref name="byKind"/> for every other layer (given its op). Every named tap must be a
+    /// layer LRP rules apply to (conv2d, linear, average pooling); anything else is rejected here, naming the tap.
+    /// </summary>
+    public static Lrp WithRules(Model model, IReadOnlyDictionary<string, LrpRule> byTap, Func<string, LrpRule> byKind, bool positiveSumSplit = false)
+    {
+        foreach (var (tap, rule) in byTap)
+        {
+            var node = model[tap];
+            if (!IsRuleKind(node.Layer.Kind))
+                throw new LucidArgumentException(nameof(byTap), $"LRP: rule {rule.GetType().Name} is assigned to tap '{tap}' of model '{model.Name}', a '{node.Layer.Kind}' layer; rules apply to conv2d, linear and average-pooling layers.");
+        }
+        var rules = new Dictionary<string, LrpRule>(byTap);
+        return new Lrp((tap, op) => tap is not null && rules.TryGetValue(tap, out var r) ? r : byKind(op), positiveSumSplit: positiveSumSplit);
+    }
+
+    private static bool IsRuleKind(string kind) => kind is "conv2d" or "linear" or "avg_pool2d" or "global_avg_pool2d" or "adaptive_avg_pool2d";
+
+    /// <summary>
+    /// Deep Taylor Decomposition (Montavon et al., 2017): z⁺ on every hidden layer (ReLU networks), and at the first
+    /// layer z^B with the model's pixel bounds (<paramref name="boundedInput"/>) or w² (unbounded input).
+    /// </summary>
+    public static Lrp DeepTaylor(Model model, bool boundedInput = true)
+    {
+        string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
+        LrpRule input = boundedInput ? LrpZBox.ForModel(model) : new LrpWSquare();
+        return new Lrp((tap, _) => tap == first ? input : new LrpZPlus(), positiveSumSplit: true);
+    }
+
+    /// <summary>Explains <paramref name="target"/>: relevance R = f(x) enters at the target and is propagated to the input.</summary>
+    /// <param name="model">The model (only read).</param>
+    /// <param name="input">A batch of inputs.</param>
+    /// <param name="target">What is explained.</param>
+    /// <param name="recordRelevance">Keep the relevance at every tap (in <see cref="LrpResult.Relevance"/>).</param>
+    public LrpResult Attribute(Model model, Tensor input, AttributionTarget target, bool recordRelevance = false)
     {
         string tap = target.Tap(model);
         using var scope = Tensor.Scope();
@@ -240,36 +365,129 @@ public sealed class Lrp
         var taps = model.Run(x, null, stopAfter: tap);
         var values = target.Evaluate(model, taps[tap]);
         var targetValues = values.ToArray();
-        // the relevance entering the graph is the explained value itself: R = f(x) at the target, 0 elsewhere
-        NodeBackwardHook hook = (node, relevance) =>
+        int n = input.Size(0);
+        var relevance = new Dictionary<string, Tensor>();
+        var layerDeltas = new Dictionary<string, float[]>();
+        var merged = new Dictionary<Tensor, (Tensor Scale, Tensor Shift)>(ReferenceEqualityComparer.Instance);
+        NodeBackwardHook hook = (node, r) =>
         {
-            if (tapRelevance is not null && node.Output.Name is { } name && !tapRelevance.ContainsKey(name))
-                tapRelevance[name] = relevance.Clone().DetachFromScope();
-            return node.Op switch
+            if (recordRelevance && node.Output.Name is { } name && !relevance.ContainsKey(name))
+                relevance[name] = r.Clone().DetachFromScope();
+            switch (node.Op)
             {
-                "conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d" => Linear(node, relevance),
+                case "conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d":
+                    return Linear(node, r);
                 // element-wise activations and local response normalization pass relevance through unchanged (Zennit's
                 // Pass rule; iNNvestigate treats LRN the same way)
-                "relu" or "leaky_relu" or "elu" or "gelu" or "tanh" or "sigmoid" or "softplus" or "identity" or "local_response_norm" => new Tensor?[] { relevance.Clone() },
-                "batch_norm" => throw new LucidArgumentException("model", $"LRP: batch normalization ('{node.Output.Name}') must be merged into the preceding layer first (canonize the model)."),
-                "add" => Proportional(node, relevance, _sumStabilizer, _positiveSumSplit),
-                _ => null, // max-pool, concat, reshape, slice, flatten: the gradient routes relevance unchanged
-            };
+                case "relu" or "leaky_relu" or "elu" or "gelu" or "tanh" or "sigmoid" or "softplus" or "identity" or "local_response_norm":
+                    return new Tensor?[] { r.Clone() };
+                case "batch_norm":
+                    return MergeBatchNorm(node, r, merged);
+                case "add":
+                    return Proportional(node, r, _sumStabilizer, _positiveSumSplit);
+                case "mul" or "div" when ConstantOperand(node) is { } variable:
+                {
+                    // scaling by a constant (a model's input normalization): relevance is not rescaled
+                    var grads = new Tensor?[node.Inputs.Count];
+                    grads[variable] = r.Clone();
+                    return grads;
+                }
+                case "max_pool2d" when MaxPool == MaxPoolRelevance.Proportional:
+                    return ProportionalPool(node, r);
+                default:
+                    return null; // max-pool, concat, reshape, slice, flatten, subtraction of constants: the gradient routes relevance
+            }
         };
         var seed = Tensor.FromArray(targetValues, values.Shape.ToArray());
         var result = Gradients.Of(values, new[] { x }, gradOutput: seed, nodeHook: hook)[0];
-        if (tapRelevance is not null)
-            tapRelevance["input"] = result.Clone().DetachFromScope();
+        if (recordRelevance) relevance["input"] = result.Clone().DetachFromScope();
         var attribution = result.Clone().DetachFromScope();
-        var delta = Completeness.Delta(attribution.Data, input.Size(0), e => targetValues[e]);
-        return new AttributionResult(attribution, targetValues, delta);
+        var delta = Completeness.Delta(attribution.Data, n, e => targetValues[e]);
+        return new LrpResult(attribution, targetValues, delta, layerDeltas, relevance);
 
-        Tensor?[] Linear(Node node, Tensor relevance)
+        Tensor?[] Linear(Node node, Tensor r)
         {
+            var view = new LinearView(node, merged.TryGetValue(node.Output, out var m) ? m : null, IgnoreBias);
             var rule = _ruleFor(node.Output.Name, node.Op);
             var grads = new Tensor?[node.Inputs.Count];
-            grads[0] = rule.Propagate(new LinearView(node), relevance);
+            var propagated = rule.Propagate(view, r);
+            grads[0] = propagated;
+            string key = node.Output.Name ?? $"{node.Op}#{layerDeltas.Count}";
+            var delta = new float[n];
+            int perIn = propagated.Count / n, perOut = r.Count / n;
+            var pi = propagated.Data;
+            var ro = r.Data;
+            for (int e = 0; e < n; e++)
+            {
+                double sum = 0;
+                for (int i = 0; i < perIn; i++) sum += pi[e * perIn + i];
+                for (int i = 0; i < perOut; i++) sum -= ro[e * perOut + i];
+                delta[e] = (float)sum;
+            }
+            layerDeltas.TryAdd(key, delta);
             return grads;
+        }
+    }
+
+    /// <summary>
+    /// An evaluation-mode batch normalization after a convolution or linear layer: recorded as y = s·z + t (per channel)
+    /// for the layer before it, which then propagates as the merged layer; relevance passes through unchanged.
+    /// </summary>
+    private static Tensor?[] MergeBatchNorm(Node node, Tensor r, Dictionary<Tensor, (Tensor Scale, Tensor Shift)> merged)
+    {
+        var a = (BatchNormAttributes)node.Attributes!;
+        string name = node.Output.Name ?? "batch_norm";
+        if (a.Training)
+            throw new LucidArgumentException("model", $"LRP: batch normalization '{name}' is in training mode; explain a model in evaluation mode.");
+        var producer = node.Inputs[0].GradFn;
+        if (producer is null || producer.Op is not ("conv2d" or "linear"))
+            throw new LucidArgumentException("model", $"LRP: batch normalization '{name}' does not follow a convolution or linear layer (it follows '{producer?.Op ?? "the input"}'), so it cannot be merged into one.");
+        int c = a.RunningMean.Count;
+        var scale = new float[c];
+        var shift = new float[c];
+        var mean = a.RunningMean.Data;
+        var variance = a.RunningVar.Data;
+        for (int ch = 0; ch < c; ch++)
+        {
+            float gamma = a.Weight?.Data[ch] ?? 1f, beta = a.Bias?.Data[ch] ?? 0f;
+            scale[ch] = gamma / MathF.Sqrt(variance[ch] + a.Epsilon);
+            shift[ch] = beta - mean[ch] * scale[ch];
+        }
+        merged[node.Inputs[0]] = (Tensor.FromArray(scale, c), Tensor.FromArray(shift, c));
+        var grads = new Tensor?[node.Inputs.Count];
+        grads[0] = r.Clone();
+        return grads;
+    }
+
+    /// <summary>For x·c or x / c with a constant c (one that needs no gradient): the index of the variable operand.</summary>
+    private static int? ConstantOperand(Node node)
+    {
+        if (node.Inputs.Count != 2) return null;
+        bool a = node.Inputs[0].RequiresGrad, b = node.Inputs[1].RequiresGrad;
+        if (a && !b && node.Inputs[1].Count < node.Inputs[0].Count) return 0;
+        if (b && !a && node.Op == "mul" && node.Inputs[0].Count < node.Inputs[1].Count) return 1;
+        return null;
+    }
+
+    /// <summary>Max-pooling as a sum pool for relevance: R_i = x_i · Σ_j R_j / stabilize(Σ_{i ∈ window j} x_i).</summary>
+    private Tensor?[]? ProportionalPool(Node node, Tensor r)
+    {
+        var a = (Pool2dAttributes)node.Attributes!;
+        if (a.DilationH != 1 || a.DilationW != 1) return null;
+        using var grad = GradMode.EnableGrad();
+        var input = node.Inputs[0];
+        var x = input.Detach().RequireGrad();
+        var z = Ops.AvgPool2d(x, (a.KernelH, a.KernelW), (a.StrideH, a.StrideW), (a.PadH, a.PadW), a.CeilMode, countIncludePad: true);
+        Tensor share;
+        using (GradMode.NoGrad()) share = Ops.Div(r, LrpRuleStabilize(z));
+        var g = Gradients.Of(Ops.Sum(Ops.Mul(z, share)), new[] { x })[0];
+        using (GradMode.NoGrad()) return new Tensor?[] { Ops.Mul(input, g) };
+
+        Tensor LrpRuleStabilize(Tensor t)
+        {
+            var v = t.ToArray();
+            for (int i = 0; i < v.Length; i++) v[i] = LrpRule.Stabilize(v[i], _sumStabilizer);
+            return Tensor.FromArray(v, t.Shape.ToArray());
         }
     }
 

@@ -66,6 +66,86 @@ public static class ModifiedGradients
     }
 
     /// <summary>
+    /// Guided Grad-CAM (Selvaraju et al., 2017): guided backprop ⊙ the Grad-CAM map of <paramref name="layer"/>
+    /// upsampled to the input (nearest neighbour, as Captum), the same map for every input channel.
+    /// </summary>
+    public static AttributionResult GuidedGradCam(Model model, Tensor input, AttributionTarget target, string layer,
+        InterpolationMode upsampling = InterpolationMode.Nearest)
+    {
+        if (input.Rank != 4) throw new ShapeMismatchException($"guided Grad-CAM: input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        var cam = GradCam(model, input, target, layer);
+        var guided = GuidedBackprop(model, input, target);
+        using (GradMode.NoGrad())
+        using (Tensor.Scope())
+        {
+            var map = Ops.Interpolate(cam.Attribution, input.Size(2), input.Size(3), upsampling);
+            var product = Ops.Mul(guided.Attribution, map).Clone().DetachFromScope();
+            cam.Attribution.Dispose();
+            guided.Attribution.Dispose();
+            return new AttributionResult(product, guided.TargetValues);
+        }
+    }
+
+    /// <summary>
+    /// Feature ablation (Captum's FeatureAblation): the input's elements are grouped by <paramref name="featureMask"/>
+    /// (one non-negative group id per pixel [H·W], shared by the channels, or per element of an example [C·H·W]); each
+    /// group in turn is replaced by the baseline (zeros by default) and every element of the group gets
+    /// f(x) − f(x with the group ablated). <paramref name="groupsPerEval"/> ablations run as one batch.
+    /// </summary>
+    public static AttributionResult FeatureAblation(Model model, Tensor input, AttributionTarget target, int[] featureMask,
+        Baseline? baseline = null, int groupsPerEval = 16)
+    {
+        if (input.Rank < 2) throw new ShapeMismatchException($"feature ablation: input must have a batch dimension, got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (groupsPerEval <= 0) throw new LucidArgumentException(nameof(groupsPerEval), $"feature ablation: groups per evaluation must be positive, got {groupsPerEval}.");
+        int n = input.Size(0), per = input.Count / n;
+        int planeSize = input.Rank == 4 ? input.Size(2) * input.Size(3) : per;
+        if (featureMask.Length != per && featureMask.Length != planeSize)
+            throw new LucidArgumentException(nameof(featureMask), $"feature ablation: the mask has {featureMask.Length} entries; expected {planeSize} (one per pixel) or {per} (one per element of an example).");
+        if (featureMask.Any(v => v < 0))
+            throw new LucidArgumentException(nameof(featureMask), "feature ablation: group ids must be non-negative.");
+        int GroupOf(int i) => featureMask.Length == per ? featureMask[i] : featureMask[i % planeSize];
+        var groups = featureMask.Distinct().Order().ToArray();
+        using var reference = (baseline ?? Baseline.Zero).For(model, input);
+        var x = input.ToArray();
+        var x0 = reference.ToArray();
+        var fx = GradientAttribution.Evaluate(model, input, target);
+        var result = Tensor.Zeros(input.Shape.ToArray()).DetachFromScope();
+        var rd = result.Data;
+        var elementGroup = new int[per];
+        for (int i = 0; i < per; i++) elementGroup[i] = GroupOf(i);
+        for (int g0 = 0; g0 < groups.Length; g0 += groupsPerEval)
+        {
+            int count = Math.Min(groupsPerEval, groups.Length - g0);
+            var batch = new float[count * n * per];
+            for (int k = 0; k < count; k++)
+            {
+                int group = groups[g0 + k];
+                for (int e = 0; e < n; e++)
+                    for (int i = 0; i < per; i++)
+                    {
+                        int src = e * per + i;
+                        batch[(k * n + e) * per + i] = elementGroup[i] == group ? x0[src] : x[src];
+                    }
+            }
+            var shape = input.Shape.ToArray();
+            shape[0] = count * n;
+            using var ablated = Tensor.FromArray(batch, shape);
+            var f = GradientAttribution.Evaluate(model, ablated, target);
+            for (int k = 0; k < count; k++)
+            {
+                int group = groups[g0 + k];
+                for (int e = 0; e < n; e++)
+                {
+                    float drop = fx[e] - f[k * n + e];
+                    for (int i = 0; i < per; i++)
+                        if (elementGroup[i] == group) rd[e * per + i] = drop;
+                }
+            }
+        }
+        return new AttributionResult(result, fx);
+    }
+
+    /// <summary>
     /// Occlusion (Zeiler &amp; Fergus, 2014; Captum's convention): slide a window of <paramref name="window"/>×<paramref name="window"/>
     /// pixels (all channels) with <paramref name="stride"/>, replace it by <paramref name="baseline"/>, and give every
     /// covered pixel the drop f(x) − f(x occluded), averaged over the windows that cover it.

@@ -71,10 +71,10 @@ public class LrpTests
         {
             var model = RandomBiasFreeNet((ulong)seed);
             using var x = new Rng((ulong)seed + 7).Uniform(new[] { 1, 2, 8, 8 });
-            var taps = new Dictionary<string, Tensor>();
             int cls = seed % 4;
             // stabilizers at 1e-9 (the ε): with Zennit's 1e-6 the stabilizer itself absorbs ~1e-6/|z| of the relevance
-            var result = Lrp.Uniform(make(), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(cls), taps);
+            var result = Lrp.Uniform(make(), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(cls), recordRelevance: true);
+            var taps = result.Relevance;
             float f = result.TargetValues[0];
             if (Math.Abs(f) < 1e-3) return; // nothing to conserve
             // z⁺ (Deep Taylor) explains positive evidence: a negative output has no positive contributions to carry it
@@ -104,15 +104,172 @@ public class LrpTests
                 Assert.True(Math.Abs(lrp[i] - ixg[i]) <= 1e-4 * scale, $"seed {seed}, element {i}: LRP-0 {lrp[i]:G6}, x·∇ {ixg[i]:G6}");
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
 
-    /// <summary>With biases, the relevance missing at the input is what the biases absorbed (ε rule, reported delta).</summary>
+    /// <summary>Layers with a bias, the tap each one writes, and the bias tensor.</summary>
+    private static IEnumerable<(string Tap, float[] Bias)> BiasedLayers(Model model) =>
+        model.Nodes.Where(n => n.Layer is Conv2dLayer { Bias: not null } or LinearLayer { Bias: not null })
+            .Select(n => (n.Name, (n.Layer is Conv2dLayer c ? c.Bias! : ((LinearLayer)n.Layer).Bias!).ToArray()));
+
+    /// <summary>
+    /// With biases, each layer's reported delta Σ R_in − Σ R_out is exactly the relevance its biases absorbed,
+    /// −Σ_j R_j·(b_j + ε·s_j)/(z_j + ε·s_j) with z the layer's output (ε rule, 300 random networks); the deltas of the
+    /// layers add up to the whole delta (the residual split, pooling and activations conserve).
+    /// </summary>
     [Fact]
-    public void WithBiases_TheDeltaIsTheRelevanceTheBiasesAbsorbed()
+    public void WithBiases_EachLayersDeltaIsTheRelevanceItsBiasesAbsorbed() =>
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var model = RandomBiasFreeNet((ulong)seed, withBias: true);
+            using var x = new Rng((ulong)seed + 5).Uniform(new[] { 1, 2, 8, 8 });
+            const float eps = 1e-6f;
+            var r = Lrp.Uniform(new LrpEpsilon(eps), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(seed % 4), recordRelevance: true);
+            var taps = model.Run(x, null);
+            double total = 0, magnitude = Math.Abs(r.TargetValues[0]);
+            foreach (var (tap, bias) in BiasedLayers(model))
+            {
+                var z = taps[tap].ToArray();
+                var rel = r.Relevance[tap].ToArray();
+                int plane = z.Length / bias.Length;
+                double absorbed = 0, size = 0;
+                for (int j = 0; j < z.Length; j++)
+                {
+                    double s = z[j] >= 0 ? eps : -eps;
+                    absorbed -= rel[j] * (bias[j / plane] + s) / (z[j] + s);
+                    size += Math.Abs(rel[j]);
+                }
+                float reported = r.LayerDeltas[tap][0];
+                Assert.True(Math.Abs(reported - absorbed) <= 1e-4 * size + 1e-6, $"seed {seed}, '{tap}': reported {reported:G6}, absorbed by biases {absorbed:G6}");
+                total += reported;
+                magnitude += size;
+            }
+            Assert.True(Math.Abs(total - r.Delta![0]) <= 1e-4 * magnitude + 1e-6, $"seed {seed}: layer deltas add to {total:G6}, whole delta {r.Delta![0]:G6}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
+
+    /// <summary>Ignoring biases makes every layer conserve again (LRP-0 on a biased network: per-layer deltas ≈ 0).</summary>
+    [Fact]
+    public void IgnoringBiases_EveryLayerConserves()
     {
-        var model = RandomBiasFreeNet(11, withBias: true);
-        using var x = new Rng(12).Uniform(new[] { 1, 2, 8, 8 });
-        var r = Lrp.Uniform(new LrpZero(1e-12f)).Attribute(model, x, AttributionTarget.Class(1));
-        Assert.Equal(r.Attribution.ToArray().Sum(v => (double)v) - r.TargetValues[0], r.Delta![0], 3);
-        Assert.True(Math.Abs(r.Delta[0]) > 1e-4, "biases should absorb some relevance");
+        var model = RandomBiasFreeNet(17, withBias: true);
+        using var x = new Rng(18).Uniform(new[] { 1, 2, 8, 8 });
+        var biased = Lrp.Uniform(new LrpZero(1e-9f), 1e-9f).Attribute(model, x, AttributionTarget.Class(2));
+        var ignoring = new Lrp((_, _) => new LrpZero(1e-9f), 1e-9f) { IgnoreBias = true }.Attribute(model, x, AttributionTarget.Class(2));
+        Assert.Contains(biased.LayerDeltas.Values, d => Math.Abs(d[0]) > 1e-3);
+        Assert.All(ignoring.LayerDeltas, p => Assert.True(Math.Abs(p.Value[0]) <= 1e-4 * (1 + Math.Abs(ignoring.TargetValues[0])), $"'{p.Key}': {p.Value[0]}"));
+    }
+
+    /// <summary>Proportional max-pool redistribution conserves relevance too, and spreads it over the window.</summary>
+    [Fact]
+    public void ProportionalMaxPool_Conserves_AndDiffersFromWinnerTakeAll() =>
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var model = RandomBiasFreeNet((ulong)seed);
+            using var x = new Rng((ulong)seed + 9).Uniform(new[] { 1, 2, 8, 8 });
+            var target = AttributionTarget.Class(seed % 4);
+            var winner = new Lrp((_, _) => new LrpEpsilon(1e-9f), 1e-9f).Attribute(model, x, target, recordRelevance: true);
+            var spread = new Lrp((_, _) => new LrpEpsilon(1e-9f), 1e-9f) { MaxPool = MaxPoolRelevance.Proportional }.Attribute(model, x, target, recordRelevance: true);
+            float f = spread.TargetValues[0];
+            if (Math.Abs(f) < 1e-3) return; // nothing to redistribute
+            var input = spread.Attribution.ToArray();
+            double magnitude = input.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
+            Assert.True(Math.Abs(input.Sum(v => (double)v) - f) <= 1e-5 * magnitude, $"seed {seed}");
+            // at conv1 (before the first max-pool) winner-take-all leaves three of every four positions empty
+            int zerosWinner = winner.Relevance["conv1"].ToArray().Count(v => v == 0f), zerosSpread = spread.Relevance["conv1"].ToArray().Count(v => v == 0f);
+            Assert.True(zerosSpread < zerosWinner, $"seed {seed}: {zerosSpread} vs {zerosWinner} empty positions");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true));
+
+    /// <summary>An evaluation-mode batch normalization in a test model (the engine's op, as ONNX imports run it).</summary>
+    private sealed class BatchNormLayer(Tensor mean, Tensor variance, Tensor gamma, Tensor beta) : Layer
+    {
+        public override string Kind => "batch_norm";
+        public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.BatchNorm(inputs[0], mean, variance, gamma, beta, training: false);
+        public override int[] OutputShape(IReadOnlyList<int[]> inputs) => inputs[0];
+    }
+
+    /// <summary>
+    /// The BatchNorm canonizer: LRP on conv → BN → ReLU equals LRP on the conv with the normalization folded into its
+    /// weights and bias (W·s, b·s + t) — for every rule; a BN that follows no conv/linear layer is refused by name.
+    /// </summary>
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("z-plus")]
+    [InlineData("alpha2-beta1")]
+    public void BatchNorm_IsMergedIntoThePrecedingConvolution(string ruleName)
+    {
+        var make = ConservingRules.Single(r => r.Name == ruleName).Rule;
+        var rng = new Rng(41);
+        var w = rng.Normal(new[] { 4, 2, 3, 3 });
+        var b = rng.Normal(new[] { 4 }, 0f, 0.1f);
+        var mean = rng.Normal(new[] { 4 }, 0f, 0.2f);
+        var variance = rng.Uniform(new[] { 4 }, 0.5f, 2f);
+        var gamma = rng.Uniform(new[] { 4 }, -1.5f, 1.5f);
+        var beta = rng.Normal(new[] { 4 }, 0f, 0.1f);
+        var head = rng.Normal(new[] { 3, 64 });
+        var input = new ModelInput(new[] { 2, 4, 4 }, 0f, 1f);
+        var withBn = new Model("bn", input, new List<ModelNode>
+        {
+            new("conv", new Conv2dLayer(w, b, 1, 1), new[] { "input" }, new[] { 4, 4, 4 }),
+            new("bn", new BatchNormLayer(mean, variance, gamma, beta), new[] { "conv" }, new[] { 4, 4, 4 }),
+            new("relu", ActivationLayer.Relu(), new[] { "bn" }, new[] { 4, 4, 4 }),
+            new("flatten", new FlattenLayer(), new[] { "relu" }, new[] { 64 }),
+            new("logits", new LinearLayer(head, null), new[] { "flatten" }, new[] { 3 }),
+        }, new[] { "a", "b", "c" });
+        var s = new float[4];
+        var t = new float[4];
+        for (int c = 0; c < 4; c++)
+        {
+            s[c] = gamma.Data[c] / MathF.Sqrt(variance.Data[c] + 1e-5f);
+            t[c] = beta.Data[c] - mean.Data[c] * s[c];
+        }
+        var wf = w.ToArray();
+        for (int i = 0; i < wf.Length; i++) wf[i] *= s[i / 18];
+        var bf = Enumerable.Range(0, 4).Select(c => b.Data[c] * s[c] + t[c]).ToArray();
+        var folded = new Model("folded", input, new List<ModelNode>
+        {
+            new("conv", new Conv2dLayer(Tensor.FromArray(wf, 4, 2, 3, 3), Tensor.FromArray(bf, 4), 1, 1), new[] { "input" }, new[] { 4, 4, 4 }),
+            new("relu", ActivationLayer.Relu(), new[] { "conv" }, new[] { 4, 4, 4 }),
+            new("flatten", new FlattenLayer(), new[] { "relu" }, new[] { 64 }),
+            new("logits", new LinearLayer(head, null), new[] { "flatten" }, new[] { 3 }),
+        }, new[] { "a", "b", "c" });
+        using var x = rng.Uniform(new[] { 1, 2, 4, 4 });
+        var expected = Lrp.Uniform(make()).Attribute(folded, x, AttributionTarget.Class(1)).Attribution.ToArray();
+        var actual = Lrp.Uniform(make()).Attribute(withBn, x, AttributionTarget.Class(1)).Attribution.ToArray();
+        double scale = expected.Max(v => Math.Abs(v)) + 1e-6;
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale, $"{ruleName}, element {i}: {actual[i]} vs folded {expected[i]}");
+
+        var orphan = new Model("orphan", input, new List<ModelNode>
+        {
+            new("bn", new BatchNormLayer(Tensor.Zeros(2), Tensor.Full(1f, 2), Tensor.Full(1f, 2), Tensor.Zeros(2)), new[] { "input" }, new[] { 2, 4, 4 }),
+            new("flatten", new FlattenLayer(), new[] { "bn" }, new[] { 32 }),
+            new("logits", new LinearLayer(rng.Normal(new[] { 3, 32 }), null), new[] { "flatten" }, new[] { 3 }),
+        }, new[] { "a", "b", "c" });
+        var e = Assert.Throws<LucidArgumentException>(() => Lrp.Uniform(make()).Attribute(orphan, x, AttributionTarget.Class(0)));
+        Assert.Contains("'bn'", e.Message);
+    }
+
+    /// <summary>Deep Taylor: z⁺ on hidden layers, z^B or w² at the first; the presets are those rule assignments.</summary>
+    [Fact]
+    public void DeepTaylorPresets_AreTheirRuleAssignments_AndConservePositiveEvidence()
+    {
+        var model = RandomBiasFreeNet(51);
+        using var x = new Rng(52).Uniform(new[] { 1, 2, 8, 8 });
+        var target = AttributionTarget.Class(Enumerable.Range(0, 4).First(c => GradientAttribution.Evaluate(model, x, AttributionTarget.Class(c))[0] > 0));
+        var bounded = Lrp.DeepTaylor(model).Attribute(model, x, target);
+        var spelled = Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["conv1_pre_relu"] = new LrpZBox(0f, 1f) }, _ => new LrpZPlus(), positiveSumSplit: true)
+            .Attribute(model, x, target);
+        Assert.Equal(spelled.Attribution.ToArray(), bounded.Attribution.ToArray());
+        var unbounded = Lrp.DeepTaylor(model, boundedInput: false).Attribute(model, x, target);
+        Assert.NotEqual(bounded.Attribution.ToArray(), unbounded.Attribution.ToArray());
+        foreach (var r in new[] { bounded, unbounded })
+            Assert.True(Math.Abs(r.Delta![0]) <= 1e-4 * Math.Abs(r.TargetValues[0]) + 1e-5, $"delta {r.Delta![0]} of {r.TargetValues[0]}");
+    }
+
+    [Fact]
+    public void RulesAssignedToLayersTheyCannotHandle_AreRefusedByName()
+    {
+        var model = RandomBiasFreeNet(61);
+        var e = Assert.Throws<LucidArgumentException>(() => Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["conv1"] = new LrpZPlus() }, _ => new LrpEpsilon()));
+        Assert.Contains("'conv1'", e.Message);
+        Assert.Contains("relu", e.Message);
+        Assert.ThrowsAny<Exception>(() => Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["no_such_tap"] = new LrpZPlus() }, _ => new LrpEpsilon()));
     }
 
     /// <summary>Every rule against its closed-form definition on a dense layer, in float64.</summary>
@@ -204,8 +361,7 @@ public class LrpTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{rule}: R[{i}] = {actual[i]:G6}, expected {expected[i]:G6}");
     }
 
-    private static object LinearViewFactory(Node node) =>
-        Activator.CreateInstance(typeof(LrpRule).Assembly.GetType("Lucid.Attribution.LinearView")!, node)!;
+    private static object LinearViewFactory(Node node) => new LinearView(node);
 
     [Fact]
     public void AlphaBetaWithoutUnitDifference_IsRejected()

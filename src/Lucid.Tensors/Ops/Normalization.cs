@@ -7,7 +7,8 @@ namespace Lucid.Tensors;
 public sealed record LrnAttributes(int Size, float Alpha, float Beta, float Bias);
 
 /// <summary>Hyper-parameters of a recorded batch normalization (the running statistics are inputs-by-reference).</summary>
-public sealed record BatchNormAttributes(bool Training, float Momentum, float Epsilon, Tensor RunningMean, Tensor RunningVar);
+public sealed record BatchNormAttributes(bool Training, float Momentum, float Epsilon, Tensor RunningMean, Tensor RunningVar,
+    Tensor? Weight = null, Tensor? Bias = null);
 
 public static partial class Ops
 {
@@ -244,7 +245,7 @@ public static partial class Ops
         if (weight is not null) inputs.Add(weight);
         if (bias is not null) inputs.Add(bias);
         if (!Graph.Needs(inputs.ToArray())) return y;
-        var attrs = new BatchNormAttributes(training, momentum, epsilon, runningMean, runningVar);
+        var attrs = new BatchNormAttributes(training, momentum, epsilon, runningMean, runningVar, weight, bias);
         return Graph.Record(y, op, inputs.ToArray(), (g, grads) =>
         {
             var gd = g.Data; var xs = x.Data;
