@@ -87,7 +87,7 @@ evaluate.SetAction(parse => Run(parse, () =>
         new Progress<string>(m => Console.Error.WriteLine($"  {m} ({clock.Elapsed.TotalSeconds:F0} s)")));
     var table = Lucid.Attribution.EvaluationTable.Markdown(rows, name, scenes);
     Console.Write(table);
-    if (parse.GetValue(evaluateOut) is { } path) Lucid.Models.AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+    if (parse.GetValue(evaluateOut) is { } path) Lucid.Tensors.AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(table)));
 }));
 root.Subcommands.Add(evaluate);
 

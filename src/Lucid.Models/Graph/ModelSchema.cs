@@ -1,3 +1,4 @@
+using Lucid.Tensors;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

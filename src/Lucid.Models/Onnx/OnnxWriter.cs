@@ -1,3 +1,4 @@
+using Lucid.Tensors;
 using Google.Protobuf;
 
 namespace Lucid.Models.Onnx;

@@ -1,4 +1,4 @@
-namespace Lucid.Models;
+namespace Lucid.Tensors;
 
 /// <summary>
 /// Every file the library writes goes through here: written to a temporary file in the same directory, flushed to
