@@ -19,35 +19,14 @@ public sealed record EvaluationRow(string Method, double PointingGame, double Ma
 /// </summary>
 public static class EvaluationTable
 {
-    public static IReadOnlyList<(string Name, Func<Model, Tensor, int, Tensor> Attribute)> Methods(Model model, string? camLayer) =>
-        new List<(string, Func<Model, Tensor, int, Tensor>)>
-        {
-            ("saliency", (m, x, c) => GradientAttribution.Saliency(m, x, AttributionTarget.Class(c)).Attribution),
-            ("input × gradient", (m, x, c) => GradientAttribution.InputXGradient(m, x, AttributionTarget.Class(c)).Attribution),
-            ("integrated gradients (50, GL)", (m, x, c) => GradientAttribution.IntegratedGradients(m, x, AttributionTarget.Class(c)).Attribution),
-            ("smoothgrad (10, σ 0.15)", (m, x, c) => GradientAttribution.NoiseTunnel(m, x, n => GradientAttribution.Saliency(m, n, AttributionTarget.Class(c)), samples: 10).Attribution),
-            ("guided backprop", (m, x, c) => ModifiedGradients.GuidedBackprop(m, x, AttributionTarget.Class(c)).Attribution),
-            ("deconvnet", (m, x, c) => ModifiedGradients.Deconvolution(m, x, AttributionTarget.Class(c)).Attribution),
-            ("grad-cam" + (camLayer is null ? "" : $" ({camLayer})"), (m, x, c) => camLayer is null ? Tensor.Zeros(x.Shape.ToArray()) : Upsampled(ModifiedGradients.GradCam(m, x, AttributionTarget.Class(c), camLayer).Attribution, x)),
-            ("occlusion (8×8, stride 4)", (m, x, c) => ModifiedGradients.Occlusion(m, x, AttributionTarget.Class(c), 8, 4).Attribution),
-            ("LRP EpsilonPlus", (m, x, c) => LrpComposites.For(LrpComposite.EpsilonPlus, m).Attribute(m, x, AttributionTarget.Class(c)).Attribution),
-            ("LRP EpsilonPlusFlat", (m, x, c) => LrpComposites.For(LrpComposite.EpsilonPlusFlat, m).Attribute(m, x, AttributionTarget.Class(c)).Attribution),
-            ("LRP EpsilonGammaBox", (m, x, c) => LrpComposites.For(LrpComposite.EpsilonGammaBox, m).Attribute(m, x, AttributionTarget.Class(c)).Attribution),
-            ("LRP EpsilonAlpha2Beta1", (m, x, c) => LrpComposites.For(LrpComposite.EpsilonAlpha2Beta1, m).Attribute(m, x, AttributionTarget.Class(c)).Attribution),
-        };
-
-    private static Tensor Upsampled(Tensor cam, Tensor x)
-    {
-        using var _ = Tensors.Autograd.GradMode.NoGrad();
-        return Ops.Interpolate(cam, x.Size(2), x.Size(3), InterpolationMode.Bilinear);
-    }
-
     /// <summary>Scores every method on <c>scenes</c> scenes; <c>randomized</c> is the same architecture with re-initialized weights.</summary>
     public static IReadOnlyList<EvaluationRow> Run(Model model, Model randomized, int scenes, ulong seed, string? camLayer, IProgress<string>? progress = null)
     {
         var rows = new List<EvaluationRow>();
-        foreach (var (name, attribute) in Methods(model, camLayer))
+        foreach (var method in AttributionMethods.All(camLayer))
         {
+            string name = method.DisplayName;
+            Tensor attribute(Model m, Tensor x, int c) => method.Attribute(m, x, AttributionTarget.Class(c));
             double pointing = 0, mass = 0, deletion = 0, insertion = 0, similarity = 0;
             for (int i = 0; i < scenes; i++)
             {
