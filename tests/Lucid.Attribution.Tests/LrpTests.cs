@@ -269,96 +269,161 @@ public class LrpTests
         var e = Assert.Throws<LucidArgumentException>(() => Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["conv1"] = new LrpZPlus() }, _ => new LrpEpsilon()));
         Assert.Contains("'conv1'", e.Message);
         Assert.Contains("relu", e.Message);
-        Assert.ThrowsAny<Exception>(() => Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["no_such_tap"] = new LrpZPlus() }, _ => new LrpEpsilon()));
+        Assert.Contains("no_such_tap", Assert.Throws<Lucid.ModelException>(() => Lrp.WithRules(model, new Dictionary<string, LrpRule> { ["no_such_tap"] = new LrpZPlus() }, _ => new LrpEpsilon())).Message);
     }
 
-    /// <summary>Every rule against its closed-form definition on a dense layer, in float64.</summary>
+    public static IEnumerable<object[]> RuleLayerCases =>
+        from rule in new[] { "LRP-0", "epsilon", "gamma", "z-plus", "alpha2-beta1", "flat", "w-square", "z-box" }
+        from layer in new[] { "linear", "conv" }
+        from bias in new[] { true, false }
+        select new object[] { rule, layer, bias };
+
+    /// <summary>
+    /// Every rule against its closed-form definition in float64, on a linear layer and on a convolution (stride 2,
+    /// padding 1, written out as its dense matrix: entry (output, input) is the kernel tap that connects them, and
+    /// "connected" is the receptive field the flat and w² rules spread over), each with and without bias.
+    /// </summary>
     [Theory]
-    [InlineData("LRP-0")]
-    [InlineData("epsilon")]
-    [InlineData("gamma")]
-    [InlineData("z-plus")]
-    [InlineData("alpha2-beta1")]
-    [InlineData("flat")]
-    [InlineData("w-square")]
-    [InlineData("z-box")]
-    public void Rules_MatchTheirDenseDefinitions(string rule)
+    [MemberData(nameof(RuleLayerCases))]
+    public void Rules_MatchTheirDenseDefinitions(string rule, string layer, bool withBias)
     {
         var rng = new Rng(31);
-        int n = 5, m = 3;
-        var w = rng.Normal(new[] { m, n });
-        var bias = rng.Normal(new[] { m }, 0f, 0.3f);
-        var xs = rng.Uniform(new[] { 1, n }, -0.5f, 1f);
+        Model model;
+        double[,] dense;
+        bool[,] connected;
+        double[] outputBias;
+        int n, m;
+        Tensor xs;
+        if (layer == "linear")
+        {
+            n = 5; m = 3;
+            var w = rng.Normal(new[] { m, n });
+            var b = rng.Normal(new[] { m }, 0f, 0.3f);
+            xs = rng.Uniform(new[] { 1, n }, -0.5f, 1f);
+            model = new Model("dense", new ModelInput(new[] { n }, 0f, 1f), new[] { new ModelNode("out", new LinearLayer(w, withBias ? b : null), new[] { "input" }, new[] { m }) }, new[] { "a", "b", "c" });
+            dense = new double[m, n];
+            connected = new bool[m, n];
+            for (int j = 0; j < m; j++)
+                for (int i = 0; i < n; i++) { dense[j, i] = w[j, i]; connected[j, i] = true; }
+            outputBias = Enumerable.Range(0, m).Select(j => withBias ? (double)b.Data[j] : 0).ToArray();
+        }
+        else
+        {
+            const int c = 2, h = 5, o = 3, k = 3, stride = 2, pad = 1, oh = 3;
+            n = c * h * h; m = o * oh * oh;
+            var w = rng.Normal(new[] { o, c, k, k });
+            var b = rng.Normal(new[] { o }, 0f, 0.3f);
+            xs = rng.Uniform(new[] { 1, c, h, h }, -0.5f, 1f);
+            model = new Model("conv", new ModelInput(new[] { c, h, h }, 0f, 1f),
+                new[]
+                {
+                    new ModelNode("conv", new Conv2dLayer(w, withBias ? b : null, stride, pad), new[] { "input" }, new[] { o, oh, oh }),
+                    new ModelNode("flatten", new FlattenLayer(), new[] { "conv" }, new[] { m }),
+                }, Enumerable.Range(0, m).Select(j => $"u{j}").ToArray());
+            dense = new double[m, n];
+            connected = new bool[m, n];
+            for (int co = 0; co < o; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int xo = 0; xo < oh; xo++)
+                        for (int ci = 0; ci < c; ci++)
+                            for (int ki = 0; ki < k; ki++)
+                                for (int kj = 0; kj < k; kj++)
+                                {
+                                    int iy = oy * stride - pad + ki, ix = xo * stride - pad + kj;
+                                    if (iy < 0 || ix < 0 || iy >= h || ix >= h) continue;
+                                    int j = (co * oh + oy) * oh + xo, i = (ci * h + iy) * h + ix;
+                                    dense[j, i] = w.Data[((co * c + ci) * k + ki) * k + kj];
+                                    connected[j, i] = true;
+                                }
+            outputBias = Enumerable.Range(0, m).Select(j => withBias ? (double)b.Data[j / (oh * oh)] : 0).ToArray();
+        }
         var r = rng.Normal(new[] { 1, m });
-        var model = new Model("dense", new ModelInput(new[] { n }, 0f, 1f), new[] { new ModelNode("out", new LinearLayer(w, bias), new[] { "input" }, new[] { m }) }, new[] { "a", "b", "c" });
         LrpRule lrpRule = rule switch
         {
             "LRP-0" => new LrpZero(0f), "epsilon" => new LrpEpsilon(0.1f), "gamma" => new LrpGamma(0.25f), "z-plus" => new LrpZPlus(),
             "alpha2-beta1" => new LrpAlphaBeta(), "flat" => new LrpFlat(), "w-square" => new LrpWSquare(), _ => new LrpZBox(-1f, 2f),
         };
-        // relevance of the layer output: drive the backward with R directly through a hooked graph
+        // the relevance of the layer output drives a backward pass whose linear node runs the rule
         var x = xs.Clone().RequireGrad();
-        var y = model.Forward(x);
-        var hook = (NodeBackwardHook)((node, relevance) => node.Op == "linear" ? new[] { lrpRule.GetType().GetMethod("Propagate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .Invoke(lrpRule, new object[] { LinearViewFactory(node), relevance }) as Tensor, null, null } : null);
+        var y = Ops.Reshape(model.Forward(x), 1, m);
+        var hook = (NodeBackwardHook)((node, relevance) => node.Op is "linear" or "conv2d"
+            ? new[] { lrpRule.Propagate((LinearView)LinearViewFactory(node), relevance), null, null }.Take(node.Inputs.Count).ToArray()
+            : null);
         var actual = Gradients.Of(y, new[] { x }, gradOutput: r, nodeHook: hook)[0].ToArray();
-        double[] X = xs.ToArray().Select(v => (double)v).ToArray(), R = r.ToArray().Select(v => (double)v).ToArray(), Bv = bias.ToArray().Select(v => (double)v).ToArray();
-        double Wd(int j, int i) => w[j, i];
+        var (expected, bound) = DenseRelevance(rule, xs.ToArray().Select(v => (double)v).ToArray(), dense, connected, outputBias, r.ToArray().Select(v => (double)v).ToArray());
+        for (int i = 0; i < n; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 + 10 * bound[i], $"{rule} on {layer} (bias {withBias}): R[{i}] = {actual[i]:G6}, expected {expected[i]:G6} (bound {bound[i]:G3})");
+    }
+
+    /// <summary>
+    /// The rules' definitions for z_j = Σ_i W_ji x_i + b_j, written out per output j (float64), with a float32 error
+    /// bound per input: each share term_i·R_j/z_j is as accurate as z_j, whose relative error is about
+    /// 2⁻²⁴·Σ|terms|/|z_j| (cancellation makes a near-zero z_j ill-conditioned).
+    /// </summary>
+    private static (double[] Expected, double[] Bound) DenseRelevance(string rule, double[] X, double[,] W, bool[,] connected, double[] B, double[] R)
+    {
+        int m = W.GetLength(0), n = W.GetLength(1);
         var expected = new double[n];
+        var bound = new double[n];
+        static double Stab(double z, double e) => z >= 0 ? z + e : z - e;
+        var inputs = Enumerable.Range(0, n).ToArray();
+        void Spread(Func<int, double> term, double extra, double z, double r)
+        {
+            double denominator = z, size = inputs.Sum(i => Math.Abs(term(i))) + Math.Abs(extra);
+            foreach (int i in inputs)
+            {
+                double share = term(i) * r / denominator;
+                expected[i] += share;
+                bound[i] += Math.Abs(share) * (1e-6 + 1e-6 * size / Math.Abs(denominator));
+            }
+        }
         for (int j = 0; j < m; j++)
         {
-            double Stab(double z, double e) => z >= 0 ? z + e : z - e;
+            int jj = j;
             switch (rule)
             {
                 case "LRP-0":
                 case "epsilon":
                 {
                     double e = rule == "epsilon" ? 0.1 : 0;
-                    double z = Bv[j] + Enumerable.Range(0, n).Sum(i => X[i] * Wd(j, i));
-                    for (int i = 0; i < n; i++) expected[i] += X[i] * Wd(j, i) * R[j] / Stab(z, e);
+                    double z = B[j] + inputs.Sum(i => X[i] * W[jj, i]);
+                    Spread(i => X[i] * W[jj, i], B[j], Stab(z, e), R[j]);
                     break;
                 }
                 case "gamma":
                 {
-                    double Wg(int i) => Wd(j, i) + 0.25 * Math.Max(0, Wd(j, i));
-                    double z = Bv[j] + 0.25 * Math.Max(0, Bv[j]) + Enumerable.Range(0, n).Sum(i => X[i] * Wg(i));
-                    for (int i = 0; i < n; i++) expected[i] += X[i] * Wg(i) * R[j] / Stab(z, 1e-6);
+                    double Wg(int i) => W[jj, i] + 0.25 * Math.Max(0, W[jj, i]);
+                    double bias = B[j] + 0.25 * Math.Max(0, B[j]);
+                    Spread(i => X[i] * Wg(i), bias, Stab(bias + inputs.Sum(i => X[i] * Wg(i)), 1e-6), R[j]);
                     break;
                 }
                 case "z-plus":
-                {
-                    double z = Enumerable.Range(0, n).Sum(i => X[i] * Math.Max(0, Wd(j, i)));
-                    for (int i = 0; i < n; i++) expected[i] += X[i] * Math.Max(0, Wd(j, i)) * R[j] / Stab(z, 1e-6);
+                    Spread(i => X[i] * Math.Max(0, W[jj, i]), 0, Stab(inputs.Sum(i => X[i] * Math.Max(0, W[jj, i])), 1e-6), R[j]);
                     break;
-                }
                 case "alpha2-beta1":
                 {
-                    double P(int i) => Math.Max(0, X[i]) * Math.Max(0, Wd(j, i)) + Math.Min(0, X[i]) * Math.Min(0, Wd(j, i));
-                    double N(int i) => Math.Max(0, X[i]) * Math.Min(0, Wd(j, i)) + Math.Min(0, X[i]) * Math.Max(0, Wd(j, i));
-                    double zp = Enumerable.Range(0, n).Sum(P), zn = Enumerable.Range(0, n).Sum(N);
-                    for (int i = 0; i < n; i++) expected[i] += 2 * P(i) * R[j] / Stab(zp, 1e-6) - 1 * N(i) * R[j] / Stab(zn, 1e-6);
+                    double P(int i) => Math.Max(0, X[i]) * Math.Max(0, W[jj, i]) + Math.Min(0, X[i]) * Math.Min(0, W[jj, i]);
+                    double N(int i) => Math.Max(0, X[i]) * Math.Min(0, W[jj, i]) + Math.Min(0, X[i]) * Math.Max(0, W[jj, i]);
+                    Spread(P, 0, Stab(inputs.Sum(P), 1e-6), 2 * R[j]);
+                    Spread(N, 0, Stab(inputs.Sum(N), 1e-6), -1 * R[j]);
                     break;
                 }
                 case "flat":
-                    for (int i = 0; i < n; i++) expected[i] += R[j] / Stab(n, 1e-6);
+                    Spread(i => connected[jj, i] ? 1 : 0, 0, Stab(inputs.Count(i => connected[jj, i]), 1e-6), R[j]);
                     break;
                 case "w-square":
-                {
-                    double z = Enumerable.Range(0, n).Sum(i => Wd(j, i) * Wd(j, i));
-                    for (int i = 0; i < n; i++) expected[i] += Wd(j, i) * Wd(j, i) * R[j] / Stab(z, 1e-6);
+                    Spread(i => W[jj, i] * W[jj, i], 0, Stab(inputs.Sum(i => W[jj, i] * W[jj, i]), 1e-6), R[j]);
                     break;
-                }
                 default:
                 {
-                    double Term(int i) => X[i] * Wd(j, i) - (-1) * Math.Max(0, Wd(j, i)) - 2 * Math.Min(0, Wd(j, i));
-                    double z = Enumerable.Range(0, n).Sum(Term);
-                    for (int i = 0; i < n; i++) expected[i] += Term(i) * R[j] / Stab(z, 1e-6);
+                    // z^B with l = −1, h = 2: x·w − l·w⁺ − h·w⁻ over the receptive field
+                    double Term(int i) => connected[jj, i] ? X[i] * W[jj, i] - (-1) * Math.Max(0, W[jj, i]) - 2 * Math.Min(0, W[jj, i]) : 0;
+                    Spread(Term, 0, Stab(inputs.Sum(Term), 1e-6), R[j]);
                     break;
                 }
             }
         }
-        for (int i = 0; i < n; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{rule}: R[{i}] = {actual[i]:G6}, expected {expected[i]:G6}");
+        return (expected, bound);
     }
 
     private static object LinearViewFactory(Node node) => new LinearView(node);
