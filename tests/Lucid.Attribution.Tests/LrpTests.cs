@@ -128,6 +128,10 @@ public class LrpTests
             {
                 var z = taps[tap].ToArray();
                 var rel = r.Relevance[tap].ToArray();
+                // float32 sums of the input side: where a z_j nearly cancels, its shares x_i·w_ji·R_j/z_j are large and
+                // so is their rounding, which the magnitude of the relevance entering the layer's input shows
+                string source = model[tap].Inputs[0];
+                double inputSide = r.Relevance[source].ToArray().Sum(v => Math.Abs((double)v));
                 int plane = z.Length / bias.Length;
                 double absorbed = 0, size = 0;
                 for (int j = 0; j < z.Length; j++)
@@ -137,7 +141,7 @@ public class LrpTests
                     size += Math.Abs(rel[j]);
                 }
                 float reported = r.LayerDeltas[tap][0];
-                Assert.True(Math.Abs(reported - absorbed) <= 1e-4 * size + 1e-6, $"seed {seed}, '{tap}': reported {reported:G6}, absorbed by biases {absorbed:G6}");
+                Assert.True(Math.Abs(reported - absorbed) <= 1e-4 * (size + inputSide) + 1e-6, $"seed {seed}, '{tap}': reported {reported:G6}, absorbed by biases {absorbed:G6}");
                 total += reported;
                 magnitude += size;
             }
@@ -156,9 +160,16 @@ public class LrpTests
         Assert.All(ignoring.LayerDeltas, p => Assert.True(Math.Abs(p.Value[0]) <= 1e-4 * (1 + Math.Abs(ignoring.TargetValues[0])), $"'{p.Key}': {p.Value[0]}"));
     }
 
-    /// <summary>Proportional max-pool redistribution conserves relevance too, and spreads it over the window.</summary>
+    /// <summary>
+    /// Proportional max-pool redistribution conserves relevance too (100 random networks), and spreads it over the
+    /// window: before the first max-pool, winner-take-all leaves three of every four positions empty, proportional
+    /// redistribution fills every position with a positive input (counted over all networks — in one network every
+    /// window may hold a single positive input, where the two agree).
+    /// </summary>
     [Fact]
-    public void ProportionalMaxPool_Conserves_AndDiffersFromWinnerTakeAll() =>
+    public void ProportionalMaxPool_Conserves_AndDiffersFromWinnerTakeAll()
+    {
+        long zerosWinner = 0, zerosSpread = 0;
         Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
         {
             var model = RandomBiasFreeNet((ulong)seed);
@@ -171,10 +182,13 @@ public class LrpTests
             var input = spread.Attribution.ToArray();
             double magnitude = input.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
             Assert.True(Math.Abs(input.Sum(v => (double)v) - f) <= 1e-5 * magnitude, $"seed {seed}");
-            // at conv1 (before the first max-pool) winner-take-all leaves three of every four positions empty
-            int zerosWinner = winner.Relevance["conv1"].ToArray().Count(v => v == 0f), zerosSpread = spread.Relevance["conv1"].ToArray().Count(v => v == 0f);
-            Assert.True(zerosSpread < zerosWinner, $"seed {seed}: {zerosSpread} vs {zerosWinner} empty positions");
+            int w = winner.Relevance["conv1"].ToArray().Count(v => v == 0f), p = spread.Relevance["conv1"].ToArray().Count(v => v == 0f);
+            Assert.True(p <= w, $"seed {seed}: {p} empty positions with proportional, {w} with winner-take-all");
+            zerosWinner += w;
+            zerosSpread += p;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true));
+        Assert.True(zerosSpread < 0.9 * zerosWinner, $"empty positions: {zerosSpread} proportional, {zerosWinner} winner-take-all");
+    }
 
     /// <summary>An evaluation-mode batch normalization in a test model (the engine's op, as ONNX imports run it).</summary>
     private sealed class BatchNormLayer(Tensor mean, Tensor variance, Tensor gamma, Tensor beta) : Layer

@@ -81,24 +81,31 @@ public class MoreMethodsTests
     }
 
     /// <summary>
-    /// Layer conductance is complete — Σ conductance → f(x) − f(x′) — on smooth networks, and its error shrinks as the
-    /// steps grow (trapezoid rule: second order).
+    /// Layer conductance is complete — Σ conductance → f(x) − f(x′) — on smooth networks (60 random ones, 128 steps),
+    /// and its error shrinks as the steps grow. That is measured on ReLU networks, whose kinks leave a discretization
+    /// error well above float rounding (on these small softplus networks 8 steps are already at the float floor), in
+    /// total over the networks, since at 8 steps the error of one network can vanish by cancellation.
     /// </summary>
     [Fact]
-    public void Conductance_IsComplete_AndConverges() =>
+    public void Conductance_IsComplete_AndConverges()
+    {
+        double coarseTotal = 0, fineTotal = 0;
         Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
         {
             var model = GradientAttributionTests.RandomNet((ulong)seed, () => new("softplus", t => Ops.Softplus(t)));
             using var x = new Rng((ulong)seed).Uniform(new[] { 1, 2, 6, 6 });
             var target = AttributionTarget.Class(seed % 4);
-            var coarse = LayerAttribution.Conductance(model, x, target, "act1", steps: 8);
             var fine = LayerAttribution.Conductance(model, x, target, "act1", steps: 128);
             Assert.Equal(new[] { 1, 3, 6, 6 }, fine.Attribution.Shape.ToArray());
             var f0 = GradientAttribution.Evaluate(model, Tensor.Zeros(1, 2, 6, 6), target);
             double change = Math.Abs(fine.TargetValues[0] - f0[0]);
             Assert.True(Math.Abs(fine.Delta![0]) <= 1e-3 * change + 2e-5, $"seed {seed}: delta {fine.Delta[0]:G4} for a change of {change:G4}");
-            Assert.True(Math.Abs(fine.Delta[0]) <= Math.Abs(coarse.Delta![0]) + 2e-5, $"seed {seed}: 128 steps {fine.Delta[0]:G4}, 8 steps {coarse.Delta[0]:G4}");
+            var relu = GradientAttributionTests.RandomNet((ulong)seed, ActivationLayer.Relu);
+            coarseTotal += Math.Abs(LayerAttribution.Conductance(relu, x, target, "act1", steps: 8).Delta![0]);
+            fineTotal += Math.Abs(LayerAttribution.Conductance(relu, x, target, "act1", steps: 128).Delta![0]);
         }).Check(Cases(60));
+        Assert.True(fineTotal < coarseTotal / 4, $"Σ|delta| over the ReLU networks: {coarseTotal:G3} at 8 steps, {fineTotal:G3} at 128");
+    }
 
     /// <summary>
     /// Where the layer is linear in the input (a convolution's pre-activation), da/dα is the constant a(x) − a(x′), so

@@ -14,8 +14,9 @@ public static class ParallelKernels
     private static IJob? _job;
     private static int _jobCount;
     private static int _next;
-    private static int _pendingWorkers;
-    private static int _generation;
+    private static int _inflight;      // workers inside the current region (only these are waited for)
+    private static int _generation;    // the current region
+    private static int _closed;        // the last region whose items are all claimed
     private static Exception? _error;
     [ThreadStatic] private static bool _insideRegion;
 
@@ -75,8 +76,7 @@ public static class ParallelKernels
         _jobCount = count;
         _error = null;
         Volatile.Write(ref _next, 0);
-        Volatile.Write(ref _pendingWorkers, helpers);
-        Interlocked.Increment(ref _generation);
+        int region = Interlocked.Increment(ref _generation);
         for (int w = 0; w < helpers; w++) _workers[w].Wake();
         _insideRegion = true;
         try
@@ -87,8 +87,11 @@ public static class ParallelKernels
         {
             _insideRegion = false;
         }
+        // Every item is claimed. Wait only for workers that joined and may still run an item: a worker whose core the
+        // host has not scheduled yet (a shared VM) must not hold the caller up — it will find the region closed.
+        Volatile.Write(ref _closed, region);
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pendingWorkers) > 0) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _inflight) > 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
         if (_error is { } error) throw new LucidException($"A parallel kernel failed: {error.Message}", error);
     }
@@ -159,8 +162,10 @@ public static class ParallelKernels
                 }
                 if (!got) _signal.Wait();
                 if (_stopped) return;
-                Drain();
-                Interlocked.Decrement(ref _pendingWorkers);
+                // join the current region, unless its items are already all claimed (then the caller is not waiting)
+                Interlocked.Increment(ref _inflight);
+                if (Volatile.Read(ref _closed) != Volatile.Read(ref _generation)) Drain();
+                Interlocked.Decrement(ref _inflight);
             }
         }
     }
