@@ -37,13 +37,15 @@ public class GradientAttributionTests
     /// Completeness Σ attr = f(x) − f(x′) up to quadrature error. On smooth networks (softplus) the integrand is smooth
     /// and 256 Gauss–Legendre nodes leave only float32 rounding: the bound is the 1e-3·|f(x) − f(x′)| plus a
     /// 2e-5 float floor. On ReLU networks the integrand jumps wherever the path crosses a kink (ReLU or max-pool switch),
-    /// and any fixed-step rule then errs by about (jump × node spacing) however small f(x) − f(x′) is — the law holds
-    /// with an absolute 2e-4 allowance (Captum's own tests allow 0.07), and the error shrinking with steps is tested below.
+    /// and any fixed-step rule then errs by up to (jump in ∂f/∂xᵢ·(xᵢ − x′ᵢ)) × (node spacing) per kink however small
+    /// f(x) − f(x′) is: with 256 Gauss–Legendre nodes the spacing is at most π/512 ≈ 6e-3, and the jumps are of the size of
+    /// the attributions themselves, so the ReLU law allows 6e-3·Σ|attribution| more (Captum's own tests allow 0.07
+    /// absolute). The error shrinking with steps is tested below.
     /// </summary>
     [Theory]
-    [InlineData("softplus", 1e-3, 2e-5)]
-    [InlineData("relu", 1e-3, 2e-4)]
-    public void IntegratedGradients_IsComplete_At256GaussLegendreSteps(string activation, double relative, double floor) =>
+    [InlineData("softplus", 1e-3, 2e-5, 0)]
+    [InlineData("relu", 1e-3, 2e-5, 6e-3)]
+    public void IntegratedGradients_IsComplete_At256GaussLegendreSteps(string activation, double relative, double floor, double kink) =>
         Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
         {
             var model = RandomNet((ulong)seed, activation == "relu" ? ActivationLayer.Relu : Softplus);
@@ -54,10 +56,13 @@ public class GradientAttributionTests
             var result = GradientAttribution.IntegratedGradients(model, x, target, baseline, steps: 256);
             var fx = GradientAttribution.Evaluate(model, x, target);
             var fb = GradientAttribution.Evaluate(model, baseline, target);
+            var attribution = result.Attribution.ToArray();
             for (int e = 0; e < 2; e++)
             {
                 double change = Math.Abs(fx[e] - fb[e]);
-                Assert.True(Math.Abs(result.Delta![e]) <= relative * change + floor, $"seed {seed}, example {e}: delta {result.Delta[e]:G4} for f(x) − f(x′) = {fx[e] - fb[e]:G4}");
+                double magnitude = attribution.Skip(e * 72).Take(72).Sum(v => Math.Abs((double)v));
+                Assert.True(Math.Abs(result.Delta![e]) <= relative * change + floor + kink * magnitude,
+                    $"seed {seed}, example {e}: delta {result.Delta[e]:G4} for f(x) − f(x′) = {fx[e] - fb[e]:G4}, Σ|attribution| {magnitude:G4}");
             }
             result.Attribution.Dispose();
         }).Check(Cases(300));

@@ -89,7 +89,10 @@ public static class ParallelKernels
         }
         // Every item is claimed. Wait only for workers that joined and may still run an item: a worker whose core the
         // host has not scheduled yet (a shared VM) must not hold the caller up — it will find the region closed.
-        Volatile.Write(ref _closed, region);
+        // A full fence between this store and the read of _inflight (a worker does increment-then-read the other way
+        // round): with a plain release store the two could pass each other in the store buffer, and a worker would
+        // join a region whose job is being cleared.
+        Interlocked.Exchange(ref _closed, region);
         var spin = new SpinWait();
         while (Volatile.Read(ref _inflight) > 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
@@ -98,7 +101,8 @@ public static class ParallelKernels
 
     private static void Drain()
     {
-        var job = _job!;
+        var job = _job;
+        if (job is null) return;
         int count = _jobCount;
         // items are claimed in blocks of about 1/16 of a thread's share: claiming one at a time makes the counter's cache
         // line travel between cores for every item, which costs more than a small item (a 16-float plane copy)
