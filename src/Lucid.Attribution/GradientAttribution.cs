@@ -52,12 +52,15 @@ public static class GradientAttribution
         var total = new double[input.Count];
         int chunk = internalBatch == 0 ? steps : internalBatch;
         var shape = input.Shape.ToArray();
+        // the endpoints f(x) and f(x′) ride along with the first chunk (two more rows) instead of two batch-1 passes
+        var fx = new float[n];
+        var fx0 = new float[n];
         for (int s0 = 0; s0 < steps; s0 += chunk)
         {
-            int m = Math.Min(chunk, steps - s0);
+            int m = Math.Min(chunk, steps - s0), extra = s0 == 0 ? 2 : 0;
             using var scope = Tensor.Scope();
             var batchShape = (int[])shape.Clone();
-            batchShape[0] = n * m;
+            batchShape[0] = n * (m + extra);
             var path = Tensor.Zeros(batchShape).RequireGrad();
             var pd = path.Data;
             for (int k = 0; k < m; k++)
@@ -65,7 +68,18 @@ public static class GradientAttribution
                 float alpha = (float)alphas[s0 + k];
                 for (int i = 0; i < input.Count; i++) pd[k * input.Count + i] = x0[i] + alpha * (x[i] - x0[i]);
             }
+            if (extra > 0)
+            {
+                x.CopyTo(pd.Slice(m * input.Count, input.Count));
+                x0.CopyTo(pd.Slice((m + 1) * input.Count, input.Count));
+            }
             var values = TargetValues(model, path, target);
+            if (extra > 0)
+            {
+                var v = values.Data;
+                v.Slice(m * n, n).CopyTo(fx);
+                v.Slice((m + 1) * n, n).CopyTo(fx0);
+            }
             var gradient = Gradients.Of(Ops.Sum(values), new[] { path })[0].Data;
             for (int k = 0; k < m; k++)
             {
@@ -76,9 +90,6 @@ public static class GradientAttribution
         var attribution = Tensor.Zeros(shape).DetachFromScope();
         var ad = attribution.Data;
         for (int i = 0; i < ad.Length; i++) ad[i] = (float)((x[i] - x0[i]) * total[i]);
-        var fx = Evaluate(model, input, target);
-        float[] fx0;
-        using (var zeros = baseline is null ? Tensor.Zeros(shape) : null) fx0 = Evaluate(model, baseline ?? zeros!, target);
         var delta = Completeness.Delta(ad, n, e => fx[e] - fx0[e]);
         return new AttributionResult(attribution, fx, delta);
     }
