@@ -1,0 +1,122 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// What an objective sees at one step: the model, the parameterized image before transforms (<see cref="Input"/>,
+/// [N, C, H, W] in pixel range), and every tap the model computed on the transformed image.
+/// </summary>
+public sealed class ObjectiveContext(Model model, Tensor input, IReadOnlyDictionary<string, Tensor> taps, int step)
+{
+    public Model Model { get; } = model;
+    public Tensor Input { get; } = input;
+    public int Step { get; } = step;
+
+    /// <summary>The activations of <paramref name="tap"/> ("input" is the untransformed image).</summary>
+    public Tensor this[string tap] => tap == "input" ? Input
+        : taps.TryGetValue(tap, out var t) ? t
+        : throw new LucidArgumentException(nameof(tap), $"objective: model '{Model.Name}' computed no tap '{tap}' this step.");
+
+    /// <summary>Rows [batch, batch + 1) of a tap, or all of it.</summary>
+    internal Tensor Select(string tap, int? batch)
+    {
+        var t = this[tap];
+        if (batch is not { } b) return t;
+        if (b < 0 || b >= t.Size(0)) throw new LucidArgumentException(nameof(batch), $"objective: batch item {b} does not exist in a batch of {t.Size(0)}.");
+        return Ops.Slice(t, 0, b, b + 1);
+    }
+}
+
+/// <summary>
+/// A scalar to maximize, computed from a model's taps (Lucid's convention: objectives are maximized; the renderer
+/// minimizes −J). Objectives compose: +, −, unary −, × and ÷ by scalars, objective × objective (the product of the
+/// two scalars), <see cref="Sum"/>. Each knows the taps it reads, so the renderer can stop the forward pass early and
+/// check them against the model before the first step.
+/// </summary>
+public sealed class Objective
+{
+    private readonly Func<ObjectiveContext, Tensor> _value;
+
+    internal Objective(string description, IReadOnlyList<string> taps, Func<ObjectiveContext, Tensor> value)
+    {
+        Description = description;
+        Taps = taps;
+        _value = value;
+    }
+
+    /// <summary>A readable description, e.g. "Channel [mixed4a, 97]".</summary>
+    public string Description { get; }
+
+    /// <summary>Taps the objective reads ("input" for the image itself).</summary>
+    public IReadOnlyList<string> Taps { get; }
+
+    /// <summary>Whether it reads the model's output (class objectives), wherever that is.</summary>
+    internal bool ReadsOutput { get; init; }
+
+    /// <summary>The objective's value (a scalar tensor, part of the autograd graph).</summary>
+    public Tensor Evaluate(ObjectiveContext context)
+    {
+        var v = _value(context);
+        return v.Count == 1 ? v : Ops.Mean(Ops.Flatten(v, 0), 0);
+    }
+
+    /// <summary>Throws, naming the objective, if a tap, channel or class it uses does not exist in <paramref name="model"/>.</summary>
+    public void Validate(Model model)
+    {
+        foreach (var tap in Taps)
+            if (tap != "input") _ = model[tap];
+        foreach (var check in _checks) check(model);
+    }
+
+    private readonly List<Action<Model>> _checks = new();
+
+    internal Objective WithCheck(Action<Model> check)
+    {
+        _checks.Add(check);
+        return this;
+    }
+
+    private static IReadOnlyList<string> Union(Objective a, Objective b) => a.Taps.Union(b.Taps).ToArray();
+
+    private static Objective Combine(Objective a, Objective b, string description, Func<Tensor, Tensor, Tensor> op)
+    {
+        var result = new Objective(description, Union(a, b), c => op(a.Evaluate(c), b.Evaluate(c))) { ReadsOutput = a.ReadsOutput || b.ReadsOutput };
+        result._checks.AddRange(a._checks);
+        result._checks.AddRange(b._checks);
+        return result;
+    }
+
+    private Objective Map(string description, Func<Tensor, Tensor> op)
+    {
+        var result = new Objective(description, Taps, c => op(Evaluate(c))) { ReadsOutput = ReadsOutput };
+        result._checks.AddRange(_checks);
+        return result;
+    }
+
+    public static Objective operator +(Objective a, Objective b) => Combine(a, b, $"{a.Description} + {b.Description}", Ops.Add);
+    public static Objective operator -(Objective a, Objective b) => Combine(a, b, $"{a.Description} − {b.Description}", Ops.Sub);
+    public static Objective operator *(Objective a, Objective b) => Combine(a, b, $"({a.Description}) × ({b.Description})", Ops.Mul);
+    public static Objective operator -(Objective a) => a.Map($"−{a.Description}", t => Ops.Mul(t, -1f));
+    public static Objective operator +(Objective a, double c) => a.Map($"{a.Description} + {c}", t => Ops.Add(t, (float)c));
+    public static Objective operator +(double c, Objective a) => a + c;
+    public static Objective operator -(Objective a, double c) => a + (-c);
+    public static Objective operator *(Objective a, double c) => a.Map($"{c}·{a.Description}", t => Ops.Mul(t, (float)c));
+    public static Objective operator *(double c, Objective a) => a * c;
+
+    public static Objective operator /(Objective a, double c)
+    {
+        if (c == 0) throw new LucidArgumentException(nameof(c), $"objective: cannot divide '{a.Description}' by zero.");
+        return a * (1 / c);
+    }
+
+    /// <summary>The sum of several objectives.</summary>
+    public static Objective Sum(IEnumerable<Objective> objectives)
+    {
+        var list = objectives.ToList();
+        if (list.Count == 0) throw new LucidArgumentException(nameof(objectives), "objective: the sum of no objectives is undefined.");
+        return list.Skip(1).Aggregate(list[0], (a, b) => a + b);
+    }
+
+    public override string ToString() => Description;
+}

@@ -1,0 +1,272 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// Lucid's objectives (all maximized; NCHW). Names, defaults and formulas follow lucid/optvis/objectives.py; the
+/// Lucent weight objectives follow lucent/optvis/objectives.py. <c>batch</c>, where offered, targets one image of the
+/// batch (Lucid's handle_batch).
+/// </summary>
+public static class Objectives
+{
+    /// <summary>One neuron: channel <paramref name="channel"/> at (y, x), the centre by default (H/2, W/2 — for even sizes the lower-right of the middle four), averaged over the batch.</summary>
+    public static Objective Neuron(string tap, int channel, int? y = null, int? x = null, int? batch = null) =>
+        new Objective($"Neuron [{tap}, {channel}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            RequireSpatial(a, tap);
+            int yy = y ?? a.Size(2) / 2, xx = x ?? a.Size(3) / 2;
+            RequirePosition(a, tap, yy, xx);
+            return Ops.Mean(Ops.Slice(Ops.Slice(Ops.Slice(a, 1, channel, channel + 1), 2, yy, yy + 1), 3, xx, xx + 1));
+        }).WithCheck(m => RequireChannel(m, tap, channel));
+
+    /// <summary>One channel: its mean over the batch and every position (Lucid's <c>channel</c>).</summary>
+    public static Objective Channel(string tap, int channel, int? batch = null) =>
+        new Objective($"Channel [{tap}, {channel}]", new[] { tap }, c => Ops.Mean(Ops.Flatten(Ops.Slice(c.Select(tap, batch), 1, channel, channel + 1), 0), 0))
+            .WithCheck(m => RequireChannel(m, tap, channel));
+
+    /// <summary>
+    /// A direction in activation space, averaged over the batch and positions: ⟨a, v⟩, or with
+    /// <paramref name="cossimPow"/> &gt; 0 Lucid's ⟨a, v⟩·max(0.1, cos(a, v))^pow (norms with +1e-4).
+    /// </summary>
+    public static Objective Direction(string tap, float[] direction, double cossimPow = 0, int? batch = null) =>
+        new Objective($"Direction [{tap}]", new[] { tap }, c => DotCossim(c.Select(tap, batch), direction, cossimPow))
+            .WithCheck(m => RequireLength(m, tap, direction));
+
+    /// <summary>A direction at one position (the centre by default).</summary>
+    public static Objective DirectionNeuron(string tap, float[] direction, int? y = null, int? x = null, double cossimPow = 0, int? batch = null) =>
+        new Objective($"DirectionNeuron [{tap}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            RequireSpatial(a, tap);
+            int yy = y ?? a.Size(2) / 2, xx = x ?? a.Size(3) / 2;
+            RequirePosition(a, tap, yy, xx);
+            return DotCossim(Ops.Slice(Ops.Slice(a, 2, yy, yy + 1), 3, xx, xx + 1), direction, cossimPow);
+        }).WithCheck(m => RequireLength(m, tap, direction));
+
+    /// <summary>A class logit by label, summed over the batch (Lucid's <c>class_logit</c>).</summary>
+    public static Objective ClassLogit(string label, int? batch = null) =>
+        new Objective($"ClassLogit [{label}]", Array.Empty<string>(), c => Logit(c, IndexOf(c.Model, label), batch)) { ReadsOutput = true }
+            .WithCheck(m => IndexOf(m, label));
+
+    /// <summary>A class logit by index.</summary>
+    public static Objective ClassLogit(int index, int? batch = null) =>
+        new Objective($"ClassLogit [{index}]", Array.Empty<string>(), c => Logit(c, index, batch)) { ReadsOutput = true }
+            .WithCheck(m =>
+            {
+                int classes = m[m.OutputTap].OutputShape[0];
+                if (index < 0 || index >= classes)
+                    throw new LucidArgumentException(nameof(index), $"objective: class {index} is out of range for model '{m.Name}' with {classes} classes.");
+            });
+
+    /// <summary>DeepDream: mean(a²) over the whole tap.</summary>
+    public static Objective DeepDream(string tap) =>
+        new Objective($"DeepDream [{tap}]", new[] { tap }, c => { var a = c[tap]; return Ops.Mean(Ops.Flatten(Ops.Mul(a, a), 0), 0); });
+
+    /// <summary>Total variation Σ|x[i+1, j] − x[i, j]| + Σ|x[i, j+1] − x[i, j]| (a penalty: subtract it).</summary>
+    public static Objective TotalVariation(string tap = "input") =>
+        new Objective($"TotalVariation [{tap}]", new[] { tap }, c =>
+        {
+            var a = c[tap];
+            RequireSpatial(a, tap);
+            int h = a.Size(2), w = a.Size(3);
+            var dy = Ops.Sub(Ops.Slice(a, 2, 1, h), Ops.Slice(a, 2, 0, h - 1));
+            var dx = Ops.Sub(Ops.Slice(a, 3, 1, w), Ops.Slice(a, 3, 0, w - 1));
+            return Ops.Add(SumAll(Ops.Abs(dy)), SumAll(Ops.Abs(dx)));
+        });
+
+    /// <summary>L1 distance to a constant: Σ|a − c| (a penalty).</summary>
+    public static Objective L1(string tap = "input", float constant = 0f) =>
+        new Objective($"L1 [{tap}]", new[] { tap }, c => SumAll(Ops.Abs(Ops.Add(c[tap], -constant))));
+
+    /// <summary>L2 distance to a constant: √(ε + Σ(a − c)²) (a penalty).</summary>
+    public static Objective L2(string tap = "input", float constant = 0f, float epsilon = 1e-6f) =>
+        new Objective($"L2 [{tap}]", new[] { tap }, c =>
+        {
+            var d = Ops.Add(c[tap], -constant);
+            return Ops.Sqrt(Ops.Add(SumAll(Ops.Mul(d, d)), epsilon));
+        });
+
+    /// <summary>
+    /// Lucid's blur_input_each_step: 0.5·Σ(x − stop_grad(blur(x)))², blur a per-channel 3×3 box (border weights 0.5,
+    /// centre 1, normalized by the weights inside the image). Subtracting k· it moves x towards its blur each step.
+    /// </summary>
+    public static Objective BlurInputEachStep() =>
+        new Objective("BlurInputEachStep", new[] { "input" }, c =>
+        {
+            var x = c.Input;
+            Tensor blurred;
+            using (GradMode.NoGrad()) blurred = Blur3(x);
+            var d = Ops.Sub(x, blurred);
+            return Ops.Mul(SumAll(Ops.Mul(d, d)), 0.5f);
+        });
+
+    /// <summary>
+    /// Diversity (Lucid): per image the Gram matrix G = AᵀA of the tap ([HW, C]), L2-normalized; the mean over images of
+    /// Σ_{j≠i} ⟨G_i, G_j⟩ — a similarity, so subtract it (e.g. channel − 100·diversity) to push images apart.
+    /// </summary>
+    public static Objective Diversity(string tap) =>
+        new Objective($"Diversity [{tap}]", new[] { tap }, c =>
+        {
+            var a = c[tap];
+            RequireSpatial(a, tap);
+            int n = a.Size(0), ch = a.Size(1), hw = a.Size(2) * a.Size(3);
+            var flat = Ops.Reshape(a, n, ch, hw);
+            var gram = Ops.MatMul(flat, Ops.Transpose(flat, 1, 2));                      // [N, C, C]
+            var g = Ops.Reshape(gram, n, ch * ch);
+            var norms = Ops.Sqrt(Ops.Add(Ops.Sum(Ops.Mul(g, g), 1, keepDim: true), 1e-12f));
+            var unit = Ops.Div(g, norms);
+            var similarity = Ops.MatMul(unit, Ops.Transpose(unit, 0, 1));                // [N, N]
+            var total = SumAll(similarity);
+            var self = SumAll(Ops.Mul(unit, unit));                                     // the diagonal (≈ N)
+            return Ops.Mul(Ops.Sub(total, self), 1f / n);
+        });
+
+    /// <summary>
+    /// Alignment (Lucid): −Σ_{d=1..4} Σ_i mean((a_i − a_{i+d})²)/decay^d across the batch — neighbouring images of a
+    /// batch (an interpolation) look alike.
+    /// </summary>
+    public static Objective Alignment(string tap, double decayRatio = 2) =>
+        new Objective($"Alignment [{tap}]", new[] { tap }, c =>
+        {
+            var a = c[tap];
+            int n = a.Size(0);
+            Tensor? total = null;
+            for (int d = 1; d < 5; d++)
+                for (int i = 0; i + d < n; i++)
+                {
+                    var diff = Ops.Sub(Ops.Slice(a, 0, i, i + 1), Ops.Slice(a, 0, i + d, i + d + 1));
+                    var term = Ops.Mul(Ops.Mean(Ops.Flatten(Ops.Mul(diff, diff), 0), 0), (float)(1 / Math.Pow(decayRatio, d)));
+                    total = total is null ? term : Ops.Add(total, term);
+                }
+            return total is null ? Tensor.Zeros(1) : Ops.Mul(total, -1f);
+        });
+
+    /// <summary>
+    /// Channel interpolation across the batch (Lucid): image n of N optimizes (1 − n/(N−1))·channel₁ + n/(N−1)·channel₂.
+    /// </summary>
+    public static Objective ChannelInterpolate(string tap1, int channel1, string tap2, int channel2) =>
+        new Objective($"ChannelInterpolate [{tap1}, {channel1}, {tap2}, {channel2}]", new[] { tap1, tap2 }, c =>
+        {
+            int n = c[tap1].Size(0);
+            Tensor? total = null;
+            for (int i = 0; i < n; i++)
+            {
+                float t = n > 1 ? (float)i / (n - 1) : 0f;
+                var a = Ops.Mean(Ops.Flatten(Ops.Slice(c.Select(tap1, i), 1, channel1, channel1 + 1), 0), 0);
+                var b = Ops.Mean(Ops.Flatten(Ops.Slice(c.Select(tap2, i), 1, channel2, channel2 + 1), 0), 0);
+                var term = Ops.Add(Ops.Mul(a, 1 - t), Ops.Mul(b, t));
+                total = total is null ? term : Ops.Add(total, term);
+            }
+            return total!;
+        }).WithCheck(m => { RequireChannel(m, tap1, channel1); RequireChannel(m, tap2, channel2); });
+
+    /// <summary>Root-mean-square distance of the image to <paramref name="original"/> (feature inversion's anchor; a penalty).</summary>
+    public static Objective InputDifference(Tensor original) =>
+        new Objective("InputDifference", new[] { "input" }, c =>
+        {
+            if (!c.Input.Shape.SequenceEqual(original.Shape) && !c.Input.Shape[1..].SequenceEqual(original.Shape))
+                throw new ShapeMismatchException($"input difference: the reference [{string.Join(", ", original.Shape.ToArray())}] does not match the image [{string.Join(", ", c.Input.Shape.ToArray())}].");
+            var d = Ops.Sub(c.Input, original);
+            return Ops.Sqrt(Ops.Mean(Ops.Flatten(Ops.Mul(d, d), 0), 0));
+        });
+
+    /// <summary>Lucent's channel_weight: mean over the batch and positions of Σ_c w_c·a_c.</summary>
+    public static Objective ChannelWeight(string tap, float[] weight, int? batch = null) =>
+        new Objective($"ChannelWeight [{tap}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            var w = Tensor.FromArray(weight, Broadcast(a.Rank, weight.Length));
+            return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(a, w), 1), 0), 0);
+        }).WithCheck(m => RequireLength(m, tap, weight));
+
+    /// <summary>Lucent's neuron_weight: Σ_c w_c·a_c at one position (the centre by default), averaged over the batch.</summary>
+    public static Objective NeuronWeight(string tap, float[] weight, int? y = null, int? x = null, int? batch = null) =>
+        new Objective($"NeuronWeight [{tap}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            RequireSpatial(a, tap);
+            int yy = y ?? a.Size(2) / 2, xx = x ?? a.Size(3) / 2;
+            RequirePosition(a, tap, yy, xx);
+            var at = Ops.Slice(Ops.Slice(a, 2, yy, yy + 1), 3, xx, xx + 1);
+            var w = Tensor.FromArray(weight, Broadcast(4, weight.Length));
+            return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(at, w), 1), 0), 0);
+        }).WithCheck(m => RequireLength(m, tap, weight));
+
+    // ---- helpers ----
+
+    private static Tensor SumAll(Tensor t) => Ops.Sum(Ops.Flatten(t, 0), 0);
+
+    private static int[] Broadcast(int rank, int channels)
+    {
+        var shape = new int[rank];
+        Array.Fill(shape, 1);
+        shape[1] = channels;
+        return shape;
+    }
+
+    private static Tensor DotCossim(Tensor a, float[] direction, double cossimPow)
+    {
+        var v = Tensor.FromArray(direction, Broadcast(a.Rank, direction.Length));
+        var dot = Ops.Sum(Ops.Mul(a, v), 1);                                             // [N, (H, W)]
+        if (cossimPow == 0) return Ops.Mean(Ops.Flatten(dot, 0), 0);
+        double vNorm = Math.Sqrt(direction.Sum(d => (double)d * d));
+        var aNorm = Ops.Sqrt(Ops.Sum(Ops.Mul(a, a), 1));
+        var cos = Ops.Div(dot, Ops.Mul(Ops.Add(aNorm, 1e-4f), (float)(1e-4 + vNorm)));
+        var weight = Ops.Pow(Ops.Clamp(cos, 0.1f), (float)cossimPow);
+        return Ops.Mean(Ops.Flatten(Ops.Mul(dot, weight), 0), 0);
+    }
+
+    private static Tensor Logit(ObjectiveContext c, int index, int? batch)
+    {
+        var logits = c.Select(c.Model.OutputTap, batch);
+        return SumAll(Ops.Slice(logits, 1, index, index + 1));
+    }
+
+    private static int IndexOf(Model model, string label)
+    {
+        int i = model.Labels.ToList().IndexOf(label);
+        if (i < 0) throw new LucidArgumentException("label", $"objective: model '{model.Name}' has no class '{label}'.");
+        return i;
+    }
+
+    private static void RequireChannel(Model model, string tap, int channel)
+    {
+        int channels = model[tap].OutputShape[0];
+        if (channel < 0 || channel >= channels)
+            throw new LucidArgumentException("channel", $"objective: tap '{tap}' of model '{model.Name}' has {channels} channels; channel {channel} does not exist.");
+    }
+
+    private static void RequireLength(Model model, string tap, float[] vector)
+    {
+        int channels = model[tap].OutputShape[0];
+        if (vector.Length != channels)
+            throw new LucidArgumentException("direction", $"objective: tap '{tap}' of model '{model.Name}' has {channels} channels; the vector has {vector.Length}.");
+    }
+
+    private static void RequireSpatial(Tensor a, string tap)
+    {
+        if (a.Rank != 4) throw new ShapeMismatchException($"objective: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; this objective needs a spatial [N, C, H, W] tap.");
+    }
+
+    private static void RequirePosition(Tensor a, string tap, int y, int x)
+    {
+        if (y < 0 || y >= a.Size(2) || x < 0 || x >= a.Size(3))
+            throw new LucidArgumentException("position", $"objective: position ({y}, {x}) is outside tap '{tap}' of size {a.Size(2)}×{a.Size(3)}.");
+    }
+
+    /// <summary>Lucid's _tf_blur(w = 3): per-channel 3×3 weights (0.5 at the border, 1 at the centre), SAME, divided by the blur of ones.</summary>
+    internal static Tensor Blur3(Tensor x)
+    {
+        int c = x.Size(1);
+        var k = new float[c * 9];
+        for (int ch = 0; ch < c; ch++)
+            for (int i = 0; i < 9; i++) k[ch * 9 + i] = i == 4 ? 1f : 0.5f;
+        var kernel = Tensor.FromArray(k, c, 1, 3, 3);
+        var num = Ops.Conv2d(x, kernel, null, 1, 1, 1, c);
+        var den = Ops.Conv2d(Tensor.OnesLike(x), kernel, null, 1, 1, 1, c);
+        return Ops.Div(num, den);
+    }
+}

@@ -1,0 +1,220 @@
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// Lucid's colour decorrelation (lucid/optvis/param/color.py): a pixel's three values v become rgb = C·v, with C the
+/// square root of the ImageNet RGB covariance (U·√S from its SVD) divided by its largest column norm, so an optimizer
+/// moves along decorrelated colour directions.
+/// </summary>
+public static class ColorDecorrelation
+{
+    /// <summary>Lucid's color_correlation_svd_sqrt (float32, as published).</summary>
+    public static readonly float[,] ImageNetSvdSqrt = { { 0.26f, 0.09f, 0.02f }, { 0.27f, 0.00f, -0.05f }, { 0.27f, -0.09f, 0.03f } };
+
+    /// <summary>C = <see cref="ImageNetSvdSqrt"/> / max column L2 norm (0.46195…).</summary>
+    public static float[,] ImageNet { get; } = Normalize(ImageNetSvdSqrt);
+
+    /// <summary>The matrix for a dataset: U·√Λ of its 3×3 pixel covariance (symmetric eigendecomposition), normalized by the largest column norm.</summary>
+    public static float[,] FromCovariance(double[,] covariance)
+    {
+        if (covariance.GetLength(0) != 3 || covariance.GetLength(1) != 3)
+            throw new LucidArgumentException(nameof(covariance), "colour decorrelation: the covariance must be 3×3.");
+        var (values, vectors) = SymmetricEigen(covariance);
+        var m = new float[3, 3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                if (values[j] < -1e-12) throw new LucidArgumentException(nameof(covariance), "colour decorrelation: the covariance is not positive semi-definite.");
+                m[i, j] = (float)(vectors[i, j] * Math.Sqrt(Math.Max(values[j], 0)));
+            }
+        return Normalize(m);
+    }
+
+    private static float[,] Normalize(float[,] m)
+    {
+        double max = 0;
+        for (int j = 0; j < 3; j++) max = Math.Max(max, Math.Sqrt(Enumerable.Range(0, 3).Sum(i => (double)m[i, j] * m[i, j])));
+        var r = new float[3, 3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) r[i, j] = (float)(m[i, j] / max);
+        return r;
+    }
+
+    /// <summary>rgb = C·v per pixel, for [N, 3, H, W].</summary>
+    public static Tensor Apply(Tensor v, float[,] matrix)
+    {
+        if (v.Rank != 4 || v.Size(1) != 3) throw new ShapeMismatchException($"colour decorrelation: expected [N, 3, H, W], got [{string.Join(", ", v.Shape.ToArray())}].");
+        var w = new float[9];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) w[i * 3 + j] = matrix[i, j];
+        return Ops.Conv2d(v, Tensor.FromArray(w, 3, 3, 1, 1));
+    }
+
+    /// <summary>Jacobi eigendecomposition of a symmetric 3×3 matrix (columns of the second result are eigenvectors).</summary>
+    private static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a)
+    {
+        var m = (double[,])a.Clone();
+        var v = new double[3, 3];
+        for (int i = 0; i < 3; i++) v[i, i] = 1;
+        for (int sweep = 0; sweep < 64; sweep++)
+        {
+            double off = Math.Abs(m[0, 1]) + Math.Abs(m[0, 2]) + Math.Abs(m[1, 2]);
+            if (off < 1e-15) break;
+            for (int p = 0; p < 2; p++)
+                for (int q = p + 1; q < 3; q++)
+                {
+                    if (Math.Abs(m[p, q]) < 1e-18) continue;
+                    double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
+                    double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
+                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        double mkp = m[k, p], mkq = m[k, q];
+                        m[k, p] = c * mkp - s * mkq;
+                        m[k, q] = s * mkp + c * mkq;
+                    }
+                    for (int k = 0; k < 3; k++)
+                    {
+                        double mpk = m[p, k], mqk = m[q, k];
+                        m[p, k] = c * mpk - s * mqk;
+                        m[q, k] = s * mpk + c * mqk;
+                    }
+                    for (int k = 0; k < 3; k++)
+                    {
+                        double vkp = v[k, p], vkq = v[k, q];
+                        v[k, p] = c * vkp - s * vkq;
+                        v[k, q] = s * vkp + c * vkq;
+                    }
+                }
+        }
+        // descending eigenvalues, as an SVD orders them
+        var order = Enumerable.Range(0, 3).OrderByDescending(i => m[i, i]).ToArray();
+        var values = order.Select(i => m[i, i]).ToArray();
+        var vectors = new double[3, 3];
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) vectors[r, c] = v[r, order[c]];
+        return (values, vectors);
+    }
+}
+
+/// <summary>
+/// A trainable image: <see cref="Parameters"/> are the leaves an optimizer updates, <see cref="Image"/> builds the
+/// image [N, C, H, W] with values in [0, 1] from them (part of the autograd graph).
+/// </summary>
+public abstract class ImageParameterization : IDisposable
+{
+    protected ImageParameterization(int batch, int channels, int height, int width)
+    {
+        if (batch <= 0) throw new LucidArgumentException(nameof(batch), $"image parameterization: batch must be positive, got {batch}.");
+        if (channels <= 0) throw new LucidArgumentException(nameof(channels), $"image parameterization: channels must be positive, got {channels}.");
+        if (height <= 0 || width <= 0) throw new LucidArgumentException(nameof(height), $"image parameterization: size must be positive, got {height}×{width}.");
+        Batch = batch;
+        Channels = channels;
+        Height = height;
+        Width = width;
+    }
+
+    public int Batch { get; }
+    public int Channels { get; }
+    public int Height { get; }
+    public int Width { get; }
+
+    public abstract IReadOnlyList<Tensor> Parameters { get; }
+
+    public abstract Tensor Image();
+
+    public virtual void Dispose()
+    {
+        foreach (var p in Parameters) p.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// Lucid's default image (param.image): a Fourier or pixel tensor, colour-decorrelated (3 channels), squashed into
+/// [0, 1] by a sigmoid. Fourier: a spectrum drawn from N(0, sd²) scaled per frequency f (cycles/pixel) by
+/// 1/max(f, 1/max(H, W))^decay · √(HW), inverted by an inverse real DFT (with its 1/(HW)), then divided by 4 —
+/// lucid/optvis/param/spatial.py's fft_image. Pixel: N(0, sd²) values directly.
+/// </summary>
+public sealed class LucidImage : ImageParameterization
+{
+    private readonly Tensor _variable;
+    private readonly Tensor? _scale;      // [H, W/2+1, 1] per-frequency scale (Fourier)
+    private readonly bool _fourier;
+    private readonly float[,]? _decorrelation;
+
+    public LucidImage(int width, int height = 0, int batch = 1, bool fourier = true, bool decorrelate = true, float sd = 0.01f,
+        double decayPower = 1, int channels = 3, ulong seed = 0)
+        : base(batch, channels, height == 0 ? width : height, width)
+    {
+        if (decorrelate && channels != 3) throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {channels}.");
+        if (!(sd > 0)) throw new LucidArgumentException(nameof(sd), $"image: sd must be positive, got {sd}.");
+        _fourier = fourier;
+        _decorrelation = decorrelate ? ColorDecorrelation.ImageNet : null;
+        var rng = new Rng(seed);
+        int h = Height, w = Width;
+        if (fourier)
+        {
+            _variable = rng.Normal(new[] { batch, channels, h, w / 2 + 1, 2 }, 0f, sd).DetachFromScope().RequireGrad();
+            _scale = FrequencyScale(h, w, decayPower).DetachFromScope();
+        }
+        else _variable = rng.Normal(new[] { batch, channels, h, w }, 0f, sd).DetachFromScope().RequireGrad();
+    }
+
+    public override IReadOnlyList<Tensor> Parameters => new[] { _variable };
+
+    /// <summary>sqrt(fx² + fy²) per rfft2 bin, fy = fftfreq(H), fx = the first W/2+1 of fftfreq(W).</summary>
+    internal static double[] Frequencies(int h, int w)
+    {
+        int wf = w / 2 + 1;
+        var f = new double[h * wf];
+        for (int y = 0; y < h; y++)
+        {
+            double fy = (y <= (h - 1) / 2 ? y : y - h) / (double)h;
+            for (int x = 0; x < wf; x++)
+            {
+                double fx = x / (double)w;
+                f[y * wf + x] = Math.Sqrt(fx * fx + fy * fy);
+            }
+        }
+        return f;
+    }
+
+    private static Tensor FrequencyScale(int h, int w, double decayPower)
+    {
+        var f = Frequencies(h, w);
+        var s = new float[f.Length];
+        double floor = 1.0 / Math.Max(h, w);
+        for (int i = 0; i < f.Length; i++) s[i] = (float)(Math.Sqrt((double)w * h) / Math.Pow(Math.Max(f[i], floor), decayPower));
+        return Tensor.FromArray(s, h, w / 2 + 1, 1);
+    }
+
+    /// <summary>The image before the colour transform and the sigmoid ([N, C, H, W], unbounded).</summary>
+    public Tensor Spatial() => _fourier ? Ops.Mul(Ops.Irfft2(Ops.Mul(_variable, _scale!), Width), 0.25f) : _variable;
+
+    public override Tensor Image()
+    {
+        var t = Spatial();
+        if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, _decorrelation);
+        return Ops.Sigmoid(t);
+    }
+
+    /// <summary>Sets the variable so that <see cref="Spatial"/> returns <paramref name="spatial"/> (the Fourier form inverts exactly).</summary>
+    public void SetSpatial(Tensor spatial)
+    {
+        if (!spatial.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
+            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", spatial.Shape.ToArray())}].");
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var value = _fourier ? Ops.Div(Ops.Rfft2(Ops.Mul(spatial, 4f)), _scale!) : spatial;
+        value.Data.CopyTo(_variable.Data);
+    }
+
+    public override void Dispose()
+    {
+        _scale?.Dispose();
+        base.Dispose();
+    }
+}

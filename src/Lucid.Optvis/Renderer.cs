@@ -1,0 +1,144 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Optim;
+
+namespace Lucid.Optvis;
+
+/// <summary>Renderer settings; the defaults are Lucid's render_vis (Adam 0.05, standard transforms, 512 steps, ReLU-gradient redirection for 16 steps).</summary>
+public sealed record RenderOptions
+{
+    public int Steps { get; init; } = 512;
+    public float LearningRate { get; init; } = 0.05f;
+    /// <summary>Transforms applied before the model sees the image (null: <see cref="Transform.Standard"/>).</summary>
+    public Transform? Transforms { get; init; }
+    /// <summary>Steps after which the image is kept (default: the last).</summary>
+    public IReadOnlyList<int>? Thresholds { get; init; }
+    /// <summary>Seeds every transform draw.</summary>
+    public ulong Seed { get; init; }
+    /// <summary>Lucid's redirected ReLU gradient during the first <see cref="RedirectedReluSteps"/> steps.</summary>
+    public bool RedirectRelu { get; init; } = true;
+    public int RedirectedReluSteps { get; init; } = 16;
+    public IProgress<RenderProgress>? Progress { get; init; }
+    public CancellationToken Cancellation { get; init; }
+}
+
+/// <summary>The objective's value at a step.</summary>
+public sealed record RenderProgress(int Step, float Objective);
+
+/// <summary>The images kept at the thresholds ([N, C, H, W] in [0, 1]), the objective per step, and whether the render was cancelled.</summary>
+public sealed record RenderResult(IReadOnlyList<(int Step, Tensor Image)> Snapshots, float[] ObjectivePerStep, bool Cancelled)
+{
+    /// <summary>The last kept image.</summary>
+    public Tensor Image => Snapshots[^1].Image;
+}
+
+/// <summary>
+/// Optimizes an image parameterization so that an objective grows: each step draws the transforms, runs the model on
+/// the transformed image (resized to the model's input size when they differ, so every size of render works with
+/// every model), and takes an Adam step on −objective. A NaN or infinite objective or gradient stops the render with
+/// a <see cref="NumericalException"/> that carries the last good image.
+/// </summary>
+public static class Renderer
+{
+    public static RenderResult Render(Model model, Objective objective, ImageParameterization image, RenderOptions? options = null)
+    {
+        options ??= new RenderOptions();
+        if (options.Steps <= 0) throw new LucidArgumentException(nameof(options.Steps), $"render: steps must be positive, got {options.Steps}.");
+        if (!(options.LearningRate > 0)) throw new LucidArgumentException(nameof(options.LearningRate), $"render: the learning rate must be positive, got {options.LearningRate}.");
+        var thresholds = (options.Thresholds ?? new[] { options.Steps }).ToArray();
+        if (thresholds.Any(t => t < 1 || t > options.Steps))
+            throw new LucidArgumentException(nameof(options.Thresholds), $"render: thresholds must lie in [1, {options.Steps}], got [{string.Join(", ", thresholds)}].");
+        objective.Validate(model);
+        var transforms = options.Transforms ?? Transform.Standard;
+        int minimum = transforms.MinimumSize;
+        if (Math.Min(image.Height, image.Width) < minimum)
+            throw new LucidArgumentException("image", $"render: a {image.Height}×{image.Width} image is too small for the transforms (they need at least {minimum}×{minimum}).");
+        if (model.Input.Shape.Length != 3 || model.Input.Shape[0] != image.Channels)
+            throw new LucidArgumentException("image", $"render: model '{model.Name}' takes [{string.Join(", ", model.Input.Shape)}]; the image has {image.Channels} channels.");
+        // the forward pass stops at the last tap the objective reads (class objectives read the output)
+        var order = model.Nodes.Select(n => n.Name).ToList();
+        var read = objective.Taps.Where(t => t != "input").ToList();
+        string? last = read.Count == 0 || objective.ReadsOutput ? model.OutputTap : read.OrderBy(order.IndexOf).Last();
+
+        var rng = new Rng(options.Seed);
+        var optimizer = new Adam(image.Parameters, options.LearningRate);
+        var log = new float[options.Steps];
+        var snapshots = new List<(int, Tensor)>();
+        Tensor? lastGood = null;
+        int inH = model.Input.Shape[1], inW = model.Input.Shape[2];
+        for (int step = 1; step <= options.Steps; step++)
+        {
+            if (options.Cancellation.IsCancellationRequested)
+            {
+                var current = Snapshot(image);
+                snapshots.Add((step - 1, current));
+                lastGood?.Dispose();
+                return new RenderResult(snapshots, log[..(step - 1)], Cancelled: true);
+            }
+            using var scope = Tensor.Scope();
+            optimizer.ZeroGrad();
+            var picture = image.Image();
+            var seen = transforms.Apply(picture, rng);
+            if (seen.Size(2) != inH || seen.Size(3) != inW) seen = Ops.Interpolate(seen, inH, inW, InterpolationMode.Bilinear);
+            var taps = model.Run(seen, null, stopAfter: last);
+            var value = objective.Evaluate(new ObjectiveContext(model, picture, taps, step));
+            float v = value.Item();
+            log[step - 1] = v;
+            var loss = Ops.Mul(value, -1f);
+            bool redirect = options.RedirectRelu && step <= options.RedirectedReluSteps;
+            if (redirect) Gradients.Backward(loss, RedirectedRelu);
+            else loss.Backward();
+            if (!float.IsFinite(v) || image.Parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
+            {
+                var error = new NumericalException($"render: the objective '{objective.Description}' became {(float.IsFinite(v) ? "finite but its gradient did not" : v.ToString(System.Globalization.CultureInfo.InvariantCulture))} at step {step}; the last good image is kept in the exception.");
+                error.Data["lastGoodImage"] = lastGood;
+                throw error;
+            }
+            optimizer.Step();
+            options.Progress?.Report(new RenderProgress(step, v));
+            if (thresholds.Contains(step)) snapshots.Add((step, Snapshot(image)));
+            lastGood?.Dispose();
+            lastGood = Snapshot(image);
+        }
+        lastGood?.Dispose();
+        return new RenderResult(snapshots, log, Cancelled: false);
+    }
+
+    private static Tensor Snapshot(ImageParameterization image)
+    {
+        using var _ = GradMode.NoGrad();
+        return image.Image().Clone().DetachFromScope();
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> data)
+    {
+        foreach (var v in data) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Lucid's redirected ReLU gradient (optvis/overrides/redirected_relu_grad.py): where a batch item's ReLU passes no
+    /// gradient at all, let through the gradient that would raise negative inputs (g &lt; 0 pushes x up under −J), so
+    /// an image that starts in a dead region can move.
+    /// </summary>
+    internal static Tensor?[]? RedirectedRelu(Node node, Tensor g)
+    {
+        if (node.Op != "relu") return null;
+        var x = node.Inputs[0];
+        var standard = node.ComputeDefaultGradients(g)[0]!;
+        int n = x.Size(0), per = x.Count / n;
+        var sd = standard.Data;
+        var gd = g.Data;
+        var xd = x.Data;
+        for (int e = 0; e < n; e++)
+        {
+            bool dead = true;
+            for (int i = e * per; i < (e + 1) * per && dead; i++) if (sd[i] != 0f) dead = false;
+            if (!dead) continue;
+            for (int i = e * per; i < (e + 1) * per; i++)
+                sd[i] = xd[i] < 0f && gd[i] < 0f ? gd[i] : sd[i];
+        }
+        return new Tensor?[] { standard };
+    }
+}

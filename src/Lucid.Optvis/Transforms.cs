@@ -1,0 +1,211 @@
+using Lucid.Tensors;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// A random, differentiable image transform [N, C, H, W] → [N, C, H′, W′] (Lucid's transformation robustness). Every
+/// draw comes from the <see cref="Rng"/> passed in, so a seeded render is reproducible bit for bit.
+/// </summary>
+public abstract class Transform
+{
+    public abstract Tensor Apply(Tensor image, Rng rng);
+
+    /// <summary>The smallest input size (height = width) this transform can take.</summary>
+    public virtual int MinimumSize => 1;
+
+    /// <summary>The output size for an input of size <paramref name="size"/> (for random sizes, the smallest).</summary>
+    public virtual int SmallestOutput(int size) => size;
+
+    /// <summary>Pads every side by <paramref name="width"/>: constant (Lucid's default 0.5), reflect, or a uniform random constant per call.</summary>
+    public static Transform Pad(int width, PadKind kind = PadKind.Constant, float value = 0.5f) => new PadTransform(width, kind, value);
+
+    /// <summary>Lucid's jitter: a random crop to (H − d, W − d) — the image shrinks by d.</summary>
+    public static Transform Jitter(int d) => new JitterTransform(d);
+
+    /// <summary>Bilinear resize by a factor drawn uniformly from <paramref name="scales"/>.</summary>
+    public static Transform RandomScale(params double[] scales) => new ScaleTransform(scales);
+
+    /// <summary>Bilinear rotation about the centre by an angle (degrees) drawn uniformly from <paramref name="degrees"/>; corners fill with zeros.</summary>
+    public static Transform RandomRotate(params double[] degrees) => new RotateTransform(degrees);
+
+    /// <summary>A centre crop or zero pad to exactly <paramref name="height"/>×<paramref name="width"/>.</summary>
+    public static Transform CropOrPadTo(int height, int width) => new CropOrPadTransform(height, width);
+
+    /// <summary>Applies the transforms left to right.</summary>
+    public static Transform Compose(params Transform[] transforms) => new ComposeTransform(transforms);
+
+    /// <summary>
+    /// Lucid's standard_transforms, exactly: pad(12, constant 0.5), jitter(8), random_scale(0.90, 0.92, …, 1.10),
+    /// random_rotate(−10 … 10 degrees, plus five more zeros), jitter(4).
+    /// </summary>
+    public static Transform Standard { get; } = Compose(
+        Pad(12),
+        Jitter(8),
+        RandomScale(Enumerable.Range(0, 11).Select(i => 1 + (i - 5) / 50.0).ToArray()),
+        RandomRotate(Enumerable.Range(-10, 21).Select(d => (double)d).Concat(Enumerable.Repeat(0.0, 5)).ToArray()),
+        Jitter(4));
+
+    /// <summary>No transform.</summary>
+    public static Transform None { get; } = Compose();
+}
+
+public enum PadKind { Constant, Reflect, Uniform }
+
+internal sealed class PadTransform : Transform
+{
+    private readonly int _width;
+    private readonly PadKind _kind;
+    private readonly float _value;
+
+    public PadTransform(int width, PadKind kind, float value)
+    {
+        if (width < 0) throw new LucidArgumentException(nameof(width), $"pad: width must be non-negative, got {width}.");
+        (_width, _kind, _value) = (width, kind, value);
+    }
+
+    public override int MinimumSize => _kind == PadKind.Reflect ? _width + 1 : 1;
+
+    public override int SmallestOutput(int size) => size + 2 * _width;
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        var pads = new[] { _width, _width, _width, _width };
+        return _kind switch
+        {
+            PadKind.Reflect => Ops.Pad(image, pads, PadMode.Reflect),
+            PadKind.Uniform => Ops.Pad(image, pads, PadMode.Constant, rng.NextFloat()),
+            _ => Ops.Pad(image, pads, PadMode.Constant, _value),
+        };
+    }
+}
+
+internal sealed class JitterTransform : Transform
+{
+    private readonly int _d;
+
+    public JitterTransform(int d)
+    {
+        if (d < 0) throw new LucidArgumentException(nameof(d), $"jitter: d must be non-negative, got {d}.");
+        _d = d;
+    }
+
+    public override int MinimumSize => _d + 1;
+
+    public override int SmallestOutput(int size) => size - _d;
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        int h = image.Size(2), w = image.Size(3);
+        if (h <= _d || w <= _d) throw new LucidArgumentException("image", $"jitter({_d}): the image ({h}×{w}) is too small.");
+        int oy = (int)(rng.NextUInt64() % (ulong)(_d + 1)), ox = (int)(rng.NextUInt64() % (ulong)(_d + 1));
+        return Ops.Slice(Ops.Slice(image, 2, oy, oy + h - _d), 3, ox, ox + w - _d);
+    }
+}
+
+internal sealed class ScaleTransform : Transform
+{
+    private readonly double[] _scales;
+
+    public ScaleTransform(double[] scales)
+    {
+        if (scales.Length == 0 || scales.Any(s => !(s > 0))) throw new LucidArgumentException(nameof(scales), "random scale: give at least one positive scale.");
+        _scales = scales;
+    }
+
+    public override int SmallestOutput(int size) => Math.Max(1, (int)(_scales.Min() * size));
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        double s = _scales[(int)(rng.NextUInt64() % (ulong)_scales.Length)];
+        int h = Math.Max(1, (int)(s * image.Size(2))), w = Math.Max(1, (int)(s * image.Size(3)));
+        return h == image.Size(2) && w == image.Size(3) ? image : Ops.Interpolate(image, h, w, InterpolationMode.Bilinear);
+    }
+}
+
+internal sealed class RotateTransform : Transform
+{
+    private readonly double[] _degrees;
+
+    public RotateTransform(double[] degrees)
+    {
+        if (degrees.Length == 0) throw new LucidArgumentException(nameof(degrees), "random rotate: give at least one angle.");
+        _degrees = degrees;
+    }
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        double a = _degrees[(int)(rng.NextUInt64() % (ulong)_degrees.Length)] * Math.PI / 180;
+        if (a == 0) return image;
+        int n = image.Size(0), h = image.Size(2), w = image.Size(3);
+        // normalized coordinates: rotate about the centre, correcting for the aspect ratio
+        float cos = (float)Math.Cos(a), sin = (float)Math.Sin(a), ratio = (float)h / w;
+        var theta = new float[n * 6];
+        for (int i = 0; i < n; i++)
+        {
+            theta[i * 6 + 0] = cos; theta[i * 6 + 1] = -sin * ratio; theta[i * 6 + 2] = 0;
+            theta[i * 6 + 3] = sin / ratio; theta[i * 6 + 4] = cos; theta[i * 6 + 5] = 0;
+        }
+        var grid = Ops.AffineGrid(Tensor.FromArray(theta, n, 2, 3), h, w);
+        return Ops.GridSample(image, grid);
+    }
+}
+
+internal sealed class CropOrPadTransform : Transform
+{
+    private readonly int _height, _width;
+
+    public CropOrPadTransform(int height, int width)
+    {
+        if (height <= 0 || width <= 0) throw new LucidArgumentException(nameof(height), $"crop or pad: size must be positive, got {height}×{width}.");
+        (_height, _width) = (height, width);
+    }
+
+    public override int SmallestOutput(int size) => _height;
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        var t = Fit(image, 2, _height);
+        return Fit(t, 3, _width);
+    }
+
+    private static Tensor Fit(Tensor t, int dim, int target)
+    {
+        int size = t.Size(dim);
+        if (size == target) return t;
+        if (size > target)
+        {
+            int start = (size - target) / 2;
+            return Ops.Slice(t, dim, start, start + target);
+        }
+        int before = (target - size) / 2, after = target - size - before;
+        var pads = dim == 3 ? new[] { before, after } : new[] { 0, 0, before, after };
+        return Ops.Pad(t, pads);
+    }
+}
+
+internal sealed class ComposeTransform(Transform[] transforms) : Transform
+{
+    public override int MinimumSize
+    {
+        get
+        {
+            // the smallest input for which every stage gets at least its own minimum
+            for (int size = 1; size < 1 << 16; size++)
+            {
+                int s = size;
+                bool ok = true;
+                foreach (var t in transforms)
+                {
+                    if (s < t.MinimumSize) { ok = false; break; }
+                    s = t.SmallestOutput(s);
+                }
+                if (ok && s >= 1) return size;
+            }
+            return int.MaxValue;
+        }
+    }
+
+    public override int SmallestOutput(int size) => transforms.Aggregate(size, (s, t) => t.SmallestOutput(s));
+
+    public override Tensor Apply(Tensor image, Rng rng) => transforms.Aggregate(image, (x, t) => t.Apply(x, rng));
+}

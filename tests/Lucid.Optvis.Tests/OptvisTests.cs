@@ -1,0 +1,259 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+using Xunit;
+
+namespace Lucid.Optvis.Tests;
+
+public class OptvisTests
+{
+    /// <summary>A model whose taps are known: "acts" is the input itself (identity), "logits" its channel means.</summary>
+    private sealed class IdentityLayer : Layer
+    {
+        public override string Kind => "identity";
+        public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.Mul(inputs[0], 1f);
+        public override int[] OutputShape(IReadOnlyList<int[]> inputs) => inputs[0];
+    }
+
+    private static Model KnownModel(int channels = 3, int size = 4) => new("known", new ModelInput(new[] { channels, size, size }, 0f, 1f),
+        new List<ModelNode>
+        {
+            new("acts", new IdentityLayer(), new[] { "input" }, new[] { channels, size, size }),
+            new("pooled", new GlobalAvgPoolLayer(), new[] { "acts" }, new[] { channels }),
+        }, Enumerable.Range(0, channels).Select(i => $"class{i}").ToArray());
+
+    private static float Value(Objective o, Model m, Tensor x)
+    {
+        o.Validate(m);
+        var taps = m.Run(x, null);
+        return o.Evaluate(new ObjectiveContext(m, x, taps, 1)).Item();
+    }
+
+    /// <summary>Every objective against a hand computation on known activations (a = x: a 2 × 3 × 4 × 4 ramp).</summary>
+    [Fact]
+    public void Objectives_MatchHandComputedValues()
+    {
+        var model = KnownModel();
+        var data = Enumerable.Range(0, 96).Select(i => (float)(i % 7) - 2f).ToArray();     // known, signed
+        using var x = Tensor.FromArray(data, 2, 3, 4, 4);
+        double A(int n, int c, int y, int xx) => data[((n * 3 + c) * 4 + y) * 4 + xx];
+        double Mean(Func<int, int, int, double> f) => Enumerable.Range(0, 2).SelectMany(n => Enumerable.Range(0, 16).Select(p => f(n, p / 4, p % 4))).Average();
+
+        Assert.Equal(Mean((n, y, xx) => A(n, 1, y, xx)), Value(Objectives.Channel("acts", 1), model, x), 5);
+        Assert.Equal((A(0, 2, 2, 2) + A(1, 2, 2, 2)) / 2, Value(Objectives.Neuron("acts", 2), model, x), 5);          // centre of 4×4 = (2, 2)
+        Assert.Equal(A(1, 0, 1, 3), Value(Objectives.Neuron("acts", 0, y: 1, x: 3, batch: 1), model, x), 5);
+        var v = new[] { 0.5f, -1f, 2f };
+        Assert.Equal(Mean((n, y, xx) => 0.5 * A(n, 0, y, xx) - A(n, 1, y, xx) + 2 * A(n, 2, y, xx)), Value(Objectives.Direction("acts", v), model, x), 4);
+        // with cosine power: dot·max(0.1, dot/((1e-4+|a|)(1e-4+|v|)))²
+        double vNorm = Math.Sqrt(0.25 + 1 + 4);
+        double Cos2(int n, int y, int xx)
+        {
+            double dot = 0.5 * A(n, 0, y, xx) - A(n, 1, y, xx) + 2 * A(n, 2, y, xx);
+            double aNorm = Math.Sqrt(Enumerable.Range(0, 3).Sum(c => A(n, c, y, xx) * A(n, c, y, xx)));
+            return dot * Math.Pow(Math.Max(0.1, dot / ((1e-4 + aNorm) * (1e-4 + vNorm))), 2);
+        }
+        Assert.Equal(Mean(Cos2), Value(Objectives.Direction("acts", v, cossimPow: 2), model, x), 3);
+        Assert.Equal(Mean((n, y, xx) => Enumerable.Range(0, 3).Sum(c => A(n, c, y, xx) * A(n, c, y, xx)) / 3), Value(Objectives.DeepDream("acts"), model, x), 4);
+        // class logit: Σ over the batch of logits[:, k] (here the channel mean)
+        Assert.Equal(Enumerable.Range(0, 2).Sum(n => Enumerable.Range(0, 16).Average(p => A(n, 2, p / 4, p % 4))), Value(Objectives.ClassLogit("class2"), model, x), 4);
+        double tv = 0, l1 = 0, l2 = 0;
+        for (int n = 0; n < 2; n++)
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 4; y++)
+                    for (int xx = 0; xx < 4; xx++)
+                    {
+                        if (y < 3) tv += Math.Abs(A(n, c, y + 1, xx) - A(n, c, y, xx));
+                        if (xx < 3) tv += Math.Abs(A(n, c, y, xx + 1) - A(n, c, y, xx));
+                        l1 += Math.Abs(A(n, c, y, xx) - 0.5);
+                        l2 += (A(n, c, y, xx) - 0.5) * (A(n, c, y, xx) - 0.5);
+                    }
+        Assert.Equal(tv, Value(Objectives.TotalVariation(), model, x), 3);
+        Assert.Equal(l1, Value(Objectives.L1(constant: 0.5f), model, x), 3);
+        Assert.Equal(Math.Sqrt(1e-6 + l2), Value(Objectives.L2(constant: 0.5f), model, x), 3);
+        // algebra: +, −, ×, ÷, unary −, objective × objective, sum
+        var ch = Objectives.Channel("acts", 1);
+        var dd = Objectives.DeepDream("acts");
+        double c1 = Value(ch, model, x), d1 = Value(dd, model, x);
+        Assert.Equal(c1 - 0.1 * d1, Value(ch - 0.1 * dd, model, x), 4);
+        Assert.Equal(-c1 / 4 + 2, Value(-ch / 4 + 2, model, x), 4);
+        Assert.Equal(c1 * d1, Value(ch * dd, model, x), 3);
+        Assert.Equal(c1 + d1 + c1, Value(Objective.Sum(new[] { ch, dd, ch }), model, x), 4);
+        // channel interpolation over a batch of 2: image 0 → channel a, image 1 → channel b
+        Assert.Equal(Enumerable.Range(0, 16).Average(p => A(0, 0, p / 4, p % 4)) + Enumerable.Range(0, 16).Average(p => A(1, 2, p / 4, p % 4)),
+            Value(Objectives.ChannelInterpolate("acts", 0, "acts", 2), model, x), 4);
+        // alignment: −mean((a0 − a1)²)/2 for two images
+        Assert.Equal(-Enumerable.Range(0, 48).Average(i => Math.Pow(data[i] - data[48 + i], 2)) / 2, Value(Objectives.Alignment("acts"), model, x), 4);
+    }
+
+    /// <summary>Diversity is the normalized-Gram similarity between the batch's images: 1 for two identical images (per pair, both orders, over N = 2).</summary>
+    [Fact]
+    public void Diversity_IsOneForIdenticalImages_AndSmallerForDifferentOnes()
+    {
+        var model = KnownModel();
+        var rng = new Rng(3);
+        var one = rng.Uniform(new[] { 1, 3, 4, 4 }).ToArray();
+        using var same = Tensor.FromArray(one.Concat(one).ToArray(), 2, 3, 4, 4);
+        Assert.Equal(1.0, Value(Objectives.Diversity("acts"), model, same), 4);
+        using var other = Tensor.FromArray(one.Concat(rng.Normal(new[] { 1, 3, 4, 4 }).ToArray()).ToArray(), 2, 3, 4, 4);
+        Assert.True(Value(Objectives.Diversity("acts"), model, other) < 0.99);
+    }
+
+    [Fact]
+    public void Objectives_RefuseTapsChannelsAndClassesTheModelDoesNotHave()
+    {
+        var model = KnownModel();
+        Assert.Contains("no_tap", Assert.Throws<Lucid.ModelException>(() => Objectives.Channel("no_tap", 0).Validate(model)).Message);
+        Assert.Contains("channel 3 does not exist", Assert.Throws<LucidArgumentException>(() => Objectives.Channel("acts", 3).Validate(model)).Message);
+        Assert.Contains("no class", Assert.Throws<LucidArgumentException>(() => Objectives.ClassLogit("dog").Validate(model)).Message);
+        Assert.Throws<LucidArgumentException>(() => Objectives.ClassLogit(7).Validate(model));
+        Assert.Throws<LucidArgumentException>(() => Objectives.Direction("acts", new float[2]).Validate(model));
+        Assert.Throws<LucidArgumentException>(() => Objectives.Channel("acts", 0) / 0);
+    }
+
+    /// <summary>The Fourier parameterization inverts exactly: any spatial image, odd or even sized, comes back from its spectrum.</summary>
+    [Fact]
+    public void FourierImage_RoundTripsImagesOfAnySize() =>
+        Prop.ForAll((from h in Gen.Choose(1, 23) from w in Gen.Choose(1, 23) from seed in Gen.Choose(0, 1000) select (h, w, seed)).ToArbitrary(), t =>
+        {
+            using var image = new LucidImage(t.w, t.h, batch: 2, decorrelate: false, seed: (ulong)t.seed);
+            using var target = new Rng((ulong)t.seed).Normal(new[] { 2, 3, t.h, t.w });
+            image.SetSpatial(target);
+            using var _ = GradMode.NoGrad();
+            var back = image.Spatial().ToArray();
+            var expected = target.ToArray();
+            for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(back[i] - expected[i]) < 1e-4, $"{t.h}×{t.w}: {back[i]} vs {expected[i]}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200).WithQuietOnSuccess(true));
+
+    /// <summary>Lucid's spectrum: 1/max(f, 1/max(H, W)) · √(HW) with f from fftfreq (the DC term clamped).</summary>
+    [Fact]
+    public void FourierFrequencies_AreFftFreq()
+    {
+        var f = LucidImage.Frequencies(5, 4);                        // fy = 0, .2, .4, −.4, −.2; fx = 0, .25, .5
+        Assert.Equal(15, f.Length);
+        Assert.Equal(0, f[0]);
+        Assert.Equal(0.5, f[2], 12);
+        Assert.Equal(Math.Sqrt(0.4 * 0.4 + 0.25 * 0.25), f[3 * 3 + 1], 12);
+    }
+
+    /// <summary>The decorrelation matrix is Lucid's SVD square root over its largest column norm (0.46195…), and from a covariance it is a square root of it.</summary>
+    [Fact]
+    public void ColorDecorrelation_MatchesItsDefinition()
+    {
+        var m = ColorDecorrelation.ImageNet;
+        // the values published in fv-anchors (Lucid's C = svd_sqrt / 0.46195238), to their six decimals
+        foreach (var (i, j, expected) in new[] { (0, 0, 0.562829), (0, 1, 0.194825), (1, 0, 0.584476), (1, 2, -0.108236), (2, 1, -0.194825), (2, 2, 0.064942) })
+            Assert.True(Math.Abs(m[i, j] - expected) < 2e-6, $"C[{i}, {j}] = {m[i, j]}, expected {expected}");
+        double norm0 = Math.Sqrt(Enumerable.Range(0, 3).Sum(i => (double)m[i, 0] * m[i, 0]));
+        Assert.Equal(1.0, norm0, 5);                                  // the largest column is the unit one
+        // from a covariance Σ: M·Mᵀ ∝ Σ
+        var cov = new double[,] { { 0.070, 0.060, 0.055 }, { 0.060, 0.068, 0.058 }, { 0.055, 0.058, 0.072 } };
+        var d = ColorDecorrelation.FromCovariance(cov);
+        double k = 0;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                double mm = Enumerable.Range(0, 3).Sum(l => (double)d[i, l] * d[j, l]);
+                if (i == 0 && j == 0) k = mm / cov[0, 0];
+                Assert.Equal(cov[i, j] * k, mm, 5);
+            }
+    }
+
+    /// <summary>Exact outputs on tiny images: constant and reflect padding, a 90° rotation, crop-or-pad, jitter's size.</summary>
+    [Fact]
+    public void Transforms_GiveExactOutputsOnTinyImages()
+    {
+        var rng = new Rng(1);
+        using var x = Tensor.FromArray(new[] { 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f }, 1, 1, 3, 3);
+        var padded = Transform.Pad(1).Apply(x, rng);
+        Assert.Equal(new[] { 1, 1, 5, 5 }, padded.Shape.ToArray());
+        Assert.Equal(0.5f, padded[0, 0, 0, 0]);
+        Assert.Equal(5f, padded[0, 0, 2, 2]);
+        var reflect = Transform.Pad(1, PadKind.Reflect).Apply(x, rng);
+        Assert.Equal(5f, reflect[0, 0, 0, 0]);                        // reflect excludes the edge
+        var rotated = Transform.RandomRotate(90).Apply(x, rng);
+        Assert.Equal(new[] { 3f, 6f, 9f, 2f, 5f, 8f, 1f, 4f, 7f }, rotated.ToArray().Select(v => MathF.Round(v, 4)).ToArray());
+        var fitted = Transform.CropOrPadTo(2, 5).Apply(x, rng);
+        Assert.Equal(new[] { 1, 1, 2, 5 }, fitted.Shape.ToArray());
+        Assert.Equal(new[] { 0f, 1f, 2f, 3f, 0f }, Enumerable.Range(0, 5).Select(i => fitted[0, 0, 0, i]).ToArray());
+        var jittered = Transform.Jitter(1).Apply(x, rng);
+        Assert.Equal(new[] { 1, 1, 2, 2 }, jittered.Shape.ToArray());
+        // the standard set pads 12 before it crops, so any size works; a bare jitter(8) needs 9 pixels
+        Assert.Equal(1, Transform.Standard.MinimumSize);
+        Assert.Equal(9, Transform.Compose(Transform.Jitter(8)).MinimumSize);
+        Assert.Equal(6, Transform.Compose(Transform.RandomScale(0.5), Transform.Jitter(2)).MinimumSize);   // ⌊0.5·6⌋ = 3 > 2
+    }
+
+    /// <summary>Gradients flow through every transform: a fixed-seed draw's gradient equals central finite differences.</summary>
+    [Theory]
+    [InlineData("pad")]
+    [InlineData("jitter")]
+    [InlineData("scale")]
+    [InlineData("rotate")]
+    [InlineData("standard")]
+    public void Transforms_PassGradientsThatMatchFiniteDifferences(string name)
+    {
+        var transform = name switch
+        {
+            "pad" => Transform.Pad(2, PadKind.Reflect),
+            "jitter" => Transform.Jitter(3),
+            "scale" => Transform.RandomScale(0.8, 1.2),
+            "rotate" => Transform.RandomRotate(7, -13),
+            _ => Transform.Standard,
+        };
+        var rng = new Rng(5);
+        int size = name == "standard" ? 20 : 9;
+        var x0 = rng.Uniform(new[] { 1, 2, size, size });
+        var weights = new Rng(6);
+        float F(Tensor input)
+        {
+            var y = transform.Apply(input, new Rng(42));
+            var w = new Rng(7).Normal(y.Shape.ToArray());
+            return Ops.Sum(Ops.Mul(y, w)).Item();
+        }
+        var x = x0.Clone().RequireGrad();
+        var yg = transform.Apply(x, new Rng(42));
+        Ops.Sum(Ops.Mul(yg, new Rng(7).Normal(yg.Shape.ToArray()))).Backward();
+        var grad = x.Grad!.ToArray();
+        var data = x0.ToArray();
+        for (int k = 0; k < 12; k++)
+        {
+            int i = (int)(weights.NextUInt64() % (ulong)data.Length);
+            const float h = 1e-2f;
+            var plus = (float[])data.Clone(); plus[i] += h;
+            var minus = (float[])data.Clone(); minus[i] -= h;
+            double numeric = (F(Tensor.FromArray(plus, x0.Shape.ToArray())) - F(Tensor.FromArray(minus, x0.Shape.ToArray()))) / (2 * h);
+            Assert.True(Math.Abs(numeric - grad[i]) <= 2e-3 + 1e-2 * Math.Abs(numeric), $"{name}, element {i}: analytic {grad[i]}, numeric {numeric}");
+        }
+    }
+
+    [Fact]
+    public void Render_RefusesBadSettings_ByName()
+    {
+        var model = KnownModel(3, 16);
+        using var image = new LucidImage(16, seed: 1);
+        var objective = Objectives.Channel("acts", 0);
+        Assert.Contains("steps", Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, objective, image, new RenderOptions { Steps = 0 })).Message);
+        Assert.Contains("learning rate", Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, objective, image, new RenderOptions { LearningRate = 0 })).Message);
+        Assert.Contains("too small", Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, objective, new LucidImage(6, seed: 1), new RenderOptions { Transforms = Transform.Compose(Transform.Jitter(8)) })).Message);
+        Assert.Throws<LucidArgumentException>(() => new LucidImage(0));
+        Assert.Contains("channel 5", Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, Objectives.Channel("acts", 5), image)).Message);
+    }
+
+    /// <summary>A render raises its objective, and the same seed gives bit-identical images.</summary>
+    [Fact]
+    public void Render_RaisesTheObjective_AndIsDeterministic()
+    {
+        var model = KnownModel(3, 16);
+        var objective = Objectives.Channel("acts", 1) - Objectives.Channel("acts", 0);
+        Tensor Run()
+        {
+            using var image = new LucidImage(16, seed: 3);
+            var r = Renderer.Render(model, objective, image, new RenderOptions { Steps = 50, LearningRate = 0.5f, Seed = 9, Transforms = Transform.Compose(Transform.Pad(2), Transform.Jitter(2)) });
+            Assert.True(r.ObjectivePerStep[^1] > r.ObjectivePerStep[0] + 0.3, $"{r.ObjectivePerStep[0]} → {r.ObjectivePerStep[^1]}");
+            return r.Image;
+        }
+        Assert.Equal(Run().ToArray(), Run().ToArray());
+    }
+}
