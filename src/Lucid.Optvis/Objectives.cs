@@ -61,6 +61,18 @@ public static class Objectives
                     throw new LucidArgumentException(nameof(index), $"objective: class {index} is out of range for model '{m.Name}' with {classes} classes.");
             });
 
+    /// <summary>
+    /// The log-probability of a class, log softmax(logits)[k], summed over the batch: unlike the bare logit it cannot
+    /// grow by raising every class together, so a render that maximizes it is classified as the class.
+    /// </summary>
+    public static Objective ClassLogProbability(string label, int? batch = null) =>
+        new Objective($"ClassLogProbability [{label}]", Array.Empty<string>(), c =>
+        {
+            var logits = c.Select(c.Model.OutputTap, batch);
+            int k = IndexOf(c.Model, label);
+            return SumAll(Ops.Slice(Ops.LogSoftmax(logits, 1), 1, k, k + 1));
+        }) { ReadsOutput = true }.WithCheck(m => IndexOf(m, label));
+
     /// <summary>DeepDream: mean(a²) over the whole tap.</summary>
     public static Objective DeepDream(string tap) =>
         new Objective($"DeepDream [{tap}]", new[] { tap }, c => { var a = c[tap]; return Ops.Mean(Ops.Flatten(Ops.Mul(a, a), 0), 0); });
