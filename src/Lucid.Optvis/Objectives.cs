@@ -207,6 +207,109 @@ public static class Objectives
             return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(at, w), 1), 0), 0);
         }).WithCheck(m => RequireLength(m, tap, weight));
 
+    /// <summary>
+    /// Lucid's tensor_direction: a spatial direction patch [C, h, w] (or one per batch item, [N, C, h, w]) against the
+    /// tap's activations centre-cropped to the patch: ⟨a, v⟩ per position (with the optional cosine power), averaged.
+    /// </summary>
+    public static Objective TensorDirection(string tap, Tensor direction, double cossimPow = 0, int? batch = null) =>
+        new Objective($"TensorDirection [{tap}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            RequireSpatial(a, tap);
+            var v = direction.Rank == 3 ? Ops.Reshape(direction, 1, direction.Size(0), direction.Size(1), direction.Size(2)) : direction;
+            int h = v.Size(2), w = v.Size(3);
+            if (v.Size(1) != a.Size(1) || h > a.Size(2) || w > a.Size(3))
+                throw new ShapeMismatchException($"tensor direction: a [{string.Join(", ", direction.Shape.ToArray())}] patch does not fit tap '{tap}' [{string.Join(", ", a.Shape.ToArray())}].");
+            int y0 = (a.Size(2) - h) / 2, x0 = (a.Size(3) - w) / 2;
+            var crop = Ops.Slice(Ops.Slice(a, 2, y0, y0 + h), 3, x0, x0 + w);
+            var dot = Ops.Sum(Ops.Mul(crop, v), 1);
+            if (cossimPow == 0) return Ops.Mean(Ops.Flatten(dot, 0), 0);
+            var aNorm = Ops.Sqrt(Ops.Sum(Ops.Mul(crop, crop), 1));
+            var vNorm = Ops.Sqrt(Ops.Sum(Ops.Mul(v, v), 1));
+            var cos = Ops.Div(dot, Ops.Mul(Ops.Add(aNorm, 1e-4f), Ops.Add(vNorm, 1e-4f)));
+            return Ops.Mean(Ops.Flatten(Ops.Mul(dot, Ops.Pow(Ops.Clamp(cos, 0.1f), (float)cossimPow)), 0), 0);
+        });
+
+    /// <summary>
+    /// Lucid's penalize_boundary_complexity: −Σ mask·((blur(x) − x)² + 0.8·(x − C)²) over a border of width
+    /// <paramref name="width"/> — keeps the edges of a rendered icon plain.
+    /// </summary>
+    public static Objective PenalizeBoundaryComplexity(int width = 20, float constant = 0.5f) =>
+        new Objective($"PenalizeBoundaryComplexity [{width}]", new[] { "input" }, c =>
+        {
+            var x = c.Input;
+            int h = x.Size(2), w = x.Size(3);
+            var mask = new float[h * w];
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                    mask[y * w + xx] = y < width || xx < width || y >= h - width || xx >= w - width ? 1f : 0f;
+            var m = Tensor.FromArray(mask, 1, 1, h, w);
+            var blur = Ops.Sub(Blur5(x), x);
+            var offset = Ops.Add(x, -constant);
+            var penalty = Ops.Add(Ops.Mul(blur, blur), Ops.Mul(Ops.Mul(offset, offset), 0.8f));
+            return Ops.Mul(SumAll(Ops.Mul(penalty, m)), -1f);
+        });
+
+    /// <summary>
+    /// Lucid's caricature / feature-inversion objective (recipes/caricature.py dot_compare): the tap's activations of
+    /// batch image <paramref name="batch"/> dotted with those of image 0 (a fixed reference), times
+    /// max(0.1, cos)^<paramref name="cossimPow"/>.
+    /// </summary>
+    public static Objective DotCompare(string tap, int batch = 1, double cossimPow = 0) =>
+        new Objective($"DotCompare [{tap}, {batch}]", new[] { tap }, c =>
+        {
+            var reference = c.Select(tap, 0);
+            var a = c.Select(tap, batch);
+            Tensor refConst;
+            using (GradMode.NoGrad()) refConst = reference.Clone();
+            var dot = SumAll(Ops.Mul(a, refConst));
+            if (cossimPow == 0) return dot;
+            var cos = Ops.Div(dot, Ops.Mul(Ops.Add(Ops.Sqrt(SumAll(Ops.Mul(a, a))), 1e-6f), (float)(1e-6 + Math.Sqrt(refConst.ToArray().Sum(v => (double)v * v)))));
+            return Ops.Mul(dot, Ops.Pow(Ops.Clamp(cos, 0.1f), (float)cossimPow));
+        });
+
+    /// <summary>
+    /// Lucid's style loss (optvis/style.py): Gram matrices G = AᵀA / positions at each tap, compared with those of a
+    /// style image by mean |ΔG| (L1, the default) — returned negated, so maximizing it matches the style.
+    /// </summary>
+    public static Objective Style(IReadOnlyDictionary<string, Tensor> styleGrams) =>
+        new Objective($"Style [{string.Join(", ", styleGrams.Keys)}]", styleGrams.Keys.ToArray(), c =>
+        {
+            Tensor? total = null;
+            foreach (var (tap, target) in styleGrams)
+            {
+                var g = Gram(c[tap]);
+                var term = Ops.Mean(Ops.Flatten(Ops.Abs(Ops.Sub(g, target)), 0), 0);
+                total = total is null ? term : Ops.Add(total, term);
+            }
+            return Ops.Mul(total!, -1f / styleGrams.Count);
+        });
+
+    /// <summary>The Gram matrix AᵀA / (H·W) per image [N, C, C] of a tap — what <see cref="Style"/> compares.</summary>
+    public static Tensor Gram(Tensor activations)
+    {
+        RequireSpatial(activations, "style");
+        int n = activations.Size(0), ch = activations.Size(1), hw = activations.Size(2) * activations.Size(3);
+        var flat = Ops.Reshape(activations, n, ch, hw);
+        return Ops.Mul(Ops.MatMul(flat, Ops.Transpose(flat, 1, 2)), 1f / hw);
+    }
+
+    /// <summary>
+    /// Lucent's localgroup_weight: Σ_c w_c·a_c over a window [y, y + height) × [x, x + width), averaged over the batch
+    /// and the window.
+    /// </summary>
+    public static Objective LocalGroupWeight(string tap, float[] weight, int y, int x, int height, int width, int? batch = null) =>
+        new Objective($"LocalGroupWeight [{tap}]", new[] { tap }, c =>
+        {
+            var a = c.Select(tap, batch);
+            RequireSpatial(a, tap);
+            if (y < 0 || x < 0 || height <= 0 || width <= 0 || y + height > a.Size(2) || x + width > a.Size(3))
+                throw new LucidArgumentException("window", $"local group: the window ({y}, {x}) {height}×{width} is outside tap '{tap}' of size {a.Size(2)}×{a.Size(3)}.");
+            var window = Ops.Slice(Ops.Slice(a, 2, y, y + height), 3, x, x + width);
+            var w = Tensor.FromArray(weight, Broadcast(4, weight.Length));
+            return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(window, w), 1), 0), 0);
+        }).WithCheck(m => RequireLength(m, tap, weight));
+
     // ---- helpers ----
 
     private static Tensor SumAll(Tensor t) => Ops.Sum(Ops.Flatten(t, 0), 0);
@@ -270,15 +373,23 @@ public static class Objectives
     }
 
     /// <summary>Lucid's _tf_blur(w = 3): per-channel 3×3 weights (0.5 at the border, 1 at the centre), SAME, divided by the blur of ones.</summary>
-    internal static Tensor Blur3(Tensor x)
+    internal static Tensor Blur3(Tensor x) => LucidBlur(x, 3);
+
+    /// <summary>Lucid's _tf_blur(w = 5), used by penalize_boundary_complexity.</summary>
+    internal static Tensor Blur5(Tensor x) => LucidBlur(x, 5);
+
+    /// <summary>A per-channel w×w blur with weight 0.5 on the kernel's border ring and 1 inside, normalized by the blur of ones (so edges average only real pixels).</summary>
+    private static Tensor LucidBlur(Tensor x, int w)
     {
         int c = x.Size(1);
-        var k = new float[c * 9];
+        var k = new float[c * w * w];
         for (int ch = 0; ch < c; ch++)
-            for (int i = 0; i < 9; i++) k[ch * 9 + i] = i == 4 ? 1f : 0.5f;
-        var kernel = Tensor.FromArray(k, c, 1, 3, 3);
-        var num = Ops.Conv2d(x, kernel, null, 1, 1, 1, c);
-        var den = Ops.Conv2d(Tensor.OnesLike(x), kernel, null, 1, 1, 1, c);
+            for (int i = 0; i < w; i++)
+                for (int j = 0; j < w; j++)
+                    k[(ch * w + i) * w + j] = i == 0 || j == 0 || i == w - 1 || j == w - 1 ? 0.5f : 1f;
+        var kernel = Tensor.FromArray(k, c, 1, w, w);
+        var num = Ops.Conv2d(x, kernel, null, 1, w / 2, 1, c);
+        var den = Ops.Conv2d(Tensor.OnesLike(x), kernel, null, 1, w / 2, 1, c);
         return Ops.Div(num, den);
     }
 }

@@ -87,6 +87,43 @@ public class OptvisTests
         Assert.Equal(-Enumerable.Range(0, 48).Average(i => Math.Pow(data[i] - data[48 + i], 2)) / 2, Value(Objectives.Alignment("acts"), model, x), 4);
     }
 
+    /// <summary>Tensor direction, boundary complexity, dot-compare, style and local group weight against hand computations.</summary>
+    [Fact]
+    public void SpatialObjectives_MatchHandComputedValues()
+    {
+        var model = KnownModel(2, 5);
+        var data = Enumerable.Range(0, 100).Select(i => (float)((i * 7) % 11) / 10f).ToArray();
+        using var x = Tensor.FromArray(data, 2, 2, 5, 5);
+        double A(int n, int c, int y, int xx) => data[((n * 2 + c) * 5 + y) * 5 + xx];
+        // a 2 × 3 × 3 patch against the centre crop (offset 1, 1)
+        var patch = Enumerable.Range(0, 18).Select(i => (float)(i % 5) - 2f).ToArray();
+        using var v = Tensor.FromArray(patch, 2, 3, 3);
+        double expected = 0;
+        for (int n = 0; n < 2; n++)
+            for (int y = 0; y < 3; y++)
+                for (int xx = 0; xx < 3; xx++)
+                    expected += Enumerable.Range(0, 2).Sum(c => A(n, c, y + 1, xx + 1) * patch[(c * 3 + y) * 3 + xx]);
+        Assert.Equal(expected / 18, Value(Objectives.TensorDirection("acts", v), model, x), 4);
+        // a constant image: its blur is itself, so only 0.8·(x − C)² over the border (width 2 of 5: all but the centre) counts
+        using var constant = Tensor.Full(0.7f, 1, 2, 5, 5);
+        Assert.Equal(-0.8 * 0.04 * 2 * 24, Value(Objectives.PenalizeBoundaryComplexity(width: 2), model, constant), 4);
+        // dot-compare: ⟨a₁, a₀⟩ over the whole tap
+        Assert.Equal(Enumerable.Range(0, 50).Sum(i => (double)data[i] * data[50 + i]), Value(Objectives.DotCompare("acts"), model, x), 3);
+        // style against the image's own Grams is perfect (0); against another's it is negative
+        var own = new Dictionary<string, Tensor> { ["acts"] = Objectives.Gram(x) };
+        Assert.Equal(0.0, Value(Objectives.Style(own), model, x), 6);
+        using var other = Tensor.Full(0.1f, 2, 2, 5, 5);
+        Assert.True(Value(Objectives.Style(new Dictionary<string, Tensor> { ["acts"] = Objectives.Gram(other) }), model, x) < -0.01);
+        // local group: Σ_c w_c·a_c over a 2×3 window at (1, 2), averaged over batch and window
+        var w = new[] { 0.5f, -2f };
+        double group = 0;
+        for (int n = 0; n < 2; n++)
+            for (int y = 1; y < 3; y++)
+                for (int xx = 2; xx < 5; xx++) group += 0.5 * A(n, 0, y, xx) - 2 * A(n, 1, y, xx);
+        Assert.Equal(group / 12, Value(Objectives.LocalGroupWeight("acts", w, 1, 2, 2, 3), model, x), 4);
+        Assert.Throws<LucidArgumentException>(() => Value(Objectives.LocalGroupWeight("acts", w, 4, 4, 2, 2), model, x));
+    }
+
     /// <summary>Diversity is the normalized-Gram similarity between the batch's images: 1 for two identical images (per pair, both orders, over N = 2).</summary>
     [Fact]
     public void Diversity_IsOneForIdenticalImages_AndSmallerForDifferentOnes()
