@@ -218,3 +218,149 @@ public sealed class LucidImage : ImageParameterization
         base.Dispose();
     }
 }
+
+/// <summary>
+/// An image built from an unbounded spatial tensor [N, C, H, W] the same way <see cref="LucidImage"/> finishes:
+/// optional colour decorrelation (3 channels), then a sigmoid. Grayscale: one channel shown as three.
+/// </summary>
+public abstract class SpatialImage : ImageParameterization
+{
+    private readonly float[,]? _decorrelation;
+    private readonly bool _grayscale;
+
+    protected SpatialImage(int batch, int channels, int height, int width, bool decorrelate, bool grayscale)
+        : base(batch, grayscale ? 3 : channels, height, width)
+    {
+        if (decorrelate && (channels != 3 || grayscale))
+            throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {(grayscale ? 1 : channels)}.");
+        _decorrelation = decorrelate ? ColorDecorrelation.ImageNet : null;
+        _grayscale = grayscale;
+    }
+
+    /// <summary>The unbounded tensor before colour and sigmoid ([N, 1, H, W] for grayscale).</summary>
+    public abstract Tensor Spatial();
+
+    public override Tensor Image()
+    {
+        var t = Spatial();
+        if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, _decorrelation);
+        t = Ops.Sigmoid(t);
+        return _grayscale ? Ops.Concat(new[] { t, t, t }, 1) : t;
+    }
+}
+
+/// <summary>
+/// Lucid's lowres_tensor: a variable of size lowH × lowW, upsampled bilinearly to H × W — an image whose detail is
+/// limited by construction.
+/// </summary>
+public sealed class LowResImage : SpatialImage
+{
+    private readonly Tensor _variable;
+
+    public LowResImage(int width, int height, int lowWidth, int lowHeight, int batch = 1, bool decorrelate = true, bool grayscale = false,
+        float sd = 0.01f, ulong seed = 0, int channels = 3)
+        : base(batch, channels, height, width, decorrelate, grayscale)
+    {
+        if (lowWidth <= 0 || lowHeight <= 0 || lowWidth > width || lowHeight > height)
+            throw new LucidArgumentException(nameof(lowWidth), $"low-resolution image: {lowHeight}×{lowWidth} must be positive and at most {height}×{width}.");
+        _variable = new Rng(seed).Normal(new[] { batch, grayscale ? 1 : channels, lowHeight, lowWidth }, 0f, sd).DetachFromScope().RequireGrad();
+    }
+
+    public override IReadOnlyList<Tensor> Parameters => new[] { _variable };
+
+    public override Tensor Spatial() => _variable.Size(2) == Height && _variable.Size(3) == Width
+        ? _variable
+        : Ops.Interpolate(_variable, Height, Width, InterpolationMode.Bilinear);
+}
+
+/// <summary>
+/// Lucid's laplacian_pyramid_image: the sum of low-resolution tensors at sizes H/2ᵏ × W/2ᵏ for k &lt; levels (4 by
+/// default), so coarse structure and fine detail have separate parameters.
+/// </summary>
+public sealed class LaplacianPyramidImage : SpatialImage
+{
+    private readonly Tensor[] _levels;
+
+    public LaplacianPyramidImage(int width, int height = 0, int levels = 4, int batch = 1, bool decorrelate = true, float sd = 0.01f, ulong seed = 0)
+        : base(batch, 3, height == 0 ? width : height, width, decorrelate, grayscale: false)
+    {
+        if (levels <= 0) throw new LucidArgumentException(nameof(levels), $"Laplacian pyramid: levels must be positive, got {levels}.");
+        var rng = new Rng(seed);
+        _levels = Enumerable.Range(0, levels)
+            .Select(k => rng.Normal(new[] { batch, 3, Math.Max(1, Height >> k), Math.Max(1, Width >> k) }, 0f, sd).DetachFromScope().RequireGrad())
+            .ToArray();
+    }
+
+    public override IReadOnlyList<Tensor> Parameters => _levels;
+
+    public override Tensor Spatial()
+    {
+        Tensor? sum = null;
+        foreach (var level in _levels)
+        {
+            var up = level.Size(2) == Height && level.Size(3) == Width ? level : Ops.Interpolate(level, Height, Width, InterpolationMode.Bilinear);
+            sum = sum is null ? up : Ops.Add(sum, up);
+        }
+        return sum!;
+    }
+}
+
+/// <summary>
+/// Lucid's CPPN (param/cppn.py): pixel coordinates in [−√3, √3]² pass through `layers` (8) 1×1
+/// convolutions of `hidden` (24) channels with the composite activation [atan(x)/0.67, atan(x)²/0.6]
+/// (which doubles the channels), then a zero-initialized 1×1 convolution to 3 channels and a sigmoid. Every batch
+/// item shares the network.
+/// </summary>
+public sealed class CppnImage : ImageParameterization
+{
+    private readonly Tensor _coordinates;
+    private readonly List<Tensor> _weights = new();
+
+    public CppnImage(int width, int height = 0, int batch = 1, int hidden = 24, int layers = 8, ulong seed = 0)
+        : base(batch, 3, height == 0 ? width : height, width)
+    {
+        if (hidden <= 0 || layers <= 0) throw new LucidArgumentException(nameof(hidden), $"CPPN: hidden channels and layers must be positive, got {hidden} and {layers}.");
+        int h = Height, w = Width;
+        var xy = new float[2 * h * w];
+        double r = Math.Sqrt(3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                xy[y * w + x] = (float)(w == 1 ? 0 : -r + 2 * r * x / (w - 1));
+                xy[h * w + y * w + x] = (float)(h == 1 ? 0 : -r + 2 * r * y / (h - 1));
+            }
+        _coordinates = Tensor.FromArray(xy, 1, 2, h, w).DetachFromScope();
+        var rng = new Rng(seed);
+        int inputs = 2;
+        for (int l = 0; l < layers; l++)
+        {
+            // variance scaling (fan-in) for the weights, N(0, 0.1) for the biases, as Lucid's TF initializers
+            _weights.Add(rng.Normal(new[] { hidden, inputs, 1, 1 }, 0f, (float)Math.Sqrt(1.0 / inputs)).DetachFromScope().RequireGrad());
+            _weights.Add(rng.Normal(new[] { hidden }, 0f, 0.1f).DetachFromScope().RequireGrad());
+            inputs = 2 * hidden;
+        }
+        _weights.Add(Tensor.Zeros(3, inputs, 1, 1).DetachFromScope().RequireGrad());
+        _weights.Add(Tensor.Zeros(3).DetachFromScope().RequireGrad());
+    }
+
+    public override IReadOnlyList<Tensor> Parameters => _weights;
+
+    public override Tensor Image()
+    {
+        var t = _coordinates;
+        for (int l = 0; l + 2 < _weights.Count; l += 2)
+        {
+            var z = Ops.Conv2d(t, _weights[l], _weights[l + 1]);
+            var a = Ops.Atan(z);
+            t = Ops.Concat(new[] { Ops.Mul(a, 1 / 0.67f), Ops.Mul(Ops.Mul(a, a), 1 / 0.6f) }, 1);
+        }
+        var rgb = Ops.Sigmoid(Ops.Conv2d(t, _weights[^2], _weights[^1]));
+        return Batch == 1 ? rgb : Ops.Concat(Enumerable.Repeat(rgb, Batch).ToArray(), 0);
+    }
+
+    public override void Dispose()
+    {
+        _coordinates.Dispose();
+        base.Dispose();
+    }
+}

@@ -88,6 +88,7 @@ public class GradientProperties
     [Fact] public void GeluGradient_MatchesFiniteDifferences() => Unary("gelu", Ops.Gelu, N);
     [Fact] public void SigmoidGradient_MatchesFiniteDifferences() => Unary("sigmoid", Ops.Sigmoid, N);
     [Fact] public void TanhGradient_MatchesFiniteDifferences() => Unary("tanh", Ops.Tanh, N);
+    [Fact] public void AtanGradient_MatchesFiniteDifferences() => Unary("atan", Ops.Atan, N);
     [Fact] public void SoftplusGradient_MatchesFiniteDifferences() => Unary("softplus", x => Ops.Softplus(x, 1.5f), N);
 
     [Fact]

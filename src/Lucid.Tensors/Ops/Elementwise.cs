@@ -347,6 +347,12 @@ public static partial class Ops
         for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * y[i] * (1f - y[i]);
     });
 
+    /// <summary>atan(x); d/dx = 1/(1 + x²) (the CPPN's activation).</summary>
+    public static Tensor Atan(Tensor x) => Unary(x, "atan", static (x, y) => TP.Atan(x, y), static (g, x, y, gx) =>
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] = g[i] / (1f + x[i] * x[i]);
+    });
+
     public static Tensor Tanh(Tensor x) => Unary(x, "tanh", static (x, y) => TP.Tanh(x, y), static (g, x, y, gx) =>
     {
         for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * (1f - y[i] * y[i]);
