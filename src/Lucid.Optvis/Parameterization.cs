@@ -141,7 +141,7 @@ public abstract class ImageParameterization : IDisposable
 public sealed class LucidImage : ImageParameterization
 {
     private readonly Tensor _variable;
-    private readonly Tensor? _scale;      // [H, W/2+1, 1] per-frequency scale (Fourier)
+    private readonly Tensor? _scale;      // [H, W/2+1, 2] per-frequency scale (Fourier)
     private readonly bool _fourier;
     private readonly float[,]? _decorrelation;
 
@@ -182,13 +182,15 @@ public sealed class LucidImage : ImageParameterization
         return f;
     }
 
+    /// <summary>The per-bin scale, written out for both the real and the imaginary part ([H, W/2+1, 2]) so that it
+    /// broadcasts over the batch and channels only (the fast, contiguous case).</summary>
     private static Tensor FrequencyScale(int h, int w, double decayPower)
     {
         var f = Frequencies(h, w);
-        var s = new float[f.Length];
+        var s = new float[2 * f.Length];
         double floor = 1.0 / Math.Max(h, w);
-        for (int i = 0; i < f.Length; i++) s[i] = (float)(Math.Sqrt((double)w * h) / Math.Pow(Math.Max(f[i], floor), decayPower));
-        return Tensor.FromArray(s, h, w / 2 + 1, 1);
+        for (int i = 0; i < f.Length; i++) s[2 * i] = s[2 * i + 1] = (float)(Math.Sqrt((double)w * h) / Math.Pow(Math.Max(f[i], floor), decayPower));
+        return Tensor.FromArray(s, h, w / 2 + 1, 2);
     }
 
     /// <summary>The image before the colour transform and the sigmoid ([N, C, H, W], unbounded).</summary>

@@ -26,9 +26,12 @@ public static class SideBySide
         // over minutes (a shared host throttles sustained load), so a comparison is fair only between neighbours.
         var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
         var torch = RunTorch(python, "torch_attribution.py");
+        var (render, _) = RunOurs(typeof(RenderBenchmarks));
+        foreach (var (k, v) in RunTorch(python, "torch_render.py")) torch[k] = v;
         var (ours, allocated) = RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks), typeof(TrainingStepBenchmarks));
         foreach (var (k, v) in RunTorch(python, "torch_peer.py")) torch[k] = v;
         foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
+        foreach (var (k, v) in render) ours[k] = v;
         var report = Format(ours, torch, allocated);
         Console.WriteLine(report);
         if (outFile is not null)
@@ -74,6 +77,7 @@ public static class SideBySide
             "AdamStep" => $"adam step small CNN b{TrainingBatch}",
             "IntegratedGradients50" => "ig 50 steps inception-mini b1",
             "LrpEpsilonPlusFlat" => "lrp epsilon-plus-flat inception-mini b1",
+            "RenderStep" => $"render step {Param("Size")}x{Param("Size")} inception-mini",
             var other => other,
         };
     }

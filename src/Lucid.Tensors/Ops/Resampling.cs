@@ -121,6 +121,49 @@ public static partial class Ops
         }, attributes);
     }
 
+    private sealed class GridTaps(int count)
+    {
+        public readonly int[] X0 = new int[count], Y0 = new int[count];
+        public readonly float[] Tx = new float[count], Ty = new float[count];
+    }
+
+    private readonly unsafe struct GridSampleState(float* x, float* y, float* g, float* gx, GridTaps taps, int c, int h, int w, int outPlane)
+    {
+        private float At(float* plane, int yy, int xx) => (uint)yy < (uint)h && (uint)xx < (uint)w ? plane[yy * w + xx] : 0f;
+
+        public void Forward(int planeIndex)
+        {
+            int b = planeIndex / c;
+            float* plane = x + (long)planeIndex * h * w;
+            float* dst = y + (long)planeIndex * outPlane;
+            for (int o = 0; o < outPlane; o++)
+            {
+                int p = b * outPlane + o;
+                int x0 = taps.X0[p], y0 = taps.Y0[p];
+                float tx = taps.Tx[p], ty = taps.Ty[p];
+                dst[o] = (1 - ty) * ((1 - tx) * At(plane, y0, x0) + tx * At(plane, y0, x0 + 1)) +
+                         ty * ((1 - tx) * At(plane, y0 + 1, x0) + tx * At(plane, y0 + 1, x0 + 1));
+            }
+        }
+
+        public void BackwardInput(int planeIndex)
+        {
+            int b = planeIndex / c;
+            float* src = g + (long)planeIndex * outPlane;
+            var gplane = new Span<float>(gx + (long)planeIndex * h * w, h * w);
+            for (int o = 0; o < outPlane; o++)
+            {
+                int p = b * outPlane + o;
+                int x0 = taps.X0[p], y0 = taps.Y0[p];
+                float tx = taps.Tx[p], ty = taps.Ty[p], v = src[o];
+                ScatterTap(gplane, h, w, y0, x0, v * (1 - tx) * (1 - ty));
+                ScatterTap(gplane, h, w, y0, x0 + 1, v * tx * (1 - ty));
+                ScatterTap(gplane, h, w, y0 + 1, x0, v * (1 - tx) * ty);
+                ScatterTap(gplane, h, w, y0 + 1, x0 + 1, v * tx * ty);
+            }
+        }
+    }
+
     private static void ScatterTap(Span<float> plane, int h, int w, int y, int x, float value)
     {
         if ((uint)y < (uint)h && (uint)x < (uint)w) plane[y * w + x] += value;
@@ -199,62 +242,63 @@ public static partial class Ops
         float ox = alignCorners ? (w - 1) / 2f : (w - 1) / 2f, oy = alignCorners ? (h - 1) / 2f : (h - 1) / 2f;
         // alignCorners: ix = (gx + 1)/2·(W − 1); otherwise ix = ((gx + 1)·W − 1)/2 — both are gx·sx + ox.
         var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
-        var xd = x.Data; var gd = grid.Data; var yd = y.Data;
-        float At(ReadOnlySpan<float> plane, int yy, int xx) => (uint)yy < (uint)h && (uint)xx < (uint)w ? plane[yy * w + xx] : 0f;
-        for (int b = 0; b < n; b++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    int go = ((b * oh + i) * ow + j) * 2;
-                    float ix = gd[go] * sx + ox, iy = gd[go + 1] * sy + oy;
-                    int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
-                    float tx = ix - x0, ty = iy - y0;
-                    for (int ch = 0; ch < c; ch++)
-                    {
-                        var plane = xd.Slice((b * c + ch) * h * w, h * w);
-                        yd[((b * c + ch) * oh + i) * ow + j] =
-                            (1 - ty) * ((1 - tx) * At(plane, y0, x0) + tx * At(plane, y0, x0 + 1)) +
-                            ty * ((1 - tx) * At(plane, y0 + 1, x0) + tx * At(plane, y0 + 1, x0 + 1));
-                    }
-                }
+        // per output pixel (shared by the channels): the top-left tap and the bilinear fractions
+        var taps = new GridTaps(n * oh * ow);
+        var gd = grid.Data;
+        for (int p = 0; p < n * oh * ow; p++)
+        {
+            float ix = gd[2 * p] * sx + ox, iy = gd[2 * p + 1] * sy + oy;
+            int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
+            taps.X0[p] = x0; taps.Y0[p] = y0; taps.Tx[p] = ix - x0; taps.Ty[p] = iy - y0;
+        }
+        unsafe
+        {
+            fixed (float* px = x.Data)
+            fixed (float* py = y.Data)
+            {
+                var state = new GridSampleState(px, py, null, null, taps, c, h, w, oh * ow);
+                Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Forward(plane));
+            }
+        }
         if (!Graph.Needs(x, grid)) return y;
         return Graph.Record(y, op, new[] { x, grid }, (g, grads) =>
         {
-            var gOut = g.Data; var xs = x.Data; var gs = grid.Data;
             Tensor? gx = Graph.Wants(x) ? Tensor.Zeros(x.ShapeArray) : null;
             Tensor? gg = Graph.Wants(grid) ? Tensor.Zeros(grid.ShapeArray) : null;
-            for (int b = 0; b < n; b++)
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++)
+            if (gx is not null)
+                unsafe
+                {
+                    fixed (float* px = x.Data)
+                    fixed (float* pg = g.Data)
+                    fixed (float* pgx = gx.Data)
                     {
-                        int go = ((b * oh + i) * ow + j) * 2;
-                        float ix = gs[go] * sx + ox, iy = gs[go + 1] * sy + oy;
-                        int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
-                        float tx = ix - x0, ty = iy - y0;
-                        float dix = 0f, diy = 0f;
+                        // planes are independent: each work item scatters into its own input plane
+                        var state = new GridSampleState(px, null, pg, pgx, taps, c, h, w, oh * ow);
+                        Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.BackwardInput(plane));
+                    }
+                }
+            if (gg is not null)
+            {
+                var gOut = g.Data; var xs = x.Data;
+                float At(ReadOnlySpan<float> plane, int yy, int xx) => (uint)yy < (uint)h && (uint)xx < (uint)w ? plane[yy * w + xx] : 0f;
+                for (int b = 0; b < n; b++)
+                    for (int o = 0; o < oh * ow; o++)
+                    {
+                        int p = b * oh * ow + o;
+                        int x0 = taps.X0[p], y0 = taps.Y0[p];
+                        float tx = taps.Tx[p], ty = taps.Ty[p], dix = 0f, diy = 0f;
                         for (int ch = 0; ch < c; ch++)
                         {
-                            float v = gOut[((b * c + ch) * oh + i) * ow + j];
-                            int pb = (b * c + ch) * h * w;
-                            var plane = xs.Slice(pb, h * w);
-                            if (gx is not null)
-                            {
-                                var gplane = gx.Data.Slice(pb, h * w);
-                                ScatterTap(gplane, h, w, y0, x0, v * (1 - tx) * (1 - ty));
-                                ScatterTap(gplane, h, w, y0, x0 + 1, v * tx * (1 - ty));
-                                ScatterTap(gplane, h, w, y0 + 1, x0, v * (1 - tx) * ty);
-                                ScatterTap(gplane, h, w, y0 + 1, x0 + 1, v * tx * ty);
-                            }
+                            float v = gOut[(b * c + ch) * oh * ow + o];
+                            var plane = xs.Slice((b * c + ch) * h * w, h * w);
                             float v00 = At(plane, y0, x0), v01 = At(plane, y0, x0 + 1), v10 = At(plane, y0 + 1, x0), v11 = At(plane, y0 + 1, x0 + 1);
                             dix += v * ((1 - ty) * (v01 - v00) + ty * (v11 - v10));
                             diy += v * ((1 - tx) * (v10 - v00) + tx * (v11 - v01));
                         }
-                        if (gg is not null)
-                        {
-                            gg.Data[go] = dix * sx;
-                            gg.Data[go + 1] = diy * sy;
-                        }
+                        gg.Data[2 * p] = dix * sx;
+                        gg.Data[2 * p + 1] = diy * sy;
                     }
+            }
             grads[0] = gx;
             grads[1] = gg;
         }, alignCorners);

@@ -174,7 +174,14 @@ public static partial class Ops
         if (inner == 0 || dst.Length == 0) return;
         int rows = dst.Length / inner;
         var innerMap = maps[rank - 1];
-        Span<int> idx = stackalloc int[rank];
+        // the common shapes of the innermost map — slices, crops and constant pads — are one contiguous run of source
+        // columns between a prefix and a suffix of fill (−1): those rows copy (or add) as spans
+        int lead = 0;
+        while (lead < inner && innerMap[lead] < 0) lead++;
+        int run = 0;
+        while (lead + run < inner && innerMap[lead + run] >= 0 && innerMap[lead + run] == innerMap[lead] + run) run++;
+        bool spans = run > 0 && Enumerable.Range(lead + run, inner - lead - run).All(j => innerMap[j] < 0);
+        int first = spans ? innerMap[lead] : 0;
         for (int row = 0; row < rows; row++)
         {
             int rem = row, offset = 0;
@@ -191,6 +198,19 @@ public static partial class Ops
             if (outside)
             {
                 if (!scatter) d.Fill(fill);
+                continue;
+            }
+            if (spans)
+            {
+                var from = src.Slice(offset + first, run);
+                var to = d.Slice(lead, run);
+                if (scatter) System.Numerics.Tensors.TensorPrimitives.Add(from, to, from);
+                else
+                {
+                    from.CopyTo(to);
+                    d[..lead].Fill(fill);
+                    d[(lead + run)..].Fill(fill);
+                }
                 continue;
             }
             for (int j = 0; j < inner; j++)
