@@ -79,46 +79,72 @@ public static partial class Ops
         var ty = rows; var tx = cols;
         int outH = rows.Length, outW = cols.Length;
         var y = Tensor.Uninitialized(new[] { n, c, outH, outW }, name);
-        var xd = x.Data; var yd = y.Data;
-        for (int p = 0; p < n * c; p++)
+        unsafe
         {
-            int ib = p * h * w, ob = p * outH * outW;
-            for (int i = 0; i < outH; i++)
+            fixed (float* px = x.Data)
+            fixed (float* py = y.Data)
             {
-                int r0 = ib + ty.I0[i] * w, r1 = ib + ty.I1[i] * w;
-                float a0 = ty.W0[i], a1 = ty.W1[i];
-                for (int j = 0; j < outW; j++)
-                {
-                    int c0 = tx.I0[j], c1 = tx.I1[j];
-                    float b0 = tx.W0[j], b1 = tx.W1[j];
-                    yd[ob + i * outW + j] = a0 * (b0 * xd[r0 + c0] + b1 * xd[r0 + c1]) + a1 * (b0 * xd[r1 + c0] + b1 * xd[r1 + c1]);
-                }
+                // planes are independent (and each output keeps its own summation order): one work item per plane
+                var state = new ResampleState(px, py, ty, tx, h, w, outH, outW);
+                Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Forward(plane));
             }
         }
         if (!Graph.Needs(x)) return y;
         return Graph.Record(y, name, new[] { x }, (g, grads) =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
-            var gxd = gx.Data; var gd = g.Data;
-            for (int p = 0; p < n * c; p++)
+            unsafe
             {
-                int ib = p * h * w, ob = p * outH * outW;
-                for (int i = 0; i < outH; i++)
+                fixed (float* pgx = gx.Data)
+                fixed (float* pg = g.Data)
                 {
-                    int r0 = ib + ty.I0[i] * w, r1 = ib + ty.I1[i] * w;
-                    float a0 = ty.W0[i], a1 = ty.W1[i];
-                    for (int j = 0; j < outW; j++)
-                    {
-                        float v = gd[ob + i * outW + j];
-                        int c0 = tx.I0[j], c1 = tx.I1[j];
-                        float b0 = tx.W0[j], b1 = tx.W1[j];
-                        gxd[r0 + c0] += v * a0 * b0; gxd[r0 + c1] += v * a0 * b1;
-                        gxd[r1 + c0] += v * a1 * b0; gxd[r1 + c1] += v * a1 * b1;
-                    }
+                    var state = new ResampleState(pgx, pg, ty, tx, h, w, outH, outW);
+                    Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Backward(plane));
                 }
             }
             grads[0] = gx;
         }, attributes);
+    }
+
+    /// <summary>One plane of <see cref="Resample2d"/>: forward reads <c>input</c> and writes <c>output</c>; backward
+    /// scatters <c>output</c> (the gradient) into <c>input</c> (the input gradient).</summary>
+    private readonly unsafe struct ResampleState(float* input, float* output, ResampleTaps ty, ResampleTaps tx, int h, int w, int outH, int outW)
+    {
+        public void Forward(int p)
+        {
+            float* xd = input + (long)p * h * w;
+            float* yd = output + (long)p * outH * outW;
+            for (int i = 0; i < outH; i++)
+            {
+                float* r0 = xd + ty.I0[i] * w, r1 = xd + ty.I1[i] * w;
+                float a0 = ty.W0[i], a1 = ty.W1[i];
+                for (int j = 0; j < outW; j++)
+                {
+                    int c0 = tx.I0[j], c1 = tx.I1[j];
+                    float b0 = tx.W0[j], b1 = tx.W1[j];
+                    yd[i * outW + j] = a0 * (b0 * r0[c0] + b1 * r0[c1]) + a1 * (b0 * r1[c0] + b1 * r1[c1]);
+                }
+            }
+        }
+
+        public void Backward(int p)
+        {
+            float* gxd = input + (long)p * h * w;
+            float* gd = output + (long)p * outH * outW;
+            for (int i = 0; i < outH; i++)
+            {
+                float* r0 = gxd + ty.I0[i] * w, r1 = gxd + ty.I1[i] * w;
+                float a0 = ty.W0[i], a1 = ty.W1[i];
+                for (int j = 0; j < outW; j++)
+                {
+                    float v = gd[i * outW + j];
+                    int c0 = tx.I0[j], c1 = tx.I1[j];
+                    float b0 = tx.W0[j], b1 = tx.W1[j];
+                    r0[c0] += v * a0 * b0; r0[c1] += v * a0 * b1;
+                    r1[c0] += v * a1 * b0; r1[c1] += v * a1 * b1;
+                }
+            }
+        }
     }
 
     private sealed class GridTaps(int count)
