@@ -1,0 +1,276 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// Measures of how good a visualization is, as plain functions (usable in tests and reports). Images are
+/// [C, H, W] or [1, C, H, W] tensors in [0, 1]; spectra use the channel mean (luminance-like).
+/// </summary>
+public static class Quality
+{
+    /// <summary>
+    /// Activation ratio: the render's mean activation of (tap, channel) divided by the largest mean activation that
+    /// channel reaches on <paramref name="references"/> (real images, [N, C, H, W]). Above 1: the render drives the unit
+    /// harder than any real image in the set.
+    /// </summary>
+    public static double ActivationRatio(Model model, Tensor render, string tap, int channel, Tensor references, int batch = 64)
+    {
+        var ours = ChannelMeans(model, render, tap, channel, batch);
+        var theirs = ChannelMeans(model, references, tap, channel, batch);
+        double best = theirs.Max();
+        if (!(best > 0)) throw new LucidArgumentException(nameof(references), $"activation ratio: channel {channel} of '{tap}' is never positive on the reference images.");
+        return ours.Average() / best;
+    }
+
+    private static double[] ChannelMeans(Model model, Tensor images, string tap, int channel, int batch)
+    {
+        var result = new List<double>();
+        int n = images.Size(0), per = images.Count / n;
+        for (int start = 0; start < n; start += batch)
+        {
+            int m = Math.Min(batch, n - start);
+            using var _ = GradMode.NoGrad();
+            using var scope = Tensor.Scope();
+            var shape = images.Shape.ToArray();
+            shape[0] = m;
+            var chunk = Tensor.FromArray(images.Data.Slice(start * per, m * per).ToArray(), shape);
+            var a = model.Run(chunk, null, stopAfter: tap)[tap];
+            int c = a.Size(1), plane = a.Count / (m * c);
+            if (channel < 0 || channel >= c) throw new LucidArgumentException(nameof(channel), $"activation ratio: tap '{tap}' has {c} channels; channel {channel} does not exist.");
+            var d = a.Data;
+            for (int e = 0; e < m; e++)
+            {
+                double s = 0;
+                for (int i = 0; i < plane; i++) s += d[(e * c + channel) * plane + i];
+                result.Add(s / plane);
+            }
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>The model's softmax probability of <paramref name="classIndex"/> for each image, and the logit margin over the best other class.</summary>
+    public static (double Probability, double Margin)[] SelfClassification(Model model, Tensor images, int classIndex)
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var logits = model.Forward(images);
+        int n = logits.Size(0), k = logits.Size(1);
+        if (classIndex < 0 || classIndex >= k) throw new LucidArgumentException(nameof(classIndex), $"self-classification: class {classIndex} is out of range for {k} classes.");
+        var d = logits.ToArray();
+        var result = new (double, double)[n];
+        for (int e = 0; e < n; e++)
+        {
+            var row = d.AsSpan(e * k, k);
+            double max = double.NegativeInfinity, other = double.NegativeInfinity;
+            for (int j = 0; j < k; j++)
+            {
+                max = Math.Max(max, row[j]);
+                if (j != classIndex) other = Math.Max(other, row[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += Math.Exp(row[j] - max);
+            result[e] = (Math.Exp(row[classIndex] - max) / sum, row[classIndex] - other);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The radially averaged power spectrum of the image's channel mean: power per integer radius bin (in units of
+    /// 1/max(H, W) cycles per pixel), DC excluded, up to the Nyquist radius.
+    /// </summary>
+    public static double[] RadialPowerSpectrum(Tensor image)
+    {
+        var (plane, h, w) = Luminance(image);
+        var (re, im) = Dft2(plane, h, w);
+        int bins = Math.Max(h, w) / 2;
+        var power = new double[bins + 1];
+        var count = new int[bins + 1];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double fy = (y <= h / 2 ? y : y - h) / (double)h, fx = (x <= w / 2 ? x : x - w) / (double)w;
+                int r = (int)Math.Round(Math.Sqrt(fx * fx + fy * fy) * Math.Max(h, w));
+                if (r == 0 || r > bins) continue;
+                power[r] += re[y * w + x] * re[y * w + x] + im[y * w + x] * im[y * w + x];
+                count[r]++;
+            }
+        for (int r = 1; r <= bins; r++) power[r] = count[r] == 0 ? 0 : power[r] / count[r];
+        return power;
+    }
+
+    /// <summary>
+    /// The slope of log power against log frequency (least squares over radii 2 … Nyquist): natural images sit near −2
+    /// (Field, 1987); renders with high-frequency noise are flatter.
+    /// </summary>
+    public static double SpectralSlope(Tensor image)
+    {
+        var p = RadialPowerSpectrum(image);
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int r = 2; r < p.Length; r++)
+            if (p[r] > 0) { xs.Add(Math.Log(r)); ys.Add(Math.Log(p[r])); }
+        if (xs.Count < 2) throw new LucidArgumentException(nameof(image), "spectral slope: the image is too small or constant.");
+        double mx = xs.Average(), my = ys.Average();
+        double num = xs.Zip(ys).Sum(t => (t.First - mx) * (t.Second - my)), den = xs.Sum(x => (x - mx) * (x - mx));
+        return num / den;
+    }
+
+    /// <summary>The share of the (non-DC) spectral energy above <paramref name="cutoff"/> cycles per pixel (0.25: the upper half of the band).</summary>
+    public static double HighFrequencyEnergyRatio(Tensor image, double cutoff = 0.25)
+    {
+        var (plane, h, w) = Luminance(image);
+        var (re, im) = Dft2(plane, h, w);
+        double high = 0, total = 0, dc = re[0] * re[0] + im[0] * im[0];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (x == 0 && y == 0) continue;
+                double fy = (y <= h / 2 ? y : y - h) / (double)h, fx = (x <= w / 2 ? x : x - w) / (double)w;
+                double e = re[y * w + x] * re[y * w + x] + im[y * w + x] * im[y * w + x];
+                total += e;
+                if (Math.Sqrt(fx * fx + fy * fy) > cutoff) high += e;
+            }
+        // a flat image has only rounding noise off DC: no structure, no high frequencies
+        return total <= 1e-20 * Math.Max(dc, 1) ? 0 : high / total;
+    }
+
+    /// <summary>
+    /// Repetition: the largest normalized circular autocorrelation of the (mean-removed) channel mean outside a radius
+    /// of <paramref name="exclusion"/> pixels around zero shift — near 1 for a tiled pattern, small for natural images.
+    /// </summary>
+    public static double RepetitionScore(Tensor image, int exclusion = 3)
+    {
+        var (plane, h, w) = Luminance(image);
+        double mean = plane.Average();
+        for (int i = 0; i < plane.Length; i++) plane[i] -= mean;
+        var (re, im) = Dft2(plane, h, w);
+        var power = new double[h * w];
+        for (int i = 0; i < power.Length; i++) power[i] = re[i] * re[i] + im[i] * im[i];
+        // the autocorrelation is the inverse DFT of the power spectrum; the spectrum of a real image is even, so the
+        // forward DFT gives the same real part
+        var (autoRe, _) = Dft2(power, h, w);
+        var auto = autoRe.Select(v => v / (h * w)).ToArray();
+        double zero = auto[0];
+        if (zero <= 0) return 0;
+        double best = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int dy = Math.Min(y, h - y), dx = Math.Min(x, w - x);
+                if (dy * dy + dx * dx <= exclusion * exclusion) continue;
+                best = Math.Max(best, auto[y * w + x] / zero);
+            }
+        return best;
+    }
+
+    /// <summary>
+    /// The Vendi score (Friedman &amp; Dieng, 2023) of a set of feature vectors [n, d]: exp of the Shannon entropy of the
+    /// eigenvalues of K/n with K the cosine-similarity matrix — the effective number of distinct items (1 … n).
+    /// </summary>
+    public static double VendiScore(float[][] features)
+    {
+        int n = features.Length;
+        if (n == 0) throw new LucidArgumentException(nameof(features), "Vendi score: no items.");
+        var unit = features.Select(f =>
+        {
+            double norm = Math.Sqrt(f.Sum(v => (double)v * v));
+            return f.Select(v => norm > 0 ? v / norm : 0).ToArray();
+        }).ToArray();
+        var k = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) k[i, j] = unit[i].Zip(unit[j]).Sum(t => t.First * t.Second) / n;
+        var eigen = SymmetricEigenvalues(k);
+        double entropy = 0;
+        foreach (var l in eigen)
+            if (l > 1e-12) entropy -= l * Math.Log(l);
+        return Math.Exp(entropy);
+    }
+
+    // ---- helpers ----
+
+    private static (double[] Plane, int H, int W) Luminance(Tensor image)
+    {
+        var shape = image.Shape.ToArray();
+        if (shape.Length == 4 && shape[0] == 1) shape = shape[1..];
+        if (shape.Length != 3) throw new ShapeMismatchException($"quality: expected one image [C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
+        int c = shape[0], h = shape[1], w = shape[2];
+        var d = image.Data;
+        var plane = new double[h * w];
+        for (int ch = 0; ch < c; ch++)
+            for (int i = 0; i < h * w; i++) plane[i] += d[ch * h * w + i] / (double)c;
+        return (plane, h, w);
+    }
+
+    /// <summary>An exact 2-D DFT in double (rows, then columns); images here are small.</summary>
+    private static (double[] Re, double[] Im) Dft2(double[] x, int h, int w)
+    {
+        var rowRe = new double[h * w];
+        var rowIm = new double[h * w];
+        for (int y = 0; y < h; y++)
+            for (int k = 0; k < w; k++)
+            {
+                double sr = 0, si = 0;
+                for (int n = 0; n < w; n++)
+                {
+                    double a = -2 * Math.PI * ((long)k * n % w) / w;
+                    sr += x[y * w + n] * Math.Cos(a);
+                    si += x[y * w + n] * Math.Sin(a);
+                }
+                rowRe[y * w + k] = sr;
+                rowIm[y * w + k] = si;
+            }
+        var re = new double[h * w];
+        var im = new double[h * w];
+        for (int k = 0; k < w; k++)
+            for (int ky = 0; ky < h; ky++)
+            {
+                double sr = 0, si = 0;
+                for (int y = 0; y < h; y++)
+                {
+                    double a = -2 * Math.PI * ((long)ky * y % h) / h, c = Math.Cos(a), s = Math.Sin(a);
+                    sr += rowRe[y * w + k] * c - rowIm[y * w + k] * s;
+                    si += rowRe[y * w + k] * s + rowIm[y * w + k] * c;
+                }
+                re[ky * w + k] = sr;
+                im[ky * w + k] = si;
+            }
+        return (re, im);
+    }
+
+    /// <summary>Eigenvalues of a symmetric matrix by cyclic Jacobi rotations.</summary>
+    internal static double[] SymmetricEigenvalues(double[,] a)
+    {
+        int n = a.GetLength(0);
+        var m = (double[,])a.Clone();
+        for (int sweep = 0; sweep < 100; sweep++)
+        {
+            double off = 0;
+            for (int p = 0; p < n; p++)
+                for (int q = p + 1; q < n; q++) off += m[p, q] * m[p, q];
+            if (off < 1e-24) break;
+            for (int p = 0; p < n; p++)
+                for (int q = p + 1; q < n; q++)
+                {
+                    if (Math.Abs(m[p, q]) < 1e-300) continue;
+                    double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
+                    double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
+                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
+                    for (int k = 0; k < n; k++)
+                    {
+                        double mkp = m[k, p], mkq = m[k, q];
+                        m[k, p] = c * mkp - s * mkq;
+                        m[k, q] = s * mkp + c * mkq;
+                    }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double mpk = m[p, k], mqk = m[q, k];
+                        m[p, k] = c * mpk - s * mqk;
+                        m[q, k] = s * mpk + c * mqk;
+                    }
+                }
+        }
+        return Enumerable.Range(0, n).Select(i => m[i, i]).ToArray();
+    }
+}
