@@ -31,6 +31,17 @@ public abstract class Transform
     /// <summary>A centre crop or zero pad to exactly <paramref name="height"/>×<paramref name="width"/>.</summary>
     public static Transform CropOrPadTo(int height, int width) => new CropOrPadTransform(height, width);
 
+    /// <summary>
+    /// MACO's crops: <paramref name="count"/> square boxes per image, side a fraction of the canvas drawn uniformly
+    /// from [<paramref name="minBox"/>, <paramref name="maxBox"/>], centres ~ N(0.5, <paramref name="centerStd"/>)
+    /// (kept inside), each resized bilinearly to <paramref name="size"/>² — the batch grows to N·count.
+    /// </summary>
+    public static Transform RandomCrops(int count, double minBox, double maxBox, int size, double centerStd = 0.15) =>
+        new CropsTransform(count, minBox, maxBox, size, centerStd);
+
+    /// <summary>MACO's noise: x + N(0, σ²) + U(−σ/2, σ/2), seeded.</summary>
+    public static Transform Noise(float sigma) => new NoiseTransform(sigma);
+
     /// <summary>Applies the transforms left to right.</summary>
     public static Transform Compose(params Transform[] transforms) => new ComposeTransform(transforms);
 
@@ -180,6 +191,62 @@ internal sealed class CropOrPadTransform : Transform
         int before = (target - size) / 2, after = target - size - before;
         var pads = dim == 3 ? new[] { before, after } : new[] { 0, 0, before, after };
         return Ops.Pad(t, pads);
+    }
+}
+
+internal sealed class CropsTransform : Transform
+{
+    private readonly int _count, _size;
+    private readonly double _min, _max, _centerStd;
+
+    public CropsTransform(int count, double minBox, double maxBox, int size, double centerStd)
+    {
+        if (count <= 0) throw new LucidArgumentException(nameof(count), $"random crops: count must be positive, got {count}.");
+        if (!(minBox > 0 && maxBox <= 1 && minBox <= maxBox)) throw new LucidArgumentException(nameof(minBox), $"random crops: box fractions must satisfy 0 < {minBox} ≤ {maxBox} ≤ 1.");
+        if (size <= 0) throw new LucidArgumentException(nameof(size), $"random crops: size must be positive, got {size}.");
+        (_count, _min, _max, _size, _centerStd) = (count, minBox, maxBox, size, centerStd);
+    }
+
+    public override int MinimumSize => (int)Math.Ceiling(1 / _min);
+
+    public override int SmallestOutput(int size) => _size;
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        int n = image.Size(0), h = image.Size(2), w = image.Size(3);
+        var crops = new List<Tensor>(n * _count);
+        for (int e = 0; e < n; e++)
+        {
+            var one = Ops.Slice(image, 0, e, e + 1);
+            for (int k = 0; k < _count; k++)
+            {
+                double fraction = _min + (_max - _min) * rng.NextDouble();
+                int bh = Math.Max(1, (int)Math.Round(fraction * h)), bw = Math.Max(1, (int)Math.Round(fraction * w));
+                double cy = Math.Clamp(0.5 + _centerStd * rng.NextNormal(), 0, 1), cx = Math.Clamp(0.5 + _centerStd * rng.NextNormal(), 0, 1);
+                int y0 = Math.Clamp((int)Math.Round(cy * h - bh / 2.0), 0, h - bh), x0 = Math.Clamp((int)Math.Round(cx * w - bw / 2.0), 0, w - bw);
+                var box = Ops.Slice(Ops.Slice(one, 2, y0, y0 + bh), 3, x0, x0 + bw);
+                crops.Add(Ops.Interpolate(box, _size, _size, InterpolationMode.Bilinear));
+            }
+        }
+        return crops.Count == 1 ? crops[0] : Ops.Concat(crops, 0);
+    }
+}
+
+internal sealed class NoiseTransform : Transform
+{
+    private readonly float _sigma;
+
+    public NoiseTransform(float sigma)
+    {
+        if (!(sigma >= 0)) throw new LucidArgumentException(nameof(sigma), $"noise: sigma must be non-negative, got {sigma}.");
+        _sigma = sigma;
+    }
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        var noise = new float[image.Count];
+        for (int i = 0; i < noise.Length; i++) noise[i] = (float)(_sigma * rng.NextNormal() + _sigma * (rng.NextDouble() - 0.5));
+        return Ops.Add(image, Tensor.FromArray(noise, image.Shape.ToArray()));
     }
 }
 

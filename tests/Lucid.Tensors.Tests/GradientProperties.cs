@@ -89,6 +89,8 @@ public class GradientProperties
     [Fact] public void SigmoidGradient_MatchesFiniteDifferences() => Unary("sigmoid", Ops.Sigmoid, N);
     [Fact] public void TanhGradient_MatchesFiniteDifferences() => Unary("tanh", Ops.Tanh, N);
     [Fact] public void AtanGradient_MatchesFiniteDifferences() => Unary("atan", Ops.Atan, N);
+    [Fact] public void CosGradient_MatchesFiniteDifferences() => Unary("cos", Ops.Cos, N);
+    [Fact] public void SinGradient_MatchesFiniteDifferences() => Unary("sin", Ops.Sin, N);
     [Fact] public void SoftplusGradient_MatchesFiniteDifferences() => Unary("softplus", x => Ops.Softplus(x, 1.5f), N);
 
     [Fact]

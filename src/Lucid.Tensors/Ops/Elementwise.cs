@@ -347,6 +347,18 @@ public static partial class Ops
         for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * y[i] * (1f - y[i]);
     });
 
+    /// <summary>cos(x); d/dx = −sin(x) (phase parameterizations).</summary>
+    public static Tensor Cos(Tensor x) => Unary(x, "cos", static (x, y) => TP.Cos(x, y), static (g, x, y, gx) =>
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] = -g[i] * MathF.Sin(x[i]);
+    });
+
+    /// <summary>sin(x); d/dx = cos(x).</summary>
+    public static Tensor Sin(Tensor x) => Unary(x, "sin", static (x, y) => TP.Sin(x, y), static (g, x, y, gx) =>
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * MathF.Cos(x[i]);
+    });
+
     /// <summary>atan(x); d/dx = 1/(1 + x²) (the CPPN's activation).</summary>
     public static Tensor Atan(Tensor x) => Unary(x, "atan", static (x, y) => TP.Atan(x, y), static (g, x, y, gx) =>
     {
