@@ -19,6 +19,8 @@ public sealed record RenderOptions
     /// <summary>Lucid's redirected ReLU gradient during the first <see cref="RedirectedReluSteps"/> steps.</summary>
     public bool RedirectRelu { get; init; } = true;
     public int RedirectedReluSteps { get; init; } = 16;
+    /// <summary>Accumulate |∂objective/∂image| over the steps (MACO's transparency map) into <see cref="RenderResult.Attribution"/>.</summary>
+    public bool AccumulateAttribution { get; init; }
     public IProgress<RenderProgress>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 }
@@ -29,6 +31,34 @@ public sealed record RenderProgress(int Step, float Objective);
 /// <summary>The images kept at the thresholds ([N, C, H, W] in [0, 1]), the objective per step, and whether the render was cancelled.</summary>
 public sealed record RenderResult(IReadOnlyList<(int Step, Tensor Image)> Snapshots, float[] ObjectivePerStep, bool Cancelled)
 {
+    /// <summary>Σ over steps of |∂objective/∂image| ([N, C, H, W]) when <see cref="RenderOptions.AccumulateAttribution"/> is set.</summary>
+    public Tensor? Attribution { get; init; }
+
+    /// <summary>
+    /// MACO's transparency: the attribution's mean over channels, clipped at its <paramref name="percentile"/>
+    /// (98 by default) and divided by it — an [N, 1, H, W] alpha in [0, 1].
+    /// </summary>
+    public Tensor Transparency(double percentile = 98)
+    {
+        if (Attribution is not { } a) throw new LucidArgumentException(nameof(Attribution), "transparency: render with AccumulateAttribution = true.");
+        int n = a.Size(0), c = a.Size(1), plane = a.Size(2) * a.Size(3);
+        var d = a.Data;
+        var alpha = new float[n * plane];
+        for (int e = 0; e < n; e++)
+        {
+            for (int i = 0; i < plane; i++)
+            {
+                double s = 0;
+                for (int ch = 0; ch < c; ch++) s += d[(e * c + ch) * plane + i];
+                alpha[e * plane + i] = (float)(s / c);
+            }
+            var sorted = alpha.AsSpan(e * plane, plane).ToArray();
+            Array.Sort(sorted);
+            float clip = sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * plane) - 1, 0, plane - 1)];
+            for (int i = 0; i < plane; i++) alpha[e * plane + i] = clip > 0 ? Math.Min(alpha[e * plane + i], clip) / clip : 0f;
+        }
+        return Tensor.FromArray(alpha, n, 1, a.Size(2), a.Size(3));
+    }
     /// <summary>The last kept image.</summary>
     public Tensor Image => Snapshots[^1].Image;
 }
@@ -64,6 +94,7 @@ public static class Renderer
         var rng = new Rng(options.Seed);
         var optimizer = new Adam(image.Parameters, options.LearningRate);
         var log = new float[options.Steps];
+        float[]? attribution = options.AccumulateAttribution ? new float[image.Batch * image.Channels * image.Height * image.Width] : null;
         var snapshots = new List<(int, Tensor)>();
         Tensor? lastGood = null;
         int inH = model.Input.Shape[1], inW = model.Input.Shape[2];
@@ -79,6 +110,7 @@ public static class Renderer
             using var scope = Tensor.Scope();
             optimizer.ZeroGrad();
             var picture = image.Image();
+            if (attribution is not null) picture.RetainGrad();
             var seen = transforms.Apply(picture, rng);
             if (seen.Size(2) != inH || seen.Size(3) != inW) seen = Ops.Interpolate(seen, inH, inW, InterpolationMode.Bilinear);
             var taps = model.Run(seen, null, stopAfter: last);
@@ -95,6 +127,8 @@ public static class Renderer
                 error.Data["lastGoodImage"] = lastGood;
                 throw error;
             }
+            if (attribution is not null && picture.Grad is { } pg)
+                for (int i = 0; i < attribution.Length; i++) attribution[i] += Math.Abs(pg.Data[i]);
             optimizer.Step();
             options.Progress?.Report(new RenderProgress(step, v));
             if (thresholds.Contains(step)) snapshots.Add((step, Snapshot(image)));
@@ -102,7 +136,10 @@ public static class Renderer
             lastGood = Snapshot(image);
         }
         lastGood?.Dispose();
-        return new RenderResult(snapshots, log, Cancelled: false);
+        return new RenderResult(snapshots, log, Cancelled: false)
+        {
+            Attribution = attribution is null ? null : Tensor.FromArray(attribution, image.Batch, image.Channels, image.Height, image.Width).DetachFromScope(),
+        };
     }
 
     private static Tensor Snapshot(ImageParameterization image)

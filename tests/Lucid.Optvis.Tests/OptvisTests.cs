@@ -430,6 +430,23 @@ public class OptvisTests
         Assert.True(after > 0.95 && after > before + 0.05, $"{before:G3} → {after:G3}");
     }
 
+    /// <summary>The accumulated attribution (MACO's transparency) sits exactly where the objective looks.</summary>
+    [Fact]
+    public void AccumulatedAttribution_MarksWhatTheObjectiveReads()
+    {
+        var model = KnownModel(3, 16);
+        using var image = new LucidImage(16, seed: 4);
+        var r = Renderer.Render(model, Objectives.Neuron("acts", 2, y: 3, x: 5), image,
+            new RenderOptions { Steps = 10, Transforms = Transform.None, AccumulateAttribution = true });
+        var a = r.Attribution!.ToArray();
+        Assert.True(a[(2 * 16 + 3) * 16 + 5] > 0);
+        Assert.Equal(1, a.Count(v => v != 0));                          // the identity model: one pixel of one channel
+        var alpha = r.Transparency(percentile: 100).ToArray();           // one pixel: the 98th percentile would be 0
+        Assert.Equal(1f, alpha[3 * 16 + 5]);
+        Assert.Equal(255, alpha.Count(v => v == 0));
+        Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, Objectives.Neuron("acts", 2), image, new RenderOptions { Steps = 2, Transforms = Transform.None }).Transparency());
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {
