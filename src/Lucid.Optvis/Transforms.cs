@@ -42,6 +42,12 @@ public abstract class Transform
     /// <summary>MACO's noise: x + N(0, σ²) + U(−σ/2, σ/2), seeded.</summary>
     public static Transform Noise(float sigma) => new NoiseTransform(sigma);
 
+    /// <summary>
+    /// Lucid's normalize_gradient: the identity going forward; going back, each batch item's gradient is divided by
+    /// its L2 norm (over C, H, W), so every image of a batch moves at the same rate.
+    /// </summary>
+    public static Transform NormalizeGradient() => new NormalizeGradientTransform();
+
     /// <summary>Applies the transforms left to right.</summary>
     public static Transform Compose(params Transform[] transforms) => new ComposeTransform(transforms);
 
@@ -247,6 +253,28 @@ internal sealed class NoiseTransform : Transform
         var noise = new float[image.Count];
         for (int i = 0; i < noise.Length; i++) noise[i] = (float)(_sigma * rng.NextNormal() + _sigma * (rng.NextDouble() - 0.5));
         return Ops.Add(image, Tensor.FromArray(noise, image.Shape.ToArray()));
+    }
+}
+
+internal sealed class NormalizeGradientTransform : Transform
+{
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        var y = Ops.Mul(image, 1f);
+        if (!y.RequiresGrad) return y;
+        y.RegisterGradHook(g =>
+        {
+            int n = g.Size(0), per = g.Count / n;
+            var data = g.ToArray();
+            for (int e = 0; e < n; e++)
+            {
+                var item = data.AsSpan(e * per, per);
+                double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(item, item));
+                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Multiply(item, (float)(1 / norm), item);
+            }
+            return Tensor.FromArray(data, g.Shape.ToArray());
+        });
+        return y;
     }
 }
 

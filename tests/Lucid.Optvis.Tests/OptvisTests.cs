@@ -430,6 +430,26 @@ public class OptvisTests
         Assert.True(after > 0.95 && after > before + 0.05, $"{before:G3} → {after:G3}");
     }
 
+    /// <summary>normalize_gradient leaves values alone and gives each batch item a unit-norm gradient.</summary>
+    [Fact]
+    public void NormalizeGradient_GivesEachItemAUnitGradient()
+    {
+        using var x = new Rng(8).Normal(new[] { 2, 3, 4, 4 }).RequireGrad();
+        var y = Transform.NormalizeGradient().Apply(x, new Rng(1));
+        Assert.Equal(x.ToArray(), y.ToArray());
+        using var w = Tensor.FromArray(Enumerable.Range(0, 96).Select(i => i < 48 ? 5f : 0.01f * i).ToArray(), 2, 3, 4, 4);
+        Ops.Sum(Ops.Mul(y, w)).Backward();
+        var g = x.Grad!.ToArray();
+        for (int e = 0; e < 2; e++)
+        {
+            double norm = Math.Sqrt(g.Skip(e * 48).Take(48).Sum(v => (double)v * v));
+            Assert.Equal(1.0, norm, 5);
+        }
+        // the direction is kept: item 1's gradient is w's second half, normalized
+        double wNorm = Math.Sqrt(w.ToArray().Skip(48).Sum(v => (double)v * v));
+        Assert.Equal(w.ToArray()[60] / wNorm, g[60], 5);
+    }
+
     /// <summary>The accumulated attribution (MACO's transparency) sits exactly where the objective looks.</summary>
     [Fact]
     public void AccumulatedAttribution_MarksWhatTheObjectiveReads()
