@@ -145,10 +145,24 @@ public sealed class LucidImage : ImageParameterization
     private readonly bool _fourier;
     private readonly float[,]? _decorrelation;
 
+    private readonly bool _sigmoid;
+
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height (default: square).</param>
+    /// <param name="batch">Images rendered together.</param>
+    /// <param name="fourier">Fourier (default) or pixel parameter.</param>
+    /// <param name="decorrelate">Lucid's colour decorrelation (3 channels).</param>
+    /// <param name="sd">Standard deviation of the initial parameter.</param>
+    /// <param name="decayPower">Spectrum decay (1: 1/f).</param>
+    /// <param name="channels">Image channels.</param>
+    /// <param name="seed">Seed of the initial parameter.</param>
+    /// <param name="sigmoid">Squash into [0, 1] by a sigmoid (Lucid's default) or, when false, Lucid's clip with a
+    /// projected gradient (constrain_L_inf), with the ImageNet colour mean added after decorrelation.</param>
     public LucidImage(int width, int height = 0, int batch = 1, bool fourier = true, bool decorrelate = true, float sd = 0.01f,
-        double decayPower = 1, int channels = 3, ulong seed = 0)
+        double decayPower = 1, int channels = 3, ulong seed = 0, bool sigmoid = true)
         : base(batch, channels, height == 0 ? width : height, width)
     {
+        _sigmoid = sigmoid;
         if (decorrelate && channels != 3) throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {channels}.");
         if (!(sd > 0)) throw new LucidArgumentException(nameof(sd), $"image: sd must be positive, got {sd}.");
         _fourier = fourier;
@@ -200,7 +214,35 @@ public sealed class LucidImage : ImageParameterization
     {
         var t = Spatial();
         if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, _decorrelation);
-        return Ops.Sigmoid(t);
+        if (_sigmoid) return Ops.Sigmoid(t);
+        if (_decorrelation is not null) t = Ops.Add(t, Tensor.FromArray(ColorMean, 1, 3, 1, 1));
+        return Ops.Add(Ops.Mul(ConstrainUnit(Ops.Add(Ops.Mul(t, 2f), -1f)), 0.5f), 0.5f);
+    }
+
+    /// <summary>Lucid's color_mean, added on the clipping path.</summary>
+    private static readonly float[] ColorMean = { 0.48f, 0.46f, 0.41f };
+
+    /// <summary>
+    /// Lucid's constrain_L_inf: x / max(1, |x|) (a clip to [−1, 1]) whose gradient is projected at the boundary — the
+    /// component that would push a clipped value further out is dropped, the one pulling it back in passes (a plain
+    /// clip would zero both and trap the value).
+    /// </summary>
+    internal static Tensor ConstrainUnit(Tensor x)
+    {
+        Tensor offset;
+        using (GradMode.NoGrad()) offset = Ops.Sub(Ops.Clamp(x, -1f, 1f), x);
+        var y = Ops.Add(x, offset);                                    // forward: the clip; backward: the identity
+        if (!y.RequiresGrad) return y;
+        var values = x.ToArray();
+        y.RegisterGradHook(g =>
+        {
+            var d = g.ToArray();
+            for (int i = 0; i < d.Length; i++)
+                // descent moves by −g: at the upper bound g < 0 pushes out, at the lower bound g > 0 does
+                if (values[i] >= 1f && d[i] < 0f || values[i] <= -1f && d[i] > 0f) d[i] = 0f;
+            return Tensor.FromArray(d, g.Shape.ToArray());
+        });
+        return y;
     }
 
     /// <summary>Sets the variable so that <see cref="Spatial"/> returns <paramref name="spatial"/> (the Fourier form inverts exactly).</summary>

@@ -430,6 +430,24 @@ public class OptvisTests
         Assert.True(after > 0.95 && after > before + 0.05, $"{before:G3} → {after:G3}");
     }
 
+    /// <summary>
+    /// Lucid's clip to valid RGB: values land in [0, 1]; at the boundary the gradient that would push further out is
+    /// dropped and the one pulling back in passes; inside it is the identity.
+    /// </summary>
+    [Fact]
+    public void ClipToValidRgb_ProjectsTheGradientAtTheBoundary()
+    {
+        using var x = Tensor.FromArray(new[] { 2f, 2f, -3f, -3f, 0.5f }, 5).RequireGrad();
+        var y = LucidImage.ConstrainUnit(x);
+        Assert.Equal(new[] { 1f, 1f, -1f, -1f, 0.5f }, y.ToArray());
+        // loss gradients: outward at 0 and 2 (descent would push further out), inward at 1 and 3, anything inside
+        using var upstream = Tensor.FromArray(new[] { -1f, 1f, 1f, -1f, 0.7f }, 5);
+        Gradients.Backward(y, (_, _) => null, upstream);
+        Assert.Equal(new[] { 0f, 1f, 0f, -1f, 0.7f }, x.Grad!.ToArray());
+        using var image = new LucidImage(8, sigmoid: false, sd: 2f, seed: 1);
+        Assert.All(image.Image().ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
     /// <summary>normalize_gradient leaves values alone and gives each batch item a unit-norm gradient.</summary>
     [Fact]
     public void NormalizeGradient_GivesEachItemAUnitGradient()
