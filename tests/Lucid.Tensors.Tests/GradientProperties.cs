@@ -332,8 +332,10 @@ public class GradientProperties
             var xd = x.Data;
             int plane = t.hw * t.hw;
             int perChannel = t.n * plane;
-            // centred, so that normalization does not subtract large equal numbers (float32 cancellation)
-            for (int i = 0; i < xd.Length; i++) xd[i] += 0.7f * ((i / (t.c * plane)) * plane + i % plane - (perChannel - 1) / 2f);
+            // centred, so that normalization does not subtract large equal numbers (float32 cancellation); the random
+            // part is scaled down so that it cannot cancel the ramp (two values per channel a hair apart made this
+            // property fail about once in 7,000 cases)
+            for (int i = 0; i < xd.Length; i++) xd[i] = 0.2f * xd[i] + ((i / (t.c * plane)) * plane + i % plane - (perChannel - 1) / 2f);
             var inputs = new List<Tensor> { x };
             if (t.affine) { inputs.Add(Leaf(rng, t.c)); inputs.Add(Leaf(rng, t.c)); }
             // momentum 0 keeps the running statistics fixed across the finite-difference evaluations
@@ -483,7 +485,8 @@ public class GradientProperties
 
     [Fact]
     public void Rfft2Gradient_MatchesFiniteDifferences() =>
-        ForAll(from b in Gen.Choose(1, 2) from h in Gen.Choose(1, 7) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
+        // heights 8 and 16 take the row-FFT path (powers of two ≥ 8), the others the DFT matrices
+        ForAll(from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 16) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
         {
             var rng = new Rng((ulong)c.seed);
             Check("rfft2", xs => Ops.Rfft2(xs[0]), new[] { Leaf(rng, c.b, c.h, c.w) }, rng);
@@ -491,7 +494,7 @@ public class GradientProperties
 
     [Fact]
     public void Irfft2Gradient_MatchesFiniteDifferences() =>
-        ForAll(from b in Gen.Choose(1, 2) from h in Gen.Choose(1, 7) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
+        ForAll(from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 16) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
         {
             var rng = new Rng((ulong)c.seed);
             Check("irfft2", xs => Ops.Irfft2(xs[0], c.w), new[] { Leaf(rng, c.b, c.h, c.w / 2 + 1, 2) }, rng);

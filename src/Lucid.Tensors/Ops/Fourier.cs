@@ -160,6 +160,27 @@ public static partial class Ops
     /// </summary>
     private static void ComplexAlongH(ReadOnlySpan<float> ir, ReadOnlySpan<float> ii, Span<float> or, Span<float> oi, int batch, int h, int wf, bool inverse, float scale = 1f)
     {
+        if (h >= 8 && (h & (h - 1)) == 0)
+        {
+            // a power of two: radix-2 FFT whose butterflies combine whole rows (the wf columns at once)
+            ir.CopyTo(or);
+            ii.CopyTo(oi);
+            unsafe
+            {
+                fixed (float* pr = or)
+                fixed (float* pi = oi)
+                {
+                    var state = new RowFft(pr, pi, h, wf, inverse);
+                    Kernels.ParallelKernels.For(batch, state, static (b, st) => st.Run(b));
+                }
+            }
+            if (scale != 1f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(or, scale, or);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(oi, scale, oi);
+            }
+            return;
+        }
         var ch = Dft(DftMatrix.Cos, h); var sh = Dft(DftMatrix.Sin, h);
         using var negIrBuffer = new Scratch(ir.Length);
         using var negIiBuffer = new Scratch(ii.Length);
@@ -181,6 +202,63 @@ public static partial class Ops
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(or, scale, or);
             System.Numerics.Tensors.TensorPrimitives.Multiply(oi, scale, oi);
+        }
+    }
+
+    /// <summary>
+    /// In-place iterative radix-2 DFT (decimation in time) along the rows of one [h, wf] complex plane: bit-reversed
+    /// row order, then log₂h stages of butterflies x[a], x[b] ← x[a] ± w·x[b] with w = e^{∓2πik/len} (forward / inverse),
+    /// each a vector operation over the wf columns. Twiddles in double.
+    /// </summary>
+    private readonly unsafe struct RowFft(float* re, float* im, int h, int wf, bool inverse)
+    {
+        public void Run(int b)
+        {
+            float* pr = re + (long)b * h * wf, pi = im + (long)b * h * wf;
+            for (int i = 1, j = 0; i < h; i++)
+            {
+                int bit = h >> 1;
+                for (; (j & bit) != 0; bit >>= 1) j ^= bit;
+                j ^= bit;
+                if (i < j)
+                {
+                    Swap(pr + i * wf, pr + j * wf, wf);
+                    Swap(pi + i * wf, pi + j * wf, wf);
+                }
+            }
+            var tr = new float[wf];
+            var ti = new float[wf];
+            double sign = inverse ? 1 : -1;
+            for (int len = 2; len <= h; len <<= 1)
+            {
+                int half = len >> 1;
+                for (int k = 0; k < half; k++)
+                {
+                    double angle = sign * 2 * Math.PI * k / len;
+                    float wr = (float)Math.Cos(angle), wi = (float)Math.Sin(angle);
+                    for (int start = 0; start < h; start += len)
+                    {
+                        var ar = new Span<float>(pr + (start + k) * wf, wf);
+                        var ai = new Span<float>(pi + (start + k) * wf, wf);
+                        var br = new Span<float>(pr + (start + k + half) * wf, wf);
+                        var bi = new Span<float>(pi + (start + k + half) * wf, wf);
+                        // t = w·x[b]
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(br, wr, tr);
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(bi, -wi, tr, tr);
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(bi, wr, ti);
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(br, wi, ti, ti);
+                        System.Numerics.Tensors.TensorPrimitives.Subtract(ar, tr, br);
+                        System.Numerics.Tensors.TensorPrimitives.Subtract(ai, ti, bi);
+                        System.Numerics.Tensors.TensorPrimitives.Add(ar, tr, ar);
+                        System.Numerics.Tensors.TensorPrimitives.Add(ai, ti, ai);
+                    }
+                }
+            }
+        }
+
+        private static void Swap(float* a, float* b, int n)
+        {
+            for (int i = 0; i < n; i++) (a[i], b[i]) = (b[i], a[i]);
         }
     }
 
