@@ -21,7 +21,7 @@ public static class ColorDecorrelation
     {
         if (covariance.GetLength(0) != 3 || covariance.GetLength(1) != 3)
             throw new LucidArgumentException(nameof(covariance), "colour decorrelation: the covariance must be 3×3.");
-        var (values, vectors) = SymmetricEigen(covariance);
+        var (values, vectors) = Jacobi.Eigen(covariance);
         var m = new float[3, 3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
@@ -50,52 +50,6 @@ public static class ColorDecorrelation
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) w[i * 3 + j] = matrix[i, j];
         return Ops.Conv2d(v, Tensor.FromArray(w, 3, 3, 1, 1));
-    }
-
-    /// <summary>Jacobi eigendecomposition of a symmetric 3×3 matrix (columns of the second result are eigenvectors).</summary>
-    private static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a)
-    {
-        var m = (double[,])a.Clone();
-        var v = new double[3, 3];
-        for (int i = 0; i < 3; i++) v[i, i] = 1;
-        for (int sweep = 0; sweep < 64; sweep++)
-        {
-            double off = Math.Abs(m[0, 1]) + Math.Abs(m[0, 2]) + Math.Abs(m[1, 2]);
-            if (off < 1e-15) break;
-            for (int p = 0; p < 2; p++)
-                for (int q = p + 1; q < 3; q++)
-                {
-                    if (Math.Abs(m[p, q]) < 1e-18) continue;
-                    double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
-                    double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
-                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
-                    for (int k = 0; k < 3; k++)
-                    {
-                        double mkp = m[k, p], mkq = m[k, q];
-                        m[k, p] = c * mkp - s * mkq;
-                        m[k, q] = s * mkp + c * mkq;
-                    }
-                    for (int k = 0; k < 3; k++)
-                    {
-                        double mpk = m[p, k], mqk = m[q, k];
-                        m[p, k] = c * mpk - s * mqk;
-                        m[q, k] = s * mpk + c * mqk;
-                    }
-                    for (int k = 0; k < 3; k++)
-                    {
-                        double vkp = v[k, p], vkq = v[k, q];
-                        v[k, p] = c * vkp - s * vkq;
-                        v[k, q] = s * vkp + c * vkq;
-                    }
-                }
-        }
-        // descending eigenvalues, as an SVD orders them
-        var order = Enumerable.Range(0, 3).OrderByDescending(i => m[i, i]).ToArray();
-        var values = order.Select(i => m[i, i]).ToArray();
-        var vectors = new double[3, 3];
-        for (int r = 0; r < 3; r++)
-            for (int c = 0; c < 3; c++) vectors[r, c] = v[r, order[c]];
-        return (values, vectors);
     }
 }
 

@@ -181,7 +181,7 @@ public static class Quality
         var k = new double[n, n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) k[i, j] = unit[i].Zip(unit[j]).Sum(t => t.First * t.Second) / n;
-        var eigen = SymmetricEigenvalues(k);
+        var eigen = Jacobi.Eigen(k).Values;
         double entropy = 0;
         foreach (var l in eigen)
             if (l > 1e-12) entropy -= l * Math.Log(l);
@@ -237,40 +237,5 @@ public static class Quality
                 im[ky * w + k] = si;
             }
         return (re, im);
-    }
-
-    /// <summary>Eigenvalues of a symmetric matrix by cyclic Jacobi rotations.</summary>
-    internal static double[] SymmetricEigenvalues(double[,] a)
-    {
-        int n = a.GetLength(0);
-        var m = (double[,])a.Clone();
-        for (int sweep = 0; sweep < 100; sweep++)
-        {
-            double off = 0;
-            for (int p = 0; p < n; p++)
-                for (int q = p + 1; q < n; q++) off += m[p, q] * m[p, q];
-            if (off < 1e-24) break;
-            for (int p = 0; p < n; p++)
-                for (int q = p + 1; q < n; q++)
-                {
-                    if (Math.Abs(m[p, q]) < 1e-300) continue;
-                    double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
-                    double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
-                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
-                    for (int k = 0; k < n; k++)
-                    {
-                        double mkp = m[k, p], mkq = m[k, q];
-                        m[k, p] = c * mkp - s * mkq;
-                        m[k, q] = s * mkp + c * mkq;
-                    }
-                    for (int k = 0; k < n; k++)
-                    {
-                        double mpk = m[p, k], mqk = m[q, k];
-                        m[p, k] = c * mpk - s * mqk;
-                        m[q, k] = s * mpk + c * mqk;
-                    }
-                }
-        }
-        return Enumerable.Range(0, n).Select(i => m[i, i]).ToArray();
     }
 }

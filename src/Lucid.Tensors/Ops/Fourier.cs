@@ -226,8 +226,8 @@ public static partial class Ops
                     Swap(pi + i * wf, pi + j * wf, wf);
                 }
             }
-            var tr = new float[wf];
-            var ti = new float[wf];
+            Span<float> tr = wf <= 1024 ? stackalloc float[wf] : new float[wf];
+            Span<float> ti = wf <= 1024 ? stackalloc float[wf] : new float[wf];
             double sign = inverse ? 1 : -1;
             for (int len = 2; len <= h; len <<= 1)
             {
