@@ -11,6 +11,14 @@ namespace Lucid.Optvis;
 /// </summary>
 public static class Objectives
 {
+    /// <summary>
+    /// Any objective (Lucid's wrap_objective): <paramref name="value"/> computes a scalar — or a tensor, which is
+    /// averaged — from the context; <paramref name="taps"/> names the taps it reads, so the renderer can check them and
+    /// stop the forward pass after the last one.
+    /// </summary>
+    public static Objective Custom(string description, IReadOnlyList<string> taps, Func<ObjectiveContext, Tensor> value) =>
+        new(description, taps.ToArray(), value);
+
     /// <summary>One neuron: channel <paramref name="channel"/> at (y, x), the centre by default (H/2, W/2 — for even sizes the lower-right of the middle four), averaged over the batch.</summary>
     public static Objective Neuron(string tap, int channel, int? y = null, int? x = null, int? batch = null) =>
         new Objective($"Neuron [{tap}, {channel}]", new[] { tap }, c =>

@@ -96,7 +96,8 @@ public static class Renderer
         var log = new float[options.Steps];
         float[]? attribution = options.AccumulateAttribution ? new float[image.Batch * image.Channels * image.Height * image.Width] : null;
         var snapshots = new List<(int, Tensor)>();
-        Tensor? lastGood = null;
+        // the last image whose objective and gradient were finite (copied into one reused buffer, no recomputation)
+        float[]? lastGood = null;
         int inH = model.Input.Shape[1], inW = model.Input.Shape[2];
         for (int step = 1; step <= options.Steps; step++)
         {
@@ -104,7 +105,6 @@ public static class Renderer
             {
                 var current = Snapshot(image);
                 snapshots.Add((step - 1, current));
-                lastGood?.Dispose();
                 return new RenderResult(snapshots, log[..(step - 1)], Cancelled: true);
             }
             using var scope = Tensor.Scope();
@@ -124,7 +124,7 @@ public static class Renderer
             if (!float.IsFinite(v) || image.Parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
             {
                 var error = new NumericalException($"render: the objective '{objective.Description}' became {(float.IsFinite(v) ? "finite but its gradient did not" : v.ToString(System.Globalization.CultureInfo.InvariantCulture))} at step {step}; the last good image is kept in the exception.");
-                error.Data["lastGoodImage"] = lastGood;
+                error.Data["lastGoodImage"] = lastGood is null ? null : Tensor.FromArray(lastGood, picture.Shape.ToArray()).DetachFromScope();
                 throw error;
             }
             if (attribution is not null && picture.Grad is { } pg)
@@ -132,10 +132,9 @@ public static class Renderer
             optimizer.Step();
             options.Progress?.Report(new RenderProgress(step, v));
             if (thresholds.Contains(step)) snapshots.Add((step, Snapshot(image)));
-            lastGood?.Dispose();
-            lastGood = Snapshot(image);
+            lastGood ??= new float[picture.Count];
+            picture.Data.CopyTo(lastGood);
         }
-        lastGood?.Dispose();
         return new RenderResult(snapshots, log, Cancelled: false)
         {
             Attribution = attribution is null ? null : Tensor.FromArray(attribution, image.Batch, image.Channels, image.Height, image.Width).DetachFromScope(),

@@ -485,6 +485,21 @@ public class OptvisTests
         Assert.Throws<LucidArgumentException>(() => Renderer.Render(model, Objectives.Neuron("acts", 2), image, new RenderOptions { Steps = 2, Transforms = Transform.None }).Transparency());
     }
 
+    /// <summary>An objective that turns NaN stops the render with the library's error, carrying the last good image.</summary>
+    [Fact]
+    public void Render_StopsOnNaN_KeepingTheLastGoodImage()
+    {
+        var model = KnownModel(3, 16);
+        using var image = new LucidImage(16, seed: 2);
+        var poisoned = Objectives.Custom("NaN after step 3", new[] { "acts" },
+            c => Ops.Mul(Ops.Mean(Ops.Flatten(c["acts"], 0), 0), c.Step > 3 ? float.NaN : 1f));
+        var e = Assert.Throws<NumericalException>(() => Renderer.Render(model, poisoned, image, new RenderOptions { Steps = 10, Transforms = Transform.None }));
+        Assert.Contains("step 4", e.Message);
+        var last = Assert.IsType<Tensor>(e.Data["lastGoodImage"]);
+        Assert.Equal(new[] { 1, 3, 16, 16 }, last.Shape.ToArray());
+        Assert.All(last.ToArray(), v => Assert.True(float.IsFinite(v)));
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {
