@@ -500,6 +500,38 @@ public class OptvisTests
         Assert.All(last.ToArray(), v => Assert.True(float.IsFinite(v)));
     }
 
+    /// <summary>Many units as one batch: image i ends with its own channel as its strongest; a diverse set differs from an independent one.</summary>
+    [Fact]
+    public void Recipes_RenderManyUnitsAsOneBatch()
+    {
+        var model = KnownModel(3, 16);
+        var options = new RenderOptions { Steps = 40, LearningRate = 0.3f, Transforms = Transform.None };
+        var r = Recipes.Channels(model, "acts", new[] { 2, 0, 1 }, options: options, seed: 3);
+        var images = r.Image;
+        Assert.Equal(new[] { 3, 3, 16, 16 }, images.Shape.ToArray());
+        var d = images.ToArray();
+        int[] wanted = { 2, 0, 1 };
+        for (int i = 0; i < 3; i++)
+        {
+            var means = Enumerable.Range(0, 3).Select(c => d.Skip((i * 3 + c) * 256).Take(256).Average()).ToArray();
+            Assert.Equal(wanted[i], Array.IndexOf(means, means.Max()));
+        }
+        Assert.Throws<LucidArgumentException>(() => Recipes.Channels(model, "acts", Array.Empty<int>()));
+        Assert.Throws<LucidArgumentException>(() => Recipes.Diverse(model, Objectives.Channel("acts", 0), "acts", count: 1));
+        // the diversity term pushes the set's images apart (lower Gram similarity than the same render without it)
+        double Similarity(double weight)
+        {
+            var set = Recipes.Diverse(model, Objectives.Channel("acts", 0), "acts", count: 3, weight: weight, options: options, seed: 5).Image;
+            return Value(Objectives.Diversity("acts"), model, set);
+        }
+        Assert.True(Similarity(10) < Similarity(0) - 0.01, $"similarity {Similarity(10):G3} with the term, {Similarity(0):G3} without");
+        var frames = Recipes.Interpolate(model, "acts", 0, "acts", 2, frames: 3, options: options, seed: 1).Image.ToArray();
+        // the first frame favours channel 0, the last channel 2
+        double First(int c) => frames.Skip(c * 256).Take(256).Average();
+        double Last(int c) => frames.Skip((6 + c) * 256).Take(256).Average();
+        Assert.True(First(0) > Last(0) && Last(2) > First(2));
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {

@@ -1,0 +1,45 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// Ready-made renders (lucid/recipes): many units as one batch, diverse sets, interpolations. Each builds an objective
+/// and an image and runs <see cref="Renderer.Render"/>; the result's image batch is in the order asked for.
+/// </summary>
+public static class Recipes
+{
+    /// <summary>One image per channel of <paramref name="tap"/>, rendered together (image i maximizes channel i of the list).</summary>
+    public static RenderResult Channels(Model model, string tap, IReadOnlyList<int> channels, int size = 0, RenderOptions? options = null, ulong seed = 0)
+    {
+        if (channels.Count == 0) throw new LucidArgumentException(nameof(channels), "channels recipe: give at least one channel.");
+        var objective = Objective.Sum(channels.Select((c, i) => Objectives.Channel(tap, c, batch: i)));
+        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: channels.Count, seed: seed);
+        return Renderer.Render(model, objective, image, options);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> different images of one objective (Lucid's neuron-diversity notebook): the objective
+    /// minus <paramref name="weight"/> × the Gram-similarity of the images at <paramref name="diversityTap"/>.
+    /// </summary>
+    public static RenderResult Diverse(Model model, Objective objective, string diversityTap, int count = 4, double weight = 100,
+        int size = 0, RenderOptions? options = null, ulong seed = 0)
+    {
+        if (count < 2) throw new LucidArgumentException(nameof(count), $"diversity recipe: a set needs at least 2 images, got {count}.");
+        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: count, seed: seed);
+        return Renderer.Render(model, objective - weight * Objectives.Diversity(diversityTap), image, options);
+    }
+
+    /// <summary>
+    /// <paramref name="frames"/> images morphing from one channel to another (Lucid's channel_interpolate), with the
+    /// alignment term keeping neighbouring frames alike.
+    /// </summary>
+    public static RenderResult Interpolate(Model model, string tap1, int channel1, string tap2, int channel2, int frames = 6,
+        double alignment = 1, int size = 0, RenderOptions? options = null, ulong seed = 0)
+    {
+        if (frames < 2) throw new LucidArgumentException(nameof(frames), $"interpolation recipe: needs at least 2 frames, got {frames}.");
+        var objective = Objectives.ChannelInterpolate(tap1, channel1, tap2, channel2) + alignment * Objectives.Alignment(tap1);
+        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: frames, seed: seed);
+        return Renderer.Render(model, objective, image, options);
+    }
+}
