@@ -31,6 +31,18 @@ public static class Recipes
     }
 
     /// <summary>
+    /// Caricature / feature inversion (lucid/recipes/caricature.py): an image whose activations at
+    /// <paramref name="tap"/> align with those of <paramref name="reference"/> ([1, C, H, W]) — with cossimPow 0 a pure
+    /// dot product (exaggerating what the layer sees: a caricature), higher powers weight the direction (inversion).
+    /// The result's image batch is [reference; rendering].
+    /// </summary>
+    public static RenderResult Caricature(Model model, Tensor reference, string tap, double cossimPow = 0, RenderOptions? options = null, ulong seed = 0)
+    {
+        using var image = new ReferencePlusImage(reference, new LucidImage(reference.Size(3), reference.Size(2), seed: seed));
+        return Renderer.Render(model, Objectives.DotCompare(tap, batch: 1, cossimPow), image, options);
+    }
+
+    /// <summary>
     /// <paramref name="frames"/> images morphing from one channel to another (Lucid's channel_interpolate), with the
     /// alignment term keeping neighbouring frames alike.
     /// </summary>
@@ -41,5 +53,35 @@ public static class Recipes
         var objective = Objectives.ChannelInterpolate(tap1, channel1, tap2, channel2) + alignment * Objectives.Alignment(tap1);
         using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: frames, seed: seed);
         return Renderer.Render(model, objective, image, options);
+    }
+}
+
+/// <summary>
+/// A fixed image in front of a trainable batch (Lucid's caricature recipe): <see cref="Image"/> is
+/// [reference; trainable images], so objectives can compare the trainable images with the reference (batch item 0).
+/// </summary>
+public sealed class ReferencePlusImage : ImageParameterization
+{
+    private readonly Tensor _reference;
+    private readonly ImageParameterization _trainable;
+
+    public ReferencePlusImage(Tensor reference, ImageParameterization trainable)
+        : base(1 + trainable.Batch, trainable.Channels, trainable.Height, trainable.Width)
+    {
+        var expected = new[] { 1, trainable.Channels, trainable.Height, trainable.Width };
+        if (!reference.Shape.SequenceEqual(expected))
+            throw new ShapeMismatchException($"reference image: expected [{string.Join(", ", expected)}], got [{string.Join(", ", reference.Shape.ToArray())}].");
+        _reference = reference.Detach().Clone().DetachFromScope();
+        _trainable = trainable;
+    }
+
+    public override IReadOnlyList<Tensor> Parameters => _trainable.Parameters;
+
+    public override Tensor Image() => Ops.Concat(new[] { _reference, _trainable.Image() }, 0);
+
+    public override void Dispose()
+    {
+        _reference.Dispose();
+        _trainable.Dispose();
     }
 }

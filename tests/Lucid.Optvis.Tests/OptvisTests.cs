@@ -532,6 +532,25 @@ public class OptvisTests
         Assert.True(First(0) > Last(0) && Last(2) > First(2));
     }
 
+    /// <summary>Feature inversion (cosine power 4: the direction counts) through the identity "layer" reproduces the reference's pattern (correlation &gt; 0.8).</summary>
+    [Fact]
+    public void Caricature_InvertsTheReferencesFeatures()
+    {
+        var model = KnownModel(3, 16);
+        using var reference = new Rng(6).Uniform(new[] { 1, 3, 16, 16 });
+        var r = Recipes.Caricature(model, reference, "acts", cossimPow: 4, new RenderOptions { Steps = 150, LearningRate = 0.2f, Transforms = Transform.None });
+        Assert.Equal(new[] { 2, 3, 16, 16 }, r.Image.Shape.ToArray());
+        var all = r.Image.ToArray();
+        Assert.Equal(reference.ToArray(), all[..768]);                           // item 0 is the reference, untouched
+        var rendered = all[768..];
+        var target = reference.ToArray();
+        double mr = rendered.Average(v => (double)v), mt = target.Average(v => (double)v);
+        double cov = rendered.Zip(target).Sum(p => (p.First - mr) * (p.Second - mt));
+        double corr = cov / Math.Sqrt(rendered.Sum(v => (v - mr) * (v - mr)) * target.Sum(v => (v - mt) * (v - mt)));
+        Assert.True(corr > 0.8, $"correlation {corr:G3}");
+        Assert.Throws<ShapeMismatchException>(() => new ReferencePlusImage(Tensor.Zeros(1, 3, 8, 8), new LucidImage(16)));
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {
