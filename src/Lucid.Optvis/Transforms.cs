@@ -48,6 +48,12 @@ public abstract class Transform
     /// </summary>
     public static Transform NormalizeGradient() => new NormalizeGradientTransform();
 
+    /// <summary>
+    /// Lucid's collapse_alpha_random: an [N, 4, H, W] image becomes a·rgb + (1 − a)·background, the background a fresh
+    /// random Fourier image (sd <paramref name="sd"/>, decorrelated, sigmoid) each call.
+    /// </summary>
+    public static Transform CollapseAlpha(float sd = 0.5f) => new CollapseAlphaTransform(sd);
+
     /// <summary>Applies the transforms left to right.</summary>
     public static Transform Compose(params Transform[] transforms) => new ComposeTransform(transforms);
 
@@ -275,6 +281,24 @@ internal sealed class NormalizeGradientTransform : Transform
             return Tensor.FromArray(data, g.Shape.ToArray());
         });
         return y;
+    }
+}
+
+internal sealed class CollapseAlphaTransform(float sd) : Transform
+{
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        if (image.Rank != 4 || image.Size(1) != 4)
+            throw new ShapeMismatchException($"collapse alpha: expected an RGBA image [N, 4, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
+        int n = image.Size(0), h = image.Size(2), w = image.Size(3);
+        Tensor background;
+        using (Lucid.Tensors.Autograd.GradMode.NoGrad())
+        using (var sample = new LucidImage(w, h, n, sd: sd, seed: rng.NextUInt64()))
+            background = sample.Image().Clone();
+        var rgb = Ops.Slice(image, 1, 0, 3);
+        var alpha = Ops.Slice(image, 1, 3, 4);
+        // a·rgb + (1 − a)·bg = bg + a·(rgb − bg)
+        return Ops.Add(background, Ops.Mul(alpha, Ops.Sub(rgb, background)));
     }
 }
 

@@ -551,6 +551,32 @@ public class OptvisTests
         Assert.Throws<ShapeMismatchException>(() => new ReferencePlusImage(Tensor.Zeros(1, 3, 8, 8), new LucidImage(16)));
     }
 
+    /// <summary>
+    /// Alpha: the image has four channels in [0, 1]; collapsing keeps the RGB where alpha is 1 and shows a fresh random
+    /// background where it is 0; a render through the collapse trains both the colour and the alpha parameters.
+    /// </summary>
+    [Fact]
+    public void Alpha_CollapsesOverARandomBackground()
+    {
+        using var image = new AlphaImage(12, seed: 1);
+        var rgba = image.Image();
+        Assert.Equal(new[] { 1, 4, 12, 12 }, rgba.Shape.ToArray());
+        Assert.All(rgba.ToArray(), v => Assert.InRange(v, 0f, 1f));
+        var rgb = new Rng(2).Uniform(new[] { 1, 3, 4, 4 }).ToArray();
+        Tensor Rgba(float alpha) => Tensor.FromArray(rgb.Concat(Enumerable.Repeat(alpha, 16)).ToArray(), 1, 4, 4, 4);
+        var collapse = Transform.CollapseAlpha();
+        var opaque = collapse.Apply(Rgba(1f), new Rng(3)).ToArray();
+        for (int i = 0; i < rgb.Length; i++) Assert.Equal(rgb[i], opaque[i], 5);
+        var clear1 = collapse.Apply(Rgba(0f), new Rng(3)).ToArray();
+        var clear2 = collapse.Apply(Rgba(0f), new Rng(4)).ToArray();
+        Assert.NotEqual(clear1, clear2);                                   // a fresh background per draw
+        Assert.Throws<ShapeMismatchException>(() => collapse.Apply(Tensor.Zeros(1, 3, 4, 4), new Rng(1)));
+        var model = KnownModel(3, 12);
+        var before = image.Parameters.Select(p => p.ToArray()).ToArray();
+        Renderer.Render(model, Objectives.Channel("acts", 0), image, new RenderOptions { Steps = 5, Transforms = collapse });
+        Assert.All(image.Parameters.Zip(before), p => Assert.NotEqual(p.Second, p.First.ToArray()));
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {
