@@ -10,6 +10,11 @@ public sealed record RenderOptions
 {
     public int Steps { get; init; } = 512;
     public float LearningRate { get; init; } = 0.05f;
+    /// <summary>Adam's β₁ and β₂ (VITAL uses 0.5, 0.9).</summary>
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.999f;
+    /// <summary>A learning-rate schedule over the steps (null: constant).</summary>
+    public Lucid.Tensors.Optim.ILearningRateSchedule? Schedule { get; init; }
     /// <summary>Transforms applied before the model sees the image (null: <see cref="Transform.Standard"/>).</summary>
     public Transform? Transforms { get; init; }
     /// <summary>Steps after which the image is kept (default: the last).</summary>
@@ -93,7 +98,7 @@ public static class Renderer
         string? last = read.Count == 0 || objective.ReadsOutput ? model.OutputTap : read.OrderBy(order.IndexOf).Last();
 
         var rng = new Rng(options.Seed);
-        var optimizer = new Adam(image.Parameters, options.LearningRate);
+        var optimizer = new Adam(image.Parameters, options.LearningRate, options.Beta1, options.Beta2);
         var log = new float[options.Steps];
         float[]? attribution = options.AccumulateAttribution ? new float[image.Batch * image.Channels * image.Height * image.Width] : null;
         var snapshots = new List<(int, Tensor)>();
@@ -110,6 +115,7 @@ public static class Renderer
             }
             using var scope = Tensor.Scope();
             optimizer.ZeroGrad();
+            if (options.Schedule is { } schedule) optimizer.LearningRate = schedule.LearningRate(step - 1, options.LearningRate);
             var picture = image.Image();
             if (attribution is not null) picture.RetainGrad();
             var seen = transforms.Apply(picture, rng);

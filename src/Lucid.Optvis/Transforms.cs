@@ -54,6 +54,9 @@ public abstract class Transform
     /// </summary>
     public static Transform CollapseAlpha(float sd = 0.5f) => new CollapseAlphaTransform(sd);
 
+    /// <summary>A random circular shift of up to ±<paramref name="maxShift"/> pixels in each axis (VITAL's jitter; the size is kept).</summary>
+    public static Transform Roll(int maxShift) => new RollTransform(maxShift);
+
     /// <summary>Applies the transforms left to right.</summary>
     public static Transform Compose(params Transform[] transforms) => new ComposeTransform(transforms);
 
@@ -299,6 +302,23 @@ internal sealed class CollapseAlphaTransform(float sd) : Transform
         var alpha = Ops.Slice(image, 1, 3, 4);
         // a·rgb + (1 − a)·bg = bg + a·(rgb − bg)
         return Ops.Add(background, Ops.Mul(alpha, Ops.Sub(rgb, background)));
+    }
+}
+
+internal sealed class RollTransform : Transform
+{
+    private readonly int _max;
+
+    public RollTransform(int maxShift)
+    {
+        if (maxShift < 0) throw new LucidArgumentException(nameof(maxShift), $"roll: the shift must be non-negative, got {maxShift}.");
+        _max = maxShift;
+    }
+
+    public override Tensor Apply(Tensor image, Rng rng)
+    {
+        int dy = (int)(rng.NextUInt64() % (ulong)(2 * _max + 1)) - _max, dx = (int)(rng.NextUInt64() % (ulong)(2 * _max + 1)) - _max;
+        return dy == 0 && dx == 0 ? image : Ops.Roll(image, new[] { dy, dx }, new[] { 2, 3 });
     }
 }
 

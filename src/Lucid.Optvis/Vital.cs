@@ -1,0 +1,109 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Optim;
+
+namespace Lucid.Optvis;
+
+/// <summary>
+/// VITAL (class units; adagorgun/VITAL's class_fvis): instead of maximizing an activation, the distribution of every
+/// channel of the chosen layers is matched to the one on real images of the class. For a layer with activations
+/// z_c ∈ ℝᴺ (N positions) and reference quantiles q_c = mean over the reference images of sort(A_c(x′)), the
+/// sort-matching loss is (1/(C·N))·Σ_c ‖sort(z_c) − q_c‖² — a squared 1-D Wasserstein-2 distance per channel; the
+/// sort is a fixed permutation, so the gradient is 2(z − q_rank)/(C·N).
+/// </summary>
+public static class Vital
+{
+    /// <summary>Per tap, the mean sorted activations [C, N] of <paramref name="references"/> ([B, C, H, W] real images), computed once.</summary>
+    public static IReadOnlyDictionary<string, Tensor> Quantiles(Model model, Tensor references, IEnumerable<string> taps)
+    {
+        var names = taps.ToList();
+        if (names.Count == 0) throw new LucidArgumentException(nameof(taps), "VITAL: name at least one tap to match.");
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var values = model.Run(references, null);
+        var result = new Dictionary<string, Tensor>();
+        foreach (var tap in names)
+        {
+            var a = values[tap];
+            if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; sort-matching needs [N, C, H, W].");
+            int b = a.Size(0), c = a.Size(1), n = a.Size(2) * a.Size(3);
+            var d = a.ToArray();
+            var q = new double[c * n];
+            var row = new float[n];
+            for (int e = 0; e < b; e++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    Array.Copy(d, (e * c + ch) * n, row, 0, n);
+                    Array.Sort(row);
+                    for (int i = 0; i < n; i++) q[ch * n + i] += row[i] / (double)b;
+                }
+            result[tap] = Tensor.FromArray(q.Select(v => (float)v).ToArray(), c, n).DetachFromScope();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The VITAL objective (maximized, so the negated loss): −Σ_l w_l·L_SM^l at each tap, on the batch mean of the
+    /// rendered images' activations (as the reference code does before sorting). Weights default to 1.
+    /// </summary>
+    public static Objective SortMatching(IReadOnlyDictionary<string, Tensor> quantiles, IReadOnlyDictionary<string, double>? weights = null) =>
+        Objectives.Custom($"SortMatching [{string.Join(", ", quantiles.Keys)}]", quantiles.Keys.ToArray(), c =>
+        {
+            Tensor? total = null;
+            foreach (var (tap, q) in quantiles)
+            {
+                var a = Ops.Mean(c[tap], 0);                                           // [C, H, W]
+                int ch = a.Size(0), n = a.Size(1) * a.Size(2);
+                if (q.Size(0) != ch || q.Size(1) != n)
+                    throw new ShapeMismatchException($"VITAL: tap '{tap}' gives [{ch}, {n}] activations, the reference quantiles are [{q.Size(0)}, {q.Size(1)}] (render at the references' size).");
+                var z = Ops.Reshape(a, ch, n);
+                // ranks from the values (a fixed permutation: the gradient flows through the gather)
+                var order = new int[ch * n];
+                var zd = z.ToArray();
+                var keys = new float[n];
+                var idx = new int[n];
+                for (int k = 0; k < ch; k++)
+                {
+                    Array.Copy(zd, k * n, keys, 0, n);
+                    for (int i = 0; i < n; i++) idx[i] = i;
+                    Array.Sort(keys, idx);
+                    Array.Copy(idx, 0, order, k * n, n);
+                }
+                var sorted = Ops.Gather(z, 1, order, new[] { ch, n });
+                var diff = Ops.Sub(sorted, q);
+                var loss = Ops.Mean(Ops.Flatten(Ops.Mul(diff, diff), 0), 0);
+                var term = Ops.Mul(loss, (float)(weights is not null && weights.TryGetValue(tap, out var w) ? w : 1.0));
+                total = total is null ? term : Ops.Add(total, term);
+            }
+            return Ops.Mul(total!, -1f);
+        });
+
+    /// <summary>
+    /// VITAL's class render, with the reference code's optimization — circular jitter of up to <paramref name="jitter"/>
+    /// pixels, Adam at <paramref name="learningRate"/> with β = (0.5, 0.9), linear warm-up then cosine decay — on a
+    /// pixel image kept in range by a sigmoid (the reference code clips normalized pixels instead), rendered at the
+    /// model's input size (the quantiles' size).
+    /// </summary>
+    public static RenderResult RenderClass(Model model, Tensor classImages, IReadOnlyList<string> taps, int steps = 2000, float learningRate = 1f,
+        int jitter = 0, int warmup = 100, ulong seed = 0)
+    {
+        var quantiles = Quantiles(model, classImages, taps);
+        int size = model.Input.Shape[^1];
+        using var image = new LucidImage(size, model.Input.Shape[1], fourier: false, decorrelate: false, sd: 1f, seed: seed);
+        var options = new RenderOptions
+        {
+            Steps = steps, LearningRate = learningRate, Beta1 = 0.5f, Beta2 = 0.9f, RedirectRelu = false, Seed = seed,
+            Schedule = new CosineWarmupSchedule(Math.Min(warmup, steps - 1), steps),
+            Transforms = Transform.Roll(jitter == 0 ? Math.Max(1, size / 8) : jitter),
+        };
+        try
+        {
+            return Renderer.Render(model, SortMatching(quantiles), image, options);
+        }
+        finally
+        {
+            foreach (var q in quantiles.Values) q.Dispose();
+        }
+    }
+}
