@@ -9,20 +9,7 @@ namespace Lucid.Optvis.Tests;
 
 public class OptvisTests
 {
-    /// <summary>A model whose taps are known: "acts" is the input itself (identity), "logits" its channel means.</summary>
-    private sealed class IdentityLayer : Layer
-    {
-        public override string Kind => "identity";
-        public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.Mul(inputs[0], 1f);
-        public override int[] OutputShape(IReadOnlyList<int[]> inputs) => inputs[0];
-    }
-
-    private static Model KnownModel(int channels = 3, int size = 4) => new("known", new ModelInput(new[] { channels, size, size }, 0f, 1f),
-        new List<ModelNode>
-        {
-            new("acts", new IdentityLayer(), new[] { "input" }, new[] { channels, size, size }),
-            new("pooled", new GlobalAvgPoolLayer(), new[] { "acts" }, new[] { channels }),
-        }, Enumerable.Range(0, channels).Select(i => $"class{i}").ToArray());
+    private static Model KnownModel(int channels = 3, int size = 4) => TestModels.Known(channels, size);
 
     private static float Value(Objective o, Model m, Tensor x)
     {

@@ -87,21 +87,10 @@ public class QualityTests
         Assert.Equal(2.0, Quality.VendiScore(twoGroups), 6);
     }
 
-    private sealed class IdentityLayer : Layer
-    {
-        public override string Kind => "identity";
-        public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.Mul(inputs[0], 1f);
-        public override int[] OutputShape(IReadOnlyList<int[]> inputs) => inputs[0];
-    }
-
     [Fact]
     public void ActivationRatioAndSelfClassification_FollowTheirDefinitions()
     {
-        var model = new Model("m", new ModelInput(new[] { 2, 2, 2 }, 0f, 1f), new List<ModelNode>
-        {
-            new("acts", new IdentityLayer(), new[] { "input" }, new[] { 2, 2, 2 }),
-            new("logits", new GlobalAvgPoolLayer(), new[] { "acts" }, new[] { 2 }),
-        }, new[] { "a", "b" });
+        var model = TestModels.Known(channels: 2, size: 2);
         using var references = Tensor.FromArray(new[] { 1f, 1, 1, 1, 0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0 }, 2, 2, 2, 2);
         using var render = Tensor.FromArray(new[] { 3f, 3, 3, 3, 1, 1, 1, 1 }, 1, 2, 2, 2);
         Assert.Equal(1.5, Quality.ActivationRatio(model, render, "acts", 0, references), 6);     // 3 / max(1, 2)

@@ -7,15 +7,7 @@ namespace Lucid.Optvis.Tests;
 
 public class VitalTests
 {
-    private sealed class IdentityLayer : Layer
-    {
-        public override string Kind => "identity";
-        public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.Mul(inputs[0], 1f);
-        public override int[] OutputShape(IReadOnlyList<int[]> inputs) => inputs[0];
-    }
-
-    private static Model Identity(int size) => new("id", new ModelInput(new[] { 3, size, size }, 0f, 1f),
-        new List<ModelNode> { new("acts", new IdentityLayer(), new[] { "input" }, new[] { 3, size, size }) }, Array.Empty<string>());
+    private static Model Identity(int size) => TestModels.Known(3, size);
 
     /// <summary>The quantiles are the mean of each reference image's sorted channel values.</summary>
     [Fact]
