@@ -103,6 +103,8 @@ public sealed class Objective
     public static Objective operator -(Objective a, double c) => a + (-c);
     public static Objective operator *(Objective a, double c) => a.Map($"{c}·{a.Description}", t => Ops.Mul(t, (float)c));
     public static Objective operator *(double c, Objective a) => a * c;
+    /// <summary>c − objective (e.g. 1 − mean alpha).</summary>
+    public static Objective operator -(double c, Objective a) => -a + c;
 
     public static Objective operator /(Objective a, double c)
     {

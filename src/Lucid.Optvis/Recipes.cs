@@ -19,6 +19,30 @@ public static class Recipes
     }
 
     /// <summary>
+    /// Lucid's channel visualization with alpha (recipes/feature_visualization.py): an RGBA image laid over random
+    /// backgrounds, the objective scaled by (1 − mean alpha) so only what the unit needs stays opaque, minus
+    /// 0.1 × blur-alpha-each-step to keep the alpha smooth.
+    /// </summary>
+    public static RenderResult ChannelWithAlpha(Model model, string tap, int channel, int size = 0, RenderOptions? options = null, ulong seed = 0)
+    {
+        int side = size == 0 ? model.Input.Shape[^1] : size;
+        var opacity = Objectives.Custom("MeanAlpha", new[] { "input" }, c => Ops.Mean(Ops.Flatten(AlphaImage.AlphaOf(c.Input), 0), 0));
+        var blurAlpha = Objectives.Custom("BlurAlphaEachStep", new[] { "input" }, c =>
+        {
+            var alpha = AlphaImage.AlphaOf(c.Input);
+            Tensor blurred;
+            using (Lucid.Tensors.Autograd.GradMode.NoGrad()) blurred = Objectives.Blur3(alpha);
+            var d = Ops.Sub(alpha, blurred);
+            return Ops.Mul(Ops.Sum(Ops.Flatten(Ops.Mul(d, d), 0), 0), 0.5f);
+        });
+        var objective = Objectives.Channel(tap, channel) * (1 - opacity) - 0.1 * blurAlpha;
+        options ??= new RenderOptions();
+        var transforms = Transform.Compose(options.Transforms ?? Transform.Standard, Transform.CollapseAlpha());
+        using var image = new AlphaImage(side, seed: seed);
+        return Renderer.Render(model, objective, image, options with { Transforms = transforms });
+    }
+
+    /// <summary>
     /// <paramref name="count"/> different images of one objective (Lucid's neuron-diversity notebook): the objective
     /// minus <paramref name="weight"/> × the Gram-similarity of the images at <paramref name="diversityTap"/>.
     /// </summary>

@@ -564,6 +564,18 @@ public class OptvisTests
         Assert.All(image.Parameters.Zip(before), p => Assert.NotEqual(p.Second, p.First.ToArray()));
     }
 
+    /// <summary>The alpha recipe renders RGBA and raises its (alpha-discounted) objective; a channel the tap lacks is refused.</summary>
+    [Fact]
+    public void ChannelWithAlpha_RendersRgbaAndRaisesItsObjective()
+    {
+        var model = KnownModel(3, 16);
+        var r = Recipes.ChannelWithAlpha(model, "acts", 1, options: new RenderOptions { Steps = 40, LearningRate = 0.2f, Transforms = Transform.Jitter(2) }, seed: 2);
+        Assert.Equal(new[] { 1, 4, 16, 16 }, r.Image.Shape.ToArray());
+        Assert.True(r.ObjectivePerStep.Skip(30).Average() > r.ObjectivePerStep.Take(5).Average(),
+            $"{r.ObjectivePerStep.Take(5).Average():G3} → {r.ObjectivePerStep.Skip(30).Average():G3}");
+        Assert.Throws<LucidArgumentException>(() => Recipes.ChannelWithAlpha(model, "acts", 7));
+    }
+
     [Fact]
     public void Render_RefusesBadSettings_ByName()
     {
