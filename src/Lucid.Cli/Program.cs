@@ -131,23 +131,21 @@ var sizeOption = new Option<int?>("--size") { Description = "Image size (default
 var lrOption = new Option<float>("--lr") { Description = "Adam learning rate (Lucid's 0.05).", DefaultValueFactory = _ => 0.05f };
 var renderSeed = new Option<ulong>("--seed") { Description = "Seed of the image and the transforms.", DefaultValueFactory = _ => 0 };
 var renderOut = new Option<string>("--out", "-o") { Description = "PNG to write.", Required = true };
-var render = new Command("render", "Feature visualization: optimize an image (Fourier, decorrelated, Lucid's transforms) for a channel or a class.")
-    { renderModel, channelOption, renderClass, stepsOption, sizeOption, lrOption, renderSeed, renderOut };
+var methodRender = new Option<string>("--method") { Description = "lucid (Fourier, decorrelated, Lucid's transforms), maco (phase only) or vital (class distributions; inception-mini).", DefaultValueFactory = _ => "lucid" };
+var render = new Command("render", "Feature visualization: optimize an image for a channel or a class (Lucid-style, MACO or VITAL).")
+    { renderModel, channelOption, renderClass, stepsOption, sizeOption, lrOption, renderSeed, renderOut, methodRender };
 render.SetAction(parse => Run(parse, () =>
 {
     var model = BundledModels.Resolve(parse.GetValue(renderModel)!, withWeights: true);
     var objective = RenderCommand.Objective(parse.GetValue(channelOption), parse.GetValue(renderClass));
     int size = parse.GetValue(sizeOption) ?? model.Input.Shape[^1];
-    using var image = new Lucid.Optvis.LucidImage(size, seed: parse.GetValue(renderSeed));
     var clock = Stopwatch.StartNew();
-    var result = Lucid.Optvis.Renderer.Render(model, objective, image, new Lucid.Optvis.RenderOptions
-    {
-        Steps = parse.GetValue(stepsOption), LearningRate = parse.GetValue(lrOption), Seed = parse.GetValue(renderSeed),
-    });
+    var result = RenderCommand.Render(model, objective, parse.GetValue(methodRender)!, parse.GetValue(renderClass), size,
+        parse.GetValue(stepsOption), parse.GetValue(lrOption), parse.GetValue(renderSeed));
     string path = parse.GetValue(renderOut)!;
     Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{objective.Description}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({clock.Elapsed.TotalMilliseconds / result.ObjectivePerStep.Length:F1} ms/step); wrote {path}"));
+        $"{(parse.GetValue(methodRender) == "vital" ? $"VITAL sort-matching [{parse.GetValue(renderClass)}]" : objective.Description)}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({clock.Elapsed.TotalMilliseconds / result.ObjectivePerStep.Length:F1} ms/step); wrote {path}"));
 }));
 root.Subcommands.Add(render);
 
