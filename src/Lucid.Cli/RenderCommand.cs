@@ -35,7 +35,7 @@ internal static class RenderCommand
                 if (k < 0) throw new LucidArgumentException("class", $"render: model '{model.Name}' has no class '{label}'.");
                 using var references = Scenes(model, Enumerable.Range(0, 50).Select(i => (i, k)));
                 var taps = model.Nodes.Where(n => n.OutputShape.Length == 3 && (n.Name.StartsWith("mixed", StringComparison.Ordinal) && !n.Name.Contains('_') || n == model.Nodes[0])).Select(n => n.Name).ToArray();
-                return Vital.RenderClass(model, references, taps, steps: steps, learningRate: learningRate, jitter: 4, warmup: steps / 10, seed: seed);
+                return Vital.RenderClass(model, references, taps, steps: steps, learningRate: learningRate, jitter: 4, warmup: steps / 10, seed: seed, totalVariation: 5);
             }
             default:
                 throw new LucidArgumentException("method", $"render: unknown method '{method}'; use lucid, maco or vital.");

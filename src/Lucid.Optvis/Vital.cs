@@ -85,8 +85,17 @@ public static class Vital
     /// pixel image kept in range by a sigmoid (the reference code clips normalized pixels instead), rendered at the
     /// model's input size (the quantiles' size).
     /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="classImages">Real images of the class ([B, C, H, W] at the model's input size).</param>
+    /// <param name="taps">The layers whose distributions are matched.</param>
+    /// <param name="steps">Optimization steps (the reference code: 2000).</param>
+    /// <param name="learningRate">Adam's peak rate (the reference code: 1.0 on normalized pixels).</param>
+    /// <param name="jitter">Largest roll in pixels (0: an eighth of the image).</param>
+    /// <param name="warmup">Linear warm-up steps.</param>
+    /// <param name="seed">Seed of the start image and the jitter.</param>
+    /// <param name="totalVariation">Weight of a mean-absolute total-variation penalty (the reference's tv_l1; 0 by default).</param>
     public static RenderResult RenderClass(Model model, Tensor classImages, IReadOnlyList<string> taps, int steps = 2000, float learningRate = 1f,
-        int jitter = 0, int warmup = 100, ulong seed = 0)
+        int jitter = 0, int warmup = 100, ulong seed = 0, double totalVariation = 0)
     {
         var quantiles = Quantiles(model, classImages, taps);
         int size = model.Input.Shape[^1];
@@ -99,7 +108,13 @@ public static class Vital
         };
         try
         {
-            return Renderer.Render(model, SortMatching(quantiles), image, options);
+            var objective = SortMatching(quantiles);
+            if (totalVariation > 0)
+            {
+                int pixels = model.Input.Shape.Aggregate(1, (a, b) => a * b);
+                objective -= totalVariation / pixels * Objectives.TotalVariation();
+            }
+            return Renderer.Render(model, objective, image, options);
         }
         finally
         {
