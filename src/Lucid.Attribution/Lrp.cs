@@ -211,26 +211,31 @@ internal sealed class LinearView
 
     public bool HasBias => !_ignoreBias && (_merged is not null || _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2);
 
-    private Tensor Weight
+    private Tensor? _weight, _bias;
+
+    /// <summary>The (merged) weight, built once per view — rules re-run the layer several times.</summary>
+    private Tensor Weight => _weight ??= Merge(_node.Inputs[1]);
+
+    private Tensor Merge(Tensor w)
     {
-        get
-        {
-            var w = _node.Inputs[1];
-            if (_merged is not { } m) return w;
-            var shape = new int[w.Rank];
-            Array.Fill(shape, 1);
-            shape[0] = w.Size(0);
-            return Ops.Mul(w, Ops.Reshape(m.Scale, shape));
-        }
+        if (_merged is not { } m) return w;
+        var shape = new int[w.Rank];
+        Array.Fill(shape, 1);
+        shape[0] = w.Size(0);
+        return Ops.Mul(w, Ops.Reshape(m.Scale, shape));
     }
 
+    private bool _biasBuilt;
+
+    /// <summary>The (merged) bias, or null; built once per view.</summary>
     private Tensor? Bias
     {
         get
         {
+            if (_biasBuilt) return _bias;
+            _biasBuilt = true;
             Tensor? b = _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2 ? _node.Inputs[2] : null;
-            if (_merged is not { } m) return b;
-            return b is null ? m.Shift : Ops.Add(Ops.Mul(b, m.Scale), m.Shift);
+            return _bias = _merged is not { } m ? b : b is null ? m.Shift : Ops.Add(Ops.Mul(b, m.Scale), m.Shift);
         }
     }
 

@@ -92,14 +92,11 @@ public abstract class ImageParameterization : IDisposable
 /// 1/max(f, 1/max(H, W))^decay · √(HW), inverted by an inverse real DFT (with its 1/(HW)), then divided by 4 —
 /// lucid/optvis/param/spatial.py's fft_image. Pixel: N(0, sd²) values directly.
 /// </summary>
-public sealed class LucidImage : ImageParameterization
+public sealed class LucidImage : SpatialImage
 {
     private readonly Tensor _variable;
     private readonly Tensor? _scale;      // [H, W/2+1, 2] per-frequency scale (Fourier)
     private readonly bool _fourier;
-    private readonly float[,]? _decorrelation;
-
-    private readonly bool _sigmoid;
 
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height (default: square).</param>
@@ -114,13 +111,10 @@ public sealed class LucidImage : ImageParameterization
     /// projected gradient (constrain_L_inf), with the ImageNet colour mean added after decorrelation.</param>
     public LucidImage(int width, int height = 0, int batch = 1, bool fourier = true, bool decorrelate = true, float sd = 0.01f,
         double decayPower = 1, int channels = 3, ulong seed = 0, bool sigmoid = true)
-        : base(batch, channels, height == 0 ? width : height, width)
+        : base(batch, channels, height == 0 ? width : height, width, decorrelate, grayscale: false, sigmoid)
     {
-        _sigmoid = sigmoid;
-        if (decorrelate && channels != 3) throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {channels}.");
         if (!(sd > 0)) throw new LucidArgumentException(nameof(sd), $"image: sd must be positive, got {sd}.");
         _fourier = fourier;
-        _decorrelation = decorrelate ? ColorDecorrelation.ImageNet : null;
         var rng = new Rng(seed);
         int h = Height, w = Width;
         if (fourier)
@@ -162,19 +156,65 @@ public sealed class LucidImage : ImageParameterization
     }
 
     /// <summary>The image before the colour transform and the sigmoid ([N, C, H, W], unbounded).</summary>
-    public Tensor Spatial() => _fourier ? Ops.Mul(Ops.Irfft2(Ops.Mul(_variable, _scale!), Width), 0.25f) : _variable;
+    public override Tensor Spatial() => _fourier ? Ops.Mul(Ops.Irfft2(Ops.Mul(_variable, _scale!), Width), 0.25f) : _variable;
+
+    /// <summary>Sets the variable so that <see cref="Spatial"/> returns <paramref name="spatial"/> (the Fourier form inverts exactly).</summary>
+    public void SetSpatial(Tensor spatial)
+    {
+        if (!spatial.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
+            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", spatial.Shape.ToArray())}].");
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var value = _fourier ? Ops.Div(Ops.Rfft2(Ops.Mul(spatial, 4f)), _scale!) : spatial;
+        value.Data.CopyTo(_variable.Data);
+    }
+
+    public override void Dispose()
+    {
+        _scale?.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// An image built from an unbounded spatial tensor [N, C, H, W] the way Lucid's to_valid_rgb finishes: optional colour
+/// decorrelation (3 channels), then a sigmoid — or Lucid's clip with a projected gradient, with the ImageNet colour mean
+/// added after decorrelation. Grayscale: one channel shown as three.
+/// </summary>
+public abstract class SpatialImage : ImageParameterization
+{
+    private readonly float[,]? _decorrelation;
+    private readonly bool _grayscale;
+    private readonly bool _sigmoid;
+
+    /// <summary>Lucid's color_mean, added on the clipping path.</summary>
+    private static readonly float[] ColorMean = { 0.48f, 0.46f, 0.41f };
+
+    protected SpatialImage(int batch, int channels, int height, int width, bool decorrelate, bool grayscale, bool sigmoid = true)
+        : base(batch, grayscale ? 3 : channels, height, width)
+    {
+        if (decorrelate && (channels != 3 || grayscale))
+            throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {(grayscale ? 1 : channels)}.");
+        _decorrelation = decorrelate ? ColorDecorrelation.ImageNet : null;
+        _grayscale = grayscale;
+        _sigmoid = sigmoid;
+    }
+
+    /// <summary>The unbounded tensor before colour and sigmoid ([N, 1, H, W] for grayscale).</summary>
+    public abstract Tensor Spatial();
 
     public override Tensor Image()
     {
         var t = Spatial();
         if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, _decorrelation);
-        if (_sigmoid) return Ops.Sigmoid(t);
-        if (_decorrelation is not null) t = Ops.Add(t, Tensor.FromArray(ColorMean, 1, 3, 1, 1));
-        return Ops.Add(Ops.Mul(ConstrainUnit(Ops.Add(Ops.Mul(t, 2f), -1f)), 0.5f), 0.5f);
+        if (_sigmoid) t = Ops.Sigmoid(t);
+        else
+        {
+            if (_decorrelation is not null) t = Ops.Add(t, Tensor.FromArray(ColorMean, 1, 3, 1, 1));
+            t = Ops.Add(Ops.Mul(ConstrainUnit(Ops.Add(Ops.Mul(t, 2f), -1f)), 0.5f), 0.5f);
+        }
+        return _grayscale ? Ops.Concat(new[] { t, t, t }, 1) : t;
     }
-
-    /// <summary>Lucid's color_mean, added on the clipping path.</summary>
-    private static readonly float[] ColorMean = { 0.48f, 0.46f, 0.41f };
 
     /// <summary>
     /// Lucid's constrain_L_inf: x / max(1, |x|) (a clip to [−1, 1]) whose gradient is projected at the boundary — the
@@ -197,53 +237,6 @@ public sealed class LucidImage : ImageParameterization
             return Tensor.FromArray(d, g.Shape.ToArray());
         });
         return y;
-    }
-
-    /// <summary>Sets the variable so that <see cref="Spatial"/> returns <paramref name="spatial"/> (the Fourier form inverts exactly).</summary>
-    public void SetSpatial(Tensor spatial)
-    {
-        if (!spatial.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
-            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", spatial.Shape.ToArray())}].");
-        using var _ = GradMode.NoGrad();
-        using var scope = Tensor.Scope();
-        var value = _fourier ? Ops.Div(Ops.Rfft2(Ops.Mul(spatial, 4f)), _scale!) : spatial;
-        value.Data.CopyTo(_variable.Data);
-    }
-
-    public override void Dispose()
-    {
-        _scale?.Dispose();
-        base.Dispose();
-    }
-}
-
-/// <summary>
-/// An image built from an unbounded spatial tensor [N, C, H, W] the same way <see cref="LucidImage"/> finishes:
-/// optional colour decorrelation (3 channels), then a sigmoid. Grayscale: one channel shown as three.
-/// </summary>
-public abstract class SpatialImage : ImageParameterization
-{
-    private readonly float[,]? _decorrelation;
-    private readonly bool _grayscale;
-
-    protected SpatialImage(int batch, int channels, int height, int width, bool decorrelate, bool grayscale)
-        : base(batch, grayscale ? 3 : channels, height, width)
-    {
-        if (decorrelate && (channels != 3 || grayscale))
-            throw new LucidArgumentException(nameof(decorrelate), $"image: colour decorrelation needs 3 channels, got {(grayscale ? 1 : channels)}.");
-        _decorrelation = decorrelate ? ColorDecorrelation.ImageNet : null;
-        _grayscale = grayscale;
-    }
-
-    /// <summary>The unbounded tensor before colour and sigmoid ([N, 1, H, W] for grayscale).</summary>
-    public abstract Tensor Spatial();
-
-    public override Tensor Image()
-    {
-        var t = Spatial();
-        if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, _decorrelation);
-        t = Ops.Sigmoid(t);
-        return _grayscale ? Ops.Concat(new[] { t, t, t }, 1) : t;
     }
 }
 

@@ -83,7 +83,7 @@ public static class Quality
     public static double[] RadialPowerSpectrum(Tensor image)
     {
         var (plane, h, w) = Luminance(image);
-        var (re, im) = Dft2(plane, h, w);
+        var full = PowerSpectrum(plane, h, w);
         int bins = Math.Max(h, w) / 2;
         var power = new double[bins + 1];
         var count = new int[bins + 1];
@@ -93,7 +93,7 @@ public static class Quality
                 double fy = (y <= h / 2 ? y : y - h) / (double)h, fx = (x <= w / 2 ? x : x - w) / (double)w;
                 int r = (int)Math.Round(Math.Sqrt(fx * fx + fy * fy) * Math.Max(h, w));
                 if (r == 0 || r > bins) continue;
-                power[r] += re[y * w + x] * re[y * w + x] + im[y * w + x] * im[y * w + x];
+                power[r] += full[y * w + x];
                 count[r]++;
             }
         for (int r = 1; r <= bins; r++) power[r] = count[r] == 0 ? 0 : power[r] / count[r];
@@ -121,19 +121,20 @@ public static class Quality
     public static double HighFrequencyEnergyRatio(Tensor image, double cutoff = 0.25)
     {
         var (plane, h, w) = Luminance(image);
-        var (re, im) = Dft2(plane, h, w);
-        double high = 0, total = 0, dc = re[0] * re[0] + im[0] * im[0];
+        var power = PowerSpectrum(plane, h, w);
+        double high = 0, total = 0, dc = power[0];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
                 if (x == 0 && y == 0) continue;
                 double fy = (y <= h / 2 ? y : y - h) / (double)h, fx = (x <= w / 2 ? x : x - w) / (double)w;
-                double e = re[y * w + x] * re[y * w + x] + im[y * w + x] * im[y * w + x];
+                double e = power[y * w + x];
                 total += e;
                 if (Math.Sqrt(fx * fx + fy * fy) > cutoff) high += e;
             }
-        // a flat image has only rounding noise off DC: no structure, no high frequencies
-        return total <= 1e-20 * Math.Max(dc, 1) ? 0 : high / total;
+        // a flat image has only float32 rounding noise off DC (amplitudes ~1e-7 of the DC term, so powers ~1e-14 each):
+        // no structure, no high frequencies
+        return total <= 1e-10 * Math.Max(dc, 1) ? 0 : high / total;
     }
 
     /// <summary>
@@ -145,13 +146,20 @@ public static class Quality
         var (plane, h, w) = Luminance(image);
         double mean = plane.Average();
         for (int i = 0; i < plane.Length; i++) plane[i] -= mean;
-        var (re, im) = Dft2(plane, h, w);
-        var power = new double[h * w];
-        for (int i = 0; i < power.Length; i++) power[i] = re[i] * re[i] + im[i] * im[i];
-        // the autocorrelation is the inverse DFT of the power spectrum; the spectrum of a real image is even, so the
-        // forward DFT gives the same real part
-        var (autoRe, _) = Dft2(power, h, w);
-        var auto = autoRe.Select(v => v / (h * w)).ToArray();
+        // the circular autocorrelation is the inverse DFT of the power spectrum (real, so its half spectrum suffices)
+        double[] auto;
+        using (GradMode.NoGrad())
+        using (Tensor.Scope())
+        {
+            var spectrum = Ops.Rfft2(Tensor.FromArray(plane.Select(v => (float)v).ToArray(), h, w));
+            var sd = spectrum.Data;
+            for (int i = 0; i < sd.Length; i += 2)
+            {
+                sd[i] = sd[i] * sd[i] + sd[i + 1] * sd[i + 1];
+                sd[i + 1] = 0f;
+            }
+            auto = Ops.Irfft2(spectrum, w).ToArray().Select(v => (double)v).ToArray();
+        }
         double zero = auto[0];
         if (zero <= 0) return 0;
         double best = 0;
@@ -203,39 +211,22 @@ public static class Quality
         return (plane, h, w);
     }
 
-    /// <summary>An exact 2-D DFT in double (rows, then columns); images here are small.</summary>
-    private static (double[] Re, double[] Im) Dft2(double[] x, int h, int w)
+    /// <summary>|DFT|² of a real plane at every bin [H·W], from the engine's half spectrum and Hermitian symmetry.</summary>
+    private static double[] PowerSpectrum(double[] plane, int h, int w)
     {
-        var rowRe = new double[h * w];
-        var rowIm = new double[h * w];
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var half = Ops.Rfft2(Tensor.FromArray(plane.Select(v => (float)v).ToArray(), h, w)).Data;
+        int wf = w / 2 + 1;
+        var power = new double[h * w];
         for (int y = 0; y < h; y++)
-            for (int k = 0; k < w; k++)
+            for (int x = 0; x < w; x++)
             {
-                double sr = 0, si = 0;
-                for (int n = 0; n < w; n++)
-                {
-                    double a = -2 * Math.PI * ((long)k * n % w) / w;
-                    sr += x[y * w + n] * Math.Cos(a);
-                    si += x[y * w + n] * Math.Sin(a);
-                }
-                rowRe[y * w + k] = sr;
-                rowIm[y * w + k] = si;
+                // bins past W/2 mirror the conjugate bin (−y, −x)
+                int sy = x < wf ? y : (h - y) % h, sx = x < wf ? x : w - x;
+                double re = half[2 * (sy * wf + sx)], im = half[2 * (sy * wf + sx) + 1];
+                power[y * w + x] = re * re + im * im;
             }
-        var re = new double[h * w];
-        var im = new double[h * w];
-        for (int k = 0; k < w; k++)
-            for (int ky = 0; ky < h; ky++)
-            {
-                double sr = 0, si = 0;
-                for (int y = 0; y < h; y++)
-                {
-                    double a = -2 * Math.PI * ((long)ky * y % h) / h, c = Math.Cos(a), s = Math.Sin(a);
-                    sr += rowRe[y * w + k] * c - rowIm[y * w + k] * s;
-                    si += rowRe[y * w + k] * s + rowIm[y * w + k] * c;
-                }
-                re[ky * w + k] = sr;
-                im[ky * w + k] = si;
-            }
-        return (re, im);
+        return power;
     }
 }

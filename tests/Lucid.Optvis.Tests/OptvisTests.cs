@@ -425,7 +425,7 @@ public class OptvisTests
     public void ClipToValidRgb_ProjectsTheGradientAtTheBoundary()
     {
         using var x = Tensor.FromArray(new[] { 2f, 2f, -3f, -3f, 0.5f }, 5).RequireGrad();
-        var y = LucidImage.ConstrainUnit(x);
+        var y = SpatialImage.ConstrainUnit(x);
         Assert.Equal(new[] { 1f, 1f, -1f, -1f, 0.5f }, y.ToArray());
         // loss gradients: outward at 0 and 2 (descent would push further out), inward at 1 and 3, anything inside
         using var upstream = Tensor.FromArray(new[] { -1f, 1f, 1f, -1f, 0.7f }, 5);
