@@ -334,14 +334,34 @@ public sealed class Lrp
     /// </summary>
     public static Lrp WithRules(Model model, IReadOnlyDictionary<string, LrpRule> byTap, Func<string, LrpRule> byKind, bool positiveSumSplit = false)
     {
+        var rules = CheckedRules(model, byTap);
+        return new Lrp((tap, op) => tap is not null && rules.TryGetValue(tap, out var r) ? r : byKind(op), positiveSumSplit: positiveSumSplit);
+    }
+
+    /// <summary>
+    /// This assignment (e.g. a composite) with the rules of <paramref name="byTap"/> in place of its own at those taps;
+    /// residual sums split as before. The taps are checked as in <see cref="WithRules"/>.
+    /// </summary>
+    public Lrp WithOverrides(Model model, IReadOnlyDictionary<string, LrpRule> byTap)
+    {
+        var rules = CheckedRules(model, byTap);
+        var inner = _ruleFor;
+        return new Lrp((tap, op) => tap is not null && rules.TryGetValue(tap, out var r) ? r : inner(tap, op), _sumStabilizer, _positiveSumSplit)
+        {
+            IgnoreBias = IgnoreBias,
+            MaxPool = MaxPool,
+        };
+    }
+
+    private static Dictionary<string, LrpRule> CheckedRules(Model model, IReadOnlyDictionary<string, LrpRule> byTap)
+    {
         foreach (var (tap, rule) in byTap)
         {
             var node = model[tap];
             if (!IsRuleKind(node.Layer.Kind))
                 throw new LucidArgumentException(nameof(byTap), $"LRP: rule {rule.GetType().Name} is assigned to tap '{tap}' of model '{model.Name}', a '{node.Layer.Kind}' layer; rules apply to conv2d, linear and average-pooling layers.");
         }
-        var rules = new Dictionary<string, LrpRule>(byTap);
-        return new Lrp((tap, op) => tap is not null && rules.TryGetValue(tap, out var r) ? r : byKind(op), positiveSumSplit: positiveSumSplit);
+        return new Dictionary<string, LrpRule>(byTap);
     }
 
     private static bool IsRuleKind(string kind) => kind is "conv2d" or "linear" or "avg_pool2d" or "global_avg_pool2d" or "adaptive_avg_pool2d";

@@ -6,11 +6,7 @@ namespace Lucid.Cli;
 /// <summary>Finds the bundled models: <c>models/&lt;name&gt;/</c> next to the tool or in a parent of the working directory.</summary>
 internal static class BundledModels
 {
-    public static readonly IReadOnlyDictionary<string, Func<ulong, Model>> Architectures = new Dictionary<string, Func<ulong, Model>>
-    {
-        ["fashion-cnn"] = seed => Zoo.FashionCnn(seed),
-        ["inception-mini"] = seed => Zoo.InceptionMini(seed),
-    };
+    public static IReadOnlyDictionary<string, Func<ulong, Model>> Architectures => Zoo.Architectures;
 
     public static string Directory(string name)
     {
@@ -40,11 +36,7 @@ internal static class BundledModels
     /// <summary>The bundled model with its trained weights.</summary>
     public static Model Load(string name)
     {
-        var model = Architecture(name)(0);
-        var directory = Directory(name);
-        model.LoadWeights(Path.Combine(directory, $"{name}.safetensors"));
-        var schemaPath = Path.Combine(directory, $"{name}.schema.json");
-        ModelSchema.Load(schemaPath).Verify(model, schemaPath);
-        return model;
+        _ = Architecture(name);
+        return ModelFiles.LoadBesideSchema(Path.Combine(Directory(name), $"{name}.schema.json"));
     }
 }

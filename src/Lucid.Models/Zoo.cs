@@ -6,6 +6,13 @@ namespace Lucid.Models;
 /// <summary>The architectures of the bundled models (their weights live under <c>models/&lt;name&gt;/</c>).</summary>
 public static class Zoo
 {
+    /// <summary>The bundled architectures by model name (weights: <c>models/&lt;name&gt;/&lt;name&gt;.safetensors</c>).</summary>
+    public static IReadOnlyDictionary<string, Func<ulong, Model>> Architectures { get; } = new Dictionary<string, Func<ulong, Model>>
+    {
+        ["fashion-cnn"] = seed => FashionCnn(seed),
+        ["inception-mini"] = seed => InceptionMini(seed),
+    };
+
     /// <summary>
     /// fashion-cnn: conv1 (1→32, 3×3) → pool1 → conv2 (32→64, 3×3) → pool2 → flatten → fc1 (3136→128) → logits (10),
     /// ReLUs after conv1, conv2 and fc1 (with *_pre_relu taps), 2×2 max-pooling.

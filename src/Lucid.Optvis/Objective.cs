@@ -26,6 +26,13 @@ public sealed class ObjectiveContext(Model model, Tensor input, IReadOnlyDiction
         if (b < 0 || b >= t.Size(0)) throw new LucidArgumentException(nameof(batch), $"objective: batch item {b} does not exist in a batch of {t.Size(0)}.");
         return Ops.Slice(t, 0, b, b + 1);
     }
+
+    private Dictionary<string, float>? _terms;
+
+    /// <summary>The values of the named terms (<see cref="Objective.Named"/>) evaluated in this context, in evaluation order.</summary>
+    public IReadOnlyDictionary<string, float> TermValues => _terms ?? (IReadOnlyDictionary<string, float>)new Dictionary<string, float>();
+
+    internal void ReportTerm(string name, float value) => (_terms ??= new Dictionary<string, float>(StringComparer.Ordinal))[name] = value;
 }
 
 /// <summary>
@@ -119,6 +126,26 @@ public sealed class Objective
         if (list.Count == 0) throw new LucidArgumentException(nameof(objectives), "objective: the sum of no objectives is undefined.");
         return list.Skip(1).Aggregate(list[0], (a, b) => a + b);
     }
+
+    /// <summary>
+    /// This objective as a named term: its value is reported at every step (<see cref="ObjectiveContext.TermValues"/>,
+    /// <see cref="RenderResult.TermsPerStep"/>) wherever it sits in a larger objective.
+    /// </summary>
+    public Objective Named(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new LucidArgumentException(nameof(name), "objective: a term name must not be empty.");
+        var result = new Objective(Description, Taps, c =>
+        {
+            var v = Evaluate(c);
+            c.ReportTerm(name, v.Item());
+            return v;
+        }) { ReadsOutput = ReadsOutput, TermName = name };
+        result._checks.AddRange(_checks);
+        return result;
+    }
+
+    /// <summary>The name given by <see cref="Named"/>, if any.</summary>
+    public string? TermName { get; private init; }
 
     public override string ToString() => Description;
 }

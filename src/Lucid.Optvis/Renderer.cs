@@ -36,6 +36,9 @@ public sealed record RenderProgress(int Step, float Objective);
 /// <summary>The images kept at the thresholds ([N, C, H, W] in [0, 1]), the objective per step, and whether the render was cancelled.</summary>
 public sealed record RenderResult(IReadOnlyList<(int Step, Tensor Image)> Snapshots, float[] ObjectivePerStep, bool Cancelled)
 {
+    /// <summary>The value of every named term (<see cref="Objective.Named"/>) at each step, by name.</summary>
+    public IReadOnlyDictionary<string, float[]> TermsPerStep { get; init; } = new Dictionary<string, float[]>();
+
     /// <summary>Σ over steps of |∂objective/∂image| ([N, C, H, W]) when <see cref="RenderOptions.AccumulateAttribution"/> is set.</summary>
     public Tensor? Attribution { get; init; }
 
@@ -100,6 +103,7 @@ public static class Renderer
         var rng = new Rng(options.Seed);
         var optimizer = new Adam(image.Parameters, options.LearningRate, options.Beta1, options.Beta2);
         var log = new float[options.Steps];
+        var terms = new Dictionary<string, float[]>(StringComparer.Ordinal);
         float[]? attribution = options.AccumulateAttribution ? new float[image.Batch * image.Channels * image.Height * image.Width] : null;
         var snapshots = new List<(int, Tensor)>();
         // the last image whose objective and gradient were finite (copied into one reused buffer, no recomputation)
@@ -111,7 +115,10 @@ public static class Renderer
             {
                 var current = Snapshot(image);
                 snapshots.Add((step - 1, current));
-                return new RenderResult(snapshots, log[..(step - 1)], Cancelled: true);
+                return new RenderResult(snapshots, log[..(step - 1)], Cancelled: true)
+                {
+                    TermsPerStep = terms.ToDictionary(t => t.Key, t => t.Value[..(step - 1)], StringComparer.Ordinal),
+                };
             }
             using var scope = Tensor.Scope();
             optimizer.ZeroGrad();
@@ -121,9 +128,15 @@ public static class Renderer
             var seen = transforms.Apply(picture, rng);
             if (seen.Size(2) != inH || seen.Size(3) != inW) seen = Ops.Interpolate(seen, inH, inW, InterpolationMode.Bilinear);
             var taps = model.Run(seen, null, stopAfter: last);
-            var value = objective.Evaluate(new ObjectiveContext(model, picture, taps, step));
+            var context = new ObjectiveContext(model, picture, taps, step);
+            var value = objective.Evaluate(context);
             float v = value.Item();
             log[step - 1] = v;
+            foreach (var (name, termValue) in context.TermValues)
+            {
+                if (!terms.TryGetValue(name, out var series)) terms[name] = series = new float[options.Steps];
+                series[step - 1] = termValue;
+            }
             var loss = Ops.Mul(value, -1f);
             bool redirect = options.RedirectRelu && step <= options.RedirectedReluSteps;
             if (redirect) Gradients.Backward(loss, RedirectedRelu);
@@ -144,6 +157,7 @@ public static class Renderer
         }
         return new RenderResult(snapshots, log, Cancelled: false)
         {
+            TermsPerStep = terms,
             Attribution = attribution is null ? null : Tensor.FromArray(attribution, image.Batch, image.Channels, image.Height, image.Width).DetachFromScope(),
         };
     }

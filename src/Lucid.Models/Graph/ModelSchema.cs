@@ -4,11 +4,16 @@ using System.Text.Json.Serialization;
 
 namespace Lucid.Models.Graph;
 
-/// <summary>One tap of a schema: name, layer kind, output shape without batch (C, H, W) or (F).</summary>
+/// <summary>
+/// One tap of a schema: name, layer kind, output shape without batch (C, H, W) or (F), and the taps it reads (absent
+/// for the input and in schemas written before inputs were recorded; the DSL generator uses them to check that an
+/// attribution layer lies upstream of its target).
+/// </summary>
 public sealed record TapSchema(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("kind")] string Kind,
-    [property: JsonPropertyName("shape")] int[] Shape);
+    [property: JsonPropertyName("shape")] int[] Shape,
+    [property: JsonPropertyName("inputs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Inputs = null);
 
 /// <summary>
 /// The compile-time contract of a model (what the DSL generator reads): input shape and value range, every tap in
@@ -31,7 +36,7 @@ public sealed record ModelSchema(
     public static ModelSchema From(Model model) => new(FormatName, CurrentVersion, model.Name,
         new InputSchema(model.Input.Shape, new[] { model.Input.Min, model.Input.Max }, model.Input.Mean, model.Input.Std),
         new[] { new TapSchema("input", "input", model.Input.Shape) }
-            .Concat(model.Nodes.Select(n => new TapSchema(n.Name, n.Layer.Kind, n.OutputShape))).ToArray(),
+            .Concat(model.Nodes.Select(n => new TapSchema(n.Name, n.Layer.Kind, n.OutputShape, n.Inputs))).ToArray(),
         model.Labels.ToArray());
 
     public string ToJson() => JsonSerializer.Serialize(this, Options).Replace("\r\n", "\n") + "\n";

@@ -1,0 +1,112 @@
+using System.Globalization;
+using Lucid.Dsl.Generators.Helpers;
+using Lucid.Dsl.Generators.Specs;
+
+namespace Lucid.Dsl.Generators.Emitting;
+
+/// <summary>An attribution pipeline: its target and a typed <c>Attribute(model, images)</c>.</summary>
+internal static class AttributionEmitter
+{
+    private const string A = "global::Lucid.Attribution";
+
+    public static string Emit(AttributionSpec attribution)
+    {
+        var a = attribution.Attribute;
+        bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
+        string resultType = lrp ? $"{A}.LrpResult" : $"{A}.AttributionResult";
+        return TypeEmitter.Write(attribution.Type, null, w =>
+        {
+            w.Summary("What is explained.");
+            w.Line($"public static {A}.AttributionTarget Target {{ get; }} = {Target(a)};");
+            if (a.String("Layer") is { } layer)
+            {
+                w.Summary("The layer explained by layer methods and CAMs.");
+                w.Line($"public const string Layer = {Names.Literal(layer)};");
+            }
+            w.Line();
+            w.Summary($"{attribution.Method} attribution of the target for a batch of images.");
+            w.Line("/// <param name=\"model\">The model.</param>");
+            w.Line("/// <param name=\"images\">Inputs, [N, C, H, W] in the model's input range.</param>");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Open($"public static {resultType} Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)");
+            if (lrp)
+            {
+                var start = attribution.Method == "DeepTaylor"
+                    ? $"{A}.Lrp.DeepTaylor(model)"
+                    : $"{A}.LrpComposites.For({A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}, model)";
+                if (attribution.Rules.Count == 0) w.Line($"var lrp = {start};");
+                else
+                {
+                    w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
+                    w.Line("{");
+                    foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
+                    w.Line("};");
+                    w.Line($"var lrp = {start}.WithOverrides(model, rules);");
+                }
+                w.Line("return lrp.Attribute(model, images, Target);");
+            }
+            else w.Line("return " + Call(attribution) + ";");
+            w.Close();
+        });
+    }
+
+    private static string Target(AttributeSpec a)
+    {
+        if (a.String("Class") is { } label) return $"{A}.AttributionTarget.Class({Names.Literal(label)})";
+        var tap = Names.Literal(a.String("TargetTap") ?? "");
+        int channel = a.Int("TargetChannel", 0), x = a.Int("TargetX", -1), y = a.Int("TargetY", -1);
+        return x >= 0 && y >= 0
+            ? $"{A}.AttributionTarget.Neuron({tap}, {Names.Int(channel)}, {Names.Int(y)}, {Names.Int(x)})"
+            : $"{A}.AttributionTarget.Channel({tap}, {Names.Int(channel)})";
+    }
+
+    private static string Baseline(AttributeSpec a) => (a.String("Baseline") ?? "Black") switch
+    {
+        "Zero" => $"{A}.Baseline.Zero",
+        "Blurred" => $"{A}.Baseline.Blurred()",
+        "UniformNoise" => $"{A}.Baseline.UniformNoise()",
+        "DatasetMean" => $"{A}.Baseline.DatasetMean()",
+        _ => $"{A}.Baseline.Black",
+    };
+
+    private static string Call(AttributionSpec attribution)
+    {
+        var a = attribution.Attribute;
+        string steps = Names.Int(a.Int("Steps", 50));
+        string layer = Names.Literal(a.String("Layer") ?? "");
+        return attribution.Method switch
+        {
+            "Saliency" => $"{A}.GradientAttribution.Saliency(model, images, Target)",
+            "InputXGradient" => $"{A}.GradientAttribution.InputXGradient(model, images, Target)",
+            "IntegratedGradients" => $"{A}.GradientAttribution.IntegratedGradients(model, images, Target, {Baseline(a)}, steps: {steps})",
+            "SmoothGrad" => $"{A}.GradientAttribution.NoiseTunnel(model, images, noisy => {A}.GradientAttribution.Saliency(model, noisy, Target), samples: {steps})",
+            "DeepLift" => $"{A}.DeepLift.Attribute(model, images, Target, {Baseline(a)})",
+            "GuidedBackprop" => $"{A}.ModifiedGradients.GuidedBackprop(model, images, Target)",
+            "Deconvnet" => $"{A}.ModifiedGradients.Deconvolution(model, images, Target)",
+            "GradCam" => $"{A}.ModifiedGradients.GradCam(model, images, Target, {layer})",
+            "GuidedGradCam" => $"{A}.ModifiedGradients.GuidedGradCam(model, images, Target, {layer})",
+            "Occlusion" => $"{A}.ModifiedGradients.Occlusion(model, images, Target, {Names.Int(a.Int("Window", 8))}, {Names.Int(a.Int("Stride", 4))})",
+            "LayerGradientXActivation" => $"{A}.LayerAttribution.GradientTimesActivation(model, images, Target, {layer})",
+            "LayerIntegratedGradients" => $"{A}.LayerAttribution.IntegratedGradients(model, images, Target, {layer}, steps: {steps})",
+            "LayerConductance" => $"{A}.LayerAttribution.Conductance(model, images, Target, {layer}, {Baseline(a)}, steps: {steps})",
+            _ => $"throw new global::Lucid.LucidArgumentException(\"method\", {Names.Literal($"attribution method '{attribution.Method}' is not known to this version of Lucid.Dsl.")})",
+        };
+    }
+
+    private static string Rule(AttributeSpec rule)
+    {
+        double p = rule.Double("Parameter", double.NaN);
+        bool has = !double.IsNaN(p);
+        return (rule.String("rule") ?? "Epsilon") switch
+        {
+            "Zero" => $"new {A}.LrpZero()",
+            "Epsilon" => has ? $"new {A}.LrpEpsilon({Names.FloatLiteral(p)})" : $"new {A}.LrpEpsilon()",
+            "Gamma" => has ? $"new {A}.LrpGamma({Names.FloatLiteral(p)})" : $"new {A}.LrpGamma()",
+            "ZPlus" => $"new {A}.LrpZPlus()",
+            "AlphaBeta" => has ? $"new {A}.LrpAlphaBeta({Names.FloatLiteral(p)}, {Names.FloatLiteral(p - 1)})" : $"new {A}.LrpAlphaBeta()",
+            "Flat" => $"new {A}.LrpFlat()",
+            "WSquare" => $"new {A}.LrpWSquare()",
+            _ => $"{A}.LrpZBox.ForModel(model)",
+        };
+    }
+}

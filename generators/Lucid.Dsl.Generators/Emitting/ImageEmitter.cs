@@ -1,0 +1,54 @@
+using Lucid.Dsl.Generators.Helpers;
+using Lucid.Dsl.Generators.Specs;
+
+namespace Lucid.Dsl.Generators.Emitting;
+
+/// <summary>An image declaration: its size as constants and <c>Create(seed)</c>.</summary>
+internal static class ImageEmitter
+{
+    private const string Optvis = "global::Lucid.Optvis";
+
+    public static string Emit(ImageSpec image)
+    {
+        var a = image.Attribute;
+        return TypeEmitter.Write(image.Type, null, w =>
+        {
+            w.Summary("Width in pixels.");
+            w.Line($"public const int Width = {Names.Int(image.Width)};");
+            w.Summary("Height in pixels.");
+            w.Line($"public const int Height = {Names.Int(image.Height)};");
+            w.Summary("Images rendered together.");
+            w.Line($"public const int Batch = {Names.Int(image.Batch)};");
+            w.Summary("Channels of the rendered image (4 with alpha).");
+            w.Line($"public const int Channels = {Names.Int(image.Channels)};");
+            w.Line();
+            string size = $"{Names.Int(image.Width)}, {Names.Int(image.Height)}";
+            string batch = Names.Int(image.Batch);
+            string decorrelate = a.Bool("Decorrelated", true) ? "true" : "false";
+            string sd = Names.FloatLiteral(a.Double("Sd", 0.01));
+            if (image.Kind == "Maco")
+            {
+                w.Summary("Creates MACO's phase-only image under a fixed magnitude spectrum (MacoImage.MagnitudeOf computes one from images).");
+                w.Line("/// <param name=\"magnitude\">The magnitude spectrum, [C, H, W/2 + 1].</param>");
+                w.Line("/// <param name=\"seed\">Seed of the initial phase.</param>");
+                w.Line(TypeEmitter.GeneratedCode);
+                w.Line($"public static {Optvis}.ImageParameterization Create(global::Lucid.Tensors.Tensor magnitude, ulong seed = 0) =>");
+                w.Line($"    new {Optvis}.MacoImage({size}, magnitude, batch: {batch}, seed: seed);");
+                return;
+            }
+            w.Summary("Creates the parameterization (same seed, same initial image).");
+            w.Line("/// <param name=\"seed\">Seed of the initial parameters.</param>");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Line($"public static {Optvis}.ImageParameterization Create(ulong seed = 0) =>");
+            string create = image.Kind switch
+            {
+                "Fourier" when image.Alpha => $"new {Optvis}.AlphaImage({size}, batch: {batch}, sd: {sd}, seed: seed)",
+                "Fourier" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: true, decorrelate: {decorrelate}, sd: {sd}, decayPower: {Names.Literal(a.Double("DecayPower", 1))}, seed: seed, sigmoid: {(a.Bool("Clip", false) ? "false" : "true")})",
+                "Pixel" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: false, decorrelate: {decorrelate}, sd: {sd}, seed: seed, sigmoid: {(a.Bool("Clip", false) ? "false" : "true")})",
+                "LaplacianPyramid" => $"new {Optvis}.LaplacianPyramidImage({size}, levels: {Names.Int(a.Int("Levels", 4))}, batch: {batch}, decorrelate: {decorrelate}, sd: {sd}, seed: seed)",
+                _ => $"new {Optvis}.CppnImage({size}, batch: {batch}, hidden: {Names.Int(a.Int("Hidden", 24))}, layers: {Names.Int(a.Int("Layers", 8))}, seed: seed)",
+            };
+            w.Line("    " + create + ";");
+        });
+    }
+}

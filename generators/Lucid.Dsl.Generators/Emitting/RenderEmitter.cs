@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Linq;
+using Lucid.Dsl.Generators.Helpers;
+using Lucid.Dsl.Generators.Specs;
+
+namespace Lucid.Dsl.Generators.Emitting;
+
+/// <summary>A render plan: its settings as constants and typed <c>Run</c> methods.</summary>
+internal static class RenderEmitter
+{
+    public static string Emit(ResolvedRender resolved)
+    {
+        var render = resolved.Render;
+        var a = render.Attribute;
+        int steps = a.Int("Steps", 512);
+        double lr = a.Double("LearningRate", 0.05);
+        var result = $"global::Lucid.Dsl.RenderResult<{resolved.ImageFqn}>";
+        const string Model = "global::Lucid.Models.Graph.Model";
+        const string Progress = "global::System.IProgress<global::Lucid.Optvis.RenderProgress>?";
+        const string Token = "global::System.Threading.CancellationToken";
+        string magnitudeParameter = resolved.ImageIsMaco ? "global::Lucid.Tensors.Tensor magnitude, " : "";
+        string magnitudeArgument = resolved.ImageIsMaco ? "magnitude, " : "";
+        return TypeEmitter.Write(render.Type, null, w =>
+        {
+            w.Summary("Optimization steps.");
+            w.Line($"public const int Steps = {Names.Int(steps)};");
+            w.Summary("Adam's learning rate.");
+            w.Line($"public const double LearningRate = {Names.Literal(lr)};");
+            w.Summary("The seed used when none is given.");
+            w.Line($"public const ulong DefaultSeed = {a.String("Seed") ?? "0"}UL;");
+            w.Line();
+            w.Summary($"Renders {Short(resolved.ObjectiveFqn)} on {Short(resolved.ImageFqn)}.");
+            w.Line("/// <param name=\"model\">The model (its taps must be those the objective was checked against).</param>");
+            if (resolved.ImageIsMaco) w.Line("/// <param name=\"magnitude\">MACO's fixed magnitude spectrum.</param>");
+            w.Line("/// <param name=\"seed\">Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>); the same seed gives the same bits.</param>");
+            w.Line("/// <param name=\"progress\">Receives the objective after each step.</param>");
+            w.Line("/// <param name=\"cancellationToken\">Stops the render early; the result then holds the latest image.</param>");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Open($"public static {result} Run({Model} model, {magnitudeParameter}ulong? seed = null, {Progress} progress = null, {Token} cancellationToken = default)");
+            w.Line("ulong s = seed ?? DefaultSeed;");
+            w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
+            w.Line($"using var image = {resolved.ImageFqn}.Create({magnitudeArgument}s);");
+            w.Line("var options = new global::Lucid.Optvis.RenderOptions");
+            w.Line("{");
+            w.Line("    Steps = Steps,");
+            w.Line($"    LearningRate = {Names.FloatLiteral(lr)},");
+            w.Line($"    Beta1 = {Names.FloatLiteral(a.Double("Beta1", 0.9))},");
+            w.Line($"    Beta2 = {Names.FloatLiteral(a.Double("Beta2", 0.999))},");
+            if (a.Bool("NoTransforms", false)) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
+            else if (resolved.TransformsFqn is { } transforms) w.Line($"    Transforms = {transforms}.Create(),");
+            else w.Line("    Transforms = global::Lucid.Optvis.Transform.Standard,");
+            if (a.Get("Thresholds") is { } thresholds)
+                w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Items)} }},");
+            w.Line("    Seed = s,");
+            w.Line($"    RedirectRelu = {(a.Bool("RedirectRelu", true) ? "true" : "false")},");
+            w.Line("    Progress = progress,");
+            w.Line("    Cancellation = cancellationToken,");
+            w.Line("};");
+            w.Line($"return new {result}(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));");
+            w.Close();
+            if (resolved.ModelFqn is { } modelFqn)
+            {
+                w.Line();
+                w.Summary($"Loads {Short(modelFqn)} and renders on it.");
+                if (resolved.ImageIsMaco) w.Line("/// <param name=\"magnitude\">MACO's fixed magnitude spectrum.</param>");
+                w.Line("/// <param name=\"seed\">Seeds the initial image and every transform draw.</param>");
+                w.Line("/// <param name=\"progress\">Receives the objective after each step.</param>");
+                w.Line("/// <param name=\"cancellationToken\">Stops the render early.</param>");
+                w.Line(TypeEmitter.GeneratedCode);
+                w.Line($"public static {result} Run({magnitudeParameter}ulong? seed = null, {Progress} progress = null, {Token} cancellationToken = default) =>");
+                w.Line($"    Run({modelFqn}.Load(), {magnitudeArgument}seed, progress, cancellationToken);");
+            }
+        });
+    }
+
+    public static string EmitVital(VitalSpec vital)
+    {
+        var a = vital.Attribute;
+        var taps = a.Get("Taps")?.Items ?? EquatableArray<string>.Empty;
+        return TypeEmitter.Write(vital.Type, null, w =>
+        {
+            w.Summary("The class rendered.");
+            w.Line($"public const string Label = {Names.Literal(a.String("label") ?? "")};");
+            w.Summary("Optimization steps.");
+            w.Line($"public const int Steps = {Names.Int(a.Int("Steps", 300))};");
+            w.Summary("The layers whose feature distributions are matched.");
+            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", taps.Select(Names.Literal))} }};");
+            w.Line();
+            w.Summary("VITAL: renders the class by sort-matching the image's feature distributions to those of the reference images.");
+            w.Line("/// <param name=\"model\">The model.</param>");
+            w.Line("/// <param name=\"classImages\">Reference images of the class, [N, C, H, W].</param>");
+            w.Line("/// <param name=\"seed\">Seeds the start image and the jitter.</param>");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Line("public static global::Lucid.Optvis.RenderResult Run(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor classImages, ulong? seed = null) =>");
+            w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(a.Double("LearningRate", 0.1))}, " +
+                   $"seed: seed ?? {a.String("Seed") ?? "0"}UL, totalVariation: {Names.Literal(a.Double("TotalVariation", 0))});");
+        });
+    }
+
+    private static string Short(string fqn) => fqn.Replace("global::", "");
+}

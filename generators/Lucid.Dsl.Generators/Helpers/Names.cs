@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Lucid.Dsl.Generators.Helpers;
+
+/// <summary>Identifiers, literals and "did you mean" for generated code and diagnostics.</summary>
+internal static class Names
+{
+    /// <summary>"mixed4a_3x3_pre_relu" → "Mixed4a3x3PreRelu", "t-shirt" → "TShirt", "1x1" → "_1x1"; keywords get an '@'.</summary>
+    public static string Pascal(string text)
+    {
+        var result = new StringBuilder();
+        bool upper = true;
+        foreach (var c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                result.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+            else upper = true;
+        }
+        if (result.Length == 0) return "_";
+        if (char.IsDigit(result[0])) result.Insert(0, '_');
+        var s = result.ToString();
+        return SyntaxFacts.GetKeywordKind(s) != SyntaxKind.None ? "@" + s : s;
+    }
+
+    /// <summary>Distinct identifiers for <paramref name="texts"/> (a clash gets its index appended).</summary>
+    public static string[] DistinctPascal(IReadOnlyList<string> texts, ISet<string> reserved)
+    {
+        var used = new HashSet<string>(reserved, StringComparer.Ordinal);
+        var names = new string[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var name = Pascal(texts[i]);
+            if (!used.Add(name))
+            {
+                int k = i;
+                while (!used.Add(name + "_" + k.ToString(CultureInfo.InvariantCulture))) k++;
+                name += "_" + k.ToString(CultureInfo.InvariantCulture);
+            }
+            names[i] = name;
+        }
+        return names;
+    }
+
+    public static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
+
+    public static string Literal(double value)
+    {
+        var s = value.ToString("R", CultureInfo.InvariantCulture);
+        return s.IndexOfAny(new[] { '.', 'E' }) >= 0 ? s : s + ".0";
+    }
+
+    public static string FloatLiteral(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>" (did you mean 'x'?)" for the closest candidate within a third of the name's length, else "".</summary>
+    public static string DidYouMean(string name, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            int d = Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (d < bestDistance || d == bestDistance && string.CompareOrdinal(candidate, best) < 0)
+            {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? $" (did you mean '{best}'?)" : "";
+    }
+
+    /// <summary>Levenshtein distance.</summary>
+    public static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

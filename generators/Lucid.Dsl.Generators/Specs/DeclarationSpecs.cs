@@ -1,0 +1,68 @@
+using Lucid.Dsl.Generators.Helpers;
+
+namespace Lucid.Dsl.Generators.Specs;
+
+/// <summary>A <c>[LucidModel]</c> binding.</summary>
+internal sealed record ModelBindingSpec(TypeSpec Type, string SchemaPath, LocationInfo? PathLocation);
+
+/// <summary>A term property of an objective: its attribute (kind = the attribute's short name) and declaration.</summary>
+/// <param name="Property">The property's name.</param>
+/// <param name="Accessibility">"public", "internal", …</param>
+/// <param name="TypeName">The declared type as written (must be Lucid.Dsl.Term).</param>
+/// <param name="IsTermType">Whether the declared type is Lucid.Dsl.Term.</param>
+/// <param name="IsPartialGetOnly">Whether it is a partial property with only a getter.</param>
+/// <param name="Attribute">The term attribute.</param>
+/// <param name="ModelFqn">The term's own model (typeof in <c>Model = …</c>), if any.</param>
+/// <param name="Location">The property's identifier.</param>
+internal sealed record TermSpec(string Property, string Accessibility, string TypeName, bool IsTermType, bool IsPartialGetOnly,
+    AttributeSpec Attribute, string? ModelFqn, LocationInfo? Location)
+{
+    public string Kind => Attribute.Name;
+    public string LogName => Attribute.String("Name") ?? Property;
+
+    /// <summary>Terms that are penalties (Lucid subtracts them): the default composition subtracts these.</summary>
+    public bool IsPenalty => Kind is "TotalVariation" or "L1" or "L2" or "BlurInputEachStep" or "Diversity";
+}
+
+/// <summary>An <c>[Objective]</c> declaration.</summary>
+internal sealed record ObjectiveSpec(TypeSpec Type, string? ModelFqn, LocationInfo? AttributeLocation, bool HasCompose, EquatableArray<TermSpec> Terms);
+
+/// <summary>An image declaration (kind: Fourier, Pixel, LaplacianPyramid, Cppn, Maco).</summary>
+internal sealed record ImageSpec(TypeSpec Type, AttributeSpec Attribute)
+{
+    public string Kind => Attribute.Name.Replace("Image", "");
+    public int Width => Attribute.Int("Width", 128);
+    public int Height => Attribute.Int("Height", 0) is var h && h == 0 ? Width : h;
+    public int Batch => Attribute.Int("Batch", 1);
+    public bool Alpha => Attribute.Bool("Alpha", false);
+    public int Channels => Alpha ? 4 : 3;
+}
+
+/// <summary>A <c>[TransformSet]</c> declaration: its steps in the order written.</summary>
+internal sealed record TransformSetSpec(TypeSpec Type, EquatableArray<AttributeSpec> Steps);
+
+/// <summary>A <c>[Render]</c> declaration.</summary>
+internal sealed record RenderSpec(TypeSpec Type, AttributeSpec Attribute, string? ImageFqn, string? ObjectiveFqn, string? TransformsFqn);
+
+/// <summary>A <c>[VitalRender]</c> declaration.</summary>
+internal sealed record VitalSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn);
+
+/// <summary>An <c>[Attribution]</c> declaration with its per-tap LRP rules.</summary>
+internal sealed record AttributionSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Rules)
+{
+    public string Method => Attribute.String("method") ?? "Saliency";
+}
+
+/// <summary>A render with its references resolved (what the render emitter needs from the image, objective and model).</summary>
+internal sealed record ResolvedRender(RenderSpec Render, string ImageFqn, bool ImageIsMaco, string ObjectiveFqn, string? ModelFqn, string? TransformsFqn)
+{
+    public static ResolvedRender? From(RenderSpec render, Catalog catalog)
+    {
+        var image = catalog.Image(render.ImageFqn);
+        var objective = catalog.Objective(render.ObjectiveFqn);
+        if (image is null || objective is null) return null;
+        var transforms = catalog.TransformSet(render.TransformsFqn);
+        return new ResolvedRender(render, image.Type.FullyQualifiedName, image.Kind == "Maco", objective.Type.FullyQualifiedName,
+            catalog.ModelOf(objective), transforms?.Type.FullyQualifiedName);
+    }
+}

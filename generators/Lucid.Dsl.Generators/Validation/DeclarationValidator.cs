@@ -1,0 +1,310 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Lucid.Dsl.Generators.Helpers;
+using Lucid.Dsl.Generators.Specs;
+
+namespace Lucid.Dsl.Generators.Validation;
+
+/// <summary>
+/// Checks each declaration against the catalog (and through it the model schema) and returns its diagnostics. Pure
+/// functions of specs: the diagnostics pipeline runs them, the emitters never wait on them.
+/// </summary>
+internal static class DeclarationValidator
+{
+    public static EquatableArray<DiagnosticInfo> Model(ModelBindingSpec binding, Catalog catalog)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(binding.Type, d);
+        var file = catalog.SchemaFor(binding);
+        if (file is null) d.Add(DiagnosticInfo.Create(Diagnostics.SchemaNotFound, binding.PathLocation, binding.SchemaPath));
+        else if (file.Schema is null)
+            d.Add(DiagnosticInfo.Create(Diagnostics.SchemaMalformed, binding.PathLocation, binding.SchemaPath, Names.Int(file.Line), Names.Int(file.Column), file.Error ?? ""));
+        return d.ToEquatableArray();
+    }
+
+    public static EquatableArray<DiagnosticInfo> Objective(ObjectiveSpec objective, Catalog catalog)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(objective.Type, d);
+        if (objective.ModelFqn is { } explicitModel && catalog.Model(explicitModel) is null)
+            d.Add(TapChecks.WrongDeclaration(explicitModel, objective.AttributeLocation, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        var model = catalog.ModelOf(objective);
+        if (model is null)
+            d.Add(DiagnosticInfo.Create(Diagnostics.NoModel, objective.Type.NameLocation, objective.Type.Name,
+                catalog.Models.Count == 0 ? "no model" : $"{catalog.Models.Count} models"));
+        var schema = catalog.SchemaOf(model);
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var term in objective.Terms)
+        {
+            if (!term.IsTermType || !term.IsPartialGetOnly)
+                d.Add(DiagnosticInfo.Create(Diagnostics.TermType, term.Location, term.Property));
+            if (!names.Add(term.LogName))
+                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, term.Attribute.Where("Name") ?? term.Location, "Term name", term.LogName, objective.Type.Name));
+            if (term.ModelFqn is { } termModel)
+            {
+                if (catalog.Model(termModel) is null)
+                    d.Add(TapChecks.WrongDeclaration(termModel, term.Attribute.Where("Model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
+                else if (model is not null && termModel != model)
+                    d.Add(DiagnosticInfo.Create(Diagnostics.MixedModels, term.Attribute.Where("Model"), objective.Type.Name, term.Property,
+                        Short(termModel), Short(model)));
+            }
+            if (term.Attribute.Int("Batch", -1) < -1)
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, term.Attribute.Where("Batch"), $"{term.Property}: Batch", "−1 (every image) or a batch index", term.Attribute.String("Batch") ?? ""));
+            var termSchema = term.ModelFqn is { } own ? catalog.SchemaOf(own) : schema;
+            if (termSchema is not null) Term(termSchema, term, d);
+        }
+        if (objective.Terms.Count == 0 && !objective.HasCompose)
+            d.Add(DiagnosticInfo.Create(Diagnostics.NothingToMaximize, objective.Type.NameLocation, objective.Type.Name, "it declares no terms"));
+        else if (!objective.HasCompose && objective.Terms.All(t => t.IsPenalty))
+            d.Add(DiagnosticInfo.Create(Diagnostics.NothingToMaximize, objective.Type.NameLocation, objective.Type.Name,
+                "every term is a penalty (total variation, L1, L2, blur, diversity), so the render only smooths the image; add a channel, neuron, direction or class term"));
+        return d.ToEquatableArray();
+    }
+
+    private static void Term(ModelSchemaSpec schema, TermSpec term, List<DiagnosticInfo> d)
+    {
+        var a = term.Attribute;
+        switch (term.Kind)
+        {
+            case "Channel":
+                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("channel"), d);
+                break;
+            case "Neuron":
+            {
+                var tap = TapChecks.Tap(schema, a.Get("tap"), d);
+                TapChecks.Channel(schema, tap, a.Get("channel"), d);
+                TapChecks.Position(schema, tap, a, "X", "Y", d);
+                break;
+            }
+            case "Direction":
+                TapChecks.VectorLength(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("direction"), "Direction", d);
+                break;
+            case "DirectionNeuron":
+            {
+                var tap = TapChecks.Tap(schema, a.Get("tap"), d);
+                TapChecks.VectorLength(schema, tap, a.Get("direction"), "Direction", d);
+                TapChecks.Position(schema, tap, a, "X", "Y", d);
+                break;
+            }
+            case "ChannelWeight":
+                TapChecks.VectorLength(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("weights"), "Channel weight", d);
+                break;
+            case "ClassLogit":
+            case "ClassLogProbability":
+                TapChecks.Label(schema, a.Get("label"), d);
+                break;
+            case "DeepDream":
+            case "Diversity":
+            case "Alignment":
+            case "TotalVariation":
+            case "L1":
+            case "L2":
+                TapChecks.Tap(schema, a.Get("tap") ?? a.Get("Tap"), d);
+                break;
+            case "ChannelInterpolate":
+                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap1"), d), a.Get("channel1"), d);
+                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap2"), d), a.Get("channel2"), d);
+                break;
+            case "BoundaryComplexity":
+                TapChecks.Positive(a, "Width", term.Property, d);
+                break;
+        }
+    }
+
+    public static EquatableArray<DiagnosticInfo> Image(ImageSpec image)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(image.Type, d);
+        var a = image.Attribute;
+        foreach (var name in new[] { "Width", "Batch", "Sd", "Levels", "Hidden", "Layers" }) TapChecks.Positive(a, name, image.Type.Name, d);
+        if (a.Get("Height") is { Text: not null } h && h.AsInt < 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, h.Location, $"{image.Type.Name}: Height", "positive (or 0 for a square image)", h.Text!));
+        if (a.Get("DecayPower") is { Text: not null } decay && (decay.AsDouble < 0.5 || decay.AsDouble > 2))
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, decay.Location, "DecayPower", decay.Text!,
+                "Lucid uses 1 (a 1/f spectrum); outside [0.5, 2] images turn to noise or to blurs"));
+        return d.ToEquatableArray();
+    }
+
+    public static EquatableArray<DiagnosticInfo> TransformSet(TransformSetSpec set)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(set.Type, d);
+        foreach (var step in set.Steps)
+        {
+            var owner = $"{set.Type.Name} {step.Name}";
+            switch (step.Name)
+            {
+                case "Jitter": TapChecks.Positive(step, "pixels", owner, d); break;
+                case "CropOrPadTo": TapChecks.Positive(step, "height", owner, d); TapChecks.Positive(step, "width", owner, d); break;
+                case "RandomCrops": TapChecks.Positive(step, "count", owner, d); TapChecks.Positive(step, "size", owner, d); break;
+                case "RandomScale":
+                    if (step.Get("scales") is { } scales && (scales.Items.Count == 0 || scales.Items.Any(s => !(double.Parse(s, CultureInfo.InvariantCulture) > 0))))
+                        d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, scales.Location, $"{owner}: scales", "one or more positive factors", "[" + string.Join(", ", scales.Items) + "]"));
+                    break;
+                case "Pad":
+                case "Roll":
+                    if (step.Args.FirstOrDefault() is { Text: not null } n && n.AsInt < 0)
+                        d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, n.Location, $"{owner}: {n.Name}", "zero or positive", n.Text!));
+                    break;
+            }
+        }
+        return d.ToEquatableArray();
+    }
+
+    public static EquatableArray<DiagnosticInfo> Render(RenderSpec render, Catalog catalog)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(render.Type, d);
+        var a = render.Attribute;
+        var image = catalog.Image(render.ImageFqn);
+        var objective = catalog.Objective(render.ObjectiveFqn);
+        if (image is null) d.Add(TapChecks.WrongDeclaration(render.ImageFqn, a.Where("image"), "an image declaration", "[FourierImage], [PixelImage], [LaplacianPyramidImage], [CppnImage] or [MacoImage]"));
+        if (objective is null) d.Add(TapChecks.WrongDeclaration(render.ObjectiveFqn, a.Where("objective"), "an objective declaration", "[Objective]"));
+        var transforms = catalog.TransformSet(render.TransformsFqn);
+        if (render.TransformsFqn is not null && transforms is null)
+            d.Add(TapChecks.WrongDeclaration(render.TransformsFqn, a.Where("Transforms"), "a transform set", "[TransformSet]"));
+        TapChecks.Positive(a, "Steps", render.Type.Name, d);
+        TapChecks.Positive(a, "LearningRate", render.Type.Name, d);
+        int steps = a.Int("Steps", 512);
+        if (a.Get("Thresholds") is { } thresholds && steps > 0)
+        {
+            var bad = thresholds.Items.Select(t => int.Parse(t, CultureInfo.InvariantCulture)).Where(t => t < 1 || t > steps).ToList();
+            if (bad.Count > 0)
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, thresholds.Location, $"{render.Type.Name}: every threshold", $"a step in [1, {steps}]",
+                    string.Join(", ", bad.Select(Names.Int))));
+        }
+        if (a.Get("LearningRate") is { Text: not null } lr && lr.AsDouble > 1)
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, lr.Location, "LearningRate", lr.Text!,
+                "Lucid renders with Adam at 0.05; above 1 the image saturates within a few steps"));
+        if (image is null || objective is null) return d.ToEquatableArray();
+        var modelFqn = catalog.ModelOf(objective);
+        if (catalog.SchemaOf(modelFqn) is { } schema)
+        {
+            int modelChannels = schema.InputShape.Count > 0 ? schema.InputShape[0] : 0;
+            if (modelChannels != 3)
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
+                    $"the model takes {modelChannels}-channel input and image declarations render RGB"));
+            else if (image.Alpha && !(transforms?.Steps.Any(s => s.Name == "CollapseAlpha") ?? false))
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
+                    "an RGBA image needs a transform set with [CollapseAlpha] before an RGB model sees it"));
+        }
+        foreach (var term in objective.Terms)
+        {
+            int batch = term.Attribute.Int("Batch", -1);
+            if (batch >= image.Batch)
+                d.Add(DiagnosticInfo.Create(Diagnostics.BatchOutOfRange, term.Attribute.Where("Batch"), term.Property, Names.Int(batch), image.Type.Name,
+                    Names.Int(image.Batch), Names.Int(image.Batch - 1)));
+        }
+        return d.ToEquatableArray();
+    }
+
+    public static EquatableArray<DiagnosticInfo> Vital(VitalSpec vital, Catalog catalog)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(vital.Type, d);
+        var a = vital.Attribute;
+        if (catalog.Model(vital.ModelFqn) is null)
+            d.Add(TapChecks.WrongDeclaration(vital.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
+        TapChecks.Positive(a, "Steps", vital.Type.Name, d);
+        TapChecks.Positive(a, "LearningRate", vital.Type.Name, d);
+        var taps = a.Get("Taps");
+        if (taps is null || taps.Items.Count == 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, vital.Type.NameLocation, "VITAL render", vital.Type.Name, "Taps: the layers whose feature distributions are matched"));
+        if (catalog.SchemaOf(vital.ModelFqn) is { } schema)
+        {
+            TapChecks.Label(schema, a.Get("label"), d);
+            if (taps is not null)
+                foreach (var tap in taps.Items)
+                    TapChecks.Tap(schema, new ArgSpec("Taps", tap, EquatableArray<string>.Empty, false, taps.Location), d);
+        }
+        return d.ToEquatableArray();
+    }
+
+    private static readonly string[] LayerMethods = { "GradCam", "GuidedGradCam", "LayerGradientXActivation", "LayerIntegratedGradients", "LayerConductance" };
+
+    public static EquatableArray<DiagnosticInfo> Attribution(AttributionSpec attribution, Catalog catalog)
+    {
+        var d = new List<DiagnosticInfo>();
+        Partial(attribution.Type, d);
+        var a = attribution.Attribute;
+        var name = attribution.Type.Name;
+        if (catalog.Model(attribution.ModelFqn) is null)
+            d.Add(TapChecks.WrongDeclaration(attribution.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
+        foreach (var setting in new[] { "Steps", "Window", "Stride" }) TapChecks.Positive(a, setting, name, d);
+        bool hasClass = a.String("Class") is not null, hasTap = a.String("TargetTap") is not null;
+        if (!hasClass && !hasTap)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, attribution.Type.NameLocation, "Attribution", name, "a target: Class = \"label\" or TargetTap (with TargetChannel)"));
+        if (hasTap && a.Int("TargetChannel", -1) < 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("TargetTap"), "Attribution", name, "TargetChannel with TargetTap"));
+        bool layerMethod = LayerMethods.Contains(attribution.Method);
+        if (layerMethod && a.String("Layer") is null)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("method"), "Attribution", name, $"Layer: {attribution.Method} explains a layer"));
+        bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
+        if (attribution.Rules.Count > 0 && !lrp)
+            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, attribution.Rules[0].Location, $"{name}: Method", "Lrp or DeepTaylor for [LrpRule]s to apply", attribution.Method));
+        var schema = catalog.SchemaOf(attribution.ModelFqn);
+        var seenRules = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var rule in attribution.Rules)
+        {
+            var tapName = rule.String("tap");
+            if (tapName is not null && !seenRules.Add(tapName))
+                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, rule.Where("tap"), "LRP rule for tap", tapName, name));
+            var kind = rule.String("rule") ?? "";
+            double parameter = rule.Double("Parameter", double.NaN);
+            if (kind == "Gamma" && parameter < 0 || kind == "Epsilon" && parameter < 0)
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Where("Parameter"), $"{name}: {kind} parameter", "zero or positive", rule.String("Parameter")!));
+            if (kind == "AlphaBeta" && parameter < 1)
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Where("Parameter"), $"{name}: α of AlphaBeta", "at least 1 (β = α − 1 ≥ 0)", rule.String("Parameter")!));
+            if (schema is not null && TapChecks.Tap(schema, rule.Get("tap"), d) is { } tap && !IsRuleKind(tap.Kind))
+                d.Add(DiagnosticInfo.Create(Diagnostics.LrpRuleOnWrongKind, rule.Where("tap"), kind, tap.Name, schema.Name, tap.Kind));
+        }
+        if (schema is null) return d.ToEquatableArray();
+        if (hasClass) TapChecks.Label(schema, a.Get("Class"), d);
+        TapSpec? target = schema.Taps.Count > 0 ? schema.Taps[schema.Taps.Count - 1] : null;
+        if (hasTap)
+        {
+            target = TapChecks.Tap(schema, a.Get("TargetTap"), d);
+            TapChecks.Channel(schema, target, a.Get("TargetChannel"), d, "Target channel");
+            TapChecks.Position(schema, target, a, "TargetX", "TargetY", d);
+        }
+        if (a.Get("Layer") is { } layerArg && TapChecks.Tap(schema, layerArg, d) is { } layer && target is not null && !Precedes(schema, layer.Name, target.Name))
+            d.Add(DiagnosticInfo.Create(Diagnostics.LayerNotUpstream, layerArg.Location, layer.Name, target.Name, schema.Name));
+        return d.ToEquatableArray();
+    }
+
+    private static bool IsRuleKind(string kind) => kind is "conv2d" or "linear" or "avg_pool2d" or "global_avg_pool2d" or "adaptive_avg_pool2d";
+
+    /// <summary>Whether a path leads from <paramref name="layer"/> to <paramref name="target"/> (by the schema's inputs, or its order if it has none).</summary>
+    internal static bool Precedes(ModelSchemaSpec schema, string layer, string target)
+    {
+        if (layer == target) return false;
+        var byName = schema.Taps.ToDictionary(t => t.Name);
+        if (!schema.Taps.Any(t => t.Inputs.Count > 0))
+        {
+            int li = schema.Taps.ToList().FindIndex(t => t.Name == layer), ti = schema.Taps.ToList().FindIndex(t => t.Name == target);
+            return li >= 0 && li < ti;
+        }
+        var seen = new HashSet<string>(System.StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        stack.Push(target);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (!byName.TryGetValue(current, out var tap)) continue;
+            foreach (var input in tap.Inputs)
+            {
+                if (input == layer) return true;
+                if (seen.Add(input)) stack.Push(input);
+            }
+        }
+        return false;
+    }
+
+    private static void Partial(TypeSpec type, List<DiagnosticInfo> d)
+    {
+        if (!type.IsPartial) d.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, type.NameLocation, type.Name));
+    }
+
+    private static string Short(string fqn) => fqn.Replace("global::", "");
+}
