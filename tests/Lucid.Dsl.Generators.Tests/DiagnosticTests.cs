@@ -1,0 +1,225 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Lucid.Dsl.Generators.Tests;
+
+/// <summary>
+/// Every diagnostic of the catalogue: triggered at the exact span marked in the source (<c>{|LUCID002:97|}</c>), and
+/// absent from the valid twin of the same declaration.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string FashionPath = "/project/models/fashion-cnn/fashion-cnn.schema.json";
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        {
+            "LUCID001",
+            """[Objective] public partial class O { [Channel({|LUCID001:"mixed4x"|}, 3)] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [Channel("mixed4a", 3)] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID002",
+            """[Objective] public partial class O { [Channel("mixed4a", {|LUCID002:156|})] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [Channel("mixed4a", 155)] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID003",
+            """[Objective] public partial class O { [ClassLogit({|LUCID003:"striped circel"|})] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [ClassLogit("striped circle")] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID004",
+            """[Objective] public partial class O { [Neuron("mixed4a", 3, X = {|LUCID004:4|}, Y = 0)] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [Neuron("mixed4a", 3, X = 3, Y = 0)] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID007",
+            """[FourierImage(Width = 64)] public class {|LUCID007:Canvas|} { }""",
+            """[FourierImage(Width = 64)] public partial class Canvas { }"""
+        },
+        {
+            "LUCID009",
+            """[Attribution(typeof(InceptionMini), AttributionKind.LayerGradientXActivation, TargetTap = "mixed4a_3x3_pre_relu", TargetChannel = 0, Layer = {|LUCID009:"mixed4a_1x1_pre_relu"|})] public partial class A;""",
+            """[Attribution(typeof(InceptionMini), AttributionKind.LayerGradientXActivation, TargetTap = "mixed4a_3x3_pre_relu", TargetChannel = 0, Layer = "mixed4a_3x3_bottleneck")] public partial class A;"""
+        },
+        {
+            "LUCID010",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } [FourierImage(Width = 64)] public partial class C; [Render(typeof(C), typeof(O), Steps = {|LUCID010:0|})] public partial class R;""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } [FourierImage(Width = 64)] public partial class C; [Render(typeof(C), typeof(O), Steps = 1)] public partial class R;"""
+        },
+        {
+            "LUCID011",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } [FourierImage(Alpha = true)] public partial class C; [Render({|LUCID011:typeof(C)|}, typeof(O))] public partial class R;""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } [FourierImage(Alpha = true)] public partial class C; [TransformSet, CollapseAlpha, StandardTransforms] public partial class S; [Render(typeof(C), typeof(O), Transforms = typeof(S))] public partial class R;"""
+        },
+        {
+            "LUCID012",
+            """[Attribution(typeof(InceptionMini), AttributionKind.Lrp, Class = "solid ring"), LrpRule({|LUCID012:"conv2d0"|}, LrpRuleKind.Flat)] public partial class A;""",
+            """[Attribution(typeof(InceptionMini), AttributionKind.Lrp, Class = "solid ring"), LrpRule("conv2d0_pre_relu", LrpRuleKind.Flat)] public partial class A;"""
+        },
+        {
+            "LUCID013",
+            """[Objective] public partial class O { [Channel("mixed4a", 1, Name = "unit")] public partial Term A { get; } [Channel("mixed4a", 2, Name = {|LUCID013:"unit"|})] public partial Term B { get; } }""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1, Name = "unit1")] public partial Term A { get; } [Channel("mixed4a", 2, Name = "unit2")] public partial Term B { get; } }"""
+        },
+        {
+            "LUCID015",
+            """[Objective] public partial class O { [Direction("mixed3a_5x5_bottleneck", {|LUCID015:1, 2, 3|})] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [Direction("mixed3a_5x5_bottleneck", 1, 2, 3, 4, 5, 6, 7, 8)] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID016",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } public partial class NotAnImage; [Render({|LUCID016:typeof(NotAnImage)|}, typeof(O))] public partial class R;""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } } [PixelImage] public partial class NotAnImage; [Render(typeof(NotAnImage), typeof(O))] public partial class R;"""
+        },
+        {
+            "LUCID017",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public Term {|LUCID017:T|} => null!; }""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } }"""
+        },
+        {
+            "LUCID018",
+            """[Objective] public partial class O { [Channel("mixed4a", 1, Batch = {|LUCID018:2|})] public partial Term T { get; } } [FourierImage(Batch = 2)] public partial class C; [Render(typeof(C), typeof(O))] public partial class R;""",
+            """[Objective] public partial class O { [Channel("mixed4a", 1, Batch = 1)] public partial Term T { get; } } [FourierImage(Batch = 2)] public partial class C; [Render(typeof(C), typeof(O))] public partial class R;"""
+        },
+        {
+            "LUCID019",
+            """[Attribution(typeof(InceptionMini), {|LUCID019:AttributionKind.GradCam|}, Class = "solid ring")] public partial class A;""",
+            """[Attribution(typeof(InceptionMini), AttributionKind.GradCam, Class = "solid ring", Layer = "mixed4b")] public partial class A;"""
+        },
+        {
+            "LUCID100",
+            """[Objective] public partial class {|LUCID100:O|} { [TotalVariation] public partial Term T { get; } }""",
+            """[Objective] public partial class O { [TotalVariation] public partial Term T { get; } [Channel("mixed4a", 1)] public partial Term U { get; } }"""
+        },
+        {
+            "LUCID101",
+            """[FourierImage(DecayPower = {|LUCID101:3|})] public partial class C;""",
+            """[FourierImage(DecayPower = 1.5)] public partial class C;"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Diagnostic_IsReportedAtTheMarkedSpan_AndNotOnItsValidTwin(string id, string invalid, string valid)
+    {
+        AssertDiagnostics(GeneratorHarness.Binding + invalid);
+        var clean = GeneratorHarness.RunWithInceptionMini(GeneratorHarness.Binding + valid);
+        Assert.Empty(clean.GeneratorDiagnostics);
+        Assert.Empty(clean.CompilationProblems);
+        Assert.StartsWith("LUCID", id);
+    }
+
+    [Fact]
+    public void UnknownTap_SuggestsTheNearestTap()
+    {
+        var run = GeneratorHarness.RunWithInceptionMini(GeneratorHarness.Binding + """[Objective] public partial class O { [Channel("mixed4x", 3)] public partial Term T { get; } }""");
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("Model 'inception-mini' has no tap 'mixed4x' (did you mean 'mixed4a'?)", d.GetMessage());
+        Assert.Equal(LocationKind.SourceFile, d.Location.Kind);   // a tree location: #pragma warning disable applies
+        Assert.Equal(Diagnostics.HelpRoot + "LUCID001.md", d.Descriptor.HelpLinkUri);
+    }
+
+    [Fact]
+    public void MissingSchema_IsReportedAtThePath()
+    {
+        AssertDiagnostics("""
+            using Lucid.Dsl;
+            [LucidModel({|LUCID005:"models/nothing/nothing.schema.json"|})] public static partial class Nothing;
+            """);
+    }
+
+    [Fact]
+    public void MalformedSchema_IsReportedWithItsLineAndColumn()
+    {
+        var source = """
+            using Lucid.Dsl;
+            [LucidModel("models/broken.schema.json")] public static partial class Broken;
+            """;
+        var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/project/models/broken.schema.json", "{\n  \"format\": \"lucid-model-schema\",\n  \"taps\": [1, 2,,]\n}"));
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("LUCID006", d.Id);
+        Assert.Contains("line 3, column 17", d.GetMessage());
+        Assert.Equal("\"models/broken.schema.json\"", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void ObjectiveMixingModels_IsReportedAtTheTermsModel()
+    {
+        var source = GeneratorHarness.Binding + """
+            [LucidModel("models/fashion-cnn/fashion-cnn.schema.json")] public static partial class FashionCnn;
+            [Objective(typeof(InceptionMini))]
+            public partial class O
+            {
+                [Channel("mixed4a", 1)] public partial Term A { get; }
+                [Channel("conv1", 1, Model = {|LUCID008:typeof(FashionCnn)|})] public partial Term B { get; }
+            }
+            """;
+        AssertDiagnostics(source, Fashion());
+    }
+
+    [Fact]
+    public void ObjectiveWithoutModel_IsReportedWhenTheProjectBindsNoneOrSeveral()
+    {
+        AssertDiagnostics("""
+            using Lucid.Dsl;
+            [Objective] public partial class {|LUCID014:O|} { [Channel("mixed4a", 1)] public partial Term T { get; } }
+            """);
+        AssertDiagnostics(GeneratorHarness.Binding + """
+            [LucidModel("models/fashion-cnn/fashion-cnn.schema.json")] public static partial class FashionCnn;
+            [Objective] public partial class {|LUCID014:O|} { [Channel("mixed4a", 1)] public partial Term T { get; } }
+            """, Fashion());
+    }
+
+    [Fact]
+    public void RenderOnAGrayscaleModel_IsAnImageTheModelCannotAccept()
+    {
+        AssertDiagnostics("""
+            using Lucid.Dsl;
+            [LucidModel("models/fashion-cnn/fashion-cnn.schema.json")] public static partial class FashionCnn;
+            [Objective] public partial class O { [Channel("conv2", 1)] public partial Term T { get; } }
+            [PixelImage(Width = 28)] public partial class C;
+            [Render({|LUCID011:typeof(C)|}, typeof(O))] public partial class R;
+            """, Fashion());
+    }
+
+    private static InMemoryAdditionalText Fashion() =>
+        new(FashionPath, File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot(), "models", "fashion-cnn", "fashion-cnn.schema.json")));
+
+    /// <summary>Runs the generator on marked-up source and asserts exactly the marked diagnostics, at their spans.</summary>
+    internal static void AssertDiagnostics(string markedSource, params AdditionalText[] extraFiles)
+    {
+        var (source, expected) = Markup(markedSource);
+        var files = new List<AdditionalText> { new InMemoryAdditionalText(GeneratorHarness.InceptionMiniPath, GeneratorHarness.InceptionMiniSchema) };
+        files.AddRange(extraFiles);
+        var run = GeneratorHarness.Run(source, files.ToArray());
+        var actual = run.GeneratorDiagnostics.Select(d => (d.Id, d.Location.SourceSpan.Start, d.Location.SourceSpan.End)).OrderBy(x => x.Start).ThenBy(x => x.Id).ToList();
+        Assert.True(expected.SequenceEqual(actual),
+            $"expected [{string.Join(", ", expected)}] but got [{string.Join(", ", run.GeneratorDiagnostics.Select(d => $"{d.Id} {d.Location.SourceSpan} '{d.GetMessage()}'"))}]");
+        foreach (var d in run.GeneratorDiagnostics) Assert.Equal(LocationKind.SourceFile, d.Location.Kind);
+        // the user's code plus what was generated compiles, apart from what the markup expects
+        Assert.DoesNotContain(run.CompilationProblems, p => p.Severity == DiagnosticSeverity.Error && p.Id != "CS9248" && !p.Id.StartsWith("CS0260"));
+    }
+
+    private static (string Source, List<(string Id, int Start, int End)> Spans) Markup(string marked)
+    {
+        var spans = new List<(string, int, int)>();
+        var text = new System.Text.StringBuilder();
+        int i = 0;
+        var open = new Regex(@"\{\|(LUCID\d{3}):");
+        while (i < marked.Length)
+        {
+            var m = open.Match(marked, i);
+            if (!m.Success) { text.Append(marked, i, marked.Length - i); break; }
+            text.Append(marked, i, m.Index - i);
+            int close = marked.IndexOf("|}", m.Index + m.Length, StringComparison.Ordinal);
+            int start = text.Length;
+            text.Append(marked, m.Index + m.Length, close - m.Index - m.Length);
+            spans.Add((m.Groups[1].Value, start, text.Length));
+            i = close + 2;
+        }
+        return (text.ToString(), spans.OrderBy(s => s.Item2).ThenBy(s => s.Item1).ToList());
+    }
+}
