@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+
+namespace Lucid.Dsl.Generators.Tests;
+
+/// <summary>Properties over random model schemas and random declarations against them.</summary>
+public class GeneratorProperties
+{
+    private sealed record RandomTap(string Name, string Kind, int[] Shape);
+
+    private sealed record RandomSchema(RandomTap[] Taps, string[] Labels)
+    {
+        public string Json()
+        {
+            var s = new StringBuilder();
+            s.Append("{\"format\": \"lucid-model-schema\", \"version\": 1, \"name\": \"random\", \"input\": {\"shape\": [3, 32, 32], \"range\": [0, 1]}, \"taps\": [");
+            s.Append("{\"name\": \"input\", \"kind\": \"input\", \"shape\": [3, 32, 32]}");
+            string previous = "input";
+            foreach (var t in Taps)
+            {
+                s.Append($", {{\"name\": \"{t.Name}\", \"kind\": \"{t.Kind}\", \"shape\": [{string.Join(", ", t.Shape)}], \"inputs\": [\"{previous}\"]}}");
+                previous = t.Name;
+            }
+            s.Append("], \"labels\": [").Append(string.Join(", ", Labels.Select(l => "\"" + l + "\""))).Append("]}");
+            return s.ToString();
+        }
+
+        public IEnumerable<RandomTap> Spatial => Taps.Where(t => t.Shape.Length == 3);
+    }
+
+    private static readonly Gen<string> Identifier =
+        from head in Gen.Elements("conv", "mixed", "block", "layer", "res", "pool")
+        from digits in Gen.Choose(0, 99)
+        from suffix in Gen.Elements("", "_pre_relu", "a", "_1x1", "_3x3_bottleneck")
+        select head + digits.ToString(CultureInfo.InvariantCulture) + suffix;
+
+    private static readonly Gen<RandomSchema> Schemas =
+        from names in Identifier.ListOf().Select(l => l.Distinct().Where(n => n != "input").ToArray()).Where(l => l.Length >= 1)
+        from shapes in (from c in Gen.Choose(1, 64) from h in Gen.Choose(1, 8) from w in Gen.Choose(1, 8) select (c, h, w)).ArrayOf(names.Length)
+        from kinds in Gen.Elements("conv2d", "relu", "max_pool2d", "concat").ArrayOf(names.Length)
+        from classes in Gen.Choose(2, 12)
+        from words in Gen.Elements("cat", "dog", "striped", "ring", "t-shirt", "ankle boot", "solid", "3d", "class").ArrayOf(classes)
+        let labels = words.Select((w, i) => $"{w} {i}").ToArray()
+        let taps = names.Select((n, i) => new RandomTap(n, kinds[i], new[] { shapes[i].c, shapes[i].h, shapes[i].w }))
+            .Append(new RandomTap("logits", "linear", new[] { classes })).ToArray()
+        select new RandomSchema(taps, labels);
+
+    /// <summary>A term valid for the schema: a channel, a neuron inside the tap, or a class.</summary>
+    private static Gen<string> ValidTerm(RandomSchema schema, int index) =>
+        Gen.OneOf(
+            from tap in Gen.Elements(schema.Spatial.ToArray())
+            from c in Gen.Choose(0, tap.Shape[0] - 1)
+            select $"[Channel(\"{tap.Name}\", {c})] public partial Term T{index} {{ get; }}",
+            from tap in Gen.Elements(schema.Spatial.ToArray())
+            from c in Gen.Choose(0, tap.Shape[0] - 1)
+            from x in Gen.Choose(0, tap.Shape[2] - 1)
+            from y in Gen.Choose(0, tap.Shape[1] - 1)
+            select $"[Neuron(\"{tap.Name}\", {c}, X = {x}, Y = {y})] public partial Term T{index} {{ get; }}",
+            from label in Gen.Elements(schema.Labels)
+            select $"[ClassLogit(\"{label}\")] public partial Term T{index} {{ get; }}",
+            from c in Gen.Choose(0, schema.Labels.Length - 1)
+            select $"[Channel(\"logits\", {c}, Weight = 0.5)] public partial Term T{index} {{ get; }}");
+
+    private static string Program(string terms) => $$"""
+        using Lucid.Dsl;
+        [LucidModel("random.schema.json")] public static partial class RandomModel;
+        [Objective] public partial class Goal { {{terms}} }
+        [FourierImage(Width = 32)] public partial class Canvas;
+        [Render(typeof(Canvas), typeof(Goal), Steps = 16)] public partial class GoalRender;
+        [Attribution(typeof(RandomModel), AttributionKind.IntegratedGradients, Class = "{{"{{LABEL}}"}}")] public partial class Explain;
+        """;
+
+    [Fact]
+    public void RandomValidDeclarations_OnRandomSchemas_CompileWithoutDiagnostics()
+    {
+        var cases =
+            from schema in Schemas
+            from count in Gen.Choose(1, 4)
+            from terms in ValidTerm(schema, -1).ArrayOf(count)
+            from label in Gen.Elements(schema.Labels)
+            select (schema, terms: string.Join(" ", terms.Select((t, i) => t.Replace("T-1", "T" + i.ToString(CultureInfo.InvariantCulture)))), label);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var source = Program(c.terms).Replace("{{LABEL}}", c.label);
+            var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.schema.Json()));
+            Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("; ", run.GeneratorDiagnostics.Select(d => d.ToString())) + "\n" + source);
+            Assert.True(run.CompilationProblems.Count == 0, string.Join("; ", run.CompilationProblems.Select(d => d.ToString())) + "\n" + source);
+            Assert.Equal(5, run.Sources.Count);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40).WithQuietOnSuccess(true));
+    }
+
+    [Fact]
+    public void RandomOutOfRangeChannel_GivesExactlyOneLucid002_AtTheChannelArgument()
+    {
+        var cases =
+            from schema in Schemas
+            from tap in Gen.Elements(schema.Spatial.ToArray())
+            from excess in Gen.Choose(0, 100)
+            from valid in ValidTerm(schema, 1)
+            select (schema, tap, channel: tap.Shape[0] + excess, valid);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var bad = $"[Channel(\"{c.tap.Name}\", {c.channel})] public partial Term T0 {{ get; }}";
+            var source = Program(bad + " " + c.valid).Replace("{{LABEL}}", c.schema.Labels[0]);
+            var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.schema.Json()));
+            var d = Assert.Single(run.GeneratorDiagnostics);
+            Assert.Equal("LUCID002", d.Id);
+            int start = source.IndexOf(bad, StringComparison.Ordinal) + bad.IndexOf(", ", StringComparison.Ordinal) + 2;
+            Assert.Equal(start, d.Location.SourceSpan.Start);
+            Assert.Equal(c.channel.ToString(CultureInfo.InvariantCulture).Length, d.Location.SourceSpan.Length);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithQuietOnSuccess(true));
+    }
+}
