@@ -134,15 +134,14 @@ public class DiagnosticTests
     [Fact]
     public void MalformedSchema_IsReportedWithItsLineAndColumn()
     {
+        var broken = new InMemoryAdditionalText("/project/models/broken.schema.json", "{\n  \"format\": \"lucid-model-schema\",\n  \"taps\": [1, 2,,]\n}");
         var source = """
             using Lucid.Dsl;
-            [LucidModel("models/broken.schema.json")] public static partial class Broken;
+            [LucidModel({|LUCID006:"models/broken.schema.json"|})] public static partial class Broken;
             """;
-        var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/project/models/broken.schema.json", "{\n  \"format\": \"lucid-model-schema\",\n  \"taps\": [1, 2,,]\n}"));
-        var d = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal("LUCID006", d.Id);
-        Assert.Contains("line 3, column 17", d.GetMessage());
-        Assert.Equal("\"models/broken.schema.json\"", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+        AssertDiagnostics(source, broken);
+        var run = GeneratorHarness.Run(source.Replace("{|LUCID006:", "").Replace("|}", ""), broken);
+        Assert.Contains("at line 3, column 17: unexpected character ','", Assert.Single(run.GeneratorDiagnostics).GetMessage());
     }
 
     [Fact]
@@ -183,6 +182,23 @@ public class DiagnosticTests
             [PixelImage(Width = 28)] public partial class C;
             [Render({|LUCID011:typeof(C)|}, typeof(O))] public partial class R;
             """, Fashion());
+    }
+
+    [Fact]
+    public void Catalogue_EveryDiagnosticHasAHelpPageAReleaseEntryAndATest()
+    {
+        var root = GeneratorHarness.RepositoryRoot();
+        var releases = File.ReadAllText(Path.Combine(root, "generators", "Lucid.Dsl.Generators", "AnalyzerReleases.Unshipped.md"));
+        var tests = File.ReadAllText(Path.Combine(root, "tests", "Lucid.Dsl.Generators.Tests", "DiagnosticTests.cs"));
+        Assert.Equal(Diagnostics.All.Count, Diagnostics.All.Select(d => d.Id).Distinct().Count());
+        foreach (var d in Diagnostics.All)
+        {
+            var page = Path.Combine(root, "docs", "diagnostics", d.Id + ".md");
+            Assert.True(File.Exists(page), $"{d.Id} has no page {page}");
+            Assert.StartsWith($"# {d.Id}: {d.Title}", File.ReadAllText(page));
+            Assert.Contains($"{d.Id} | Lucid.Dsl | {d.DefaultSeverity}", releases);
+            Assert.Contains("{|" + d.Id + ":", tests);
+        }
     }
 
     private static InMemoryAdditionalText Fashion() =>
