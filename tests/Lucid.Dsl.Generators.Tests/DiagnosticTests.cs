@@ -173,6 +173,25 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void ImageSmallerThanItsTransformsAccept_IsAnImageTheModelCannotAccept()
+    {
+        AssertDiagnostics(GeneratorHarness.Binding + """
+            [Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } }
+            [PixelImage(Width = 16)] public partial class C;
+            [TransformSet, Pad(2, Mode = PadMode.Reflect), Jitter(20)] public partial class S;
+            [Render({|LUCID011:typeof(C)|}, typeof(O), Transforms = typeof(S))] public partial class R;
+            """);
+        // 17 + 2·2 = 21 pixels leave one after a 20-pixel jitter
+        var run = GeneratorHarness.RunWithInceptionMini(GeneratorHarness.Binding + """
+            [Objective] public partial class O { [Channel("mixed4a", 1)] public partial Term T { get; } }
+            [PixelImage(Width = 17)] public partial class C;
+            [TransformSet, Pad(2, Mode = PadMode.Reflect), Jitter(20)] public partial class S;
+            [Render(typeof(C), typeof(O), Transforms = typeof(S))] public partial class R;
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+    }
+
+    [Fact]
     public void RenderOnAGrayscaleModel_IsAnImageTheModelCannotAccept()
     {
         AssertDiagnostics("""

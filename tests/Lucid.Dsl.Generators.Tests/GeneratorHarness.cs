@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Lucid.Dsl.Generators;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -69,10 +68,9 @@ internal static class GeneratorHarness
     /// <summary>Runs with the bundled inception-mini schema as an additional file.</summary>
     public static GeneratorRun RunWithInceptionMini(string source) => Run(source, new InMemoryAdditionalText(InceptionMiniPath, InceptionMiniSchema));
 
-    public static string RepositoryRoot([CallerFilePath] string here = "")
+    /// <summary>The checkout the tests run from (found above the test binaries, so it holds under CI's "/_/" path map too).</summary>
+    public static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(Path.GetDirectoryName(here)!); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Lucid.Dsl.sln"))) return dir.FullName;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Lucid.Dsl.sln"))) return dir.FullName;
         throw new InvalidOperationException("repository root (Lucid.Dsl.sln) not found");

@@ -12,6 +12,8 @@ internal static class Snapshot
 {
     public static void Verify(string text, string name, string extension = "cs", [CallerFilePath] string file = "", [CallerMemberName] string method = "")
     {
+        // under ContinuousIntegrationBuild the compiler maps source paths to "/_/": map them back to this checkout
+        if (file.StartsWith("/_/", StringComparison.Ordinal)) file = Path.Combine(GeneratorHarness.RepositoryRoot(), file[3..]);
         var directory = Path.Combine(Path.GetDirectoryName(file)!, "_snapshots");
         var stem = $"{Path.GetFileNameWithoutExtension(file)}.{method}#{name}";
         var verified = Path.Combine(directory, $"{stem}.verified.{extension}");

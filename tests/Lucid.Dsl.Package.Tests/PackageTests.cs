@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace Lucid.Dsl.Package.Tests;
@@ -108,9 +107,10 @@ public class PackageTests
         return text;
     }
 
-    private static string RepositoryRoot([CallerFilePath] string here = "")
+    /// <summary>The checkout the tests run from (found above the test binaries; CI maps source paths to "/_/").</summary>
+    private static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(Path.GetDirectoryName(here)!); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Lucid.Dsl.sln"))) return dir.FullName;
         throw new InvalidOperationException("repository root (Lucid.Dsl.sln) not found");
     }

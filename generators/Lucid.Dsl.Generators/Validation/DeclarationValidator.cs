@@ -189,6 +189,13 @@ internal static class DeclarationValidator
                 d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
                     "an RGBA image needs a transform set with [CollapseAlpha] before an RGB model sees it"));
         }
+        if (!a.Bool("NoTransforms", false))
+        {
+            int minimum = transforms is null ? TransformSizes.StandardMinimum : TransformSizes.MinimumSize(transforms.Steps);
+            if (System.Math.Min(image.Width, image.Height) < minimum)
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, catalog.SchemaOf(modelFqn)?.Name ?? Short(modelFqn ?? "(no model)"),
+                    $"a {image.Width}×{image.Height} image is too small for the transforms (they need at least {minimum}×{minimum})"));
+        }
         foreach (var term in objective.Terms)
         {
             int batch = term.Attribute.Int("Batch", -1);
