@@ -1,0 +1,104 @@
+using Lucid.Imaging;
+using Lucid.Models;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+using Xunit;
+
+namespace Lucid.Optvis.Tests;
+
+/// <summary>Feature visualization on the bundled, trained inception-mini: what the renders reach, and that they are reproducible.</summary>
+public class InceptionMiniRenderTests
+{
+    private static readonly Lazy<Model> Trained = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var schema = Path.Combine(dir.FullName, "models", "inception-mini", "inception-mini.schema.json");
+            if (File.Exists(schema)) return ModelFiles.LoadBesideSchema(schema);
+        }
+        throw new InvalidOperationException("models/inception-mini not found above the test binaries");
+    });
+
+    [Fact]
+    public void ClassRecipe_EveryClass_ReachesSoftmax099_In256Steps()
+    {
+        var model = Trained.Value;
+        var result = Recipes.Classes(model, model.Labels, seed: 1);
+        Assert.Equal(256, result.ObjectivePerStep.Length);
+        using var images = result.Image;
+        for (int k = 0; k < model.Labels.Count; k++)
+        {
+            using var one = Ops.Slice(images, 0, k, k + 1);
+            var (p, margin) = Quality.SelfClassification(model, one, k)[0];
+            Assert.True(p >= 0.99, $"class '{model.Labels[k]}': softmax {p:F4} (margin {margin:F2}) after 256 steps");
+        }
+    }
+
+    [Fact]
+    public void Mixed4aChannels_ReachActivationRatioAboveOne_AgainstAThousandScenes()
+    {
+        var model = Trained.Value;
+        var scenes = SyntheticScenes.Generate(1000, seed: 11);
+        using var references = scenes.Gather(Enumerable.Range(0, scenes.Count).ToArray()).Images;
+        // the channels that respond to real scenes (largest mean activation ≥ 10 % of the layer's median largest),
+        // 16 of them evenly spaced — not picked by how well they render
+        var best = LargestChannelMeans(model, references, "mixed4a");
+        double median = best.Where(b => b > 0).OrderBy(b => b).ElementAt(best.Count(b => b > 0) / 2);
+        var responsive = Enumerable.Range(0, best.Length).Where(c => best[c] > 0 && best[c] >= 0.1 * median).ToArray();
+        Assert.True(responsive.Length >= 100, $"only {responsive.Length} of {best.Length} channels respond");
+        var channels = Enumerable.Range(0, 16).Select(i => responsive[i * responsive.Length / 16]).ToArray();
+        var result = Recipes.Channels(model, "mixed4a", channels, options: RenderOptions.ForSmallInput(64) with { Seed = 1 }, seed: 1);
+        for (int i = 0; i < channels.Length; i++)
+        {
+            using var one = Ops.Slice(result.Image, 0, i, i + 1);
+            double ratio = Quality.ActivationRatio(model, one, "mixed4a", channels[i], references);
+            Assert.True(ratio >= 1, $"mixed4a channel {channels[i]}: activation ratio {ratio:F2}");
+        }
+    }
+
+    [Fact]
+    public void SameSeed_GivesABitIdenticalPng_AndAnotherSeedDoesNot()
+    {
+        var model = Trained.Value;
+        byte[] Png(ulong seed)
+        {
+            using var image = new LucidImage(64, seed: seed);
+            var result = Renderer.Render(model, Objectives.Channel("mixed4a", 10), image, new RenderOptions { Steps = 48, Seed = seed });
+            var path = Path.Combine(Path.GetTempPath(), $"lucid-seed-{Guid.NewGuid():N}.png");
+            try
+            {
+                Image.FromTensor(result.Image).SavePng(path);
+                return File.ReadAllBytes(path);
+            }
+            finally { File.Delete(path); }
+        }
+        var first = Png(5);
+        Assert.Equal(first, Png(5));
+        Assert.NotEqual(first, Png(6));
+    }
+
+    private static double[] LargestChannelMeans(Model model, Tensor images, string tap)
+    {
+        using var _ = GradMode.NoGrad();
+        int n = images.Size(0);
+        double[]? best = null;
+        for (int start = 0; start < n; start += 100)
+        {
+            using var scope = Tensor.Scope();
+            var a = model.Run(Ops.Slice(images, 0, start, Math.Min(n, start + 100)), null, stopAfter: tap)[tap];
+            int m = a.Size(0), c = a.Size(1), plane = a.Count / (m * c);
+            best ??= Enumerable.Repeat(double.NegativeInfinity, c).ToArray();
+            var d = a.Data;
+            for (int e = 0; e < m; e++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < plane; i++) s += d[(e * c + ch) * plane + i];
+                    best[ch] = Math.Max(best[ch], s / plane);
+                }
+        }
+        return best!;
+    }
+}
