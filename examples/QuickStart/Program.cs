@@ -29,13 +29,12 @@ partial class SolidRing
     public Term Compose() => Ring + 0.1 * Unit - Smooth;
 }
 
-[FourierImage(Width = 64)] partial class Canvas;
+[FourierImage(Width = 64, Sd = 0.05f)] partial class Canvas;
 
-// Lucid's standard transforms scaled to a 64-pixel model.
-[TransformSet, Pad(4, Mode = PadMode.Reflect), Jitter(4), RandomScale(0.95, 1.0, 1.05), RandomRotate(-5, -2, 0, 2, 5), Jitter(2)]
-partial class MildTransforms;
+// For a 64-pixel model: a roll jitter instead of Lucid's resampling transforms (see RenderOptions.ForSmallInput).
+[TransformSet, Roll(4)] partial class SmallModelTransforms;
 
-[Render(typeof(Canvas), typeof(SolidRing), Steps = 256, Transforms = typeof(MildTransforms), Thresholds = new[] { 64, 256 })]
+[Render(typeof(Canvas), typeof(SolidRing), Steps = 256, LearningRate = 0.2, Transforms = typeof(SmallModelTransforms), Thresholds = new[] { 64, 256 })]
 partial class SolidRingRender;
 
 [Attribution(typeof(InceptionMini), AttributionKind.Lrp, Class = "solid ring", Composite = Lucid.Attribution.LrpComposite.EpsilonPlusFlat)]

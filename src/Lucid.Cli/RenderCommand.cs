@@ -12,14 +12,19 @@ internal static class RenderCommand
     /// Runs the chosen method. MACO takes its magnitude, and VITAL its reference distributions, from synthetic scenes
     /// (the data inception-mini was trained on); VITAL explains classes only.
     /// </summary>
-    public static RenderResult Render(Model model, Objective objective, string method, string? label, int size, int steps, float learningRate, ulong seed)
+    public static RenderResult Render(Model model, Objective objective, string method, string? label, int size, int? stepsOption, float? learningRateOption, ulong seed)
     {
+        // Lucid's settings, or the small-input preset (roll jitter, Adam 0.2, 256 steps) below 128 px
+        bool small = model.Input.Shape[^1] < 128;
+        var preset = small ? RenderOptions.ForSmallInput(size) : new RenderOptions();
+        int steps = stepsOption ?? preset.Steps;
+        float learningRate = learningRateOption ?? (method == "lucid" ? preset.LearningRate : method == "vital" ? 0.1f : 0.05f);
         switch (method)
         {
             case "lucid":
             {
-                using var image = new LucidImage(size, seed: seed);
-                return Renderer.Render(model, objective, image, new RenderOptions { Steps = steps, LearningRate = learningRate, Seed = seed });
+                using var image = new LucidImage(size, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
+                return Renderer.Render(model, objective, image, preset with { Steps = steps, LearningRate = learningRate, Seed = seed });
             }
             case "maco":
             {

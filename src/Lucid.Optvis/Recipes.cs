@@ -21,15 +21,16 @@ public static class Recipes
     /// <summary>
     /// One image per class label, rendered together (image i maximizes the log-probability of label i): Lucid's
     /// Fourier, decorrelated, sigmoid image. Without <paramref name="options"/>, <see cref="RenderOptions.ForSmallInput"/>
-    /// for inputs under 128 px and Lucid's defaults otherwise.
+    /// (and its initial sd) for inputs under 128 px, Lucid's defaults otherwise.
     /// </summary>
     public static RenderResult Classes(Model model, IReadOnlyList<string> labels, int size = 0, RenderOptions? options = null, ulong seed = 0)
     {
         if (labels.Count == 0) throw new LucidArgumentException(nameof(labels), "classes recipe: give at least one label.");
         int side = size == 0 ? model.Input.Shape[^1] : size;
         var objective = Objective.Sum(labels.Select((l, i) => Objectives.ClassLogProbability(l, batch: i)));
-        options ??= side < 128 ? RenderOptions.ForSmallInput(side) : new RenderOptions();
-        using var image = new LucidImage(side, batch: labels.Count, seed: seed);
+        bool small = side < 128;
+        options ??= small ? RenderOptions.ForSmallInput(side) : new RenderOptions();
+        using var image = new LucidImage(side, batch: labels.Count, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
         return Renderer.Render(model, objective, image, options with { Seed = seed });
     }
 
