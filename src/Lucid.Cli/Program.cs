@@ -91,6 +91,25 @@ evaluate.SetAction(parse => Run(parse, () =>
 }));
 root.Subcommands.Add(evaluate);
 
+// lucid quality <model>
+var qualityModel = new Argument<string>("model") { Description = "Bundled model trained on the synthetic scenes (inception-mini)." };
+var qualitySeeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
+var qualityOut = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
+var quality = new Command("quality", "Render every class Lucid-style, with MACO and with VITAL, and score the renders (activation ratio, self-classification, held-out feature distance, spectrum, repetition, Vendi).")
+    { qualityModel, qualitySeeds, qualityOut };
+quality.SetAction(parse => Run(parse, () =>
+{
+    string name = parse.GetValue(qualityModel)!;
+    var model = BundledModels.Load(name);
+    var settings = new Lucid.Optvis.QualitySettings { Seeds = parse.GetValue(qualitySeeds) };
+    var clock = Stopwatch.StartNew();
+    var rows = Lucid.Optvis.QualityTable.Run(model, settings, new Progress<string>(m => Console.Error.WriteLine($"  {m} ({clock.Elapsed.TotalSeconds:F0} s)")));
+    var table = Lucid.Optvis.QualityTable.ToMarkdown(rows, settings, name);
+    Console.Write(table);
+    if (parse.GetValue(qualityOut) is { } path) Lucid.Tensors.AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+}));
+root.Subcommands.Add(quality);
+
 // lucid attribute <model> --method m (--image file.png | --scene i) [--class label] -o heatmap.png
 var attributeModel = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
 var methodOption = new Option<string>("--method", "-m") { Description = "Attribution method (e.g. lrp-epsilon-plus-flat, integrated-gradients, deeplift, grad-cam).", DefaultValueFactory = _ => "lrp-epsilon-plus-flat" };

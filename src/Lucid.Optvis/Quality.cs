@@ -77,6 +77,44 @@ public static class Quality
     }
 
     /// <summary>
+    /// Feature-distribution distance at <paramref name="tap"/>: the mean over <paramref name="images"/> of VITAL's
+    /// sort-matching distance (1/(C·N))·Σ_c ‖sort(a_c) − q_c‖² between each image's activations and the mean sorted
+    /// activations q of <paramref name="references"/> — a per-channel squared 1-D Wasserstein-2 distance. Scored at a
+    /// layer a render did not optimize and against images it never saw, it tells how natural its features are.
+    /// </summary>
+    public static double FeatureDistributionDistance(Model model, Tensor images, Tensor references, string tap)
+    {
+        var quantiles = Vital.Quantiles(model, references, new[] { tap });
+        var q = quantiles[tap];
+        try
+        {
+            using var _ = GradMode.NoGrad();
+            using var scope = Tensor.Scope();
+            var a = model.Run(images, null, stopAfter: tap)[tap];
+            int b = a.Size(0), c = a.Size(1), n = a.Count / (b * c);
+            if (q.Size(0) != c || q.Size(1) != n)
+                throw new ShapeMismatchException($"feature distance: tap '{tap}' gives [{c}, {n}] activations for the images and [{q.Size(0)}, {q.Size(1)}] for the references (use images of the references' size).");
+            var d = a.Data;
+            var qd = q.Data;
+            var row = new float[n];
+            double total = 0;
+            for (int e = 0; e < b; e++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    d.Slice((e * c + ch) * n, n).CopyTo(row);
+                    Array.Sort(row);
+                    for (int i = 0; i < n; i++)
+                    {
+                        double diff = row[i] - qd[ch * n + i];
+                        total += diff * diff;
+                    }
+                }
+            return total / ((double)b * c * n);
+        }
+        finally { q.Dispose(); }
+    }
+
+    /// <summary>
     /// The radially averaged power spectrum of the image's channel mean: power per integer radius bin (in units of
     /// 1/max(H, W) cycles per pixel), DC excluded, up to the Nyquist radius.
     /// </summary>

@@ -79,6 +79,24 @@ public class InceptionMiniRenderTests
         Assert.NotEqual(first, Png(6));
     }
 
+    [Fact]
+    public void QualityTable_ScoresRealScenesAndEveryMethod_AgainstHeldOutScenes()
+    {
+        var model = Trained.Value;
+        var settings = new QualitySettings { Seeds = 2, ScenesPerClass = 4, LucidSteps = 4, MacoSteps = 2, VitalSteps = 4 };
+        var rows = QualityTable.Run(model, settings);
+        Assert.Equal(new[] { "real", "Lucid", "MACO", "VITAL" }, rows.Select(r => r.Method.Split(' ')[0].Split('-')[0]).ToArray());
+        var real = rows[0];
+        Assert.Equal(1.0, real.SelfClassification);        // the trained model knows its real scenes
+        Assert.All(rows, r => Assert.Equal(2, r.FeatureDistance.Count));
+        // four steps from a near-uniform image are far from real feature distributions; real scenes are not
+        Assert.All(rows.Skip(1), r => Assert.True(r.FeatureDistance[1] > real.FeatureDistance[1], $"{r.Method}: {r.FeatureDistance[1]} vs real {real.FeatureDistance[1]}"));
+        Assert.All(rows, r => Assert.InRange(r.Vendi, 1 - 1e-9, 2 + 1e-9));
+        var markdown = QualityTable.ToMarkdown(rows, settings, model.Name);
+        Assert.Equal(4 + 2, markdown.Split('\n').Count(l => l.StartsWith('|')));
+        Assert.Contains("feature distance `conv2d2`", markdown);
+    }
+
     private static double[] LargestChannelMeans(Model model, Tensor images, string tap)
     {
         using var _ = GradMode.NoGrad();

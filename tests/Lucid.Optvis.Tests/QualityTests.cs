@@ -100,3 +100,30 @@ public class QualityTests
         Assert.Throws<LucidArgumentException>(() => Quality.ActivationRatio(model, render, "acts", 1, Tensor.Zeros(1, 2, 2, 2)));
     }
 }
+
+public class FeatureDistanceTests
+{
+    [Fact]
+    public void FeatureDistributionDistance_IsTheMeanSquaredGapBetweenSortedActivationsAndReferenceQuantiles()
+    {
+        // identity tap "acts" (1 channel, 2×2): the reference quantiles are the mean of the sorted references
+        var model = TestModels.Known(channels: 1, size: 2);
+        using var references = Tensor.FromArray(new float[] { 4, 1, 3, 2, /**/ 0, 2, 6, 4 }, 2, 1, 2, 2);  // sorted: 1 2 3 4 | 0 2 4 6 → q = 0.5 2 3.5 5
+        using var image = Tensor.FromArray(new float[] { 5, 0, 1, 3 }, 1, 1, 2, 2);                        // sorted: 0 1 3 5
+        double expected = (0.25 + 1 + 0.25 + 0) / 4;
+        Assert.Equal(expected, Quality.FeatureDistributionDistance(model, image, references, "acts"), 6);
+        // an image whose sorted values equal the quantiles is at distance 0, whatever its arrangement
+        using var matching = Tensor.FromArray(new float[] { 3.5f, 0.5f, 5, 2 }, 1, 1, 2, 2);
+        Assert.Equal(0, Quality.FeatureDistributionDistance(model, matching, references, "acts"), 9);
+    }
+
+    [Fact]
+    public void FeatureDistributionDistance_RefusesReferencesOfAnotherSize_NamingTheModel()
+    {
+        var model = TestModels.Known(channels: 1, size: 4);
+        using var references = Tensor.Ones(2, 1, 2, 2);
+        using var image = Tensor.Ones(1, 1, 4, 4);
+        var error = Assert.Throws<ModelException>(() => Quality.FeatureDistributionDistance(model, image, references, "acts"));
+        Assert.Contains("model 'known'", error.Message);
+    }
+}
