@@ -169,6 +169,20 @@ public sealed class LucidImage : SpatialImage
         value.Data.CopyTo(_variable.Data);
     }
 
+    /// <summary>
+    /// Starts the render from <paramref name="image"/> ([N, C, H, W] in [0, 1]): the inverse of the sigmoid (or of the
+    /// clip and colour mean), of the colour decorrelation and of the Fourier scaling (Feature Accentuation's seeded
+    /// start). Pixels are kept 1e-3 inside (0, 1), where the sigmoid is invertible.
+    /// </summary>
+    public void SetImage(Tensor image)
+    {
+        if (!image.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
+            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", image.Shape.ToArray())}].");
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        SetSpatial(ToSpatial(image));
+    }
+
     public override void Dispose()
     {
         _scale?.Dispose();
@@ -202,6 +216,38 @@ public abstract class SpatialImage : ImageParameterization
 
     /// <summary>The unbounded tensor before colour and sigmoid ([N, 1, H, W] for grayscale).</summary>
     public abstract Tensor Spatial();
+
+    /// <summary>The spatial tensor whose <see cref="Image"/> is <paramref name="image"/> (colour images; not grayscale).</summary>
+    protected Tensor ToSpatial(Tensor image)
+    {
+        if (_grayscale) throw new LucidArgumentException(nameof(image), "image: a grayscale parameterization cannot start from a colour image.");
+        var d = image.ToArray();
+        for (int i = 0; i < d.Length; i++)
+        {
+            float p = Math.Clamp(d[i], 1e-3f, 1f - 1e-3f);
+            if (_sigmoid) d[i] = MathF.Log(p / (1f - p));
+            else d[i] = p;
+        }
+        var t = Tensor.FromArray(d, image.Shape.ToArray());
+        if (!_sigmoid && _decorrelation is not null) t = Ops.Sub(t, Tensor.FromArray(ColorMean, 1, 3, 1, 1));
+        if (_decorrelation is not null) t = ColorDecorrelation.Apply(t, Invert3(_decorrelation));
+        return t;
+    }
+
+    private static float[,] Invert3(float[,] m)
+    {
+        double a = m[0, 0], b = m[0, 1], c = m[0, 2], d = m[1, 0], e = m[1, 1], f = m[1, 2], g = m[2, 0], h = m[2, 1], k = m[2, 2];
+        double det = a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g);
+        var inv = new[,]
+        {
+            { (e * k - f * h) / det, (c * h - b * k) / det, (b * f - c * e) / det },
+            { (f * g - d * k) / det, (a * k - c * g) / det, (c * d - a * f) / det },
+            { (d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det },
+        };
+        var result = new float[3, 3];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) result[i, j] = (float)inv[i, j];
+        return result;
+    }
 
     public override Tensor Image()
     {

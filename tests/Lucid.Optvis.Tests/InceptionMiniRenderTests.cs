@@ -80,6 +80,31 @@ public class InceptionMiniRenderTests
     }
 
     [Fact]
+    public void FeatureAccentuation_RaisesTheTarget_WhileTheSeedTermKeepsItNearTheSeed()
+    {
+        var model = Trained.Value;
+        int from = model.Labels.ToList().IndexOf("solid square"), to = model.Labels.ToList().IndexOf("checkered square");
+        using var seed = Tensor.FromArray(SyntheticScenes.Render(8, 0, new[] { from }).Pixels, 1, 3, 64, 64);
+        var target = Objectives.ClassLogit("checkered square", batch: 1);
+        var free = Recipes.Accentuate(model, seed, target, "mixed3a", alpha: 0, seedNumber: 1);
+        var held = Recipes.Accentuate(model, seed, target, "mixed3a", alpha: 1, seedNumber: 1);
+        Assert.True(double.IsFinite(held.Beta) && held.Beta > 0, $"beta {held.Beta}");
+        float Logit(Tensor x) { using var _ = GradMode.NoGrad(); return model.Forward(x).ToArray()[to]; }
+        double Distance(Tensor x)
+        {
+            using var _ = GradMode.NoGrad();
+            var a = model.Run(x, null, stopAfter: "mixed3a")["mixed3a"].ToArray();
+            var b = model.Run(seed, null, stopAfter: "mixed3a")["mixed3a"].ToArray();
+            return Math.Sqrt(a.Zip(b, (p, q) => (double)(p - q) * (p - q)).Sum());
+        }
+        using var freeImage = free.Image;
+        using var heldImage = held.Image;
+        float start = Logit(seed);
+        Assert.True(Logit(freeImage) > start + 1 && Logit(heldImage) > start + 1, $"target logit: seed {start}, α=0 {Logit(freeImage)}, α=1 {Logit(heldImage)}");
+        Assert.True(Distance(heldImage) < Distance(freeImage), $"distance to the seed at mixed3a: α=1 {Distance(heldImage):F2}, α=0 {Distance(freeImage):F2}");
+    }
+
+    [Fact]
     public void QualityTable_ScoresRealScenesAndEveryMethod_AgainstHeldOutScenes()
     {
         var model = Trained.Value;

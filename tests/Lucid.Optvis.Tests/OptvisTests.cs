@@ -605,3 +605,24 @@ public class OptvisTests
         Assert.Equal(Run().ToArray(), Run().ToArray());
     }
 }
+
+public class SeededImageTests
+{
+    [Theory]
+    [InlineData(true, true, true, 17, 12)]
+    [InlineData(true, false, true, 16, 16)]
+    [InlineData(false, true, true, 9, 14)]
+    [InlineData(true, true, false, 15, 15)]
+    [InlineData(false, false, false, 8, 8)]
+    public void SetImage_StartsTheParameterizationAtThatImage(bool fourier, bool decorrelate, bool sigmoid, int width, int height)
+    {
+        var rng = new Rng(3);
+        using var target = rng.Uniform(new[] { 2, 3, height, width }, 0.02f, 0.98f);
+        using var image = new LucidImage(width, height, batch: 2, fourier: fourier, decorrelate: decorrelate, sigmoid: sigmoid, seed: 1);
+        image.SetImage(target);
+        using var _ = GradMode.NoGrad();
+        var back = image.Image().ToArray();
+        var expected = target.ToArray();
+        for (int i = 0; i < back.Length; i++) Assert.True(Math.Abs(back[i] - expected[i]) < 1e-4, $"pixel {i}: {back[i]} vs {expected[i]}");
+    }
+}
