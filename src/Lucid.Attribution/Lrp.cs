@@ -377,6 +377,40 @@ public sealed class Lrp
         return new Lrp((tap, _) => tap == first ? input : new LrpZPlus(), positiveSumSplit: true);
     }
 
+    /// <summary>
+    /// The relevance of a hidden unit — channel <paramref name="channel"/> of <paramref name="tap"/> — at each of
+    /// <paramref name="taps"/>, as VITAL weights features for hidden units: z⁺ LRP (Deep Taylor's rule for ReLU
+    /// networks; residual sums split by positive parts) started from the unit's activation map (every other channel
+    /// zero). The start is exact: the target is ‖a_c‖₂, whose gradient times its value is a_c. Maps are clamped at 0.
+    /// </summary>
+    public static Func<Tensor, IReadOnlyDictionary<string, Tensor>> UnitRelevance(Model model, string tap, int channel, IReadOnlyList<string> taps)
+    {
+        var node = model[tap];
+        if (channel < 0 || channel >= node.OutputShape[0])
+            throw new LucidArgumentException(nameof(channel), $"unit relevance: tap '{tap}' of model '{model.Name}' has {node.OutputShape[0]} channels; channel {channel} does not exist.");
+        foreach (var t in taps) _ = model[t];
+        var lrp = Uniform(new LrpZPlus());
+        var target = AttributionTarget.Function(tap, a =>
+        {
+            var c = Ops.Flatten(Ops.Slice(a, 1, channel, channel + 1), 1);
+            return Ops.Sqrt(Ops.Add(Ops.Sum(Ops.Mul(c, c), 1), 1e-12f));
+        }, $"‖{tap}[{channel}]‖");
+        return images =>
+        {
+            var result = lrp.Attribute(model, images, target, recordRelevance: true);
+            result.Attribution.Dispose();
+            var maps = new Dictionary<string, Tensor>();
+            foreach (var t in taps)
+            {
+                if (!result.Relevance.TryGetValue(t, out var r))
+                    throw new LucidArgumentException(nameof(taps), $"unit relevance: no relevance reaches tap '{t}' from '{tap}' (is it upstream?).");
+                maps[t] = Ops.Clamp(r, 0f, float.MaxValue).DetachFromScope();
+            }
+            foreach (var r in result.Relevance.Values) r.Dispose();
+            return maps;
+        };
+    }
+
     /// <summary>Explains <paramref name="target"/>: relevance R = f(x) enters at the target and is propagated to the input.</summary>
     /// <param name="model">The model (only read).</param>
     /// <param name="input">A batch of inputs.</param>
@@ -408,7 +442,8 @@ public sealed class Lrp
                     return new Tensor?[] { r.Clone() };
                 case "batch_norm":
                     return MergeBatchNorm(node, r, merged);
-                case "add":
+                // a sum of two tensors splits relevance; adding a constant scalar passes it (the gradient routes it)
+                case "add" when node.Inputs.Count == 2:
                     return Proportional(node, r, _sumStabilizer, _positiveSumSplit);
                 case "mul" or "div" when ConstantOperand(node) is { } variable:
                 {

@@ -159,12 +159,12 @@ render.SetAction(parse => Run(parse, () =>
     var objective = RenderCommand.Objective(parse.GetValue(channelOption), parse.GetValue(renderClass));
     int size = parse.GetValue(sizeOption) ?? model.Input.Shape[^1];
     var clock = Stopwatch.StartNew();
-    var result = RenderCommand.Render(model, objective, parse.GetValue(methodRender)!, parse.GetValue(renderClass), size,
+    var result = RenderCommand.Render(model, objective, parse.GetValue(methodRender)!, parse.GetValue(renderClass), parse.GetValue(channelOption), size,
         parse.GetValue(stepsOption), parse.GetValue(lrOption), parse.GetValue(renderSeed));
     string path = parse.GetValue(renderOut)!;
     Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(parse.GetValue(methodRender) == "vital" ? $"VITAL sort-matching [{parse.GetValue(renderClass)}]" : objective.Description)}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({clock.Elapsed.TotalMilliseconds / result.ObjectivePerStep.Length:F1} ms/step); wrote {path}"));
+        $"{(parse.GetValue(methodRender) == "vital" ? $"VITAL sort-matching [{parse.GetValue(renderClass) ?? parse.GetValue(channelOption)}]" : objective.Description)}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({clock.Elapsed.TotalMilliseconds / result.ObjectivePerStep.Length:F1} ms/step); wrote {path}"));
 }));
 root.Subcommands.Add(render);
 

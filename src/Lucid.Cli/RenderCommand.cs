@@ -10,9 +10,9 @@ internal static class RenderCommand
 {
     /// <summary>
     /// Runs the chosen method. MACO takes its magnitude, and VITAL its reference distributions, from synthetic scenes
-    /// (the data inception-mini was trained on); VITAL explains classes only.
+    /// (the data inception-mini was trained on); VITAL renders classes and, relevance-weighted, hidden units.
     /// </summary>
-    public static RenderResult Render(Model model, Objective objective, string method, string? label, int size, int? stepsOption, float? learningRateOption, ulong seed)
+    public static RenderResult Render(Model model, Objective objective, string method, string? label, string? channel, int size, int? stepsOption, float? learningRateOption, ulong seed)
     {
         // Lucid's settings, or the small-input preset (roll jitter, Adam 0.2, 256 steps) below 128 px
         bool small = model.Input.Shape[^1] < 128;
@@ -35,11 +35,11 @@ internal static class RenderCommand
             }
             case "vital":
             {
-                if (label is null) throw new LucidArgumentException("method", "render: VITAL renders classes (give --class LABEL).");
+                var taps = model.Nodes.Where(n => n.OutputShape.Length == 3 && (n.Name.StartsWith("mixed", StringComparison.Ordinal) && !n.Name.Contains('_') || n == model.Nodes[0])).Select(n => n.Name).ToArray();
+                if (label is null) return RenderUnit(model, ParseChannel(channel!), taps, steps, learningRate, seed);
                 int k = model.Labels.ToList().IndexOf(label);
                 if (k < 0) throw new LucidArgumentException("class", $"render: model '{model.Name}' has no class '{label}'.");
                 using var references = Scenes(model, Enumerable.Range(0, 50).Select(i => (i, k)));
-                var taps = model.Nodes.Where(n => n.OutputShape.Length == 3 && (n.Name.StartsWith("mixed", StringComparison.Ordinal) && !n.Name.Contains('_') || n == model.Nodes[0])).Select(n => n.Name).ToArray();
                 return Vital.RenderClass(model, references, taps, steps: steps, learningRate: learningRate, jitter: 4, warmup: steps / 10, seed: seed, totalVariation: 5);
             }
             default:
@@ -57,14 +57,53 @@ internal static class RenderCommand
         return Tensor.FromArray(pixels.ToArray(), list.Count, 3, SyntheticScenes.Size, SyntheticScenes.Size);
     }
 
+    /// <summary>
+    /// VITAL for a hidden unit: the unit's 50 top-activating scenes of 1,000 (largest activation anywhere in the map)
+    /// as references, its z⁺ LRP relevance weighting the VITAL layers below it.
+    /// </summary>
+    private static RenderResult RenderUnit(Model model, (string Tap, int Channel) unit, IReadOnlyList<string> vitalTaps, int steps, float learningRate, ulong seed)
+    {
+        var order = model.Nodes.Select(n => n.Name).ToList();
+        int unitIndex = order.IndexOf(unit.Tap);
+        if (unitIndex < 0) throw model.UnknownTap(unit.Tap);
+        var below = vitalTaps.Where(t => order.IndexOf(t) < unitIndex).ToArray();
+        if (below.Length == 0) throw new LucidArgumentException("channel", $"render: VITAL weights layers below the unit; '{unit.Tap}' has none of {string.Join(", ", vitalTaps)} below it.");
+        var relevance = Lucid.Attribution.Lrp.UnitRelevance(model, unit.Tap, unit.Channel, below);
+        using var candidates = Scenes(model, Enumerable.Range(0, 1000).Select(i => (i, i % SyntheticScenes.Classes.Count)));
+        var peaks = new float[1000];
+        using (Lucid.Tensors.Autograd.GradMode.NoGrad())
+            for (int start = 0; start < 1000; start += 100)
+            {
+                using var scope = Tensor.Scope();
+                var a = model.Run(Ops.Slice(candidates, 0, start, start + 100), null, stopAfter: unit.Tap)[unit.Tap];
+                int c = a.Size(1), plane = a.Count / (100 * c);
+                var d = a.Data;
+                for (int e = 0; e < 100; e++)
+                {
+                    float peak = float.NegativeInfinity;
+                    for (int i = 0; i < plane; i++) peak = Math.Max(peak, d[(e * c + unit.Channel) * plane + i]);
+                    peaks[start + e] = peak;
+                }
+            }
+        var top = Enumerable.Range(0, 1000).OrderByDescending(i => peaks[i]).Take(50).ToArray();
+        using var references = Ops.Concat(top.Select(i => Ops.Slice(candidates, 0, i, i + 1)).ToArray(), 0);
+        return Vital.RenderUnit(model, references, below, relevance, steps: steps, learningRate: learningRate, jitter: 4, warmup: steps / 10, seed: seed, totalVariation: 5);
+    }
+
+    private static (string Tap, int Channel) ParseChannel(string channel)
+    {
+        int colon = channel.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(channel[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            throw new LucidArgumentException("channel", $"render: --channel expects TAP:INDEX (e.g. mixed4a:7), got '{channel}'.");
+        return (channel[..colon], index);
+    }
+
     public static Objective Objective(string? channel, string? label)
     {
         if ((channel is null) == (label is null))
             throw new LucidArgumentException("channel", "render: give exactly one of --channel TAP:INDEX or --class LABEL.");
         if (label is not null) return Objectives.ClassLogProbability(label);
-        int colon = channel!.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(channel[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
-            throw new LucidArgumentException("channel", $"render: --channel expects TAP:INDEX (e.g. mixed4a:7), got '{channel}'.");
-        return Objectives.Channel(channel[..colon], index);
+        var (tap, index) = ParseChannel(channel!);
+        return Objectives.Channel(tap, index);
     }
 }

@@ -7,10 +7,12 @@ namespace Lucid.Optvis;
 /// What an objective sees at one step: the model, the parameterized image before transforms (<see cref="Input"/>,
 /// [N, C, H, W] in pixel range), and every tap the model computed on the transformed image.
 /// </summary>
-public sealed class ObjectiveContext(Model model, Tensor input, IReadOnlyDictionary<string, Tensor> taps, int step)
+public sealed class ObjectiveContext(Model model, Tensor input, IReadOnlyDictionary<string, Tensor> taps, int step, Tensor? modelInput = null)
 {
     public Model Model { get; } = model;
     public Tensor Input { get; } = input;
+    /// <summary>What the model saw this step: the image after the transforms and any resize (<see cref="Input"/> when none).</summary>
+    public Tensor ModelInput { get; } = modelInput ?? input;
     public int Step { get; } = step;
 
     /// <summary>The activations of <paramref name="tap"/> ("input" is the untransformed image).</summary>

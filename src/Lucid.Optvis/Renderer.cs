@@ -146,7 +146,7 @@ public static class Renderer
             var seen = transforms.Apply(picture, rng);
             if (seen.Size(2) != inH || seen.Size(3) != inW) seen = Ops.Interpolate(seen, inH, inW, InterpolationMode.Bilinear);
             var taps = model.Run(seen, null, stopAfter: last);
-            var context = new ObjectiveContext(model, picture, taps, step);
+            var context = new ObjectiveContext(model, picture, taps, step, seen);
             var value = objective.Evaluate(context);
             float v = value.Item();
             log[step - 1] = v;

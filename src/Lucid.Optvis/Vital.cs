@@ -57,27 +57,150 @@ public static class Vital
                 int ch = a.Size(0), n = a.Size(1) * a.Size(2);
                 if (q.Size(0) != ch || q.Size(1) != n)
                     throw new ShapeMismatchException($"VITAL: tap '{tap}' gives [{ch}, {n}] activations, the reference quantiles are [{q.Size(0)}, {q.Size(1)}] (render at the references' size).");
-                var z = Ops.Reshape(a, ch, n);
-                // ranks from the values (a fixed permutation: the gradient flows through the gather)
-                var order = new int[ch * n];
-                var zd = z.ToArray();
-                var keys = new float[n];
-                var idx = new int[n];
-                for (int k = 0; k < ch; k++)
-                {
-                    Array.Copy(zd, k * n, keys, 0, n);
-                    for (int i = 0; i < n; i++) idx[i] = i;
-                    Array.Sort(keys, idx);
-                    Array.Copy(idx, 0, order, k * n, n);
-                }
-                var sorted = Ops.Gather(z, 1, order, new[] { ch, n });
-                var diff = Ops.Sub(sorted, q);
-                var loss = Ops.Mean(Ops.Flatten(Ops.Mul(diff, diff), 0), 0);
+                var loss = SortedDistance(Ops.Reshape(a, ch, n), q, null);
                 var term = Ops.Mul(loss, (float)(weights is not null && weights.TryGetValue(tap, out var w) ? w : 1.0));
                 total = total is null ? term : Ops.Add(total, term);
             }
             return Ops.Mul(total!, -1f);
         });
+
+    /// <summary>
+    /// (1/(C·N))·Σ_c w_c·‖sort(z_c) − q_c‖² for z [C, N] (w = 1 when null): the sort is a fixed permutation, so the
+    /// gradient flows through a gather.
+    /// </summary>
+    private static Tensor SortedDistance(Tensor z, Tensor q, float[]? channelWeights)
+    {
+        int ch = z.Size(0), n = z.Size(1);
+        var order = new int[ch * n];
+        var zd = z.ToArray();
+        var keys = new float[n];
+        var idx = new int[n];
+        for (int k = 0; k < ch; k++)
+        {
+            Array.Copy(zd, k * n, keys, 0, n);
+            for (int i = 0; i < n; i++) idx[i] = i;
+            Array.Sort(keys, idx);
+            Array.Copy(idx, 0, order, k * n, n);
+        }
+        var sorted = Ops.Gather(z, 1, order, new[] { ch, n });
+        var diff = Ops.Sub(sorted, q);
+        var squared = Ops.Mul(diff, diff);
+        if (channelWeights is not null) squared = Ops.Mul(squared, Tensor.FromArray(channelWeights, ch, 1));
+        return Ops.Mean(Ops.Flatten(squared, 0), 0);
+    }
+
+    /// <summary>
+    /// VITAL for a hidden unit (inner_fvis): the activations A at each tap are weighted by the unit's relevance,
+    /// Ã = R̂ ⊙ A with R̂ min-max normalized over space per channel, both on the reference images (the unit's
+    /// top-activating real images, once) and on the rendered image (every step, on the transformed image the model
+    /// sees; R̂ is a constant there, no gradient flows through it). Each channel's sort-matching term is weighted by
+    /// w̄_c, the mean over references of max-over-space relevance min-max normalized across channels. The objective is
+    /// −Σ_l w_l·(1/(C·N))·Σ_c w̄_c‖sort(Ã_c) − q_c‖². <paramref name="relevance"/> maps images to non-negative
+    /// relevance maps [N, C, H, W] per tap toward the unit (the reference code: z⁺ LRP started from the unit's
+    /// activation map; Lucid.Attribution's <c>Lrp.UnitRelevance</c> computes exactly that).
+    /// </summary>
+    public static Objective RelevanceWeightedSortMatching(Model model, Tensor references, IReadOnlyList<string> taps,
+        Func<Tensor, IReadOnlyDictionary<string, Tensor>> relevance, IReadOnlyDictionary<string, double>? layerWeights = null)
+    {
+        if (taps.Count == 0) throw new LucidArgumentException(nameof(taps), "VITAL: name at least one tap to match.");
+        var quantiles = new Dictionary<string, Tensor>();
+        var channelWeights = new Dictionary<string, float[]>();
+        var referenceRelevance = relevance(references);
+        using (GradMode.NoGrad())
+        {
+            using var scope = Tensor.Scope();
+            var values = model.Run(references, null);
+            foreach (var tap in taps)
+            {
+                var a = values[tap];
+                if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; sort-matching needs [N, C, H, W].");
+                if (!referenceRelevance.TryGetValue(tap, out var r) || !r.Shape.SequenceEqual(a.Shape))
+                    throw new LucidArgumentException(nameof(relevance), $"VITAL: the relevance function gave no map of shape [{string.Join(", ", a.Shape.ToArray())}] for tap '{tap}'.");
+                int b = a.Size(0), c = a.Size(1), n = a.Size(2) * a.Size(3);
+                var weighted = Weighted(a.ToArray(), r.ToArray(), b, c, n);
+                var q = new double[c * n];
+                var row = new float[n];
+                for (int e = 0; e < b; e++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        Array.Copy(weighted, (e * c + ch) * n, row, 0, n);
+                        Array.Sort(row);
+                        for (int i = 0; i < n; i++) q[ch * n + i] += row[i] / (double)b;
+                    }
+                quantiles[tap] = Tensor.FromArray(q.Select(v => (float)v).ToArray(), c, n).DetachFromScope();
+                channelWeights[tap] = ChannelWeights(r.ToArray(), b, c, n);
+            }
+        }
+        return Objectives.Custom($"RelevanceWeightedSortMatching [{string.Join(", ", taps)}]", taps.ToArray(), ctx =>
+        {
+            var maps = relevance(ctx.ModelInput);
+            Tensor? total = null;
+            foreach (var tap in taps)
+            {
+                var a = ctx[tap];
+                int b = a.Size(0), c = a.Size(1), n = a.Size(2) * a.Size(3);
+                var r = Normalized(maps[tap].ToArray(), b, c, n);
+                var weighted = Ops.Mean(Ops.Mul(a, Tensor.FromArray(r, a.Shape.ToArray())), 0);     // [C, H, W]
+                var loss = SortedDistance(Ops.Reshape(weighted, c, n), quantiles[tap], channelWeights[tap]);
+                var term = Ops.Mul(loss, (float)(layerWeights is not null && layerWeights.TryGetValue(tap, out var w) ? w : 1.0));
+                total = total is null ? term : Ops.Add(total, term);
+            }
+            return Ops.Mul(total!, -1f);
+        });
+    }
+
+    /// <summary>R̂ ⊙ A for [B, C, N] activations and relevance.</summary>
+    private static float[] Weighted(float[] a, float[] r, int b, int c, int n)
+    {
+        var rn = Normalized(r, b, c, n);
+        for (int i = 0; i < rn.Length; i++) rn[i] *= a[i];
+        return rn;
+    }
+
+    /// <summary>Relevance min-max normalized over space, per image and channel: (R − min)/(max − min + 1e-6).</summary>
+    private static float[] Normalized(float[] r, int b, int c, int n)
+    {
+        var result = new float[r.Length];
+        for (int plane = 0; plane < b * c; plane++)
+        {
+            var span = r.AsSpan(plane * n, n);
+            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            foreach (var v in span) { min = Math.Min(min, v); max = Math.Max(max, v); }
+            for (int i = 0; i < n; i++) result[plane * n + i] = (span[i] - min) / (max - min + 1e-6f);
+        }
+        return result;
+    }
+
+    /// <summary>w̄_c: per reference, max-over-space relevance min-max normalized across channels; averaged over references.</summary>
+    private static float[] ChannelWeights(float[] r, int b, int c, int n)
+    {
+        var mean = new double[c];
+        var m = new float[c];
+        for (int e = 0; e < b; e++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                float max = float.NegativeInfinity;
+                foreach (var v in r.AsSpan((e * c + ch) * n, n)) max = Math.Max(max, v);
+                m[ch] = max;
+            }
+            float lo = m.Min(), hi = m.Max();
+            for (int ch = 0; ch < c; ch++) mean[ch] += (m[ch] - lo) / (hi - lo + 1e-6) / b;
+        }
+        return mean.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>
+    /// VITAL for a hidden unit with the reference code's optimization (as <see cref="RenderClass"/>: roll jitter, Adam
+    /// β = (0.5, 0.9), warm-up + cosine, a pixel image through a sigmoid), matching the relevance-weighted feature
+    /// distributions of <paramref name="unitImages"/> (the unit's top-activating real images) at <paramref name="taps"/>.
+    /// </summary>
+    public static RenderResult RenderUnit(Model model, Tensor unitImages, IReadOnlyList<string> taps, Func<Tensor, IReadOnlyDictionary<string, Tensor>> relevance,
+        int steps = 2000, float learningRate = 1f, int jitter = 0, int warmup = 100, ulong seed = 0, double totalVariation = 0)
+    {
+        var objective = RelevanceWeightedSortMatching(model, unitImages, taps, relevance);
+        return RenderMatching(model, objective, steps, learningRate, jitter, warmup, seed, totalVariation);
+    }
 
     /// <summary>
     /// VITAL's class render, with the reference code's optimization — circular jitter of up to <paramref name="jitter"/>
@@ -98,6 +221,18 @@ public static class Vital
         int jitter = 0, int warmup = 100, ulong seed = 0, double totalVariation = 0)
     {
         var quantiles = Quantiles(model, classImages, taps);
+        try
+        {
+            return RenderMatching(model, SortMatching(quantiles), steps, learningRate, jitter, warmup, seed, totalVariation);
+        }
+        finally
+        {
+            foreach (var q in quantiles.Values) q.Dispose();
+        }
+    }
+
+    private static RenderResult RenderMatching(Model model, Objective objective, int steps, float learningRate, int jitter, int warmup, ulong seed, double totalVariation)
+    {
         int size = model.Input.Shape[^1];
         using var image = new LucidImage(size, model.Input.Shape[1], fourier: false, decorrelate: false, sd: 1f, seed: seed);
         var options = new RenderOptions
@@ -106,19 +241,11 @@ public static class Vital
             Schedule = new CosineWarmupSchedule(Math.Min(warmup, steps - 1), steps),
             Transforms = Transform.Roll(jitter == 0 ? Math.Max(1, size / 8) : jitter),
         };
-        try
+        if (totalVariation > 0)
         {
-            var objective = SortMatching(quantiles);
-            if (totalVariation > 0)
-            {
-                int pixels = model.Input.Shape.Aggregate(1, (a, b) => a * b);
-                objective -= totalVariation / pixels * Objectives.TotalVariation();
-            }
-            return Renderer.Render(model, objective, image, options);
+            int pixels = model.Input.Shape.Aggregate(1, (a, b) => a * b);
+            objective -= totalVariation / pixels * Objectives.TotalVariation();
         }
-        finally
-        {
-            foreach (var q in quantiles.Values) q.Dispose();
-        }
+        return Renderer.Render(model, objective, image, options);
     }
 }

@@ -451,3 +451,38 @@ public class LrpTests
         Assert.Contains("α − β must be 1", e.Message);
     }
 }
+
+public class UnitRelevanceTests
+{
+    [Fact]
+    public void UnitRelevance_StartsFromTheUnitsActivationMap_AndIsNonNegativeBelow()
+    {
+        var model = Lucid.Models.Zoo.InceptionMini(seed: 3);
+        using var images = new Rng(4).Uniform(new[] { 2, 3, 64, 64 });
+        Tensor activations;
+        using (GradMode.NoGrad()) activations = model.Run(images, null, stopAfter: "mixed3a")["mixed3a"];
+        var a = activations.ToArray();
+        int c = activations.Size(1), plane = activations.Size(2) * activations.Size(3);
+        // the most active unit (a random network leaves many silent)
+        int unit = Enumerable.Range(0, c).OrderByDescending(ch => Enumerable.Range(0, plane).Sum(i => a[ch * plane + i])).First();
+        Assert.Contains(Enumerable.Range(0, plane), i => a[unit * plane + i] > 0);
+        var maps = Lrp.UnitRelevance(model, "mixed3a", unit, new[] { "mixed3a", "conv2d2", "conv2d0" })(images);
+        var r = maps["mixed3a"].ToArray();
+        for (int e = 0; e < 2; e++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < plane; i++)
+                {
+                    int k = (e * c + ch) * plane + i;
+                    Assert.Equal(ch == unit ? a[k] : 0f, r[k], 4);
+                }
+        Assert.All(new[] { "conv2d2", "conv2d0" }, t => Assert.True(maps[t].ToArray().All(v => v >= 0) && maps[t].ToArray().Any(v => v > 0), t));
+    }
+
+    [Fact]
+    public void UnitRelevance_RefusesAChannelTheTapLacks()
+    {
+        var model = Lucid.Models.Zoo.InceptionMini(seed: 3);
+        var error = Assert.Throws<LucidArgumentException>(() => Lrp.UnitRelevance(model, "mixed3a", 500, new[] { "conv2d2" }));
+        Assert.Contains("channel 500", error.Message);
+    }
+}

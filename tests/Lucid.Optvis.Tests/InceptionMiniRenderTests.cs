@@ -105,6 +105,33 @@ public class InceptionMiniRenderTests
     }
 
     [Fact]
+    public void VitalUnit_MatchesTheRelevanceWeightedDistributions_OfTheUnitsTopScenes()
+    {
+        var model = Trained.Value;
+        const string tap = "mixed4a";
+        const int channel = 40;
+        var scenes = SyntheticScenes.Generate(400, seed: 11);
+        using var all = scenes.Gather(Enumerable.Range(0, scenes.Count).ToArray()).Images;
+        float[] peaks;
+        using (GradMode.NoGrad())
+        {
+            var a = model.Run(all, null, stopAfter: tap)[tap];
+            int c = a.Size(1), plane = a.Count / (a.Size(0) * c);
+            var d = a.ToArray();
+            peaks = Enumerable.Range(0, a.Size(0)).Select(e => Enumerable.Range(0, plane).Max(i => d[(e * c + channel) * plane + i])).ToArray();
+        }
+        var top = Enumerable.Range(0, peaks.Length).OrderByDescending(i => peaks[i]).Take(20).ToArray();
+        using var references = scenes.Gather(top).Images;
+        var taps = new[] { "conv2d0", "mixed3a", "mixed3b" };
+        var relevance = Lucid.Attribution.Lrp.UnitRelevance(model, tap, channel, taps);
+        var result = Vital.RenderUnit(model, references, taps, relevance, steps: 120, learningRate: 0.1f, jitter: 4, warmup: 12, seed: 0, totalVariation: 5);
+        var log = result.ObjectivePerStep;
+        Assert.True(-log[^1] < 0.1 * -log[0], $"relevance-weighted sort-matching loss {-log[0]:F3} → {-log[^1]:F3}");
+        double ratio = Quality.ActivationRatio(model, result.Image, tap, channel, references);
+        Assert.True(ratio > 0, $"the unit stays silent on the render (ratio {ratio:F3})");
+    }
+
+    [Fact]
     public void QualityTable_ScoresRealScenesAndEveryMethod_AgainstHeldOutScenes()
     {
         var model = Trained.Value;
