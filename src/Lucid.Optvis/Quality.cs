@@ -85,33 +85,35 @@ public static class Quality
     public static double FeatureDistributionDistance(Model model, Tensor images, Tensor references, string tap)
     {
         var quantiles = Vital.Quantiles(model, references, new[] { tap });
-        var q = quantiles[tap];
-        try
-        {
-            using var _ = GradMode.NoGrad();
-            using var scope = Tensor.Scope();
-            var a = model.Run(images, null, stopAfter: tap)[tap];
-            int b = a.Size(0), c = a.Size(1), n = a.Count / (b * c);
-            if (q.Size(0) != c || q.Size(1) != n)
-                throw new ShapeMismatchException($"feature distance: tap '{tap}' gives [{c}, {n}] activations for the images and [{q.Size(0)}, {q.Size(1)}] for the references (use images of the references' size).");
-            var d = a.Data;
-            var qd = q.Data;
-            var row = new float[n];
-            double total = 0;
-            for (int e = 0; e < b; e++)
-                for (int ch = 0; ch < c; ch++)
+        try { return FeatureDistributionDistanceToQuantiles(model, images, quantiles[tap], tap); }
+        finally { quantiles[tap].Dispose(); }
+    }
+
+    /// <summary>As above, against reference quantiles [C, N] computed once (<see cref="Vital.Quantiles"/>).</summary>
+    public static double FeatureDistributionDistanceToQuantiles(Model model, Tensor images, Tensor quantiles, string tap)
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var a = model.Run(images, null, stopAfter: tap)[tap];
+        int b = a.Size(0), c = a.Size(1), n = a.Count / (b * c);
+        if (quantiles.Size(0) != c || quantiles.Size(1) != n)
+            throw new ShapeMismatchException($"feature distance: tap '{tap}' gives [{c}, {n}] activations for the images and [{quantiles.Size(0)}, {quantiles.Size(1)}] for the references (use images of the references' size).");
+        var d = a.Data;
+        var qd = quantiles.Data;
+        var row = new float[n];
+        double total = 0;
+        for (int e = 0; e < b; e++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                d.Slice((e * c + ch) * n, n).CopyTo(row);
+                Array.Sort(row);
+                for (int i = 0; i < n; i++)
                 {
-                    d.Slice((e * c + ch) * n, n).CopyTo(row);
-                    Array.Sort(row);
-                    for (int i = 0; i < n; i++)
-                    {
-                        double diff = row[i] - qd[ch * n + i];
-                        total += diff * diff;
-                    }
+                    double diff = row[i] - qd[ch * n + i];
+                    total += diff * diff;
                 }
-            return total / ((double)b * c * n);
-        }
-        finally { q.Dispose(); }
+            }
+        return total / ((double)b * c * n);
     }
 
     /// <summary>

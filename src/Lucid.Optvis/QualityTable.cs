@@ -70,10 +70,11 @@ public static class QualityTable
         var heldOut = Enumerable.Range(0, classes).Select(k => Scenes(HeldOutSeed, k, settings.ScenesPerClass)).ToArray();
         try
         {
+            var held = HeldOut.Of(model, heldOut, settings.HeldOutTaps);
             var rows = new List<QualityRow>
             {
                 // real scenes not used for the held-out statistics: the floor every metric is read against
-                Score("real scenes (not rendered)", model, settings, heldOut, (k, s) => Ops.Slice(references[k], 0, s, s + 1), 0),
+                Score("real scenes (not rendered)", model, settings, held, (k, s) => Ops.Slice(references[k], 0, s, s + 1), 0),
             };
             progress?.Report(rows[^1].Method);
 
@@ -82,7 +83,7 @@ public static class QualityTable
             for (int s = 0; s < settings.Seeds; s++)
                 lucid[s] = Recipes.Classes(model, model.Labels, seed: (ulong)s, options: RenderOptions.ForSmallInput(size) with { Steps = settings.LucidSteps, Seed = (ulong)s }).Image;
             double lucidTime = clock.Elapsed.TotalSeconds / (settings.Seeds * classes);
-            rows.Add(Score($"Lucid-style (Fourier, decorrelated; roll ±4, Adam 0.2, {settings.LucidSteps} steps)", model, settings, heldOut,
+            rows.Add(Score($"Lucid-style (Fourier, decorrelated; roll ±4, Adam 0.2, {settings.LucidSteps} steps)", model, settings, held,
                 (k, s) => Ops.Slice(lucid[s], 0, k, k + 1), lucidTime));
             progress?.Report(rows[^1].Method);
 
@@ -96,18 +97,19 @@ public static class QualityTable
                     new RenderOptions { Steps = settings.MacoSteps, LearningRate = settings.MacoLearningRate, Seed = (ulong)s, Transforms = transforms }).Image;
             }, out double macoTime);
             rows.Add(Score($"MACO (phase only, dataset magnitude; 8 crops of {settings.MacoMinBox.ToString(CultureInfo.InvariantCulture)}–{settings.MacoMaxBox.ToString(CultureInfo.InvariantCulture)} + noise 0.05, Adam {settings.MacoLearningRate.ToString(CultureInfo.InvariantCulture)}, {settings.MacoSteps} steps)",
-                model, settings, heldOut, (k, s) => maco[k, s].Clone(), macoTime));
+                model, settings, held, (k, s) => maco[k, s].Clone(), macoTime));
             progress?.Report(rows[^1].Method);
 
             var vital = Render(model, settings, classes, (k, s) =>
                 Vital.RenderClass(model, references[k], settings.VitalTaps, steps: settings.VitalSteps, learningRate: settings.VitalLearningRate,
                     jitter: 4, warmup: settings.VitalSteps / 10, seed: (ulong)s, totalVariation: settings.VitalTotalVariation).Image, out double vitalTime);
             rows.Add(Score($"VITAL (sort-matching {string.Join(", ", settings.VitalTaps)}; TV {settings.VitalTotalVariation.ToString(CultureInfo.InvariantCulture)}, {settings.VitalSteps} steps)",
-                model, settings, heldOut, (k, s) => vital[k, s].Clone(), vitalTime));
+                model, settings, held, (k, s) => vital[k, s].Clone(), vitalTime));
             progress?.Report(rows[^1].Method);
             foreach (var t in lucid) t.Dispose();
             foreach (var t in maco) t.Dispose();
             foreach (var t in vital) t.Dispose();
+            foreach (var q in held.Quantiles.SelectMany(d => d.Values)) q.Dispose();
             return rows;
         }
         finally
@@ -128,19 +130,28 @@ public static class QualityTable
     }
 
     /// <summary>Every metric for image (class k, seed s), averaged over classes and seeds.</summary>
-    private static QualityRow Score(string method, Model model, QualitySettings settings, Tensor[] heldOut, Func<int, int, Tensor> image, double seconds)
+    /// <summary>What every row is compared with, per class: the held-out scenes, their largest class logit and mean spectral slope.</summary>
+    private sealed record HeldOut(Tensor[] Scenes, double[] BestLogit, double[] Slope, IReadOnlyDictionary<string, Tensor>[] Quantiles)
     {
+        public static HeldOut Of(Model model, Tensor[] scenes, IReadOnlyList<string> taps) => new(scenes,
+            scenes.Select((x, k) => (double)Logits(model, x).Max(row => row[k])).ToArray(),
+            scenes.Select(x => Enumerable.Range(0, x.Size(0)).Average(i =>
+            {
+                using var one = Ops.Slice(x, 0, i, i + 1);
+                return Quality.SpectralSlope(one);
+            })).ToArray(),
+            scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray());
+    }
+
+    private static QualityRow Score(string method, Model model, QualitySettings settings, HeldOut held, Func<int, int, Tensor> image, double seconds)
+    {
+        var heldOut = held.Scenes;
         int classes = heldOut.Length, seeds = settings.Seeds;
         double ratio = 0, correct = 0, softmax = 0, slopeError = 0, hf = 0, repetition = 0, vendi = 0;
         var distance = new double[settings.HeldOutTaps.Count];
         for (int k = 0; k < classes; k++)
         {
-            double bestLogit = Logits(model, heldOut[k]).Max(row => row[k]);
-            double realSlope = Enumerable.Range(0, heldOut[k].Size(0)).Average(i =>
-            {
-                using var one = Ops.Slice(heldOut[k], 0, i, i + 1);
-                return Quality.SpectralSlope(one);
-            });
+            double bestLogit = held.BestLogit[k], realSlope = held.Slope[k];
             var features = new float[seeds][];
             for (int s = 0; s < seeds; s++)
             {
@@ -150,7 +161,7 @@ public static class QualityTable
                 var (p, _) = Quality.SelfClassification(model, x, k)[0];
                 softmax += p;
                 if (Array.IndexOf(logits, logits.Max()) == k) correct++;
-                for (int t = 0; t < distance.Length; t++) distance[t] += Quality.FeatureDistributionDistance(model, x, heldOut[k], settings.HeldOutTaps[t]);
+                for (int t = 0; t < distance.Length; t++) distance[t] += Quality.FeatureDistributionDistanceToQuantiles(model, x, held.Quantiles[k][settings.HeldOutTaps[t]], settings.HeldOutTaps[t]);
                 slopeError += Math.Abs(Quality.SpectralSlope(x) - realSlope);
                 hf += Quality.HighFrequencyEnergyRatio(x);
                 repetition += Quality.RepetitionScore(x);
