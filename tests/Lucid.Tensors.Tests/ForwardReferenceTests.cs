@@ -421,3 +421,50 @@ public class FallbackKernelTests
     }
 
 }
+
+/// <summary>
+/// Resampling on images large enough to be split into row blocks (forward) and scatter blocks (backward): the
+/// backward is the forward's exact adjoint (⟨f(x), g⟩ = ⟨x, fᵀ(g)⟩), and both are bit-identical for any thread count.
+/// </summary>
+[Collection(nameof(KernelSwitchCollection))]
+public class BlockedResamplingTests
+{
+    public static TheoryData<string> Ops2 => new() { "interpolate-up", "interpolate-down", "rotate" };
+
+    private static Tensor Apply(string op, Tensor x) => op switch
+    {
+        "interpolate-up" => Ops.Interpolate(x, 71, 66),
+        "interpolate-down" => Ops.Interpolate(x, 33, 38),
+        _ => Ops.GridSample(x, Ops.AffineGrid(Tensor.FromArray(new float[] { 0.95f, -0.3f, 0.05f, 0.3f, 0.95f, -0.02f, 1.02f, 0.1f, 0, -0.1f, 1.02f, 0 }, 2, 2, 3), 52, 47)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Ops2))]
+    public void BackwardIsTheAdjoint_AndResultsDoNotDependOnThreads(string op)
+    {
+        var rng = new Rng(21);
+        using var x0 = rng.Normal(new[] { 2, 3, 45, 43 });
+        (float[] Y, float[] Gx, double Inner) Run(int threads)
+        {
+            int saved = ParallelKernels.Threads;
+            try
+            {
+                ParallelKernels.Threads = threads;
+                using var scope = Tensor.Scope();
+                var x = x0.Clone().RequireGrad();
+                var y = Apply(op, x);
+                var g = new Rng(22).Normal(y.Shape.ToArray());
+                var gx = Gradients.Of(y, new[] { x }, gradOutput: g)[0];
+                double lhs = y.ToArray().Zip(g.ToArray(), (a, b) => (double)a * b).Sum();
+                double rhs = x0.ToArray().Zip(gx.ToArray(), (a, b) => (double)a * b).Sum();
+                Assert.True(Math.Abs(lhs - rhs) <= 1e-4 * (Math.Abs(lhs) + 1), $"{op}: <f(x), g> = {lhs} but <x, f'(g)> = {rhs}");
+                return (y.ToArray(), gx.ToArray(), lhs);
+            }
+            finally { ParallelKernels.Threads = saved; }
+        }
+        var one = Run(1);
+        var many = Run(Math.Max(2, Environment.ProcessorCount));
+        Assert.Equal(one.Y, many.Y);
+        Assert.Equal(one.Gx, many.Gx);
+    }
+}

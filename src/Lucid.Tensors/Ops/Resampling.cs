@@ -24,6 +24,30 @@ public enum InterpolationMode { Bilinear, Nearest }
 public static partial class Ops
 {
 
+    /// <summary>Blocks of output rows per plane for the gather-form forward passes: enough work items for both cores even for three planes.</summary>
+    private static int RowBlocks(int rows) => Math.Clamp(rows / 16, 1, 4);
+
+    /// <summary>Blocks of output rows per plane for the scatter-form backward passes (each block has its own partial gradient).</summary>
+    private const int ScatterBlocks = 2;
+
+    /// <summary>
+    /// A scatter-form input gradient computed in <see cref="ScatterBlocks"/> blocks of output rows: the blocks' taps
+    /// overlap in the input, so <paramref name="scatter"/> writes block b into copy b of a stacked [blocks, …] buffer,
+    /// and the copies are summed in block order — deterministic, whatever the number of threads.
+    /// </summary>
+    private static Tensor ScatterInBlocks(int[] shape, Action<Tensor> scatter)
+    {
+        int count = 1;
+        foreach (var d in shape) count *= d;
+        using var partials = Tensor.Zeros(new[] { ScatterBlocks * count });
+        scatter(partials);
+        var gx = Tensor.Uninitialized(shape, "scatter");
+        var all = partials.Data;
+        System.Numerics.Tensors.TensorPrimitives.Add(all[..count], all.Slice(count, count), gx.Data);
+        for (int b = 2; b < ScatterBlocks; b++) System.Numerics.Tensors.TensorPrimitives.Add(gx.Data, all.Slice(b * count, count), gx.Data);
+        return gx;
+    }
+
     private static ResampleTaps BilinearTaps(int input, int output, bool alignCorners)
     {
         var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
@@ -84,37 +108,42 @@ public static partial class Ops
             fixed (float* px = x.Data)
             fixed (float* py = y.Data)
             {
-                // planes are independent (and each output keeps its own summation order): one work item per plane
-                var state = new ResampleState(px, py, ty, tx, h, w, outH, outW);
-                Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Forward(plane));
+                // every output keeps its own summation order; work items are (plane, block of output rows), a partition
+                // fixed by the sizes alone, so a few planes (an RGB image) still keep both cores busy
+                var state = new ResampleState(px, py, ty, tx, h, w, outH, outW, RowBlocks(outH), n * c);
+                Kernels.ParallelKernels.For(n * c * state.Blocks, state, static (item, st) => st.Forward(item));
             }
         }
         if (!Graph.Needs(x)) return y;
         return Graph.Record(y, name, new[] { x }, (g, grads) =>
         {
-            var gx = Tensor.Zeros(x.ShapeArray);
-            unsafe
+            grads[0] = ScatterInBlocks(x.ShapeArray, partials =>
             {
-                fixed (float* pgx = gx.Data)
-                fixed (float* pg = g.Data)
+                unsafe
                 {
-                    var state = new ResampleState(pgx, pg, ty, tx, h, w, outH, outW);
-                    Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Backward(plane));
+                    fixed (float* pgx = partials.Data)
+                    fixed (float* pg = g.Data)
+                    {
+                        var state = new ResampleState(pgx, pg, ty, tx, h, w, outH, outW, ScatterBlocks, n * c);
+                        Kernels.ParallelKernels.For(n * c * ScatterBlocks, state, static (item, st) => st.Backward(item));
+                    }
                 }
-            }
-            grads[0] = gx;
+            });
         }, attributes);
     }
 
     /// <summary>One plane of <see cref="Resample2d"/>: forward reads <c>input</c> and writes <c>output</c>; backward
     /// scatters <c>output</c> (the gradient) into <c>input</c> (the input gradient).</summary>
-    private readonly unsafe struct ResampleState(float* input, float* output, ResampleTaps ty, ResampleTaps tx, int h, int w, int outH, int outW)
+    private readonly unsafe struct ResampleState(float* input, float* output, ResampleTaps ty, ResampleTaps tx, int h, int w, int outH, int outW, int blocks, int totalPlanes)
     {
-        public void Forward(int p)
+        public int Blocks => blocks;
+
+        public void Forward(int item)
         {
+            int p = item / blocks, block = item % blocks;
             float* xd = input + (long)p * h * w;
             float* yd = output + (long)p * outH * outW;
-            for (int i = 0; i < outH; i++)
+            for (int i = block * outH / blocks, end = (block + 1) * outH / blocks; i < end; i++)
             {
                 float* r0 = xd + ty.I0[i] * w, r1 = xd + ty.I1[i] * w;
                 float a0 = ty.W0[i], a1 = ty.W1[i];
@@ -127,11 +156,16 @@ public static partial class Ops
             }
         }
 
-        public void Backward(int p)
+        /// <summary>
+        /// Scatters block <c>item % blocks</c> of plane <c>item / blocks</c> into that block's own partial gradient:
+        /// <c>input</c> holds <c>blocks</c> stacked copies of the input gradient (see <see cref="ScatterInBlocks"/>).
+        /// </summary>
+        public void Backward(int item)
         {
-            float* gxd = input + (long)p * h * w;
+            int p = item / blocks, block = item % blocks;
+            float* gxd = input + ((long)block * totalPlanes + p) * h * w;
             float* gd = output + (long)p * outH * outW;
-            for (int i = 0; i < outH; i++)
+            for (int i = block * outH / blocks, end = (block + 1) * outH / blocks; i < end; i++)
             {
                 float* r0 = gxd + ty.I0[i] * w, r1 = gxd + ty.I1[i] * w;
                 float a0 = ty.W0[i], a1 = ty.W1[i];
@@ -147,39 +181,84 @@ public static partial class Ops
         }
     }
 
-    private sealed class GridTaps(int count)
+    /// <summary>
+    /// Per output pixel of a grid sample: the top-left tap and the bilinear fractions. Pooled (a render step samples a
+    /// fresh grid every step; four arrays of the output's size would otherwise land on the large-object heap each
+    /// time), owned by the graph node and returned when the graph is freed, or at once when no graph is recorded.
+    /// </summary>
+    private sealed class GridTaps(int count) : IDisposable
     {
-        public readonly int[] X0 = new int[count], Y0 = new int[count];
-        public readonly float[] Tx = new float[count], Ty = new float[count];
+        public readonly int[] X0 = System.Buffers.ArrayPool<int>.Shared.Rent(count), Y0 = System.Buffers.ArrayPool<int>.Shared.Rent(count);
+        public readonly float[] Tx = TensorPool.Rent(count), Ty = TensorPool.Rent(count);
+
+        public void Dispose()
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(X0);
+            System.Buffers.ArrayPool<int>.Shared.Return(Y0);
+            TensorPool.Return(Tx);
+            TensorPool.Return(Ty);
+        }
     }
 
-    private readonly unsafe struct GridSampleState(float* x, float* y, float* g, float* gx, GridTaps taps, int c, int h, int w, int outPlane)
+    /// <summary>Fills the taps of block <c>item % blocks</c> of output rows of batch item <c>item / blocks</c>.</summary>
+    private readonly unsafe struct GridTapState(float* grid, GridTaps taps, float sx, float ox, float sy, float oy, int oh, int ow, int blocks)
+    {
+        public void Fill(int item)
+        {
+            int b = item / blocks, block = item % blocks;
+            for (int i = block * oh / blocks, end = (block + 1) * oh / blocks; i < end; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int p = (b * oh + i) * ow + j;
+                    float ix = grid[2 * p] * sx + ox, iy = grid[2 * p + 1] * sy + oy;
+                    int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
+                    taps.X0[p] = x0; taps.Y0[p] = y0; taps.Tx[p] = ix - x0; taps.Ty[p] = iy - y0;
+                }
+        }
+    }
+
+    /// <summary>
+    /// Bilinear sampling work items: (plane, block of output rows). The forward gathers (blocks are independent); the
+    /// input gradient scatters block b into copy b of a stacked buffer (see <see cref="ScatterInBlocks"/>).
+    /// </summary>
+    private readonly unsafe struct GridSampleState(float* x, float* y, float* g, float* gx, GridTaps taps, int c, int h, int w, int oh, int ow,
+        int blocks, int planes)
     {
         private float At(float* plane, int yy, int xx) => (uint)yy < (uint)h && (uint)xx < (uint)w ? plane[yy * w + xx] : 0f;
 
-        public void Forward(int planeIndex)
+        public void Forward(int item)
         {
-            int b = planeIndex / c;
+            int planeIndex = item / blocks, block = item % blocks, b = planeIndex / c;
             float* plane = x + (long)planeIndex * h * w;
-            float* dst = y + (long)planeIndex * outPlane;
-            for (int o = 0; o < outPlane; o++)
+            float* dst = y + (long)planeIndex * oh * ow;
+            for (int o = block * oh / blocks * ow, end = (block + 1) * oh / blocks * ow; o < end; o++)
             {
-                int p = b * outPlane + o;
+                int p = b * oh * ow + o;
                 int x0 = taps.X0[p], y0 = taps.Y0[p];
                 float tx = taps.Tx[p], ty = taps.Ty[p];
-                dst[o] = (1 - ty) * ((1 - tx) * At(plane, y0, x0) + tx * At(plane, y0, x0 + 1)) +
-                         ty * ((1 - tx) * At(plane, y0 + 1, x0) + tx * At(plane, y0 + 1, x0 + 1));
+                float v00, v01, v10, v11;
+                if ((uint)x0 < (uint)(w - 1) && (uint)y0 < (uint)(h - 1))
+                {
+                    // all four taps inside: no bounds checks
+                    float* r = plane + y0 * w + x0;
+                    v00 = r[0]; v01 = r[1]; v10 = r[w]; v11 = r[w + 1];
+                }
+                else
+                {
+                    v00 = At(plane, y0, x0); v01 = At(plane, y0, x0 + 1); v10 = At(plane, y0 + 1, x0); v11 = At(plane, y0 + 1, x0 + 1);
+                }
+                dst[o] = (1 - ty) * ((1 - tx) * v00 + tx * v01) + ty * ((1 - tx) * v10 + tx * v11);
             }
         }
 
-        public void BackwardInput(int planeIndex)
+        public void BackwardInput(int item)
         {
-            int b = planeIndex / c;
-            float* src = g + (long)planeIndex * outPlane;
-            var gplane = new Span<float>(gx + (long)planeIndex * h * w, h * w);
-            for (int o = 0; o < outPlane; o++)
+            int planeIndex = item / blocks, block = item % blocks, b = planeIndex / c;
+            float* src = g + (long)planeIndex * oh * ow;
+            var gplane = new Span<float>(gx + ((long)block * planes + planeIndex) * h * w, h * w);
+            for (int o = block * oh / blocks * ow, end = (block + 1) * oh / blocks * ow; o < end; o++)
             {
-                int p = b * outPlane + o;
+                int p = b * oh * ow + o;
                 int x0 = taps.X0[p], y0 = taps.Y0[p];
                 float tx = taps.Tx[p], ty = taps.Ty[p], v = src[o];
                 ScatterTap(gplane, h, w, y0, x0, v * (1 - tx) * (1 - ty));
@@ -213,13 +292,15 @@ public static partial class Ops
         int n = theta.ShapeArray[0];
         var y = Tensor.Uninitialized(new[] { n, height, width, 2 }, op);
         var td = theta.Data; var yd = y.Data;
+        var columns = new float[width];
+        for (int j = 0; j < width; j++) columns[j] = GridBase(j, width, alignCorners);
         for (int b = 0; b < n; b++)
             for (int i = 0; i < height; i++)
             {
                 float gy = GridBase(i, height, alignCorners);
                 for (int j = 0; j < width; j++)
                 {
-                    float gxv = GridBase(j, width, alignCorners);
+                    float gxv = columns[j];
                     int o = ((b * height + i) * width + j) * 2;
                     yd[o] = td[b * 6 + 0] * gxv + td[b * 6 + 1] * gy + td[b * 6 + 2];
                     yd[o + 1] = td[b * 6 + 3] * gxv + td[b * 6 + 4] * gy + td[b * 6 + 5];
@@ -270,39 +351,44 @@ public static partial class Ops
         var y = Tensor.Uninitialized(new[] { n, c, oh, ow }, op);
         // per output pixel (shared by the channels): the top-left tap and the bilinear fractions
         var taps = new GridTaps(n * oh * ow);
-        var gd = grid.Data;
-        for (int p = 0; p < n * oh * ow; p++)
-        {
-            float ix = gd[2 * p] * sx + ox, iy = gd[2 * p + 1] * sy + oy;
-            int x0 = (int)MathF.Floor(ix), y0 = (int)MathF.Floor(iy);
-            taps.X0[p] = x0; taps.Y0[p] = y0; taps.Tx[p] = ix - x0; taps.Ty[p] = iy - y0;
-        }
+        int blocks = RowBlocks(oh);
         unsafe
         {
+            fixed (float* pgrid = grid.Data)
+            {
+                var tapState = new GridTapState(pgrid, taps, sx, ox, sy, oy, oh, ow, blocks);
+                Kernels.ParallelKernels.For(n * blocks, tapState, static (item, st) => st.Fill(item));
+            }
             fixed (float* px = x.Data)
             fixed (float* py = y.Data)
             {
-                var state = new GridSampleState(px, py, null, null, taps, c, h, w, oh * ow);
-                Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.Forward(plane));
+                var state = new GridSampleState(px, py, null, null, taps, c, h, w, oh, ow, blocks, n * c);
+                Kernels.ParallelKernels.For(n * c * blocks, state, static (item, st) => st.Forward(item));
             }
         }
-        if (!Graph.Needs(x, grid)) return y;
-        return Graph.Record(y, op, new[] { x, grid }, (g, grads) =>
+        if (!Graph.Needs(x, grid))
         {
-            Tensor? gx = Graph.Wants(x) ? Tensor.Zeros(x.ShapeArray) : null;
-            Tensor? gg = Graph.Wants(grid) ? Tensor.Zeros(grid.ShapeArray) : null;
-            if (gx is not null)
-                unsafe
+            taps.Dispose();
+            return y;
+        }
+        // the node owns the taps: they go back to the pools when the graph is freed
+        return Graph.Record(y, op, new[] { x, grid }, taps, (g, grads) =>
+        {
+            Tensor? gx = Graph.Wants(x)
+                ? ScatterInBlocks(x.ShapeArray, partials =>
                 {
-                    fixed (float* px = x.Data)
-                    fixed (float* pg = g.Data)
-                    fixed (float* pgx = gx.Data)
+                    unsafe
                     {
-                        // planes are independent: each work item scatters into its own input plane
-                        var state = new GridSampleState(px, null, pg, pgx, taps, c, h, w, oh * ow);
-                        Kernels.ParallelKernels.For(n * c, state, static (plane, st) => st.BackwardInput(plane));
+                        fixed (float* pg = g.Data)
+                        fixed (float* pgx = partials.Data)
+                        {
+                            var state = new GridSampleState(null, null, pg, pgx, taps, c, h, w, oh, ow, ScatterBlocks, n * c);
+                            Kernels.ParallelKernels.For(n * c * ScatterBlocks, state, static (item, st) => st.BackwardInput(item));
+                        }
                     }
-                }
+                })
+                : null;
+            Tensor? gg = Graph.Wants(grid) ? Tensor.Zeros(grid.ShapeArray) : null;
             if (gg is not null)
             {
                 var gOut = g.Data; var xs = x.Data;
