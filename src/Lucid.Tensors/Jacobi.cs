@@ -1,7 +1,7 @@
-namespace Lucid.Optvis;
+namespace Lucid.Tensors;
 
-/// <summary>Eigendecomposition of a small symmetric matrix by cyclic Jacobi rotations (colour matrices, Vendi kernels).</summary>
-internal static class Jacobi
+/// <summary>Eigendecomposition of a small symmetric matrix by cyclic Jacobi rotations (colour matrices, Vendi kernels, PCA of channels).</summary>
+public static class Jacobi
 {
     /// <summary>Eigenvalues in descending order, and the eigenvectors as the columns of the second result.</summary>
     public static (double[] Values, double[,] Vectors) Eigen(double[,] a)

@@ -1,0 +1,49 @@
+using Lucid.Models;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Xunit;
+
+namespace Lucid.Interfaces.Tests;
+
+/// <summary>Neuron groups on the trained inception-mini.</summary>
+public class NeuronGroupTests
+{
+    private static readonly Lazy<Model> Trained = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var schema = Path.Combine(dir.FullName, "models", "inception-mini", "inception-mini.schema.json");
+            if (File.Exists(schema)) return ModelFiles.LoadBesideSchema(schema);
+        }
+        throw new InvalidOperationException("models/inception-mini not found above the test binaries");
+    });
+
+    [Fact]
+    public void OnTwoObjectScenes_NeuronGroupsOfMixed4a_SeparateTheObjects_InAtLeast80Percent()
+    {
+        var model = Trained.Value;
+        int separated = 0;
+        var failures = new List<int>();
+        for (int i = 0; i < 50; i++)
+        {
+            int a = i % 10, b = (i * 3 + 1) % 10;
+            if (b == a) b = (b + 1) % 10;
+            var scene = SyntheticScenes.Render(9, i, new[] { a, b });
+            using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+            var groups = NeuronGroups.Of(model, image, "mixed4a", groups: 4, seed: 1);
+            if (groups.DominantGroup(scene.Objects[0].Mask, SyntheticScenes.Size) != groups.DominantGroup(scene.Objects[1].Mask, SyntheticScenes.Size)) separated++;
+            else failures.Add(i);
+        }
+        Assert.True(separated >= 40, $"{separated}/50 scenes separated; not: {string.Join(", ", failures)}");
+    }
+
+    [Fact]
+    public void NeuronGroups_RefuseAFlatTapOrTooManyGroups_NamingThem()
+    {
+        var model = Zoo.InceptionMini(0);
+        using var image = Tensor.Zeros(1, 3, 64, 64);
+        Assert.Contains("'logits'", Assert.Throws<LucidArgumentException>(() => NeuronGroups.Of(model, image, "logits", 2)).Message);
+        Assert.Contains("200 groups for the 156 channels of 'mixed4a'", Assert.Throws<LucidArgumentException>(() => NeuronGroups.Of(model, image, "mixed4a", 200)).Message);
+    }
+}
