@@ -1,3 +1,4 @@
+using Lucid.Testing;
 using Microsoft.CodeAnalysis;
 using Xunit;
 

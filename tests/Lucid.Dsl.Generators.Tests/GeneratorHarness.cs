@@ -68,13 +68,7 @@ internal static class GeneratorHarness
     /// <summary>Runs with the bundled inception-mini schema as an additional file.</summary>
     public static GeneratorRun RunWithInceptionMini(string source) => Run(source, new InMemoryAdditionalText(InceptionMiniPath, InceptionMiniSchema));
 
-    /// <summary>The checkout the tests run from (found above the test binaries, so it holds under CI's "/_/" path map too).</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Lucid.Dsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root (Lucid.Dsl.sln) not found");
-    }
+    public static string RepositoryRoot() => Lucid.Testing.TestPaths.RepositoryRoot();
 
     /// <summary>The binding every test source starts with.</summary>
     public const string Binding = """

@@ -9,15 +9,7 @@ namespace Lucid.Interfaces.Tests;
 /// <summary>Neuron groups on the trained inception-mini.</summary>
 public class NeuronGroupTests
 {
-    private static readonly Lazy<Model> Trained = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var schema = Path.Combine(dir.FullName, "models", "inception-mini", "inception-mini.schema.json");
-            if (File.Exists(schema)) return ModelFiles.LoadBesideSchema(schema);
-        }
-        throw new InvalidOperationException("models/inception-mini not found above the test binaries");
-    });
+    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(Lucid.Testing.TestPaths.InceptionMiniSchema));
 
     [Fact]
     public void OnTwoObjectScenes_NeuronGroupsOfMixed4a_SeparateTheObjects_InAtLeast80Percent()

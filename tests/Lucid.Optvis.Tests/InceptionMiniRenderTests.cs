@@ -11,15 +11,7 @@ namespace Lucid.Optvis.Tests;
 /// <summary>Feature visualization on the bundled, trained inception-mini: what the renders reach, and that they are reproducible.</summary>
 public class InceptionMiniRenderTests
 {
-    private static readonly Lazy<Model> Trained = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var schema = Path.Combine(dir.FullName, "models", "inception-mini", "inception-mini.schema.json");
-            if (File.Exists(schema)) return ModelFiles.LoadBesideSchema(schema);
-        }
-        throw new InvalidOperationException("models/inception-mini not found above the test binaries");
-    });
+    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(Lucid.Testing.TestPaths.InceptionMiniSchema));
 
     [Fact]
     public void ClassRecipe_EveryClass_ReachesSoftmax099_In256Steps()

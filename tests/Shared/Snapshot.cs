@@ -1,19 +1,19 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Lucid.Dsl.Generators.Tests;
+namespace Lucid.Testing;
 
 /// <summary>
 /// Verify-style snapshots: <c>_snapshots/{Class}.{Method}#{name}.verified.{ext}</c> committed beside the tests; a
 /// mismatch writes <c>.received.</c> beside it (git-ignored) and fails with the first differing line. Set
 /// LUCID_ACCEPT_SNAPSHOTS=1 to accept the received text. Text is compared with LF line ends.
 /// </summary>
-internal static class Snapshot
+public static class Snapshot
 {
     public static void Verify(string text, string name, string extension = "cs", [CallerFilePath] string file = "", [CallerMemberName] string method = "")
     {
         // under ContinuousIntegrationBuild the compiler maps source paths to "/_/": map them back to this checkout
-        if (file.StartsWith("/_/", StringComparison.Ordinal)) file = Path.Combine(GeneratorHarness.RepositoryRoot(), file[3..]);
+        if (file.StartsWith("/_/", StringComparison.Ordinal)) file = Path.Combine(TestPaths.RepositoryRoot(), file[3..]);
         var directory = Path.Combine(Path.GetDirectoryName(file)!, "_snapshots");
         var stem = $"{Path.GetFileNameWithoutExtension(file)}.{method}#{name}";
         var verified = Path.Combine(directory, $"{stem}.verified.{extension}");
