@@ -91,6 +91,31 @@ evaluate.SetAction(parse => Run(parse, () =>
 }));
 root.Subcommands.Add(evaluate);
 
+// lucid blocks <model> (--image f.png | --scene i) -o report/
+var blocksModel = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
+var blocksImage = new Option<string?>("--image") { Description = "Input PNG (resized to the model's input)." };
+var blocksScene = new Option<int?>("--scene") { Description = "Use a two-object synthetic scene i instead (inception-mini)." };
+var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
+var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
+var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
+var blocks = new Command("blocks", "Building Blocks interfaces for one image (so far: neuron groups with their icons and spatial maps) as SVG.")
+    { blocksModel, blocksImage, blocksScene, blocksTap, blocksGroups, blocksOut };
+blocks.SetAction(parse => Run(parse, () =>
+{
+    var model = BundledModels.Resolve(parse.GetValue(blocksModel)!, withWeights: true);
+    // a synthetic scene with two objects (classes i and i + 5), or the given image
+    using var input = parse.GetValue(blocksScene) is { } scene && parse.GetValue(blocksImage) is null
+        ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, scene, new[] { scene % 10, (scene + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
+        : AttributeCommand.LoadInput(model, parse.GetValue(blocksImage), parse.GetValue(blocksScene));
+    var (figure, groups) = Lucid.Interfaces.NeuronGroupsFigure.Build(model, input, parse.GetValue(blocksTap)!, parse.GetValue(blocksGroups), seed: 1);
+    var directory = parse.GetValue(blocksOut)!;
+    Directory.CreateDirectory(directory);
+    var path = Path.Combine(directory, "neuron-groups.svg");
+    Lucid.Interfaces.Figures.Svg.Save(figure, path);
+    Console.WriteLine($"neuron groups at {groups.Tap}: {groups.Count} groups (NMF relative error {groups.Reducer.RelativeError:F3}); wrote {path}");
+}));
+root.Subcommands.Add(blocks);
+
 // lucid quality <model>
 var qualityModel = new Argument<string>("model") { Description = "Bundled model trained on the synthetic scenes (inception-mini)." };
 var qualitySeeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };

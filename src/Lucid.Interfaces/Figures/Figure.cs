@@ -1,0 +1,35 @@
+using Lucid.Imaging;
+
+namespace Lucid.Interfaces.Figures;
+
+/// <summary>
+/// A node of a figure: a small tree of rows, columns, panels, image cells, text and colour legends. Figures are data:
+/// <see cref="Svg"/> renders them deterministically (the canonical, diffable output); <see cref="Id"/> names an
+/// element so interactive renderers can link it to others.
+/// </summary>
+public abstract record FigureElement
+{
+    /// <summary>A name unique within the figure (for interactivity and tests), or null.</summary>
+    public string? Id { get; init; }
+}
+
+/// <summary>Children side by side, top-aligned.</summary>
+public sealed record Row(IReadOnlyList<FigureElement> Children, int Gap = 8) : FigureElement;
+
+/// <summary>Children stacked, left-aligned.</summary>
+public sealed record Column(IReadOnlyList<FigureElement> Children, int Gap = 8) : FigureElement;
+
+/// <summary>A titled box around its content.</summary>
+public sealed record Panel(string Title, FigureElement Content) : FigureElement;
+
+/// <summary>An image drawn at <paramref name="Width"/> × <paramref name="Height"/> pixels (nearest-neighbour scaling), with an optional caption below.</summary>
+public sealed record ImageCell(Image Image, int Width, int Height, string? Caption = null) : FigureElement;
+
+/// <summary>A line of text.</summary>
+public sealed record Text(string Value, int Size = 12, bool Bold = false) : FigureElement;
+
+/// <summary>A horizontal colour bar for a colormap, with labels at its two ends.</summary>
+public sealed record ColorLegend(Colormap Map, string Low, string High, int Width = 120, int Height = 10) : FigureElement;
+
+/// <summary>A whole figure: a title and the root element.</summary>
+public sealed record Figure(string Title, FigureElement Root);

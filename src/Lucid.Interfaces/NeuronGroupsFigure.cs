@@ -1,0 +1,61 @@
+using System.Globalization;
+using Lucid.Imaging;
+using Lucid.Interfaces.Figures;
+using Lucid.Models.Graph;
+using Lucid.Optvis;
+using Lucid.Tensors;
+
+namespace Lucid.Interfaces;
+
+/// <summary>
+/// The Building Blocks "neuron groups" interface for one image: the image; per group, a feature visualization of the
+/// group's direction in channel space (its icon) above the group's spatial map laid over the image; a legend.
+/// </summary>
+public static class NeuronGroupsFigure
+{
+    /// <param name="model">The model.</param>
+    /// <param name="image">One image [1, 3, H, W] in [0, 1].</param>
+    /// <param name="tap">A non-negative spatial layer (e.g. mixed4a).</param>
+    /// <param name="groups">Number of groups (NMF components).</param>
+    /// <param name="iconSteps">Render steps per icon (the small-input preset).</param>
+    /// <param name="seed">Seeds the factorization and the icons.</param>
+    /// <param name="cell">Displayed size of each image cell in pixels.</param>
+    public static (Figure Figure, NeuronGroups Groups) Build(Model model, Tensor image, string tap, int groups = 4, int iconSteps = 128, ulong seed = 0, int cell = 96)
+    {
+        var found = NeuronGroups.Of(model, image, tap, groups, seed);
+        int size = model.Input.Shape[^1];
+        // icons: every group's direction rendered as one batch
+        var objective = Objective.Sum(Enumerable.Range(0, groups).Select(g =>
+            Objectives.Direction(tap, Enumerable.Range(0, found.Reducer.Channels).Select(c => found.Reducer.Components[g, c]).ToArray(), cossimPow: 1, batch: g)));
+        using var canvas = new LucidImage(size, batch: groups, seed: seed, sd: RenderOptions.SmallInputSd);
+        var icons = Renderer.Render(model, objective, canvas, RenderOptions.ForSmallInput(size) with { Steps = iconSteps, Seed = seed }).Image;
+        var input = Image.FromTensor(image);
+        var shares = found.Shares();
+        int plane = found.Height * found.Width;
+        var columns = new List<FigureElement>
+        {
+            new Column(new FigureElement[] { new ImageCell(input, cell, cell, "input") { Id = "input" }, new Text(tap + ", " + groups.ToString(CultureInfo.InvariantCulture) + " groups", 11) }),
+        };
+        for (int g = 0; g < groups; g++)
+        {
+            using var icon = Ops.Slice(icons, 0, g, g + 1);
+            var map = Tensor.FromArray(shares.AsSpan(g * plane, plane).ToArray(), 1, 1, found.Height, found.Width);
+            var heat = Heatmap.Render(map, HeatmapScaling.Positive, Colormap.Hot).ResizeNearest(input.Width, input.Height);
+            double mass = 0;
+            for (int p = 0; p < plane; p++) mass += found.Maps[g * plane + p];
+            columns.Add(new Column(new FigureElement[]
+            {
+                new ImageCell(Image.FromTensor(icon), cell, cell, $"group {g}") { Id = $"group-{g}-icon" },
+                new ImageCell(Heatmap.Overlay(input, heat, opacity: 0.7), cell, cell, $"weight {mass.ToString("F1", CultureInfo.InvariantCulture)}") { Id = $"group-{g}-map" },
+            }) { Id = $"group-{g}" });
+            map.Dispose();
+        }
+        icons.Dispose();
+        var root = new Column(new FigureElement[]
+        {
+            new Row(columns, Gap: 12),
+            new Row(new FigureElement[] { new ColorLegend(Colormap.Hot, "0", "1"), new Text("a group's share of the group weight at each position", 11) }, Gap: 12),
+        });
+        return (new Figure($"Neuron groups of {model.Name} at {tap}", root), found);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Lucid.Imaging;
+using Lucid.Interfaces.Figures;
+using Lucid.Models;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Testing;
+using Xunit;
+
+namespace Lucid.Interfaces.Tests;
+
+public class FigureTests
+{
+    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
+
+    /// <summary>The SVG with embedded image bytes replaced by their size class (pixels differ across CPUs' SIMD paths; the layout must not).</summary>
+    private static string Scrubbed(string svg) => Regex.Replace(svg, "data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,{png}");
+
+    [Fact]
+    public void NeuronGroupsFigure_IsDeterministic_AndItsLayoutMatchesTheSnapshot()
+    {
+        var model = Trained.Value;
+        var scene = SyntheticScenes.Render(9, 4, new[] { 4, 3 });
+        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var (figure, groups) = NeuronGroupsFigure.Build(model, image, "mixed4a", groups: 4, iconSteps: 32, seed: 1);
+        var first = Svg.Render(figure);
+        var (again, _) = NeuronGroupsFigure.Build(model, image, "mixed4a", groups: 4, iconSteps: 32, seed: 1);
+        Assert.Equal(first, Svg.Render(again));
+        Assert.Equal(4, groups.Count);
+        for (int g = 0; g < 4; g++)
+        {
+            Assert.Contains($"id=\"group-{g}-icon\"", first);
+            Assert.Contains($"id=\"group-{g}-map\"", first);
+        }
+        Assert.Equal(1 + 2 * 4, Regex.Matches(first, "<image ").Count);
+        Snapshot.Verify(Scrubbed(first), "mixed4a-4-groups", "svg");
+    }
+
+    [Fact]
+    public void Svg_LaysOutRowsColumnsAndPanels_ByTheirMeasuredSizes()
+    {
+        var pixel = new Image(2, 2, 3);
+        var cell = new ImageCell(pixel, 40, 30, "a");
+        var figure = new Figure("t", new Panel("p", new Row(new FigureElement[] { cell, new Column(new FigureElement[] { cell, cell }, Gap: 5) }, Gap: 10)));
+        var (w, h) = Svg.Measure(figure.Root);
+        // a cell is 40 × (30 + caption 15); the column 40 × (2·45 + 5); the row 40 + 10 + 40 wide; the panel adds 2·8 and a title of 18
+        Assert.Equal((40 + 10 + 40 + 16, 95 + 16 + 18), (w, h));
+        var svg = Svg.Render(figure);
+        // the panel's content starts at (margin 12 + padding 8, margin 12 + title 16 + 8 + padding 8 + panel title 18) =
+        // (20, 62); the column is one cell and a gap to the right, its second cell one cell (45) and a gap (5) lower
+        Assert.Contains("<image x=\"70\" y=\"112\"", svg);
+        Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", svg);
+    }
+}
