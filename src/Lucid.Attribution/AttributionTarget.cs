@@ -41,6 +41,8 @@ public abstract record AttributionTarget
 
 internal sealed record DirectionTarget(string TapName, float[] Vector, int? Y, int? X) : AttributionTarget
 {
+    public override string ToString() => $"a direction in '{TapName}'";
+
     public override string Tap(Model model)
     {
         var node = model[TapName];
@@ -85,6 +87,8 @@ internal sealed record FunctionTarget(string TapName, Func<Tensor, Tensor> F, st
 
 internal sealed record ClassTarget(int Index, string? Label) : AttributionTarget
 {
+    public override string ToString() => Label is not null ? $"class '{Label}'" : $"class {Index}";
+
     public override string Tap(Model model) => model.OutputTap;
 
     public int IndexIn(Model model)
@@ -116,6 +120,8 @@ internal sealed record ClassTarget(int Index, string? Label) : AttributionTarget
 
 internal sealed record ChannelTarget(string TapName, int ChannelIndex, int? Y, int? X) : AttributionTarget
 {
+    public override string ToString() => Y is { } y && X is { } x ? $"'{TapName}' channel {ChannelIndex} at ({y}, {x})" : $"'{TapName}' channel {ChannelIndex}";
+
     public override string Tap(Model model)
     {
         var node = model[TapName];

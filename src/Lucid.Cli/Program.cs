@@ -98,7 +98,7 @@ var blocksScene = new Option<int?>("--scene") { Description = "Use a two-object 
 var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
 var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
 var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
-var blocks = new Command("blocks", "Building Blocks interfaces for one image (so far: neuron groups with their icons and spatial maps) as SVG.")
+var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) and the semantic dictionary (top channels per position, spatial attribution to the predicted class).")
     { blocksModel, blocksImage, blocksScene, blocksTap, blocksGroups, blocksOut };
 blocks.SetAction(parse => Run(parse, () =>
 {
@@ -113,6 +113,17 @@ blocks.SetAction(parse => Run(parse, () =>
     var path = Path.Combine(directory, "neuron-groups.svg");
     Lucid.Interfaces.Figures.Svg.Save(figure, path);
     Console.WriteLine($"neuron groups at {groups.Tap}: {groups.Count} groups (NMF relative error {groups.Reducer.RelativeError:F3}); wrote {path}");
+    // the semantic dictionary, its spatial attribution explaining the predicted class
+    int predicted;
+    using (Lucid.Tensors.Autograd.GradMode.NoGrad())
+    {
+        var logits = model.Forward(input).ToArray();
+        predicted = Array.IndexOf(logits, logits.Max());
+    }
+    var dictionary = Lucid.Interfaces.SemanticDictionary.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
+    var dictionaryPath = Path.Combine(directory, "semantic-dictionary.svg");
+    Lucid.Interfaces.Figures.Svg.Save(dictionary.ToFigure(model, input, seed: 1), dictionaryPath);
+    Console.WriteLine($"semantic dictionary at {dictionary.Tap} ({dictionary.Entries.Count} positions, attribution to '{model.Labels[predicted]}'); wrote {dictionaryPath}");
 }));
 root.Subcommands.Add(blocks);
 
