@@ -65,22 +65,10 @@ public static class Svg
         switch (element)
         {
             case Row r:
-                s.Append(Invariant($"<g{id}>\n"));
-                foreach (var child in r.Children)
-                {
-                    Draw(s, child, x, y, gradients);
-                    x += Measure(child).Width + r.Gap;
-                }
-                s.Append("</g>\n");
+                Stack(s, id, r.Children, r.Gap, horizontal: true, x, y, gradients);
                 break;
             case Column c:
-                s.Append(Invariant($"<g{id}>\n"));
-                foreach (var child in c.Children)
-                {
-                    Draw(s, child, x, y, gradients);
-                    y += Measure(child).Height + c.Gap;
-                }
-                s.Append("</g>\n");
+                Stack(s, id, c.Children, c.Gap, horizontal: false, x, y, gradients);
                 break;
             case Panel p:
             {
@@ -121,6 +109,20 @@ public static class Svg
             default:
                 throw new LucidArgumentException(nameof(element), $"figure: unknown element {element.GetType().Name}.");
         }
+    }
+
+    /// <summary>Children one after another, left to right or top to bottom, in a group.</summary>
+    private static void Stack(StringBuilder s, string id, IReadOnlyList<FigureElement> children, int gap, bool horizontal, int x, int y, Dictionary<string, string> gradients)
+    {
+        s.Append(Invariant($"<g{id}>\n"));
+        foreach (var child in children)
+        {
+            Draw(s, child, x, y, gradients);
+            var (w, h) = Measure(child);
+            if (horizontal) x += w + gap;
+            else y += h + gap;
+        }
+        s.Append("</g>\n");
     }
 
     private static int TextWidth(string text, int size) => (int)Math.Ceiling(text.Length * size * 0.6);
