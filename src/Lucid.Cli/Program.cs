@@ -98,7 +98,7 @@ var blocksScene = new Option<int?>("--scene") { Description = "Use a two-object 
 var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
 var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
 var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
-var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) and the semantic dictionary (top channels per position, spatial attribution to the predicted class).")
+var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the semantic dictionary (top channels per position, spatial attribution to the predicted class) and channel attribution.")
     { blocksModel, blocksImage, blocksScene, blocksTap, blocksGroups, blocksOut };
 blocks.SetAction(parse => Run(parse, () =>
 {
@@ -124,6 +124,10 @@ blocks.SetAction(parse => Run(parse, () =>
     var dictionaryPath = Path.Combine(directory, "semantic-dictionary.svg");
     Lucid.Interfaces.Figures.Svg.Save(dictionary.ToFigure(model, input, seed: 1), dictionaryPath);
     Console.WriteLine($"semantic dictionary at {dictionary.Tap} ({dictionary.Entries.Count} positions, attribution to '{model.Labels[predicted]}'); wrote {dictionaryPath}");
+    var channels = Lucid.Interfaces.ChannelAttribution.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
+    var channelsPath = Path.Combine(directory, "channel-attribution.svg");
+    Lucid.Interfaces.Figures.Svg.Save(channels.ToFigure(model, input, seed: 1), channelsPath);
+    Console.WriteLine($"channel attribution at {channels.Tap}: for [{string.Join(", ", channels.For)}], against [{string.Join(", ", channels.Against)}]; wrote {channelsPath}");
 }));
 root.Subcommands.Add(blocks);
 
