@@ -112,6 +112,7 @@ blocks.SetAction(parse => Run(parse, () =>
     Directory.CreateDirectory(directory);
     var path = Path.Combine(directory, "neuron-groups.svg");
     Lucid.Interfaces.Figures.Svg.Save(figure, path);
+    var figures = new List<Lucid.Interfaces.Figures.Figure> { figure };
     Console.WriteLine($"neuron groups at {groups.Tap}: {groups.Count} groups (NMF relative error {groups.Reducer.RelativeError:F3}); wrote {path}");
     // the semantic dictionary, its spatial attribution explaining the predicted class
     int predicted;
@@ -122,12 +123,19 @@ blocks.SetAction(parse => Run(parse, () =>
     }
     var dictionary = Lucid.Interfaces.SemanticDictionary.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
     var dictionaryPath = Path.Combine(directory, "semantic-dictionary.svg");
-    Lucid.Interfaces.Figures.Svg.Save(dictionary.ToFigure(model, input, seed: 1), dictionaryPath);
+    var dictionaryFigure = dictionary.ToFigure(model, input, seed: 1);
+    Lucid.Interfaces.Figures.Svg.Save(dictionaryFigure, dictionaryPath);
+    figures.Add(dictionaryFigure);
     Console.WriteLine($"semantic dictionary at {dictionary.Tap} ({dictionary.Entries.Count} positions, attribution to '{model.Labels[predicted]}'); wrote {dictionaryPath}");
     var channels = Lucid.Interfaces.ChannelAttribution.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
     var channelsPath = Path.Combine(directory, "channel-attribution.svg");
-    Lucid.Interfaces.Figures.Svg.Save(channels.ToFigure(model, input, seed: 1), channelsPath);
+    var channelFigure = channels.ToFigure(model, input, seed: 1);
+    Lucid.Interfaces.Figures.Svg.Save(channelFigure, channelsPath);
+    figures.Add(channelFigure);
     Console.WriteLine($"channel attribution at {channels.Tap}: for [{string.Join(", ", channels.For)}], against [{string.Join(", ", channels.Against)}]; wrote {channelsPath}");
+    var page = Path.Combine(directory, "index.html");
+    Lucid.Interfaces.Figures.Html.Save($"Building Blocks of {model.Name}: {model.Labels[predicted]}", figures, page);
+    Console.WriteLine($"interactive report (self-contained; point at a cell for its data): {page}");
 }));
 root.Subcommands.Add(blocks);
 

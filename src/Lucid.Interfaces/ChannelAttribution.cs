@@ -55,7 +55,7 @@ public sealed record ChannelAttribution(string Tap, float[] Scores, int[] For, i
         }
         FigureElement Strip(string title, int[] list, string id) => new Panel(title, list.Length == 0
             ? new Text("none", 11)
-            : new Row(list.Select(c => (FigureElement)new ImageCell(icons[c], icon, icon, $"{c}: {Scores[c].ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}") { Id = $"channel-{c}" }).ToArray(), Gap: 6)) { Id = id };
+            : new Row(list.Select(c => (FigureElement)new ImageCell(icons[c], icon, icon, $"{c}: {Scores[c].ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}") { Id = $"channel-{c}", Details = $"channel {c} of {Tap}\nattribution to {Target}: {Scores[c].ToString("+0.000;-0.000", CultureInfo.InvariantCulture)}" }).ToArray(), Gap: 6)) { Id = id };
         var root = new Row(new FigureElement[]
         {
             new Column(new FigureElement[] { new ImageCell(Image.FromTensor(image), 128, 128, "input") { Id = "input" }, new Text(Target, 10) }),

@@ -13,6 +13,13 @@ namespace Lucid.Interfaces;
 /// </summary>
 public static class NeuronGroupsFigure
 {
+    private static string GroupDetails(NeuronGroups groups, int g, double mass)
+    {
+        var strongest = Enumerable.Range(0, groups.Reducer.Channels).OrderByDescending(c => groups.Reducer.Components[g, c]).ThenBy(c => c).Take(5)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"channel {c}: {groups.Reducer.Components[g, c]:0.00}"));
+        return string.Create(CultureInfo.InvariantCulture, $"group {g} of {groups.Count} at {groups.Tap}\ntotal weight {mass:0.00}\nstrongest channels:\n") + string.Join("\n", strongest);
+    }
+
     /// <param name="model">The model.</param>
     /// <param name="image">One image [1, 3, H, W] in [0, 1].</param>
     /// <param name="tap">A non-negative spatial layer (e.g. mixed4a).</param>
@@ -47,7 +54,7 @@ public static class NeuronGroupsFigure
             {
                 new ImageCell(Image.FromTensor(icon), cell, cell, $"group {g}") { Id = $"group-{g}-icon" },
                 new ImageCell(Heatmap.Overlay(input, heat, opacity: 0.7), cell, cell, $"weight {mass.ToString("F1", CultureInfo.InvariantCulture)}") { Id = $"group-{g}-map" },
-            }) { Id = $"group-{g}" });
+            }) { Id = $"group-{g}", Details = GroupDetails(found, g, mass) });
             map.Dispose();
         }
         icons.Dispose();

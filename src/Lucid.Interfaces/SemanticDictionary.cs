@@ -79,7 +79,12 @@ public sealed record SemanticDictionary(string Tap, int Height, int Width, IRead
             {
                 new Text(Invariant($"({e.Y}, {e.X})  {e.Attribution:+0.00;-0.00}"), 10),
                 new Row(e.Channels.Select((ch, k) => (FigureElement)new ImageCell(icons[ch], icon, icon, Invariant($"{ch}: {e.Activations[k]:0.0}"))).ToArray(), Gap: 2),
-            }) { Id = $"position-{e.Y}-{e.X}" }).ToArray(), Gap: 10));
+            })
+            {
+                Id = $"position-{e.Y}-{e.X}",
+                Details = Invariant($"position ({e.Y}, {e.X}) of {Tap}\nattribution to {Target}: {e.Attribution:+0.000;-0.000}\n") +
+                          string.Join("\n", e.Channels.Select((ch, k) => Invariant($"channel {ch}: {e.Activations[k]:0.00}"))),
+            }).ToArray(), Gap: 10));
         var root = new Row(new FigureElement[]
         {
             new Column(new FigureElement[]

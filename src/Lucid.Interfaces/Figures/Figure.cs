@@ -11,6 +11,9 @@ public abstract record FigureElement
 {
     /// <summary>A name unique within the figure (for interactivity and tests), or null.</summary>
     public string? Id { get; init; }
+
+    /// <summary>What the interactive HTML shows when the pointer is over this element (the data behind it), or null.</summary>
+    public string? Details { get; init; }
 }
 
 /// <summary>Children side by side, top-aligned.</summary>

@@ -61,7 +61,8 @@ public static class Svg
 
     private static void Draw(StringBuilder s, FigureElement element, int x, int y, Dictionary<string, string> gradients)
     {
-        string id = element.Id is { } name ? Invariant($" id=\"{Escape(name)}\"") : "";
+        string id = (element.Id is { } name ? Invariant($" id=\"{Escape(name)}\"") : "") +
+                    (element.Details is { } details ? Invariant($" data-details=\"{Escape(details)}\"") : "");
         switch (element)
         {
             case Row r:
@@ -127,7 +128,7 @@ public static class Svg
 
     private static int TextWidth(string text, int size) => (int)Math.Ceiling(text.Length * size * 0.6);
 
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
+    internal static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("\n", "&#10;");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,50 @@
+using System.Text;
+using Lucid.Tensors;
+
+namespace Lucid.Interfaces.Figures;
+
+/// <summary>
+/// A self-contained interactive page of figures: every figure's SVG inline (images are data URIs), a stylesheet and a
+/// short script, no network access. Pointing at an element that carries <see cref="FigureElement.Details"/> highlights
+/// it and shows its details in a side panel — the Distill articles' hover interaction. The page is well-formed XML
+/// (XHTML syntax), deterministic, and written atomically.
+/// </summary>
+public static class Html
+{
+    private const string Style = """
+        body { font-family: sans-serif; margin: 24px; display: flex; gap: 24px; align-items: flex-start; }
+        main { flex: 1; }
+        figure { margin: 0 0 24px 0; }
+        aside { position: sticky; top: 24px; width: 280px; min-height: 80px; padding: 12px; border: 1px solid #ccc; font-size: 13px; white-space: pre-wrap; }
+        [data-details] { cursor: pointer; }
+        .lucid-hover { filter: drop-shadow(0 0 4px #f80); }
+        """;
+
+    private const string Script = """
+        (function () {
+          var panel = document.getElementById('details');
+          var idle = panel.textContent;
+          document.querySelectorAll('[data-details]').forEach(function (el) {
+            el.addEventListener('mouseenter', function () { el.classList.add('lucid-hover'); panel.textContent = el.getAttribute('data-details'); });
+            el.addEventListener('mouseleave', function () { el.classList.remove('lucid-hover'); panel.textContent = idle; });
+          });
+        })();
+        """;
+
+    public static string Render(string title, IReadOnlyList<Figure> figures)
+    {
+        var s = new StringBuilder();
+        s.Append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+        s.Append("<title>").Append(Svg.Escape(title)).Append("</title>\n<style>\n").Append(Style).Append("\n</style>\n</head>\n<body>\n<main>\n");
+        s.Append("<h1>").Append(Svg.Escape(title)).Append("</h1>\n");
+        foreach (var figure in figures)
+            s.Append("<figure>\n").Append(Svg.Render(figure)).Append("</figure>\n");
+        s.Append("</main>\n<aside id=\"details\">Point at a cell to see the data behind it.</aside>\n");
+        s.Append("<script>\n//<![CDATA[\n").Append(Script).Append("\n//]]>\n</script>\n</body>\n</html>\n");
+        return s.ToString();
+    }
+
+    /// <summary>Writes the page atomically (temp file + rename).</summary>
+    public static void Save(string title, IReadOnlyList<Figure> figures, string path) =>
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Render(title, figures))));
+}
