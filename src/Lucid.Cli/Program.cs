@@ -98,7 +98,7 @@ var blocksScene = new Option<int?>("--scene") { Description = "Use a two-object 
 var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
 var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
 var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
-var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the semantic dictionary (top channels per position, spatial attribution to the predicted class) and channel attribution.")
+var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the activation grid, the semantic dictionary (top channels per position, spatial attribution to the predicted class) and channel attribution, and an interactive index.html.")
     { blocksModel, blocksImage, blocksScene, blocksTap, blocksGroups, blocksOut };
 blocks.SetAction(parse => Run(parse, () =>
 {
@@ -133,6 +133,12 @@ blocks.SetAction(parse => Run(parse, () =>
     Lucid.Interfaces.Figures.Svg.Save(channelFigure, channelsPath);
     figures.Add(channelFigure);
     Console.WriteLine($"channel attribution at {channels.Tap}: for [{string.Join(", ", channels.For)}], against [{string.Join(", ", channels.Against)}]; wrote {channelsPath}");
+    var grid = Lucid.Interfaces.ActivationGrid.Of(model, input, parse.GetValue(blocksTap)!, seed: 1);
+    var gridFigure = grid.ToFigure(model, input);
+    var gridPath = Path.Combine(directory, "activation-grid.svg");
+    Lucid.Interfaces.Figures.Svg.Save(gridFigure, gridPath);
+    figures.Insert(1, gridFigure);
+    Console.WriteLine($"activation grid at {grid.Tap}: {grid.Height}×{grid.Width} cells; wrote {gridPath}");
     var page = Path.Combine(directory, "index.html");
     Lucid.Interfaces.Figures.Html.Save($"Building Blocks of {model.Name}: {model.Labels[predicted]}", figures, page);
     Console.WriteLine($"interactive report (self-contained; point at a cell for its data): {page}");
