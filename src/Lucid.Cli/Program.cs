@@ -96,10 +96,11 @@ var blocksModel = new Argument<string>("model") { Description = "Bundled model n
 var blocksImage = new Option<string?>("--image") { Description = "Input PNG (resized to the model's input)." };
 var blocksScene = new Option<int?>("--scene") { Description = "Use a two-object synthetic scene i instead (inception-mini)." };
 var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
+var blocksFrom = new Option<string>("--from") { Description = "Earlier layer for the spatial attribution into --tap.", DefaultValueFactory = _ => "mixed3b" };
 var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
 var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
-var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the activation grid, the semantic dictionary (top channels per position, spatial attribution to the predicted class) and channel attribution, and an interactive index.html.")
-    { blocksModel, blocksImage, blocksScene, blocksTap, blocksGroups, blocksOut };
+var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the activation grid, the semantic dictionary (top channels per position, spatial attribution to the predicted class), channel attribution and spatial attribution between two layers, and an interactive index.html.")
+    { blocksModel, blocksImage, blocksScene, blocksTap, blocksFrom, blocksGroups, blocksOut };
 blocks.SetAction(parse => Run(parse, () =>
 {
     var model = BundledModels.Resolve(parse.GetValue(blocksModel)!, withWeights: true);
@@ -139,6 +140,12 @@ blocks.SetAction(parse => Run(parse, () =>
     Lucid.Interfaces.Figures.Svg.Save(gridFigure, gridPath);
     figures.Insert(1, gridFigure);
     Console.WriteLine($"activation grid at {grid.Tap}: {grid.Height}×{grid.Width} cells; wrote {gridPath}");
+    var flow = Lucid.Interfaces.SpatialAttribution.Of(model, input, parse.GetValue(blocksFrom)!, parse.GetValue(blocksTap)!);
+    var flowFigure = flow.ToFigure(model, input);
+    var flowPath = Path.Combine(directory, "spatial-attribution.svg");
+    Lucid.Interfaces.Figures.Svg.Save(flowFigure, flowPath);
+    figures.Add(flowFigure);
+    Console.WriteLine($"spatial attribution {flow.From} → {flow.To}; wrote {flowPath}");
     var page = Path.Combine(directory, "index.html");
     Lucid.Interfaces.Figures.Html.Save($"Building Blocks of {model.Name}: {model.Labels[predicted]}", figures, page);
     Console.WriteLine($"interactive report (self-contained; point at a cell for its data): {page}");
