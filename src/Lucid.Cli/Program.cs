@@ -99,7 +99,7 @@ var blocksTap = new Option<string>("--tap") { Description = "Layer to factorize 
 var blocksFrom = new Option<string>("--from") { Description = "Earlier layer for the spatial attribution into --tap.", DefaultValueFactory = _ => "mixed3b" };
 var blocksGroups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
 var blocksOut = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
-var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the activation grid, the semantic dictionary (top channels per position, spatial attribution to the predicted class), channel attribution and spatial attribution between two layers, and an interactive index.html.")
+var blocks = new Command("blocks", "Building Blocks interfaces for one image as SVG: neuron groups (icons and spatial maps) the activation grid, the semantic dictionary (top channels per position, spatial attribution to the predicted class), channel attribution, spatial attribution and group-to-group attribution between two layers, and an interactive index.html.")
     { blocksModel, blocksImage, blocksScene, blocksTap, blocksFrom, blocksGroups, blocksOut };
 blocks.SetAction(parse => Run(parse, () =>
 {
@@ -146,6 +146,12 @@ blocks.SetAction(parse => Run(parse, () =>
     Lucid.Interfaces.Figures.Svg.Save(flowFigure, flowPath);
     figures.Add(flowFigure);
     Console.WriteLine($"spatial attribution {flow.From} → {flow.To}; wrote {flowPath}");
+    var groupFlow = Lucid.Interfaces.GroupFlow.Of(model, input, parse.GetValue(blocksFrom)!, parse.GetValue(blocksTap)!, parse.GetValue(blocksGroups), parse.GetValue(blocksGroups), seed: 1);
+    var groupFlowFigure = groupFlow.ToFigure(model, seed: 1);
+    var groupFlowPath = Path.Combine(directory, "group-flow.svg");
+    Lucid.Interfaces.Figures.Svg.Save(groupFlowFigure, groupFlowPath);
+    figures.Insert(1, groupFlowFigure);
+    Console.WriteLine($"attribution between neuron groups {groupFlow.From.Tap} → {groupFlow.To.Tap}; wrote {groupFlowPath}");
     var page = Path.Combine(directory, "index.html");
     Lucid.Interfaces.Figures.Html.Save($"Building Blocks of {model.Name}: {model.Labels[predicted]}", figures, page);
     Console.WriteLine($"interactive report (self-contained; point at a cell for its data): {page}");

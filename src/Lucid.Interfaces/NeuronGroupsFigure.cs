@@ -13,6 +13,26 @@ namespace Lucid.Interfaces;
 /// </summary>
 public static class NeuronGroupsFigure
 {
+    /// <summary>
+    /// Every group's icon: a feature visualization of its direction in channel space (cosine power 1), all groups as
+    /// one batch with the small-input preset.
+    /// </summary>
+    public static IReadOnlyList<Image> RenderIcons(Model model, NeuronGroups groups, int steps = 128, ulong seed = 0)
+    {
+        int size = model.Input.Shape[^1];
+        var objective = Objective.Sum(Enumerable.Range(0, groups.Count).Select(g =>
+            Objectives.Direction(groups.Tap, Enumerable.Range(0, groups.Reducer.Channels).Select(c => groups.Reducer.Components[g, c]).ToArray(), cossimPow: 1, batch: g)));
+        using var canvas = new LucidImage(size, batch: groups.Count, seed: seed, sd: RenderOptions.SmallInputSd);
+        using var rendered = Renderer.Render(model, objective, canvas, RenderOptions.ForSmallInput(size) with { Steps = steps, Seed = seed }).Image;
+        var icons = new List<Image>();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            using var one = Ops.Slice(rendered, 0, g, g + 1);
+            icons.Add(Image.FromTensor(one));
+        }
+        return icons;
+    }
+
     private static string GroupDetails(NeuronGroups groups, int g, double mass)
     {
         var strongest = Enumerable.Range(0, groups.Reducer.Channels).OrderByDescending(c => groups.Reducer.Components[g, c]).ThenBy(c => c).Take(5)
@@ -31,11 +51,7 @@ public static class NeuronGroupsFigure
     {
         var found = NeuronGroups.Of(model, image, tap, groups, seed);
         int size = model.Input.Shape[^1];
-        // icons: every group's direction rendered as one batch
-        var objective = Objective.Sum(Enumerable.Range(0, groups).Select(g =>
-            Objectives.Direction(tap, Enumerable.Range(0, found.Reducer.Channels).Select(c => found.Reducer.Components[g, c]).ToArray(), cossimPow: 1, batch: g)));
-        using var canvas = new LucidImage(size, batch: groups, seed: seed, sd: RenderOptions.SmallInputSd);
-        var icons = Renderer.Render(model, objective, canvas, RenderOptions.ForSmallInput(size) with { Steps = iconSteps, Seed = seed }).Image;
+        var icons = RenderIcons(model, found, iconSteps, seed);
         var input = Image.FromTensor(image);
         var shares = found.Shares();
         int plane = found.Height * found.Width;
@@ -45,19 +61,17 @@ public static class NeuronGroupsFigure
         };
         for (int g = 0; g < groups; g++)
         {
-            using var icon = Ops.Slice(icons, 0, g, g + 1);
             var map = Tensor.FromArray(shares.AsSpan(g * plane, plane).ToArray(), 1, 1, found.Height, found.Width);
             var heat = Heatmap.Render(map, HeatmapScaling.Positive, Colormap.Hot).ResizeNearest(input.Width, input.Height);
             double mass = 0;
             for (int p = 0; p < plane; p++) mass += found.Maps[g * plane + p];
             columns.Add(new Column(new FigureElement[]
             {
-                new ImageCell(Image.FromTensor(icon), cell, cell, $"group {g}") { Id = $"group-{g}-icon" },
+                new ImageCell(icons[g], cell, cell, $"group {g}") { Id = $"group-{g}-icon" },
                 new ImageCell(Heatmap.Overlay(input, heat, opacity: 0.7), cell, cell, $"weight {mass.ToString("F1", CultureInfo.InvariantCulture)}") { Id = $"group-{g}-map" },
             }) { Id = $"group-{g}", Details = GroupDetails(found, g, mass) });
             map.Dispose();
         }
-        icons.Dispose();
         var root = new Column(new FigureElement[]
         {
             new Row(columns, Gap: 12),

@@ -34,5 +34,13 @@ public sealed record Text(string Value, int Size = 12, bool Bold = false) : Figu
 /// <summary>A horizontal colour bar for a colormap, with labels at its two ends.</summary>
 public sealed record ColorLegend(Colormap Map, string Low, string High, int Width = 120, int Height = 10) : FigureElement;
 
+/// <summary>
+/// Two rows of elements joined by weighted links (Building Blocks' attribution between neuron groups): a link from
+/// source i to target j has a width proportional to |Weights[i, j]| (the largest drawn 6 px wide) and is red when
+/// positive, blue when negative. <paramref name="Labels"/>, when given, are the links' hover details.
+/// </summary>
+public sealed record Flow(IReadOnlyList<FigureElement> Sources, IReadOnlyList<FigureElement> Targets, double[,] Weights, string[,]? Labels = null, int Gap = 72)
+    : FigureElement;
+
 /// <summary>A whole figure: a title and the root element.</summary>
 public sealed record Figure(string Title, FigureElement Root);
