@@ -108,52 +108,9 @@ blocks.SetAction(parse => Run(parse, () =>
     using var input = parse.GetValue(blocksScene) is { } scene && parse.GetValue(blocksImage) is null
         ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, scene, new[] { scene % 10, (scene + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
         : AttributeCommand.LoadInput(model, parse.GetValue(blocksImage), parse.GetValue(blocksScene));
-    var (figure, groups) = Lucid.Interfaces.NeuronGroupsFigure.Build(model, input, parse.GetValue(blocksTap)!, parse.GetValue(blocksGroups), seed: 1);
-    var directory = parse.GetValue(blocksOut)!;
-    Directory.CreateDirectory(directory);
-    var path = Path.Combine(directory, "neuron-groups.svg");
-    Lucid.Interfaces.Figures.Svg.Save(figure, path);
-    var figures = new List<Lucid.Interfaces.Figures.Figure> { figure };
-    Console.WriteLine($"neuron groups at {groups.Tap}: {groups.Count} groups (NMF relative error {groups.Reducer.RelativeError:F3}); wrote {path}");
-    // the semantic dictionary, its spatial attribution explaining the predicted class
-    int predicted;
-    using (Lucid.Tensors.Autograd.GradMode.NoGrad())
-    {
-        var logits = model.Forward(input).ToArray();
-        predicted = Array.IndexOf(logits, logits.Max());
-    }
-    var dictionary = Lucid.Interfaces.SemanticDictionary.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
-    var dictionaryPath = Path.Combine(directory, "semantic-dictionary.svg");
-    var dictionaryFigure = dictionary.ToFigure(model, input, seed: 1);
-    Lucid.Interfaces.Figures.Svg.Save(dictionaryFigure, dictionaryPath);
-    figures.Add(dictionaryFigure);
-    Console.WriteLine($"semantic dictionary at {dictionary.Tap} ({dictionary.Entries.Count} positions, attribution to '{model.Labels[predicted]}'); wrote {dictionaryPath}");
-    var channels = Lucid.Interfaces.ChannelAttribution.Of(model, input, parse.GetValue(blocksTap)!, Lucid.Attribution.AttributionTarget.Class(model.Labels[predicted]));
-    var channelsPath = Path.Combine(directory, "channel-attribution.svg");
-    var channelFigure = channels.ToFigure(model, input, seed: 1);
-    Lucid.Interfaces.Figures.Svg.Save(channelFigure, channelsPath);
-    figures.Add(channelFigure);
-    Console.WriteLine($"channel attribution at {channels.Tap}: for [{string.Join(", ", channels.For)}], against [{string.Join(", ", channels.Against)}]; wrote {channelsPath}");
-    var grid = Lucid.Interfaces.ActivationGrid.Of(model, input, parse.GetValue(blocksTap)!, seed: 1);
-    var gridFigure = grid.ToFigure(model, input);
-    var gridPath = Path.Combine(directory, "activation-grid.svg");
-    Lucid.Interfaces.Figures.Svg.Save(gridFigure, gridPath);
-    figures.Insert(1, gridFigure);
-    Console.WriteLine($"activation grid at {grid.Tap}: {grid.Height}×{grid.Width} cells; wrote {gridPath}");
-    var flow = Lucid.Interfaces.SpatialAttribution.Of(model, input, parse.GetValue(blocksFrom)!, parse.GetValue(blocksTap)!);
-    var flowFigure = flow.ToFigure(model, input);
-    var flowPath = Path.Combine(directory, "spatial-attribution.svg");
-    Lucid.Interfaces.Figures.Svg.Save(flowFigure, flowPath);
-    figures.Add(flowFigure);
-    Console.WriteLine($"spatial attribution {flow.From} → {flow.To}; wrote {flowPath}");
-    var groupFlow = Lucid.Interfaces.GroupFlow.Of(model, input, parse.GetValue(blocksFrom)!, parse.GetValue(blocksTap)!, parse.GetValue(blocksGroups), parse.GetValue(blocksGroups), seed: 1);
-    var groupFlowFigure = groupFlow.ToFigure(model, seed: 1);
-    var groupFlowPath = Path.Combine(directory, "group-flow.svg");
-    Lucid.Interfaces.Figures.Svg.Save(groupFlowFigure, groupFlowPath);
-    figures.Insert(1, groupFlowFigure);
-    Console.WriteLine($"attribution between neuron groups {groupFlow.From.Tap} → {groupFlow.To.Tap}; wrote {groupFlowPath}");
-    var page = Path.Combine(directory, "index.html");
-    Lucid.Interfaces.Figures.Html.Save($"Building Blocks of {model.Name}: {model.Labels[predicted]}", figures, page);
+    var (title, parts) = Lucid.Interfaces.BuildingBlocksReport.Build(model, input, parse.GetValue(blocksTap)!, parse.GetValue(blocksFrom)!, parse.GetValue(blocksGroups));
+    var page = Lucid.Interfaces.BuildingBlocksReport.Write(title, parts, parse.GetValue(blocksOut)!);
+    foreach (var part in parts) Console.WriteLine($"{part.Summary}: {part.File}");
     Console.WriteLine($"interactive report (self-contained; point at a cell for its data): {page}");
 }));
 root.Subcommands.Add(blocks);
