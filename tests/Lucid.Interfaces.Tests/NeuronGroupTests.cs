@@ -39,3 +39,28 @@ public class NeuronGroupTests
         Assert.Contains("200 groups for the 156 channels of 'mixed4a'", Assert.Throws<LucidArgumentException>(() => NeuronGroups.Of(model, image, "mixed4a", 200)).Message);
     }
 }
+
+public class WrongInputTests
+{
+    [Fact]
+    public void AnImageOfTheWrongSize_IsRefusedByEveryInterface_NamingTheModelAndTheShape()
+    {
+        var model = Zoo.InceptionMini(0);
+        using var image = Tensor.Zeros(1, 3, 32, 32);
+        var target = Lucid.Attribution.AttributionTarget.Class(0);
+        var attempts = new Action[]
+        {
+            () => NeuronGroups.Of(model, image, "mixed4a", 2),
+            () => SemanticDictionary.Of(model, image, "mixed4a", target),
+            () => ChannelAttribution.Of(model, image, "mixed4a", target),
+            () => SpatialAttribution.Of(model, image, "mixed3b", "mixed4a"),
+            () => ActivationGrid.Of(model, image, "mixed4a", steps: 1),
+        };
+        foreach (var attempt in attempts)
+        {
+            var error = Assert.ThrowsAny<LucidException>(attempt);
+            Assert.Contains("inception-mini", error.Message);
+            Assert.Contains("[N, 3, 64, 64]", error.Message);
+        }
+    }
+}
