@@ -489,7 +489,8 @@ public class GradientProperties
         ForAll(from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 16) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
         {
             var rng = new Rng((ulong)c.seed);
-            Check("rfft2", xs => Ops.Rfft2(xs[0]), new[] { Leaf(rng, c.b, c.h, c.w) }, rng);
+            // linear: a step of 0.25 is exact and keeps float32 rounding of the loss (sums of up to 2·16·8 terms) below the tolerance
+            Check("rfft2", xs => Ops.Rfft2(xs[0]), new[] { Leaf(rng, c.b, c.h, c.w) }, rng, step: 0.25);
         });
 
     [Fact]
@@ -497,7 +498,7 @@ public class GradientProperties
         ForAll(from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 16) from w in Gen.Choose(1, 7) from seed in Seeds select (b, h, w, seed), c =>
         {
             var rng = new Rng((ulong)c.seed);
-            Check("irfft2", xs => Ops.Irfft2(xs[0], c.w), new[] { Leaf(rng, c.b, c.h, c.w / 2 + 1, 2) }, rng);
+            Check("irfft2", xs => Ops.Irfft2(xs[0], c.w), new[] { Leaf(rng, c.b, c.h, c.w / 2 + 1, 2) }, rng, step: 0.25);
         });
 
     [Fact]
