@@ -3,7 +3,6 @@ using Lucid.Attribution;
 using Lucid.Imaging;
 using Lucid.Interfaces.Figures;
 using Lucid.Models.Graph;
-using Lucid.Optvis;
 using Lucid.Tensors;
 
 namespace Lucid.Interfaces;
@@ -40,19 +39,7 @@ public sealed record ChannelAttribution(string Tap, float[] Scores, int[] For, i
     /// <summary>The figure: the image, then a row of icons for the channels for the target and one for those against it.</summary>
     public Figure ToFigure(Model model, Tensor image, int iconSteps = 128, ulong seed = 0, int icon = 64)
     {
-        var channels = For.Concat(Against).Distinct().OrderBy(c => c).ToArray();
-        var icons = new Dictionary<int, Image>();
-        if (channels.Length > 0)
-        {
-            int size = model.Input.Shape[^1];
-            var rendered = Recipes.Channels(model, Tap, channels, options: RenderOptions.ForSmallInput(size) with { Steps = iconSteps, Seed = seed }, seed: seed).Image;
-            for (int i = 0; i < channels.Length; i++)
-            {
-                using var one = Ops.Slice(rendered, 0, i, i + 1);
-                icons[channels[i]] = Image.FromTensor(one);
-            }
-            rendered.Dispose();
-        }
+        var icons = Icons.ForChannels(model, Tap, For.Concat(Against), iconSteps, seed);
         FigureElement Strip(string title, int[] list, string id) => new Panel(title, list.Length == 0
             ? new Text("none", 11)
             : new Row(list.Select(c => (FigureElement)new ImageCell(icons[c], icon, icon, $"{c}: {Scores[c].ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}") { Id = $"channel-{c}", Details = $"channel {c} of {Tap}\nattribution to {Target}: {Scores[c].ToString("+0.000;-0.000", CultureInfo.InvariantCulture)}" }).ToArray(), Gap: 6)) { Id = id };

@@ -2,7 +2,6 @@ using System.Globalization;
 using Lucid.Imaging;
 using Lucid.Interfaces.Figures;
 using Lucid.Models.Graph;
-using Lucid.Optvis;
 using Lucid.Tensors;
 
 namespace Lucid.Interfaces;
@@ -17,21 +16,10 @@ public static class NeuronGroupsFigure
     /// Every group's icon: a feature visualization of its direction in channel space (cosine power 1), all groups as
     /// one batch with the small-input preset.
     /// </summary>
-    public static IReadOnlyList<Image> RenderIcons(Model model, NeuronGroups groups, int steps = 128, ulong seed = 0)
-    {
-        int size = model.Input.Shape[^1];
-        var objective = Objective.Sum(Enumerable.Range(0, groups.Count).Select(g =>
-            Objectives.Direction(groups.Tap, Enumerable.Range(0, groups.Reducer.Channels).Select(c => groups.Reducer.Components[g, c]).ToArray(), cossimPow: 1, batch: g)));
-        using var canvas = new LucidImage(size, batch: groups.Count, seed: seed, sd: RenderOptions.SmallInputSd);
-        using var rendered = Renderer.Render(model, objective, canvas, RenderOptions.ForSmallInput(size) with { Steps = steps, Seed = seed }).Image;
-        var icons = new List<Image>();
-        for (int g = 0; g < groups.Count; g++)
-        {
-            using var one = Ops.Slice(rendered, 0, g, g + 1);
-            icons.Add(Image.FromTensor(one));
-        }
-        return icons;
-    }
+    public static IReadOnlyList<Image> RenderIcons(Model model, NeuronGroups groups, int steps = 128, ulong seed = 0) =>
+        Icons.ForDirections(model, groups.Tap,
+            Enumerable.Range(0, groups.Count).Select(g => Enumerable.Range(0, groups.Reducer.Channels).Select(c => groups.Reducer.Components[g, c]).ToArray()).ToList(),
+            steps, seed);
 
     private static string GroupDetails(NeuronGroups groups, int g, double mass)
     {

@@ -3,7 +3,6 @@ using Lucid.Attribution;
 using Lucid.Imaging;
 using Lucid.Interfaces.Figures;
 using Lucid.Models.Graph;
-using Lucid.Optvis;
 using Lucid.Tensors;
 using Lucid.Tensors.Autograd;
 
@@ -60,16 +59,7 @@ public sealed record SemanticDictionary(string Tap, int Height, int Width, IRead
     /// </summary>
     public Figure ToFigure(Model model, Tensor image, int iconSteps = 128, ulong seed = 0, int icon = 40)
     {
-        var channels = Entries.SelectMany(e => e.Channels).Distinct().OrderBy(ch => ch).ToArray();
-        int size = model.Input.Shape[^1];
-        var rendered = Recipes.Channels(model, Tap, channels, options: RenderOptions.ForSmallInput(size) with { Steps = iconSteps, Seed = seed }, seed: seed).Image;
-        var icons = new Dictionary<int, Image>();
-        for (int i = 0; i < channels.Length; i++)
-        {
-            using var one = Ops.Slice(rendered, 0, i, i + 1);
-            icons[channels[i]] = Image.FromTensor(one);
-        }
-        rendered.Dispose();
+        var icons = Icons.ForChannels(model, Tap, Entries.SelectMany(e => e.Channels), iconSteps, seed);
         var input = Image.FromTensor(image);
         using var map = Tensor.FromArray(Entries.Select(e => e.Attribution).ToArray(), 1, 1, Height, Width);
         var heat = Heatmap.Render(map, HeatmapScaling.Signed, Colormap.Bwr).ResizeNearest(input.Width, input.Height);

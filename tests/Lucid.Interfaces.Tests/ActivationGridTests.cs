@@ -10,8 +10,6 @@ namespace Lucid.Interfaces.Tests;
 
 public class ActivationGridTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     private static double MeanPairwiseCorrelation(IReadOnlyList<Lucid.Imaging.Image> icons)
     {
         var vectors = icons.Select(i => i.Pixels.Select(b => (double)b).ToArray()).ToArray();
@@ -34,9 +32,8 @@ public class ActivationGridTests
     [Fact]
     public void Grid_RendersEveryPosition_RaisesItsObjective_AndTheSharedComponentMakesCellsAlike()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 4, new[] { 4, 9 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(4, 4, 9);
         var shared = ActivationGrid.Of(model, image, "mixed4a", steps: 64, sharedWeight: 1, seed: 1);
         var independent = ActivationGrid.Of(model, image, "mixed4a", steps: 64, sharedWeight: 0, seed: 1);
         Assert.Equal(16, shared.Icons.Count);

@@ -12,14 +12,11 @@ namespace Lucid.Interfaces.Tests;
 
 public class ChannelAttributionTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     [Fact]
     public void ChannelsForAndAgainst_AreTheExtremesOfScoresThatSumToTheLayersTotal()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 3, new[] { 3, 8 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(3, 3, 8);
         var target = AttributionTarget.Class(model.Labels[3]);
         var result = ChannelAttribution.Of(model, image, "mixed4a", target, count: 4);
         Assert.Equal(156, result.Scores.Length);
@@ -34,9 +31,8 @@ public class ChannelAttributionTests
     [Fact]
     public void Figure_IsDeterministic_AndItsLayoutMatchesTheSnapshot()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 3, new[] { 3, 8 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(3, 3, 8);
         var result = ChannelAttribution.Of(model, image, "mixed4a", AttributionTarget.Class(3), count: 3);
         var svg = Svg.Render(result.ToFigure(model, image, iconSteps: 16, seed: 1));
         Assert.Equal(svg, Svg.Render(result.ToFigure(model, image, iconSteps: 16, seed: 1)));

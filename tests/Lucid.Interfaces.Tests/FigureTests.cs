@@ -21,16 +21,13 @@ internal static class FigureSnapshots
 
 public class FigureTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     /// <summary>The SVG with embedded image bytes replaced by their size class (pixels differ across CPUs' SIMD paths; the layout must not).</summary>
 
     [Fact]
     public void NeuronGroupsFigure_IsDeterministic_AndItsLayoutMatchesTheSnapshot()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 4, new[] { 4, 3 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(4, 4, 3);
         var (figure, groups) = NeuronGroupsFigure.Build(model, image, "mixed4a", groups: 4, iconSteps: 32, seed: 1);
         var first = Svg.Render(figure);
         var (again, _) = NeuronGroupsFigure.Build(model, image, "mixed4a", groups: 4, iconSteps: 32, seed: 1);

@@ -11,14 +11,11 @@ namespace Lucid.Interfaces.Tests;
 
 public class GroupFlowTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     [Fact]
     public void EachLaterGroupsAttribution_IsSplitAmongTheEarlierGroups_WithoutLoss()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 4, new[] { 4, 9 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(4, 4, 9);
         var flow = GroupFlow.Of(model, image, "mixed3b", "mixed4a", fromGroups: 3, toGroups: 4, seed: 1);
         Assert.Equal((3, 4), (flow.Attribution.GetLength(0), flow.Attribution.GetLength(1)));
         for (int j = 0; j < 4; j++)

@@ -9,21 +9,19 @@ namespace Lucid.Interfaces.Tests;
 /// <summary>Neuron groups on the trained inception-mini.</summary>
 public class NeuronGroupTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(Lucid.Testing.TestPaths.InceptionMiniSchema));
-
     [Fact]
     public void OnTwoObjectScenes_NeuronGroupsOfMixed4a_SeparateTheObjects_InAtLeast80Percent()
     {
-        var model = Trained.Value;
+        var model = InceptionMini.Model;
         int separated = 0;
         var failures = new List<int>();
         for (int i = 0; i < 50; i++)
         {
             int a = i % 10, b = (i * 3 + 1) % 10;
             if (b == a) b = (b + 1) % 10;
-            var scene = SyntheticScenes.Render(9, i, new[] { a, b });
-            using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
-            var groups = NeuronGroups.Of(model, image, "mixed4a", groups: 4, seed: 1);
+            var (scene, image) = InceptionMini.TwoObjects(i, a, b);
+            NeuronGroups groups;
+            using (image) groups = NeuronGroups.Of(model, image, "mixed4a", groups: 4, seed: 1);
             if (groups.DominantGroup(scene.Objects[0].Mask, SyntheticScenes.Size) != groups.DominantGroup(scene.Objects[1].Mask, SyntheticScenes.Size)) separated++;
             else failures.Add(i);
         }

@@ -13,14 +13,11 @@ namespace Lucid.Interfaces.Tests;
 
 public class SemanticDictionaryTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     [Fact]
     public void EachPosition_ListsItsStrongestChannels_AndTheAttributionsSumToTheLayersTotal()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 7, new[] { 8, 2 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(7, 8, 2);
         var target = AttributionTarget.Class(model.Labels[8]);
         var dictionary = SemanticDictionary.Of(model, image, "mixed4a", target, top: 3);
         Assert.Equal(16, dictionary.Entries.Count);
@@ -41,9 +38,8 @@ public class SemanticDictionaryTests
     [Fact]
     public void Figure_IsDeterministic_ShowsEveryPosition_AndItsLayoutMatchesTheSnapshot()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 7, new[] { 8, 2 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(7, 8, 2);
         var dictionary = SemanticDictionary.Of(model, image, "mixed4a", AttributionTarget.Class(8), top: 2);
         var svg = Svg.Render(dictionary.ToFigure(model, image, iconSteps: 16, seed: 1));
         Assert.Equal(svg, Svg.Render(dictionary.ToFigure(model, image, iconSteps: 16, seed: 1)));

@@ -10,14 +10,11 @@ namespace Lucid.Interfaces.Tests;
 
 public class SpatialAttributionTests
 {
-    private static readonly Lazy<Model> Trained = new(() => ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema));
-
     [Fact]
     public void EachLaterPosition_DrawsOnlyOnItsReceptiveField_AndNotOnNothing()
     {
-        var model = Trained.Value;
-        var scene = SyntheticScenes.Render(9, 4, new[] { 4, 9 });
-        using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(4, 4, 9);
         var flow = SpatialAttribution.Of(model, image, "mixed3b", "mixed4a");
         Assert.Equal((8, 8, 4, 4), (flow.FromHeight, flow.FromWidth, flow.ToHeight, flow.ToWidth));
         for (int q = 0; q < 16; q++)
