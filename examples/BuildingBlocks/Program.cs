@@ -1,19 +1,24 @@
 using Lucid.Dsl;
-using Lucid.Interfaces;
 using Lucid.Models.Data;
 using Lucid.Tensors;
 
 // The Building Blocks of Interpretability on the bundled inception-mini: one scene with a striped cross and a
-// checkered star, explained at mixed4a (with mixed3b as the earlier layer) by six interfaces and one interactive page.
+// checkered star, explained at mixed4a (with mixed3b as the earlier layer). The layout is declared below; the
+// generator checks its taps, classes and counts against the model's schema and compiles it into Parts/Layout/Write.
 var model = InceptionMini.Load();
 int[] classes = [(int)InceptionMini.Label.StripedCross, (int)InceptionMini.Label.CheckeredStar];
 var scene = SyntheticScenes.Render(seed: 9, index: 4, classes);
 using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
 
-var (title, parts) = BuildingBlocksReport.Build(model, image, tap: InceptionMini.Taps.Mixed4a.Name, from: InceptionMini.Taps.Mixed3b.Name, groups: 4);
-var page = BuildingBlocksReport.Write(title, parts, "building-blocks");
-foreach (var part in parts) Console.WriteLine($"{part.Summary} → building-blocks/{part.File}");
+var page = BuildingBlocks.Write(model, image, "out", page: "building-blocks.html");
+foreach (var file in Directory.GetFiles("out").Order()) Console.WriteLine(file);
 Console.WriteLine($"open {page} and point at any cell");
 
 [LucidModel("models/inception-mini/inception-mini.schema.json")]
 static partial class InceptionMini;
+
+[Interface(typeof(InceptionMini), Title = "Building Blocks of inception-mini: a striped cross and a checkered star")]
+[NeuronGroupsPanel("mixed4a", Groups = 4, Row = 0), GroupFlowPanel("mixed3b", "mixed4a", Groups = 4, Row = 0)]
+[ActivationGridPanel("mixed4a", Row = 1), SemanticDictionaryPanel("mixed4a", Row = 1)]   // the predicted class
+[ChannelAttributionPanel("mixed4a", Class = "striped cross", Row = 2), SpatialAttributionPanel("mixed3b", "mixed4a", Row = 2)]
+partial class BuildingBlocks;

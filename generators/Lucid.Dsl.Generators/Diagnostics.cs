@@ -51,6 +51,10 @@ public static class Diagnostics
         "Term '{0}' targets batch image {1} but image '{2}' has a batch of {3} (valid: 0 to {4})");
     public static readonly DiagnosticDescriptor MissingSetting = Error("LUCID019", "Missing setting",
         "{0} '{1}' needs {2}");
+    public static readonly DiagnosticDescriptor NotSpatial = Error("LUCID020", "Interface needs a spatial tap",
+        "{0} needs a spatial tap, but tap '{1}' of model '{2}' is {3}");
+    public static readonly DiagnosticDescriptor CountOutOfRange = Error("LUCID021", "Count out of range for the tap",
+        "{0} = {1} is out of range: tap '{2}' of model '{3}' has {4} channels (valid: 1 to {4})");
     public static readonly DiagnosticDescriptor NothingToMaximize = Warning("LUCID100", "Objective has nothing to maximize",
         "Objective '{0}' has nothing to maximize: {1}");
     public static readonly DiagnosticDescriptor UnusualHyperparameter = Warning("LUCID101", "Unusual hyperparameter",
@@ -60,7 +64,7 @@ public static class Diagnostics
     {
         UnknownTap, IndexOutOfRange, UnknownLabel, PositionOutsideTap, SchemaNotFound, SchemaMalformed, NotPartial, MixedModels,
         LayerNotUpstream, InvalidSetting, ImageModelMismatch, LrpRuleOnWrongKind, Duplicate, NoModel, VectorLength, WrongDeclaration,
-        TermType, BatchOutOfRange, MissingSetting, NothingToMaximize, UnusualHyperparameter,
+        TermType, BatchOutOfRange, MissingSetting, NotSpatial, CountOutOfRange, NothingToMaximize, UnusualHyperparameter,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> ByIdMap = All.ToDictionary(d => d.Id);

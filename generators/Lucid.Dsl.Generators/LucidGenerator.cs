@@ -39,6 +39,7 @@ public sealed class LucidGenerator : IIncrementalGenerator
         var renders = Declarations(context, Ns + "RenderAttribute", DeclarationParser.Render, TrackingNames.Renders);
         var vitals = Declarations(context, Ns + "VitalRenderAttribute", DeclarationParser.Vital, TrackingNames.VitalRenders);
         var attributions = Declarations(context, Ns + "AttributionAttribute", DeclarationParser.Attribution, TrackingNames.Attributions);
+        var interfaces = Declarations(context, Ns + "InterfaceAttribute", DeclarationParser.Interface, TrackingNames.Interfaces);
 
         var allImages = imageProviders.Skip(1).Aggregate(
             imageProviders[0].Collect().Select(static (a, _) => a.ToEquatableArray()),
@@ -60,6 +61,7 @@ public sealed class LucidGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(transformSets, static (spc, t) => Add(spc, t.Type, "Transforms", () => TransformEmitter.Emit(t)));
         context.RegisterSourceOutput(vitals, static (spc, v) => Add(spc, v.Type, "Vital", () => RenderEmitter.EmitVital(v)));
         context.RegisterSourceOutput(attributions, static (spc, a) => Add(spc, a.Type, "Attribution", () => AttributionEmitter.Emit(a)));
+        context.RegisterSourceOutput(interfaces, static (spc, i) => Add(spc, i.Type, "Interface", () => InterfaceEmitter.Emit(i)));
         var resolvedRenders = renders.Combine(catalog)
             .Select(static (x, _) => ResolvedRender.From(x.Left, x.Right))
             .WithTrackingName(TrackingNames.ResolvedRenders);
@@ -69,8 +71,8 @@ public sealed class LucidGenerator : IIncrementalGenerator
         });
 
         // Diagnostics: validated from the same specs, reported at locations in the current compilation's trees.
-        var diagnostics = catalog.Combine(renders.Collect()).Combine(vitals.Collect()).Combine(attributions.Collect())
-            .Select(static (x, _) => Validate(x.Left.Left.Left, x.Left.Left.Right, x.Left.Right, x.Right))
+        var diagnostics = catalog.Combine(renders.Collect()).Combine(vitals.Collect()).Combine(attributions.Collect()).Combine(interfaces.Collect())
+            .Select(static (x, _) => Validate(x.Left.Left.Left.Left, x.Left.Left.Left.Right, x.Left.Left.Right, x.Left.Right, x.Right))
             .WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, x) =>
         {
@@ -94,7 +96,7 @@ public sealed class LucidGenerator : IIncrementalGenerator
     }
 
     internal static EquatableArray<DiagnosticInfo> Validate(Catalog catalog, ImmutableArray<RenderSpec> renders, ImmutableArray<VitalSpec> vitals,
-        ImmutableArray<AttributionSpec> attributions)
+        ImmutableArray<AttributionSpec> attributions, ImmutableArray<InterfaceSpec> interfaces)
     {
         var all = new List<DiagnosticInfo>();
         foreach (var m in catalog.Models) all.AddRange(DeclarationValidator.Model(m, catalog));
@@ -104,6 +106,7 @@ public sealed class LucidGenerator : IIncrementalGenerator
         foreach (var r in renders) all.AddRange(DeclarationValidator.Render(r, catalog));
         foreach (var v in vitals) all.AddRange(DeclarationValidator.Vital(v, catalog));
         foreach (var a in attributions) all.AddRange(DeclarationValidator.Attribution(a, catalog));
+        foreach (var i in interfaces) all.AddRange(InterfaceValidator.Validate(i, catalog));
         return all.ToEquatableArray();
     }
 }

@@ -11,6 +11,7 @@ public static class TrackingNames
     public const string Renders = nameof(Renders);
     public const string VitalRenders = nameof(VitalRenders);
     public const string Attributions = nameof(Attributions);
+    public const string Interfaces = nameof(Interfaces);
     public const string Catalog = nameof(Catalog);
     public const string ModelOutputs = nameof(ModelOutputs);
     public const string ResolvedRenders = nameof(ResolvedRenders);

@@ -19,7 +19,9 @@ namespace Lucid.Interfaces;
 /// <param name="Icons">One icon per position, row-major, [1, 3, S, S] each in [0, 1].</param>
 /// <param name="Norms">Each position's activation-vector norm (how much is there to draw).</param>
 /// <param name="ObjectivePerStep">The summed objective per render step.</param>
-public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnlyList<Image> Icons, float[] Norms, float[] ObjectivePerStep)
+/// <param name="Strongest">Each position's strongest channels (its semantic dictionary), strongest first, with their activations.</param>
+public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnlyList<Image> Icons, float[] Norms, float[] ObjectivePerStep,
+    IReadOnlyList<(int Channel, float Activation)[]> Strongest)
 {
     /// <param name="model">The model.</param>
     /// <param name="image">One image [1, C, H, W].</param>
@@ -51,10 +53,12 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
             icons.Add(Image.FromTensor(one));
         }
         result.Image.Dispose();
-        return new ActivationGrid(tap, h, w, icons, norms, result.ObjectivePerStep);
+        var strongest = vectors.Select(v => Enumerable.Range(0, c).OrderByDescending(ch => v[ch]).ThenBy(ch => ch).Take(Math.Min(3, c))
+            .Select(ch => (ch, v[ch])).ToArray()).ToList();
+        return new ActivationGrid(tap, h, w, icons, norms, result.ObjectivePerStep, strongest);
     }
 
-    /// <summary>The figure: the image beside the grid of icons, each cell's details its activation norm.</summary>
+    /// <summary>The figure: the image beside the grid of icons; each cell's details are its activation norm and its strongest channels.</summary>
     public Figure ToFigure(Model model, Tensor image, int icon = 48)
     {
         var rows = new List<FigureElement>();
@@ -65,7 +69,8 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
                 return (FigureElement)new ImageCell(Icons[p], icon, icon)
                 {
                     Id = $"cell-{y}-{x}",
-                    Details = string.Create(CultureInfo.InvariantCulture, $"position ({y}, {x}) of {Tap}\nactivation norm {Norms[p]:0.00}"),
+                    Details = string.Create(CultureInfo.InvariantCulture, $"position ({y}, {x}) of {Tap}\nactivation norm {Norms[p]:0.00}\nstrongest channels:\n") +
+                              string.Join("\n", Strongest[p].Select(s => string.Create(CultureInfo.InvariantCulture, $"channel {s.Channel}: {s.Activation:0.00}"))),
                 };
             }).ToArray(), Gap: 2));
         var root = new Row(new FigureElement[]

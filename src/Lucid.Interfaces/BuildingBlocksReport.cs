@@ -24,36 +24,37 @@ public static class BuildingBlocksReport
     /// <param name="seed">Seeds the factorizations and every rendered icon.</param>
     public static (string Title, IReadOnlyList<ReportPart> Parts) Build(Model model, Tensor image, string tap, string from, int groups = 4, ulong seed = 1)
     {
-        int predicted;
-        using (GradMode.NoGrad())
+        var label = Panels.PredictedClass(model, image);
+        var parts = new List<ReportPart>
         {
-            var logits = model.Forward(image).ToArray();
-            predicted = Array.IndexOf(logits, logits.Max());
-        }
-        var target = AttributionTarget.Class(model.Labels[predicted]);
-        var parts = new List<ReportPart>();
-        var (groupsFigure, found) = NeuronGroupsFigure.Build(model, image, tap, groups, seed: seed);
-        parts.Add(new("neuron-groups.svg", groupsFigure, $"neuron groups at {found.Tap}: {found.Count} groups (NMF relative error {found.Reducer.RelativeError:F3})"));
-        var flow = GroupFlow.Of(model, image, from, tap, groups, groups, seed);
-        parts.Add(new("group-flow.svg", flow.ToFigure(model, seed: seed), $"attribution between neuron groups {from} → {tap}"));
-        var grid = ActivationGrid.Of(model, image, tap, seed: seed);
-        parts.Add(new("activation-grid.svg", grid.ToFigure(model, image), $"activation grid at {tap}: {grid.Height}×{grid.Width} cells"));
-        var dictionary = SemanticDictionary.Of(model, image, tap, target);
-        parts.Add(new("semantic-dictionary.svg", dictionary.ToFigure(model, image, seed: seed), $"semantic dictionary at {tap}: {dictionary.Entries.Count} positions, attribution to {target}"));
-        var channels = ChannelAttribution.Of(model, image, tap, target);
-        parts.Add(new("channel-attribution.svg", channels.ToFigure(model, image, seed: seed), $"channel attribution at {tap}: for [{string.Join(", ", channels.For)}], against [{string.Join(", ", channels.Against)}]"));
-        var spatial = SpatialAttribution.Of(model, image, from, tap);
-        parts.Add(new("spatial-attribution.svg", spatial.ToFigure(model, image), $"spatial attribution {from} → {tap}"));
-        return ($"Building Blocks of {model.Name}: {model.Labels[predicted]}", parts);
+            Panels.NeuronGroups(model, image, tap, groups, seed: seed),
+            Panels.GroupFlow(model, image, from, tap, groups, groups, seed: seed),
+            Panels.ActivationGrid(model, image, tap, seed: seed),
+            Panels.SemanticDictionary(model, image, tap, label, seed: seed),
+            Panels.ChannelAttribution(model, image, tap, label, seed: seed),
+            Panels.SpatialAttribution(model, image, from, tap),
+        };
+        return ($"Building Blocks of {model.Name}: {label}", parts);
     }
 
-    /// <summary>Writes every part as an SVG and <c>index.html</c> into <paramref name="directory"/> (each file atomically); returns the page's path.</summary>
-    public static string Write(string title, IReadOnlyList<ReportPart> parts, string directory)
+    /// <summary>
+    /// Writes every part as an SVG and a PNG (<see cref="FigurePng"/>: a browser screenshot when one is present, else the
+    /// library's own raster) and the interactive page into <paramref name="directory"/>, each file atomically; returns the page's path.
+    /// </summary>
+    public static string Write(string title, IReadOnlyList<ReportPart> parts, string directory, string page = "index.html", bool png = true)
     {
         Directory.CreateDirectory(directory);
-        foreach (var part in parts) Svg.Save(part.Figure, Path.Combine(directory, part.File));
-        var page = Path.Combine(directory, "index.html");
-        Html.Save(title, parts.Select(p => p.Figure).ToList(), page);
-        return page;
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var part in parts)
+        {
+            // two parts of one kind on one layer (a layout may declare both) get "-2", "-3", … rather than overwriting
+            var file = part.File;
+            for (int n = 2; !used.Add(file); n++) file = $"{Path.GetFileNameWithoutExtension(part.File)}-{n}{Path.GetExtension(part.File)}";
+            Svg.Save(part.Figure, Path.Combine(directory, file));
+            if (png) FigurePng.Save(part.Figure, Path.Combine(directory, Path.ChangeExtension(file, ".png")));
+        }
+        var path = Path.Combine(directory, page);
+        Html.Save(title, parts.Select(p => p.Figure).ToList(), path);
+        return path;
     }
 }

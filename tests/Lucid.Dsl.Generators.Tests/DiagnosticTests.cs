@@ -90,6 +90,16 @@ public class DiagnosticTests
             """[Attribution(typeof(InceptionMini), AttributionKind.GradCam, Class = "solid ring", Layer = "mixed4b")] public partial class A;"""
         },
         {
+            "LUCID020",
+            """[Interface(typeof(InceptionMini))] [NeuronGroupsPanel({|LUCID020:"logits"|})] public partial class L;""",
+            """[Interface(typeof(InceptionMini))] [NeuronGroupsPanel("mixed4b")] public partial class L;"""
+        },
+        {
+            "LUCID021",
+            """[Interface(typeof(InceptionMini))] [NeuronGroupsPanel("mixed3a_5x5_bottleneck", Groups = {|LUCID021:9|})] public partial class L;""",
+            """[Interface(typeof(InceptionMini))] [NeuronGroupsPanel("mixed3a_5x5_bottleneck", Groups = 8)] public partial class L;"""
+        },
+        {
             "LUCID100",
             """[Objective] public partial class {|LUCID100:O|} { [TotalVariation] public partial Term T { get; } }""",
             """[Objective] public partial class O { [TotalVariation] public partial Term T { get; } [Channel("mixed4a", 1)] public partial Term U { get; } }"""
@@ -110,6 +120,40 @@ public class DiagnosticTests
         Assert.Empty(clean.GeneratorDiagnostics);
         Assert.Empty(clean.CompilationProblems);
         Assert.StartsWith("LUCID", id);
+    }
+
+    /// <summary>The layout checks of <c>[Interface]</c>: every panel's taps, counts, classes and layer order.</summary>
+    public static TheoryData<string, string> InterfaceCases => new()
+    {
+        { "unknown tap", """[Interface(typeof(InceptionMini))] [ActivationGridPanel({|LUCID001:"mixed9z"|})] public partial class L;""" },
+        { "unknown 'to' tap", """[Interface(typeof(InceptionMini))] [SpatialAttributionPanel("mixed3b", {|LUCID001:"mixed4x"|})] public partial class L;""" },
+        { "more groups than the earlier layer's 128 channels (mixed4a's 156 would allow 140)",
+          """[Interface(typeof(InceptionMini))] [GroupFlowPanel("mixed3b", "mixed4a", Groups = {|LUCID021:140|})] public partial class L;""" },
+        { "a top count of zero", """[Interface(typeof(InceptionMini))] [SemanticDictionaryPanel("mixed4a", Top = {|LUCID021:0|})] public partial class L;""" },
+        { "unknown class", """[Interface(typeof(InceptionMini))] [ChannelAttributionPanel("mixed4a", Class = {|LUCID003:"solid rings"|})] public partial class L;""" },
+        { "layers in the wrong order", """[Interface(typeof(InceptionMini))] [SpatialAttributionPanel({|LUCID009:"mixed4a"|}, "mixed3b")] public partial class L;""" },
+        { "a flat tap for groups", """[Interface(typeof(InceptionMini))] [GroupFlowPanel("mixed4b", {|LUCID020:"logits"|})] public partial class L;""" },
+        { "no panels", """[Interface(typeof(InceptionMini))] public partial class {|LUCID019:L|};""" },
+        { "a bad row", """[Interface(typeof(InceptionMini))] [ActivationGridPanel("mixed4a", Row = {|LUCID010:-2|})] public partial class L;""" },
+        { "a model that is not a binding", """[Interface({|LUCID016:typeof(string)|})] [ActivationGridPanel("mixed4a")] public partial class L;""" },
+        { "not partial", """[Interface(typeof(InceptionMini))] [ActivationGridPanel("mixed4a")] public class {|LUCID007:L|} { }""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InterfaceCases))]
+    public void InterfaceLayout_IsCheckedAgainstTheSchema(string what, string marked)
+    {
+        Assert.NotEmpty(what);
+        AssertDiagnostics(GeneratorHarness.Binding + marked);
+    }
+
+    [Fact]
+    public void GroupCountAboveTheChannels_NamesTheTapAndTheValidRange()
+    {
+        var run = GeneratorHarness.RunWithInceptionMini(GeneratorHarness.Binding +
+            """[Interface(typeof(InceptionMini))] [NeuronGroupsPanel("mixed3a_5x5_bottleneck", Groups = 9)] public partial class L;""");
+        Assert.Equal("L: [NeuronGroupsPanel] Groups = 9 is out of range: tap 'mixed3a_5x5_bottleneck' of model 'inception-mini' has 8 channels (valid: 1 to 8)",
+            Assert.Single(run.GeneratorDiagnostics).GetMessage());
     }
 
     [Fact]

@@ -78,6 +78,13 @@ public class GeneratedSourceTests
 
             [Attribution(typeof(InceptionMini), AttributionKind.GuidedGradCam, Class = "solid ring", Layer = "mixed4b")]
             public partial class RingCam;
+
+            [Interface(typeof(InceptionMini), Title = "Building blocks of a ring", IconSteps = 64)]
+            [NeuronGroupsPanel("mixed4a", Groups = 5, Row = 0), GroupFlowPanel("mixed3b", "mixed4a", Groups = 3, Row = 0)]
+            [ActivationGridPanel("mixed4a", SharedWeight = 0.5)]
+            [SemanticDictionaryPanel("mixed4a", Top = 2, Class = "solid ring", Row = 2), ChannelAttributionPanel("mixed4b", Row = 2)]
+            [SpatialAttributionPanel("mixed3b", "mixed4a")]
+            public partial class RingBlocks;
         }
         """;
 
@@ -92,14 +99,14 @@ public class GeneratedSourceTests
         {
             "Experiments.Canvas.Image.g.cs", "Experiments.Everything.Objective.g.cs", "Experiments.Mild.Transforms.g.cs", "Experiments.NeuronIg.Attribution.g.cs",
             "Experiments.Outer.DottedVital.Vital.g.cs", "Experiments.Pattern.Image.g.cs", "Experiments.Phase.Image.g.cs", "Experiments.PhaseRender.Render.g.cs",
-            "Experiments.Pixels.Image.g.cs", "Experiments.Pyramid.Image.g.cs", "Experiments.RingCam.Attribution.g.cs", "Experiments.RingConductance.Attribution.g.cs",
+            "Experiments.Pixels.Image.g.cs", "Experiments.Pyramid.Image.g.cs", "Experiments.RingBlocks.Interface.g.cs", "Experiments.RingCam.Attribution.g.cs", "Experiments.RingConductance.Attribution.g.cs",
             "Experiments.StripedBall.Objective.g.cs", "Experiments.StripedBallRender.Render.g.cs", "Experiments.StripesLrp.Attribution.g.cs",
             "Experiments.Transparent.Image.g.cs", "Experiments.TransparentRender.Render.g.cs", "Experiments.AlphaSet.Transforms.g.cs", "InceptionMini.Model.g.cs",
         }.OrderBy(h => h, StringComparer.Ordinal), hints);
         foreach (var hint in new[] { "InceptionMini.Model.g.cs", "Experiments.StripedBall.Objective.g.cs", "Experiments.Everything.Objective.g.cs",
                      "Experiments.Canvas.Image.g.cs", "Experiments.Phase.Image.g.cs", "Experiments.Mild.Transforms.g.cs", "Experiments.StripedBallRender.Render.g.cs",
                      "Experiments.PhaseRender.Render.g.cs", "Experiments.Outer.DottedVital.Vital.g.cs", "Experiments.StripesLrp.Attribution.g.cs",
-                     "Experiments.NeuronIg.Attribution.g.cs", "Experiments.RingConductance.Attribution.g.cs" })
+                     "Experiments.NeuronIg.Attribution.g.cs", "Experiments.RingConductance.Attribution.g.cs", "Experiments.RingBlocks.Interface.g.cs" })
             Snapshot.Verify(run.Sources.Single(s => s.HintName == hint).SourceText.ToString(), hint.Replace(".g.cs", ""));
     }
 
@@ -122,5 +129,9 @@ public class GeneratedSourceTests
         Assert.Equal("LrpResult", lrp.ReturnType.Name);
         var ig = output.GetTypeByMetadataName("Experiments.NeuronIg")!.GetMembers("Attribute").OfType<IMethodSymbol>().Single();
         Assert.Equal("AttributionResult", ig.ReturnType.Name);
+        var blocks = output.GetTypeByMetadataName("Experiments.RingBlocks")!;
+        Assert.Equal("Building blocks of a ring", blocks.GetMembers("Title").OfType<IFieldSymbol>().Single().ConstantValue);
+        Assert.Equal("Figure", blocks.GetMembers("Layout").OfType<IMethodSymbol>().Single().ReturnType.Name);
+        Assert.Equal("String", blocks.GetMembers("Write").OfType<IMethodSymbol>().Single().ReturnType.Name);
     }
 }

@@ -36,7 +36,7 @@ internal static class GeneratorHarness
         // the platform plus the runtime the generated code targets (Lucid.Dsl and what it references)
         _ = typeof(Lucid.Dsl.Term);
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Concat(new[] { "Lucid.Dsl", "Lucid.Optvis", "Lucid.Attribution", "Lucid.Models", "Lucid.Tensors", "Lucid.Imaging" }
+            .Concat(new[] { "Lucid.Dsl", "Lucid.Interfaces", "Lucid.Optvis", "Lucid.Attribution", "Lucid.Models", "Lucid.Tensors", "Lucid.Imaging" }
                 .Select(n => Path.Combine(AppContext.BaseDirectory, n + ".dll")))
             .Distinct();
         return paths.Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();

@@ -35,7 +35,7 @@ public class BrowserTests
         var probe = """
             <script>
             //<![CDATA[
-            var b = document.getElementById('cell-b'), a = document.getElementById('cell-a'), panel = document.getElementById('details');
+            var b = document.getElementById('f0-cell-b'), a = document.getElementById('f0-cell-a'), panel = document.getElementById('details');
             b.dispatchEvent(new MouseEvent('mouseenter'));
             var shownB = panel.textContent, litB = b.classList.contains('lucid-hover');
             b.dispatchEvent(new MouseEvent('mouseleave'));

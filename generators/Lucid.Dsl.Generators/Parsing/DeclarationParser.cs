@@ -88,4 +88,15 @@ internal static class DeclarationParser
             .Select(SymbolReader.Attribute).ToEquatableArray();
         return new AttributionSpec(SymbolReader.Type(type), attribute, attribute.String("model"), rules);
     }
+
+    public static InterfaceSpec? Interface(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type) return null;
+        var attribute = SymbolReader.Attribute(context.Attributes[0]);
+        var panels = type.GetAttributes().Where(a => SymbolReader.Is(a, Namespace + "InterfacePanelAttribute"))
+            .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
+            .Select(SymbolReader.Attribute).ToEquatableArray();
+        return new InterfaceSpec(SymbolReader.Type(type), attribute, attribute.String("model"), panels);
+    }
 }

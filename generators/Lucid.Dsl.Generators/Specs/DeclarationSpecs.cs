@@ -53,6 +53,26 @@ internal sealed record AttributionSpec(TypeSpec Type, AttributeSpec Attribute, s
     public string Method => Attribute.String("method") ?? "Saliency";
 }
 
+/// <summary>An <c>[Interface]</c> layout: its panels in the order written.</summary>
+internal sealed record InterfaceSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Panels)
+{
+    /// <summary>Each panel's row index: panels sharing a <c>Row</c> number share a row; <c>Row = -1</c> starts a row of its own; rows in the order their first panel is written.</summary>
+    public int[] Rows()
+    {
+        var rows = new int[Panels.Count];
+        var byNumber = new System.Collections.Generic.Dictionary<int, int>();
+        int next = 0;
+        for (int i = 0; i < Panels.Count; i++)
+        {
+            int number = Panels[i].Int("Row", -1);
+            if (number < 0) rows[i] = next++;
+            else if (byNumber.TryGetValue(number, out var row)) rows[i] = row;
+            else rows[i] = byNumber[number] = next++;
+        }
+        return rows;
+    }
+}
+
 /// <summary>A render with its references resolved (what the render emitter needs from the image, objective and model).</summary>
 internal sealed record ResolvedRender(RenderSpec Render, string ImageFqn, bool ImageIsMaco, string ObjectiveFqn, string? ModelFqn, string? TransformsFqn)
 {

@@ -308,7 +308,7 @@ internal static class DeclarationValidator
         return false;
     }
 
-    private static void Partial(TypeSpec type, List<DiagnosticInfo> d)
+    internal static void Partial(TypeSpec type, List<DiagnosticInfo> d)
     {
         if (!type.IsPartial) d.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, type.NameLocation, type.Name));
     }

@@ -44,3 +44,39 @@ public sealed record Flow(IReadOnlyList<FigureElement> Sources, IReadOnlyList<Fi
 
 /// <summary>A whole figure: a title and the root element.</summary>
 public sealed record Figure(string Title, FigureElement Root);
+
+/// <summary>Element ids across a tree.</summary>
+public static class FigureIds
+{
+    /// <summary>
+    /// The same tree with every id prefixed (so figures placed together, in one layout or one page, keep unique ids).
+    /// </summary>
+    public static FigureElement Prefix(FigureElement element, string prefix)
+    {
+        var renamed = element switch
+        {
+            Row r => r with { Children = r.Children.Select(c => Prefix(c, prefix)).ToArray() },
+            Column c => c with { Children = c.Children.Select(x => Prefix(x, prefix)).ToArray() },
+            Panel p => p with { Content = Prefix(p.Content, prefix) },
+            Flow f => f with { Sources = f.Sources.Select(x => Prefix(x, prefix)).ToArray(), Targets = f.Targets.Select(x => Prefix(x, prefix)).ToArray() },
+            _ => element,
+        };
+        return renamed.Id is { } id ? renamed with { Id = prefix + id } : renamed;
+    }
+
+    /// <summary>Every id in the tree, in drawing order.</summary>
+    public static IEnumerable<string> All(FigureElement element)
+    {
+        if (element.Id is { } id) yield return id;
+        IEnumerable<FigureElement> children = element switch
+        {
+            Row r => r.Children,
+            Column c => c.Children,
+            Panel p => new[] { p.Content },
+            Flow f => f.Sources.Concat(f.Targets),
+            _ => Array.Empty<FigureElement>(),
+        };
+        foreach (var child in children)
+            foreach (var x in All(child)) yield return x;
+    }
+}

@@ -37,12 +37,16 @@ public static class Html
         s.Append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
         s.Append("<title>").Append(Svg.Escape(title)).Append("</title>\n<style>\n").Append(Style).Append("\n</style>\n</head>\n<body>\n<main>\n");
         s.Append("<h1>").Append(Svg.Escape(title)).Append("</h1>\n");
-        foreach (var figure in figures)
-            s.Append("<figure>\n").Append(Svg.Render(figure)).Append("</figure>\n");
+        // ids are prefixed per figure ("f0-", "f1-", …): figures drawn separately may reuse names such as "input"
+        for (int k = 0; k < figures.Count; k++)
+            s.Append("<figure>\n").Append(Svg.Render(figures[k] with { Root = FigureIds.Prefix(figures[k].Root, IdPrefix(k)) })).Append("</figure>\n");
         s.Append("</main>\n<aside id=\"details\">Point at a cell to see the data behind it.</aside>\n");
         s.Append("<script>\n//<![CDATA[\n").Append(Script).Append("\n//]]>\n</script>\n</body>\n</html>\n");
         return s.ToString();
     }
+
+    /// <summary>The prefix of the ids of the page's figure <paramref name="index"/>.</summary>
+    public static string IdPrefix(int index) => "f" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-";
 
     /// <summary>Writes the page atomically (temp file + rename).</summary>
     public static void Save(string title, IReadOnlyList<Figure> figures, string path) =>

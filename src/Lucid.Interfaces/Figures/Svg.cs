@@ -16,9 +16,7 @@ public static class Svg
 
     public static string Render(Figure figure)
     {
-        var (w, h) = Measure(figure.Root);
-        // bold title text runs wider than the 0.6 em estimate: 0.65 em keeps it inside the canvas
-        int width = Math.Max(w, (int)Math.Ceiling(figure.Title.Length * TitleSize * 0.65)) + 2 * Margin, height = h + 2 * Margin + TitleSize + 8;
+        var (width, height, rootX, rootY) = Canvas(figure);
         var s = new StringBuilder();
         s.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\">\n"));
         s.Append(Invariant($"<title>{Escape(figure.Title)}</title>\n"));
@@ -26,7 +24,7 @@ public static class Svg
         s.Append(Invariant($"<text x=\"{Margin}\" y=\"{Margin + TitleSize}\" font-size=\"{TitleSize}\" font-weight=\"bold\">{Escape(figure.Title)}</text>\n"));
         var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
         var body = new StringBuilder();
-        Draw(body, figure.Root, Margin, Margin + TitleSize + 8, gradients);
+        Draw(body, figure.Root, rootX, rootY, gradients);
         if (gradients.Count > 0)
         {
             s.Append("<defs>\n");
@@ -36,6 +34,31 @@ public static class Svg
         s.Append(body);
         s.Append("</svg>\n");
         return s.ToString();
+    }
+
+    /// <summary>The canvas of a figure and where its root element is drawn.</summary>
+    public static (int Width, int Height, int RootX, int RootY) Canvas(Figure figure)
+    {
+        var (w, h) = Measure(figure.Root);
+        // bold title text runs wider than the 0.6 em estimate: 0.65 em keeps it inside the canvas
+        int width = Math.Max(w, (int)Math.Ceiling(figure.Title.Length * TitleSize * 0.65)) + 2 * Margin, height = h + 2 * Margin + TitleSize + 8;
+        return (width, height, Margin, Margin + TitleSize + 8);
+    }
+
+    /// <summary>Where a panel's content starts, relative to the panel.</summary>
+    internal static (int X, int Y) PanelContentOffset => (PanelPadding, PanelPadding + 18);
+
+    /// <summary>The centres of a flow row's children (links join these).</summary>
+    internal static int[] FlowCentres(IReadOnlyList<FigureElement> row, int x)
+    {
+        var centres = new int[row.Count];
+        for (int i = 0; i < row.Count; i++)
+        {
+            int w = Measure(row[i]).Width;
+            centres[i] = x + w / 2;
+            x += w + 8;
+        }
+        return centres;
     }
 
     /// <summary>Writes the SVG atomically (temp file + rename).</summary>
@@ -123,20 +146,8 @@ public static class Svg
         if (f.Weights.GetLength(0) != f.Sources.Count || f.Weights.GetLength(1) != f.Targets.Count)
             throw new LucidArgumentException(nameof(f), $"figure: a flow of {f.Sources.Count} sources and {f.Targets.Count} targets needs [{f.Sources.Count}, {f.Targets.Count}] weights, got [{f.Weights.GetLength(0)}, {f.Weights.GetLength(1)}].");
         int sourceHeight = Measure(new Row(f.Sources)).Height, targetTop = y + sourceHeight + f.Gap;
-        int[] Centres(IReadOnlyList<FigureElement> row)
-        {
-            var centres = new int[row.Count];
-            int cx = x;
-            for (int i = 0; i < row.Count; i++)
-            {
-                int w = Measure(row[i]).Width;
-                centres[i] = cx + w / 2;
-                cx += w + 8;
-            }
-            return centres;
-        }
-        var from = Centres(f.Sources);
-        var to = Centres(f.Targets);
+        var from = FlowCentres(f.Sources, x);
+        var to = FlowCentres(f.Targets, x);
         double max = 0;
         foreach (var w in f.Weights) max = Math.Max(max, Math.Abs(w));
         s.Append(Invariant($"<g{id}>\n"));
