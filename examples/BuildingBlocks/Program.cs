@@ -1,4 +1,6 @@
 using Lucid.Dsl;
+using Lucid.Interfaces;
+using Lucid.Interfaces.Figures;
 using Lucid.Models.Data;
 using Lucid.Tensors;
 
@@ -11,6 +13,15 @@ var scene = SyntheticScenes.Render(seed: 9, index: 4, classes);
 using var image = Tensor.FromArray(scene.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
 
 var page = BuildingBlocks.Write(model, image, "out", page: "building-blocks.html");
+
+// An activation atlas of mixed4a over 400 one-object scenes: t-SNE of sampled activation vectors, binned into a grid.
+var scenes = Enumerable.Range(0, 400).Select(i => SyntheticScenes.Render(seed: 21, index: i, [i % 10])).ToArray();
+using var many = Tensor.FromArray(scenes.SelectMany(s => s.Pixels).ToArray(), scenes.Length, 3, SyntheticScenes.Size, SyntheticScenes.Size);
+var atlas = ActivationAtlas.Of(model, many, InceptionMini.Taps.Mixed4a.Name, samplesPerImage: 2, grid: 8);
+var atlasFigure = atlas.ToFigure(model, samples => "scenes: " + string.Join(", ", samples.GroupBy(s => SyntheticScenes.ClassNames[s.Image % 10])
+    .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+Svg.Save(atlasFigure, "out/activation-atlas.svg");
+FigurePng.Save(atlasFigure, "out/activation-atlas.png");
 foreach (var file in Directory.GetFiles("out").Order()) Console.WriteLine(file);
 Console.WriteLine($"open {page} and point at any cell");
 

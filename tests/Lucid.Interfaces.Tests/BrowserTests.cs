@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lucid.Imaging;
 using Lucid.Interfaces.Figures;
+using Lucid.Testing;
 using Xunit;
 
 namespace Lucid.Interfaces.Tests;
@@ -11,43 +12,19 @@ namespace Lucid.Interfaces.Tests;
 /// </summary>
 public class BrowserTests
 {
-    private static string? Browser() =>
-        new[] { Environment.GetEnvironmentVariable("LUCID_CHROMIUM"), "/usr/bin/chromium-headless-shell", "/usr/bin/chromium" }
-            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
-
-    [Fact]
-    public async Task Hover_ShowsTheElementsDetails_AndLeavingRestoresThePanel()
+    /// <summary>The browser, or null on a user's bare machine (under CI it is installed, and missing it fails the run).</summary>
+    private static string? Browser()
     {
-        var browser = Browser();
-        if (browser is null)
-        {
-            // a user's bare machine may lack a browser; under CI it is installed, and missing it fails the run
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI: chromium-headless-shell is missing (.ci/run installs it)");
-            return;
-        }
-        var figure = new Figure("hover", new Row(new FigureElement[]
-        {
-            new ImageCell(new Image(2, 2, 3), 40, 40, "a") { Id = "cell-a", Details = "alpha: 1.00\nsecond line" },
-            new ImageCell(new Image(2, 2, 3), 40, 40, "b") { Id = "cell-b", Details = "beta" },
-        }));
-        var html = Html.Render("browser test", new[] { figure });
-        // after the page's own script: point at cell b, record the panel, leave it, point at cell a, and dump the DOM
-        var probe = """
-            <script>
-            //<![CDATA[
-            var b = document.getElementById('f0-cell-b'), a = document.getElementById('f0-cell-a'), panel = document.getElementById('details');
-            b.dispatchEvent(new MouseEvent('mouseenter'));
-            var shownB = panel.textContent, litB = b.classList.contains('lucid-hover');
-            b.dispatchEvent(new MouseEvent('mouseleave'));
-            var restored = panel.textContent, unlitB = !b.classList.contains('lucid-hover');
-            a.dispatchEvent(new MouseEvent('mouseenter'));
-            document.body.setAttribute('data-probe', JSON.stringify({ shownB: shownB, litB: litB, restored: restored, unlitB: unlitB, shownA: panel.textContent }));
-            //]]>
-            </script>
-            </body>
-            """;
+        var browser = FigurePng.Browser();
+        Assert.False(browser is null && Environment.GetEnvironmentVariable("CI") == "true", "CI: chromium-headless-shell is missing (.ci/run installs it)");
+        return browser;
+    }
+
+    /// <summary>Loads the page with the probe script appended and returns the JSON the probe left in body[data-probe].</summary>
+    private static async Task<System.Text.Json.JsonElement> Probe(string browser, string html, string probe)
+    {
         var path = Path.Combine(Path.GetTempPath(), $"lucid-browser-{Guid.NewGuid():N}.html");
-        File.WriteAllText(path, html.Replace("</body>", probe));
+        File.WriteAllText(path, html.Replace("</body>", "<script>\n//<![CDATA[\n" + probe + "\n//]]>\n</script>\n</body>"));
         try
         {
             var start = new ProcessStartInfo(browser) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -61,14 +38,85 @@ public class BrowserTests
             await stderr;
             var probeJson = System.Text.RegularExpressions.Regex.Match(dom, "data-probe=\"([^\"]*)\"").Groups[1].Value;
             Assert.False(string.IsNullOrEmpty(probeJson), "the page's DOM holds no probe result:\n" + dom[..Math.Min(2000, dom.Length)]);
-            using var result = System.Text.Json.JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(probeJson));
-            var r = result.RootElement;
-            Assert.Equal("beta", r.GetProperty("shownB").GetString());
-            Assert.True(r.GetProperty("litB").GetBoolean());
-            Assert.Equal("Point at a cell to see the data behind it.", r.GetProperty("restored").GetString());
-            Assert.True(r.GetProperty("unlitB").GetBoolean());
-            Assert.Equal("alpha: 1.00\nsecond line", r.GetProperty("shownA").GetString());
+            return System.Text.Json.JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(probeJson)).RootElement.Clone();
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public async Task Hover_ShowsTheElementsDetails_AndLeavingRestoresThePanel()
+    {
+        var browser = Browser();
+        if (browser is null) return;
+        var figure = new Figure("hover", new Row(new FigureElement[]
+        {
+            new ImageCell(new Image(2, 2, 3), 40, 40, "a") { Id = "cell-a", Details = "alpha: 1.00\nsecond line" },
+            new ImageCell(new Image(2, 2, 3), 40, 40, "b") { Id = "cell-b", Details = "beta" },
+        }));
+        var html = Html.Render("browser test", new[] { figure });
+        // after the page's own script: point at cell b, record the panel, leave it, point at cell a
+        var r = await Probe(browser, html, """
+            var b = document.getElementById('f0-cell-b'), a = document.getElementById('f0-cell-a'), panel = document.getElementById('details');
+            b.dispatchEvent(new MouseEvent('mouseenter'));
+            var shownB = panel.textContent, litB = b.classList.contains('lucid-hover');
+            b.dispatchEvent(new MouseEvent('mouseleave'));
+            var restored = panel.textContent, unlitB = !b.classList.contains('lucid-hover');
+            a.dispatchEvent(new MouseEvent('mouseenter'));
+            document.body.setAttribute('data-probe', JSON.stringify({ shownB: shownB, litB: litB, restored: restored, unlitB: unlitB, shownA: panel.textContent }));
+            """);
+        Assert.Equal("beta", r.GetProperty("shownB").GetString());
+        Assert.True(r.GetProperty("litB").GetBoolean());
+        Assert.Equal("Point at a cell to see the data behind it.", r.GetProperty("restored").GetString());
+        Assert.True(r.GetProperty("unlitB").GetBoolean());
+        Assert.Equal("alpha: 1.00\nsecond line", r.GetProperty("shownA").GetString());
+    }
+
+    /// <summary>
+    /// The real interfaces of a two-object scene (activation grid and semantic dictionary at mixed4a, few icon steps):
+    /// pointing at a grid cell shows that position's semantic dictionary — its strongest channels, the same as the
+    /// dictionary's entry — and pointing at another cell changes it; the page with a cell pointed at matches its
+    /// screenshot snapshot within a tolerance.
+    /// </summary>
+    [Fact]
+    public async Task HoveringAGridCell_ShowsItsSemanticDictionary_AndThePageMatchesItsScreenshot()
+    {
+        var browser = Browser();
+        if (browser is null) return;
+        var model = InceptionMini.Model;
+        using var image = InceptionMini.Scene(4, 8, 7);
+        var grid = Panels.ActivationGrid(model, image, "mixed4a", steps: 16, seed: 1);
+        var dictionary = SemanticDictionary.Of(model, image, "mixed4a", Panels.ClassTarget(model, image, null));
+        var html = Html.Render("Activation grid and semantic dictionary", new[] { grid.Figure, dictionary.ToFigure(model, image, iconSteps: 16, seed: 1) });
+        const string hover = """
+            var panel = document.getElementById('details');
+            var first = document.getElementById('f0-cell-1-2'), second = document.getElementById('f0-cell-3-0');
+            second.dispatchEvent(new MouseEvent('mouseenter'));
+            var shownSecond = panel.textContent;
+            second.dispatchEvent(new MouseEvent('mouseleave'));
+            first.dispatchEvent(new MouseEvent('mouseenter'));
+            document.body.setAttribute('data-probe', JSON.stringify({ first: panel.textContent, second: shownSecond }));
+            """;
+        var r = await Probe(browser, html, hover);
+        var shown = r.GetProperty("first").GetString()!;
+        var entry = dictionary.Entries.Single(e => e.Y == 1 && e.X == 2);
+        Assert.StartsWith("position (1, 2) of mixed4a", shown);
+        Assert.Contains($"strongest channels:\nchannel {entry.Channels[0]}: ", shown);
+        Assert.All(entry.Channels, c => Assert.Contains($"channel {c}: ", shown));
+        Assert.StartsWith("position (3, 0) of mixed4a", r.GetProperty("second").GetString());
+        Assert.NotEqual(shown, r.GetProperty("second").GetString());
+
+        var page = Path.Combine(Path.GetTempPath(), $"lucid-screenshot-{Guid.NewGuid():N}.html");
+        var png = Path.ChangeExtension(page, ".png");
+        File.WriteAllText(page, html.Replace("</body>", "<script>\n//<![CDATA[\n" + hover + "\n//]]>\n</script>\n</body>"));
+        try
+        {
+            FigurePng.Screenshot(browser, "file://" + page, png, 1280, 900);
+            Snapshot.VerifyImage(Lucid.Imaging.Image.LoadPng(png), "grid-and-dictionary");
+        }
+        finally
+        {
+            File.Delete(page);
+            File.Delete(png);
+        }
     }
 }
