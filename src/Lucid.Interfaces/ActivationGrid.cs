@@ -69,6 +69,7 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
                 return (FigureElement)new ImageCell(Icons[p], icon, icon)
                 {
                     Id = $"cell-{y}-{x}",
+                    Key = FigureKeys.Position(Tap, y, x),
                     Details = string.Create(CultureInfo.InvariantCulture, $"position ({y}, {x}) of {Tap}\nactivation norm {Norms[p]:0.00}\nstrongest channels:\n") +
                               string.Join("\n", Strongest[p].Select(s => string.Create(CultureInfo.InvariantCulture, $"channel {s.Channel}: {s.Activation:0.00}"))),
                 };

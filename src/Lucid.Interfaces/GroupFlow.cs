@@ -52,10 +52,20 @@ public sealed record GroupFlow(NeuronGroups From, NeuronGroups To, double[,] Att
         var labels = new string[From.Count, To.Count];
         for (int i = 0; i < From.Count; i++)
             for (int j = 0; j < To.Count; j++)
-                labels[i, j] = string.Create(CultureInfo.InvariantCulture, $"{From.Tap} group {i} → {To.Tap} group {j}: {Attribution[i, j]:+0.000;-0.000}");
+                labels[i, j] = Invariant($"{From.Tap} group {i} → {To.Tap} group {j}: {Attribution[i, j]:+0.000;-0.000}");
         var flow = new Flow(
-            sourceIcons.Select((icon, i) => (FigureElement)new ImageCell(icon, cell, cell, $"{From.Tap} {i}") { Id = $"from-{i}" }).ToArray(),
-            targetIcons.Select((icon, j) => (FigureElement)new ImageCell(icon, cell, cell, $"{To.Tap} {j}") { Id = $"to-{j}" }).ToArray(),
+            sourceIcons.Select((icon, i) => (FigureElement)new ImageCell(icon, cell, cell, $"{From.Tap} {i}")
+            {
+                Id = $"from-{i}", Key = FigureKeys.Group(From.Tap, From.Count, i),
+                Details = Invariant($"group {i} of {From.Tap}, its attribution to the groups of {To.Tap}:\n") +
+                          string.Join("\n", Enumerable.Range(0, To.Count).Select(j => Invariant($"→ group {j}: {Attribution[i, j]:+0.000;-0.000}"))),
+            }).ToArray(),
+            targetIcons.Select((icon, j) => (FigureElement)new ImageCell(icon, cell, cell, $"{To.Tap} {j}")
+            {
+                Id = $"to-{j}", Key = FigureKeys.Group(To.Tap, To.Count, j),
+                Details = Invariant($"group {j} of {To.Tap}, its attribution from the groups of {From.Tap}:\n") +
+                          string.Join("\n", Enumerable.Range(0, From.Count).Select(i => Invariant($"← group {i}: {Attribution[i, j]:+0.000;-0.000}"))),
+            }).ToArray(),
             Attribution, labels) { Id = "flow" };
         return new Figure($"Attribution between neuron groups: {From.Tap} → {To.Tap}", new Column(new FigureElement[]
         {
@@ -63,4 +73,6 @@ public sealed record GroupFlow(NeuronGroups From, NeuronGroups To, double[,] Att
             new Text("link width: attribution (red for, blue against)", 10),
         }));
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -57,7 +57,7 @@ public static class NeuronGroupsFigure
             {
                 new ImageCell(icons[g], cell, cell, $"group {g}") { Id = $"group-{g}-icon" },
                 new ImageCell(Heatmap.Overlay(input, heat, opacity: 0.7), cell, cell, $"weight {mass.ToString("F1", CultureInfo.InvariantCulture)}") { Id = $"group-{g}-map" },
-            }) { Id = $"group-{g}", Details = GroupDetails(found, g, mass) });
+            }) { Id = $"group-{g}", Key = FigureKeys.Group(tap, groups, g), Details = GroupDetails(found, g, mass) });
             map.Dispose();
         }
         var root = new Column(new FigureElement[]

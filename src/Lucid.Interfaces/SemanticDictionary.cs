@@ -72,6 +72,7 @@ public sealed record SemanticDictionary(string Tap, int Height, int Width, IRead
             })
             {
                 Id = $"position-{e.Y}-{e.X}",
+                Key = FigureKeys.Position(Tap, e.Y, e.X),
                 Details = Invariant($"position ({e.Y}, {e.X}) of {Tap}\nattribution to {Target}: {e.Attribution:+0.000;-0.000}\n") +
                           string.Join("\n", e.Channels.Select((ch, k) => Invariant($"channel {ch}: {e.Activations[k]:0.00}"))),
             }).ToArray(), Gap: 10));

@@ -57,6 +57,7 @@ public sealed record SpatialAttribution(string From, string To, int FromHeight, 
                 return (FigureElement)new ImageCell(Heatmap.Overlay(input, heat, opacity: 0.7), cell, cell)
                 {
                     Id = $"to-{y}-{x}",
+                    Key = FigureKeys.Position(To, y, x),
                     Details = string.Create(CultureInfo.InvariantCulture, $"{To} position ({y}, {x})\nattribution from {From}: total {total:+0.00;-0.00}, largest {Maps[q].Max():0.00}"),
                 };
             }).ToArray(), Gap: 2));

@@ -74,7 +74,7 @@ public class BrowserTests
     /// <summary>
     /// The real interfaces of a two-object scene (activation grid and semantic dictionary at mixed4a, few icon steps):
     /// pointing at a grid cell shows that position's semantic dictionary — its strongest channels, the same as the
-    /// dictionary's entry — and pointing at another cell changes it; the page with a cell pointed at matches its
+    /// dictionary's entry — and highlights that position in the dictionary; pointing at another cell changes it; the page with a cell pointed at matches its
     /// screenshot snapshot within a tolerance.
     /// </summary>
     [Fact]
@@ -93,8 +93,11 @@ public class BrowserTests
             second.dispatchEvent(new MouseEvent('mouseenter'));
             var shownSecond = panel.textContent;
             second.dispatchEvent(new MouseEvent('mouseleave'));
+            var position = document.getElementById('f1-position-1-2'), other = document.getElementById('f1-position-3-0');
+            var linkedSecond = other.classList.contains('lucid-linked');
             first.dispatchEvent(new MouseEvent('mouseenter'));
-            document.body.setAttribute('data-probe', JSON.stringify({ first: panel.textContent, second: shownSecond }));
+            document.body.setAttribute('data-probe', JSON.stringify({ first: panel.textContent, second: shownSecond, linkedSecond: linkedSecond,
+              linkedFirst: position.classList.contains('lucid-linked'), otherAfter: other.classList.contains('lucid-linked') }));
             """;
         var r = await Probe(browser, html, hover);
         var shown = r.GetProperty("first").GetString()!;
@@ -104,6 +107,10 @@ public class BrowserTests
         Assert.All(entry.Channels, c => Assert.Contains($"channel {c}: ", shown));
         Assert.StartsWith("position (3, 0) of mixed4a", r.GetProperty("second").GetString());
         Assert.NotEqual(shown, r.GetProperty("second").GetString());
+        // the same position in the dictionary lights up with the grid cell, and goes dark when the pointer leaves
+        Assert.True(r.GetProperty("linkedFirst").GetBoolean());
+        Assert.False(r.GetProperty("linkedSecond").GetBoolean());
+        Assert.False(r.GetProperty("otherAfter").GetBoolean());
 
         var page = Path.Combine(Path.GetTempPath(), $"lucid-screenshot-{Guid.NewGuid():N}.html");
         var png = Path.ChangeExtension(page, ".png");

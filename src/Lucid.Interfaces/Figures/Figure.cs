@@ -14,6 +14,22 @@ public abstract record FigureElement
 
     /// <summary>What the interactive HTML shows when the pointer is over this element (the data behind it), or null.</summary>
     public string? Details { get; init; }
+
+    /// <summary>
+    /// What this element shows, when the same thing appears in several places of a page (a position of a layer, a
+    /// neuron group; see <see cref="FigureKeys"/>): pointing at one element highlights every element with its key.
+    /// </summary>
+    public string? Key { get; init; }
+}
+
+/// <summary>The keys that link elements across the interfaces of one page.</summary>
+public static class FigureKeys
+{
+    /// <summary>Position (y, x) of a layer.</summary>
+    public static string Position(string tap, int y, int x) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tap}@{y},{x}");
+
+    /// <summary>Group g of a layer's factorization into <paramref name="count"/> groups (the same seed gives the same groups in every interface).</summary>
+    public static string Group(string tap, int count, int g) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tap}#{count}:{g}");
 }
 
 /// <summary>Children side by side, top-aligned.</summary>

@@ -6,7 +6,8 @@ namespace Lucid.Interfaces.Figures;
 /// <summary>
 /// A self-contained interactive page of figures: every figure's SVG inline (images are data URIs), a stylesheet and a
 /// short script, no network access. Pointing at an element that carries <see cref="FigureElement.Details"/> highlights
-/// it and shows its details in a side panel — the Distill articles' hover interaction. The page is well-formed XML
+/// it, shows its details in a side panel and highlights every element with the same <see cref="FigureElement.Key"/>
+/// (the same position or group in the page's other interfaces) — the Distill articles' hover interaction. The page is well-formed XML
 /// (XHTML syntax), deterministic, and written atomically.
 /// </summary>
 public static class Html
@@ -18,15 +19,29 @@ public static class Html
         aside { position: sticky; top: 24px; width: 280px; min-height: 80px; padding: 12px; border: 1px solid #ccc; font-size: 13px; white-space: pre-wrap; }
         [data-details] { cursor: pointer; }
         .lucid-hover { filter: drop-shadow(0 0 4px #f80); }
+        .lucid-linked { filter: drop-shadow(0 0 4px #08f); }
         """;
 
     private const string Script = """
         (function () {
           var panel = document.getElementById('details');
           var idle = panel.textContent;
+          function linked(el) {
+            var key = el.getAttribute('data-key');
+            if (!key) return [];
+            return Array.prototype.filter.call(document.querySelectorAll('[data-key]'), function (other) { return other !== el && other.getAttribute('data-key') === key; });
+          }
           document.querySelectorAll('[data-details]').forEach(function (el) {
-            el.addEventListener('mouseenter', function () { el.classList.add('lucid-hover'); panel.textContent = el.getAttribute('data-details'); });
-            el.addEventListener('mouseleave', function () { el.classList.remove('lucid-hover'); panel.textContent = idle; });
+            el.addEventListener('mouseenter', function () {
+              el.classList.add('lucid-hover');
+              linked(el).forEach(function (other) { other.classList.add('lucid-linked'); });
+              panel.textContent = el.getAttribute('data-details');
+            });
+            el.addEventListener('mouseleave', function () {
+              el.classList.remove('lucid-hover');
+              linked(el).forEach(function (other) { other.classList.remove('lucid-linked'); });
+              panel.textContent = idle;
+            });
           });
         })();
         """;

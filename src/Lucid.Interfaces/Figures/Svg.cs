@@ -88,7 +88,8 @@ public static class Svg
     private static void Draw(StringBuilder s, FigureElement element, int x, int y, Dictionary<string, string> gradients)
     {
         string id = (element.Id is { } name ? Invariant($" id=\"{Escape(name)}\"") : "") +
-                    (element.Details is { } details ? Invariant($" data-details=\"{Escape(details)}\"") : "");
+                    (element.Details is { } details ? Invariant($" data-details=\"{Escape(details)}\"") : "") +
+                    (element.Key is { } key ? Invariant($" data-key=\"{Escape(key)}\"") : "");
         switch (element)
         {
             case Row r:
