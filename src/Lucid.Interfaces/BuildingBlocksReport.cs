@@ -40,8 +40,9 @@ public static class BuildingBlocksReport
     /// <summary>
     /// Writes every part as an SVG and a PNG (<see cref="FigurePng"/>: a browser screenshot when one is present, else the
     /// library's own raster) and the interactive page into <paramref name="directory"/>, each file atomically; returns the page's path.
+    /// The page shows the parts one below the other, or <paramref name="pageFigure"/> (e.g. the parts laid out by <see cref="Panels.Layout"/>) when given.
     /// </summary>
-    public static string Write(string title, IReadOnlyList<ReportPart> parts, string directory, string page = "index.html", bool png = true)
+    public static string Write(string title, IReadOnlyList<ReportPart> parts, string directory, string page = "index.html", bool png = true, Figure? pageFigure = null)
     {
         Directory.CreateDirectory(directory);
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -54,7 +55,7 @@ public static class BuildingBlocksReport
             if (png) FigurePng.Save(part.Figure, Path.Combine(directory, Path.ChangeExtension(file, ".png")));
         }
         var path = Path.Combine(directory, page);
-        Html.Save(title, parts.Select(p => p.Figure).ToList(), path);
+        Html.Save(title, pageFigure is null ? parts.Select(p => p.Figure).ToList() : new[] { pageFigure }, path);
         return path;
     }
 }

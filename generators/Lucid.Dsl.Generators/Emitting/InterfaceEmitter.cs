@@ -40,12 +40,12 @@ internal static class InterfaceEmitter
             w.Line(TypeEmitter.GeneratedCode);
             w.Line($"public static {I}.Figures.Figure Layout({Parameters}, ulong seed = 1) => {I}.Panels.Layout(Title, Parts(model, image, seed), Rows);");
             w.Line();
-            w.Summary("Writes each panel and the whole layout (layout.svg) as SVG and PNG, and the interactive page, into the directory (each file atomically); returns the page's path.");
+            w.Summary("Writes each panel and the whole layout (layout.svg) as SVG and PNG, and the layout as an interactive page, into the directory (each file atomically); returns the page's path.");
             w.Line(TypeEmitter.GeneratedCode);
             w.Open($"public static string Write({Parameters}, string directory, ulong seed = 1, string page = \"index.html\")");
             w.Line("var parts = Parts(model, image, seed);");
-            w.Line($"var path = {I}.BuildingBlocksReport.Write(Title, parts, directory, page);");
             w.Line($"var layout = {I}.Panels.Layout(Title, parts, Rows);");
+            w.Line($"var path = {I}.BuildingBlocksReport.Write(Title, parts, directory, page, pageFigure: layout);");
             w.Line($"{I}.Figures.Svg.Save(layout, global::System.IO.Path.Combine(directory, \"layout.svg\"));");
             w.Line($"{I}.Figures.FigurePng.Save(layout, global::System.IO.Path.Combine(directory, \"layout.png\"));");
             w.Line("return path;");

@@ -35,14 +35,16 @@ namespace Experiments
         [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
         public static global::Lucid.Interfaces.Figures.Figure Layout(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor image, ulong seed = 1) => global::Lucid.Interfaces.Panels.Layout(Title, Parts(model, image, seed), Rows);
 
-        /// <summary>Writes an SVG per panel, layout.svg and an interactive index.html into the directory (each file atomically); returns the page's path.</summary>
+        /// <summary>Writes each panel and the whole layout (layout.svg) as SVG and PNG, and the layout as an interactive page, into the directory (each file atomically); returns the page's path.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
-        public static string Write(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor image, string directory, ulong seed = 1)
+        public static string Write(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor image, string directory, ulong seed = 1, string page = "index.html")
         {
             var parts = Parts(model, image, seed);
-            var page = global::Lucid.Interfaces.BuildingBlocksReport.Write(Title, parts, directory);
-            global::Lucid.Interfaces.Figures.Svg.Save(global::Lucid.Interfaces.Panels.Layout(Title, parts, Rows), global::System.IO.Path.Combine(directory, "layout.svg"));
-            return page;
+            var layout = global::Lucid.Interfaces.Panels.Layout(Title, parts, Rows);
+            var path = global::Lucid.Interfaces.BuildingBlocksReport.Write(Title, parts, directory, page, pageFigure: layout);
+            global::Lucid.Interfaces.Figures.Svg.Save(layout, global::System.IO.Path.Combine(directory, "layout.svg"));
+            global::Lucid.Interfaces.Figures.FigurePng.Save(layout, global::System.IO.Path.Combine(directory, "layout.png"));
+            return path;
         }
     }
 }
