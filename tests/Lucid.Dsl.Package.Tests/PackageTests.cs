@@ -11,7 +11,7 @@ namespace Lucid.Dsl.Package.Tests;
 /// </summary>
 public class PackageTests
 {
-    private static readonly string[] Projects = { "Lucid.Tensors", "Lucid.Models", "Lucid.Imaging", "Lucid.Optvis", "Lucid.Attribution", "Lucid.Dsl" };
+    private static readonly string[] Projects = { "Lucid.Tensors", "Lucid.Models", "Lucid.Imaging", "Lucid.Optvis", "Lucid.Attribution", "Lucid.Interfaces", "Lucid.Dsl" };
 
     [Fact]
     public void PackedPackage_FromALocalFolder_GeneratesValidatesAndRuns()
