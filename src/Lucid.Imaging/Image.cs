@@ -14,6 +14,9 @@ public sealed class ImageFormatException(string file, string message) : LucidExc
 /// </summary>
 public sealed class Image
 {
+    /// <summary>The largest image a decoder accepts, in pixels (checked against the header before allocating).</summary>
+    public const long MaxPixels = 1L << 28;
+
     public Image(int width, int height, int channels, byte[]? pixels = null)
     {
         if (width <= 0 || height <= 0) throw new LucidArgumentException(nameof(width), $"image: size must be positive, got {width}×{height}.");
@@ -127,6 +130,9 @@ public sealed class Image
 
     /// <summary>Writes the image as PNG (atomically: a temporary file renamed over the target).</summary>
     public void SavePng(string path) => AtomicFile.Write(path, stream => Png.Write(stream, this));
+
+    /// <summary>Reads a PNG, JPEG or PGM/PPM file (recognized by its content).</summary>
+    public static Image Load(string path) => ImageFiles.Load(path);
 
     /// <summary>Reads a PNG file.</summary>
     public static Image LoadPng(string path)

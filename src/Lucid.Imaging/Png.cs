@@ -82,7 +82,7 @@ public static class Png
                     depth = chunk[8];
                     type = chunk[9];
                     interlace = chunk[12];
-                    if (width <= 0 || height <= 0 || (long)width * height > 1L << 28)
+                    if (width <= 0 || height <= 0 || (long)width * height > Image.MaxPixels)
                         throw new ImageFormatException(file, $"unsupported size {width}×{height}.");
                     if (chunk[10] != 0 || chunk[11] != 0 || interlace > 1)
                         throw new ImageFormatException(file, "unknown compression, filter or interlace method.");
