@@ -10,22 +10,22 @@ namespace Lucid.Cli;
 /// <summary>Inputs and targets for <c>lucid attribute</c>.</summary>
 internal static class AttributeCommand
 {
-    /// <summary>A PNG resized (bilinear) to the model's input and mapped to its pixel range, or a synthetic test scene.</summary>
+    /// <summary>An image file (PNG, JPEG or PGM/PPM) resized (bilinear) to the model's input and mapped to its pixel range, or a synthetic test scene.</summary>
     public static Tensor LoadInput(Model model, string? imagePath, int? scene)
     {
         if ((imagePath is null) == (scene is null))
-            throw new LucidArgumentException("image", "attribute: give exactly one of --image FILE.png or --scene INDEX.");
+            throw new LucidArgumentException("image", "give exactly one input: an image file (PNG, JPEG or PGM/PPM) or --scene INDEX.");
         var shape = model.Input.Shape;
         if (scene is { } index)
         {
             if (shape.Length != 3 || shape[0] != 3 || shape[1] != SyntheticScenes.Size || shape[2] != SyntheticScenes.Size)
-                throw new LucidArgumentException("scene", $"attribute: synthetic scenes are {SyntheticScenes.Size}×{SyntheticScenes.Size} RGB; model '{model.Name}' takes [{string.Join(", ", shape)}].");
+                throw new LucidArgumentException("scene", $"synthetic scenes are {SyntheticScenes.Size}×{SyntheticScenes.Size} RGB; model '{model.Name}' takes [{string.Join(", ", shape)}].");
             var rendered = SyntheticScenes.Render(2, index, new[] { index % SyntheticScenes.Classes.Count });
             return Tensor.FromArray(rendered.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
         }
         if (shape.Length != 3 || shape[0] is not (1 or 3))
-            throw new LucidArgumentException("image", $"attribute: model '{model.Name}' does not take images (input [{string.Join(", ", shape)}]).");
-        var image = Image.LoadPng(imagePath!).WithChannels(shape[0]);
+            throw new LucidArgumentException("image", $"model '{model.Name}' does not take images (input [{string.Join(", ", shape)}]).");
+        var image = Image.Load(imagePath!).WithChannels(shape[0]);
         using var pixels = image.ToTensor();
         using var _ = GradMode.NoGrad();
         var resized = Ops.Interpolate(pixels, shape[1], shape[2], InterpolationMode.Bilinear);

@@ -8,6 +8,9 @@ internal static class BundledModels
 {
     public static IReadOnlyDictionary<string, Func<ulong, Model>> Architectures => Zoo.Architectures;
 
+    /// <summary>The bundled two-object scene of <c>--demo</c> (a striped cross and a checkered star).</summary>
+    public static string DemoScene => Path.Combine(Directory("inception-mini"), "demo-scene.png");
+
     public static string Directory(string name)
     {
         foreach (var start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })

@@ -12,26 +12,28 @@ internal static class RenderCommand
     /// Runs the chosen method. MACO takes its magnitude, and VITAL its reference distributions, from synthetic scenes
     /// (the data inception-mini was trained on); VITAL renders classes and, relevance-weighted, hidden units.
     /// </summary>
-    public static RenderResult Render(Model model, Objective objective, string method, string? label, string? channel, int size, int? stepsOption, float? learningRateOption, ulong seed)
+    public static RenderResult Render(Model model, Objective objective, string method, string? label, string? channel, int size, int? stepsOption, float? learningRateOption, ulong seed,
+        CancellationToken cancellation = default, IProgress<RenderProgress>? progress = null)
     {
         // Lucid's settings, or the small-input preset (roll jitter, Adam 0.2, 256 steps) below 128 px
         bool small = model.Input.Shape[^1] < 128;
         var preset = small ? RenderOptions.ForSmallInput(size) : new RenderOptions();
         int steps = stepsOption ?? preset.Steps;
+        if (steps < 1) throw new LucidArgumentException("steps", $"render: --steps must be positive, got {steps}.");
         float learningRate = learningRateOption ?? (method == "lucid" ? preset.LearningRate : method == "vital" ? 0.1f : 0.05f);
         switch (method)
         {
             case "lucid":
             {
                 using var image = new LucidImage(size, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
-                return Renderer.Render(model, objective, image, preset with { Steps = steps, LearningRate = learningRate, Seed = seed });
+                return Renderer.Render(model, objective, image, preset with { Steps = steps, LearningRate = learningRate, Seed = seed, Cancellation = cancellation, Progress = progress });
             }
             case "maco":
             {
                 using var scenes = Scenes(model, Enumerable.Range(0, 64).Select(i => (i, i % SyntheticScenes.Classes.Count)));
                 using var image = new MacoImage(size, size, MacoImage.MagnitudeOf(scenes, size, size), seed: seed);
                 var transforms = Transform.Compose(Transform.RandomCrops(8, 0.5, 0.9, model.Input.Shape[^1]), Transform.Noise(0.05f));
-                return Renderer.Render(model, objective, image, new RenderOptions { Steps = steps, LearningRate = learningRate, Seed = seed, Transforms = transforms });
+                return Renderer.Render(model, objective, image, new RenderOptions { Steps = steps, LearningRate = learningRate, Seed = seed, Transforms = transforms, Cancellation = cancellation, Progress = progress });
             }
             case "vital":
             {
