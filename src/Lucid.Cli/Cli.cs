@@ -416,14 +416,19 @@ public static class Cli
     {
         var model = new Argument<string>("model") { Description = "Bundled model trained on the synthetic scenes (inception-mini)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int?>("--steps") { Description = "Steps of every render (default: 256 Lucid-style and MACO, 300 VITAL)." };
+        var scenes = new Option<int>("--scenes-per-class") { Description = "Real scenes per class (VITAL's references; as many held out).", DefaultValueFactory = _ => 50 };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
         var command = new Command("quality", "Render every class Lucid-style, with MACO and with VITAL, and score the renders (activation ratio, self-classification, held-out feature distance, spectrum, repetition, Vendi).")
-            { model, seeds, output };
+            { model, seeds, steps, scenes, output };
         bind(command, (s, _) =>
         {
             string name = s.Get(model)!;
             var m = BundledModels.Load(name);
-            var settings = new Lucid.Optvis.QualitySettings { Seeds = s.Get(seeds) };
+            if (s.Get(seeds) < 1 || s.Get(scenes) < 2 || s.Get(steps) is < 1)
+                throw new LucidArgumentException("seeds", "quality: --seeds and --steps must be positive and --scenes-per-class at least 2.");
+            var settings = new Lucid.Optvis.QualitySettings { Seeds = s.Get(seeds), ScenesPerClass = s.Get(scenes) };
+            if (s.Get(steps) is { } n) settings = settings with { LucidSteps = n, MacoSteps = n, VitalSteps = n };
             var clock = Stopwatch.StartNew();
             var rows = Lucid.Optvis.QualityTable.Run(m, settings, new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))));
             var table = Lucid.Optvis.QualityTable.ToMarkdown(rows, settings, name);

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using Lucid.Imaging;
+using Lucid.Testing;
+using Xunit;
+
+namespace Lucid.Cli.Tests;
+
+/// <summary>Runs <c>lucid</c> in-process (the same <see cref="Cli.Run"/> the executable calls) with captured output.</summary>
+internal static class Lucid
+{
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Cli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs with --json, asserts success and returns the document.</summary>
+    public static JsonElement Json(params string[] args)
+    {
+        var (code, output, error) = Run(args.Append("--json").ToArray());
+        Assert.True(code == 0, $"lucid {string.Join(' ', args)} exited {code}: {error}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    public static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"lucid-cli-{name}-{Guid.NewGuid():N}");
+}
+
+/// <summary>Every command end to end on the bundled inception-mini with small step counts: outputs exist, images decode at the expected size, JSON holds the documented fields.</summary>
+[Collection("cli")]
+public class CommandTests
+{
+    private static readonly string Demo = Path.Combine(TestPaths.RepositoryRoot(), "models", "inception-mini", "demo-scene.png");
+
+    [Fact]
+    public void Inspect_ListsTapsAndLabels()
+    {
+        var j = Lucid.Json("inspect", "inception-mini");
+        Assert.Equal("inception-mini", j.GetProperty("model").GetString());
+        Assert.Equal(new[] { 3, 64, 64 }, j.GetProperty("input").GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        var mixed4a = j.GetProperty("taps").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "mixed4a");
+        Assert.Equal(new[] { 156, 4, 4 }, mixed4a.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(10, j.GetProperty("labels").GetArrayLength());
+        Assert.True(j.GetProperty("parameters").GetInt64() > 100_000);
+        var (code, text, _) = Lucid.Run("inspect", "inception-mini");
+        Assert.Equal(0, code);
+        Assert.Contains("mixed4a", text);
+    }
+
+    [Fact]
+    public void Schema_WritesTheFileTheGeneratorReads()
+    {
+        var path = Lucid.Temp("schema") + ".schema.json";
+        try
+        {
+            var j = Lucid.Json("schema", "inception-mini", "-o", path);
+            Assert.Equal(path, j.GetProperty("path").GetString());
+            using var schema = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Equal(j.GetProperty("taps").GetInt32(), schema.RootElement.GetProperty("taps").GetArrayLength());
+            Assert.Equal(File.ReadAllText(TestPaths.InceptionMiniSchema), File.ReadAllText(path));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("lucid", "--channel", "mixed4a:7")]
+    [InlineData("maco", "--class", "solid ring")]
+    [InlineData("vital", "--class", "dotted circle")]
+    public void Render_WritesTheImageAndReportsTheObjective(string method, string what, string value)
+    {
+        var path = Lucid.Temp("render") + ".png";
+        try
+        {
+            var j = Lucid.Json("render", "inception-mini", what, value, "--method", method, "--steps", "4", "--seed", "3", "-o", path);
+            var image = Image.LoadPng(path);
+            Assert.Equal((64, 64), (image.Width, image.Height));
+            Assert.Equal(4, j.GetProperty("steps").GetInt32());
+            Assert.Equal(method, j.GetProperty("method").GetString());
+            Assert.Equal(64, j.GetProperty("output").GetProperty("width").GetInt32());
+            Assert.True(double.IsFinite(j.GetProperty("objectiveLast").GetDouble()));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void RenderDemo_NeedsNoModelArgument_AndHonoursSize()
+    {
+        var path = Lucid.Temp("demo") + ".png";
+        try
+        {
+            var j = Lucid.Json("render", "--demo", "--steps", "3", "--size", "80", "-o", path);
+            Assert.Equal("inception-mini", j.GetProperty("model").GetString());
+            Assert.Contains("solid ring", j.GetProperty("objective").GetString());
+            Assert.Equal(80, Image.LoadPng(path).Width);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("lrp", "epsilon-gamma-box", false)]
+    [InlineData("integrated-gradients", null, true)]
+    public void Attribute_WritesAHeatmap_FromAPngOrAJpeg(string method, string? composite, bool jpeg)
+    {
+        var input = jpeg ? Path.Combine(TestPaths.RepositoryRoot(), "tests", "Lucid.Imaging.Tests", "corpus", "jpeg-420.jpg") : Demo;
+        var path = Lucid.Temp("heat") + ".png";
+        try
+        {
+            var args = new List<string> { "attribute", "inception-mini", input, "--method", method, "--overlay", "-o", path };
+            if (composite is not null) args.AddRange(new[] { "--composite", composite });
+            if (!jpeg) args.AddRange(new[] { "--target", "checkered star" });
+            var j = Lucid.Json(args.ToArray());
+            Assert.Equal((64, 64), (Image.LoadPng(path).Width, Image.LoadPng(path).Height));
+            if (!jpeg) Assert.Equal("checkered star", j.GetProperty("class").GetString());
+            Assert.True(double.IsFinite(j.GetProperty("sum").GetDouble()));
+            Assert.True(j.GetProperty("overlay").GetBoolean());
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void BlocksDemo_WritesTheReport()
+    {
+        var directory = Lucid.Temp("blocks");
+        try
+        {
+            var j = Lucid.Json("blocks", "--demo", "--icon-steps", "4", "-o", directory);
+            var page = j.GetProperty("page").GetString()!;
+            Assert.True(File.Exists(page));
+            Assert.Contains("f0-p2-cell-1-2", File.ReadAllText(page));         // the layout's activation grid, interactive
+            var parts = j.GetProperty("parts").EnumerateArray().ToList();
+            Assert.Equal(6, parts.Count);
+            foreach (var part in parts)
+            {
+                Assert.True(File.Exists(Path.Combine(directory, part.GetProperty("file").GetString()!)));
+                Assert.True(Image.LoadPng(Path.Combine(directory, part.GetProperty("png").GetString()!)).Width > 100);
+                Assert.False(string.IsNullOrEmpty(part.GetProperty("summary").GetString()));
+            }
+            Assert.Equal("striped cross", j.GetProperty("predicted").GetString());
+            Assert.True(File.Exists(Path.Combine(directory, "layout.png")));
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
+    [Fact]
+    public void Train_ReproducesABundledModelOnASubset()
+    {
+        var directory = Lucid.Temp("train");
+        try
+        {
+            var j = Lucid.Json("train", "inception-mini", "--epochs", "1", "--train-samples", "128", "--test-samples", "32", "-o", directory);
+            Assert.True(File.Exists(j.GetProperty("weights").GetString()));
+            Assert.True(File.Exists(j.GetProperty("schema").GetString()));
+            Assert.Equal(128, j.GetProperty("trainImages").GetInt32());
+            double accuracy = j.GetProperty("testAccuracy").GetDouble();
+            Assert.InRange(accuracy, 0, 1);
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
+    [Fact]
+    public void Evaluate_ScoresEveryMethod()
+    {
+        var j = Lucid.Json("evaluate", "inception-mini", "--scenes", "2");
+        var rows = j.GetProperty("rows").EnumerateArray().ToList();
+        Assert.True(rows.Count >= 10);
+        Assert.Contains(rows, r => r.GetProperty("method").GetString()!.Contains("LRP", StringComparison.OrdinalIgnoreCase));
+        Assert.All(rows, r => Assert.InRange(r.GetProperty("pointingGame").GetDouble(), 0, 1));
+    }
+
+    [Fact]
+    public void Quality_ScoresLucidMacoAndVital()
+    {
+        var path = Lucid.Temp("quality") + ".md";
+        try
+        {
+            var j = Lucid.Json("quality", "inception-mini", "--seeds", "1", "--steps", "3", "--scenes-per-class", "3", "-o", path);
+            var methods = j.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("method").GetString()!).ToList();
+            Assert.Contains(methods, m => m.Contains("VITAL"));
+            Assert.Contains(methods, m => m.Contains("MACO"));
+            Assert.StartsWith("|", File.ReadAllLines(path).First(l => l.StartsWith('|')));
+        }
+        finally { File.Delete(path); }
+    }
+}
+
+/// <summary>Bad input: one line naming the problem, a non-zero exit code, no stack trace unless --verbose.</summary>
+[Collection("cli")]
+public class ErrorTests
+{
+    public static TheoryData<string, int, string, string[]> Cases()
+    {
+        var corrupt = Path.Combine(Path.GetTempPath(), "lucid-cli-corrupt.png");
+        var png = File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot(), "models", "inception-mini", "demo-scene.png"));
+        File.WriteAllBytes(corrupt, png[..(png.Length / 2)]);
+        var corruptJpeg = Path.Combine(Path.GetTempPath(), "lucid-cli-corrupt.jpg");
+        var jpeg = File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot(), "tests", "Lucid.Imaging.Tests", "corpus", "jpeg-420.jpg"));
+        File.WriteAllBytes(corruptJpeg, jpeg[..(jpeg.Length / 2)]);
+        var gif = Path.Combine(Path.GetTempPath(), "lucid-cli-image.gif");
+        File.WriteAllBytes(gif, "GIF89a\u0001\u0000\u0001\u0000"u8.ToArray());
+        return new()
+        {
+            { "missing file", 2, "no-such-file.png: file not found", new[] { "attribute", "inception-mini", "no-such-file.png", "-o", "x.png" } },
+            { "unsupported format", 2, "unsupported image format", new[] { "attribute", "inception-mini", gif, "-o", "x.png" } },
+            { "corrupt PNG", 2, "lucid-cli-corrupt.png: ", new[] { "attribute", "inception-mini", corrupt, "-o", "x.png" } },
+            { "corrupt JPEG", 2, "lucid-cli-corrupt.jpg: ", new[] { "blocks", "inception-mini", corruptJpeg, "-o", "x" } },
+            { "unknown tap", 2, "mixed9z", new[] { "render", "inception-mini", "--channel", "mixed9z:1", "-o", "x.png" } },
+            { "unknown catalog tap", 2, "nosuch", new[] { "catalog", "inception-mini", "--taps", "nosuch", "-o", "x" } },
+            { "shard out of range", 2, "--shard 4/3: shard 4 of 3 does not exist", new[] { "catalog", "inception-mini", "--taps", "mixed4a", "--shard", "4/3", "-o", "x" } },
+            { "malformed shard", 2, "--shard expects i/N", new[] { "catalog", "inception-mini", "--taps", "mixed4a", "--shard", "two", "-o", "x" } },
+            { "unknown class", 2, "no class", new[] { "render", "inception-mini", "--class", "solid rings", "--method", "vital", "-o", "x.png" } },
+            { "unknown model", 2, "'nosuch' is not a bundled model", new[] { "inspect", "nosuch" } },
+            { "unknown option", 1, "--nosuch", new[] { "inspect", "inception-mini", "--nosuch" } },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void BadInput_IsOneLineAndAnExitCode(string what, int expected, string fragment, string[] args)
+    {
+        var (code, _, error) = Lucid.Run(args);
+        Assert.True(code == expected, $"{what}: exit code {code}, expected {expected}; stderr: {error}");
+        Assert.Contains(fragment, error);
+        Assert.DoesNotContain("   at ", error);           // no stack trace
+        if (expected == 2)
+        {
+            Assert.Single(error.TrimEnd().Split('\n'));
+            Assert.StartsWith("lucid: ", error);
+            var (verboseCode, _, verbose) = Lucid.Run(args.Append("--verbose").ToArray());
+            Assert.Equal(expected, verboseCode);
+            Assert.Contains("   at ", verbose);          // --verbose adds the trace
+            var (_, json, _) = Lucid.Run(args.Append("--json").ToArray());
+            Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("error").GetProperty("code").GetInt32());
+        }
+    }
+}
+
+[CollectionDefinition("cli", DisableParallelization = true)]
+public class CliCollection;
