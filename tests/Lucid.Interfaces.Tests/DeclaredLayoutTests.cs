@@ -74,4 +74,22 @@ public class DeclaredLayoutTests
         Assert.Equal((255, 255, 255), (raster[y + 8, x + 14 + 3, 0], raster[y + 8, x + 14 + 3, 1], raster[y + 8, x + 14 + 3, 2]));   // below the 6-pixel blue cell
         Assert.Equal(raster.Pixels, FigurePng.Rasterize(figure).Pixels);
     }
+
+    [Fact]
+    public void NotebookHtml_IsSelfContained_AndTwoFiguresKeepTheirOwnIds()
+    {
+        var cell = new Image(2, 2, 3);
+        var figure = new Figure("f", new Row(new FigureElement[] { new ImageCell(cell, 8, 8) { Id = "a", Details = "alpha" } }));
+        string first = figure.ToHtml(), second = figure.ToHtml();
+        var firstId = System.Text.RegularExpressions.Regex.Match(first, "id=\"(lucid-\\d+)\"").Groups[1].Value;
+        var secondId = System.Text.RegularExpressions.Regex.Match(second, "id=\"(lucid-\\d+)\"").Groups[1].Value;
+        Assert.NotEqual(firstId, secondId);
+        Assert.Contains($"id=\"{firstId}-a\"", first);
+        Assert.Contains("data-details=\"alpha\"", first);
+        Assert.Contains($"getElementById('{firstId}')", first);
+        // nothing fetched: the only URLs are XML namespaces and data URIs
+        Assert.DoesNotMatch("(src|href)=\"http", first);
+        Assert.StartsWith("<img width=\"8\" height=\"8\"", cell.ToHtml());
+        Assert.Contains("data:image/png;base64,", cell.ToHtml());
+    }
 }

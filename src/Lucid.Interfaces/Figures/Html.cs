@@ -67,3 +67,39 @@ public static class Html
     public static void Save(string title, IReadOnlyList<Figure> figures, string path) =>
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(Render(title, figures))));
 }
+
+/// <summary>
+/// HTML fragments for notebooks (.NET Interactive / Polyglot: <c>display(HTML(figure.ToHtml()))</c>, or register
+/// <c>Formatter.Register&lt;Figure&gt;((f, w) =&gt; w.Write(f.ToHtml()), "text/html")</c> once): self-contained, no network,
+/// with the page's hover interaction scoped to the fragment.
+/// </summary>
+public static class NotebookHtml
+{
+    private static int _counter;
+
+    /// <summary>The figure's SVG with a details line below it that shows the data of the element under the pointer.</summary>
+    public static string ToHtml(this Figure figure)
+    {
+        // a fragment id unique within the notebook, so several figures keep their own ids and panels
+        string id = "lucid-" + Interlocked.Increment(ref _counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var svg = Svg.Render(figure with { Root = FigureIds.Prefix(figure.Root, id + "-") });
+        return $$"""
+            <div id="{{id}}" class="lucid-figure">
+            {{svg}}<pre class="lucid-details" style="font-size:12px;min-height:1.5em;white-space:pre-wrap">Point at a cell to see the data behind it.</pre>
+            <script>
+            (function () {
+              var root = document.getElementById('{{id}}'), panel = root.querySelector('.lucid-details'), idle = panel.textContent;
+              root.querySelectorAll('[data-details]').forEach(function (el) {
+                el.addEventListener('mouseenter', function () { el.style.filter = 'drop-shadow(0 0 4px #f80)'; panel.textContent = el.getAttribute('data-details'); });
+                el.addEventListener('mouseleave', function () { el.style.filter = ''; panel.textContent = idle; });
+              });
+            })();
+            </script>
+            </div>
+            """;
+    }
+
+    /// <summary>An image as an <c>&lt;img&gt;</c> with a PNG data URI, drawn at <paramref name="scale"/>× without smoothing.</summary>
+    public static string ToHtml(this Lucid.Imaging.Image image, int scale = 4) =>
+        $"<img width=\"{image.Width * scale}\" height=\"{image.Height * scale}\" style=\"image-rendering:pixelated\" src=\"data:image/png;base64,{Convert.ToBase64String(Lucid.Imaging.Png.Encode(image))}\"/>";
+}
