@@ -3,7 +3,7 @@ using Lucid.Tensors;
 namespace Lucid.Imaging;
 
 /// <summary>An image file that cannot be read: names the file and what was wrong.</summary>
-public sealed class ImageFormatException(string file, string message) : LucidException($"{file}: {message}")
+public sealed class ImageFormatException(string file, string message) : LucidFormatException(file, message)
 {
     public string File { get; } = file;
 }
@@ -14,8 +14,8 @@ public sealed class ImageFormatException(string file, string message) : LucidExc
 /// </summary>
 public sealed class Image
 {
-    /// <summary>The largest image a decoder accepts, in pixels (checked against the header before allocating).</summary>
-    public const long MaxPixels = 1L << 28;
+    /// <summary>The largest image a decoder accepts, in pixels (checked against the header before allocating): <see cref="LucidLimits.MaxImagePixels"/>.</summary>
+    public static long MaxPixels => LucidLimits.MaxImagePixels;
 
     public Image(int width, int height, int channels, byte[]? pixels = null)
     {

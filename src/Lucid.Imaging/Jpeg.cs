@@ -165,7 +165,8 @@ public static class Jpeg
             int count = s[5];
             if (_height == 0) throw Error("a height of 0 (DNL-defined heights are not supported)");
             if (_width == 0) throw Error("a width of 0");
-            if ((long)_width * _height > Image.MaxPixels) throw Error($"image size {_width}×{_height} exceeds the limit of {Image.MaxPixels} pixels");
+            if ((long)_width * _height > Image.MaxPixels)
+                throw new ResourceLimitException($"{file}: a {_width}×{_height} image exceeds the limit of {Image.MaxPixels:N0} pixels (LucidLimits.MaxImagePixels).");
             if (count is not (1 or 3)) throw Error($"{count} components are not supported (grey or three-component colour only; CMYK is not)");
             if (s.Length != 6 + 3 * count) throw Error($"SOF segment of {s.Length} bytes for {count} components");
             _components = new Component[count];
@@ -180,12 +181,18 @@ public static class Jpeg
             _vMax = _components.Max(c => c.V);
             _mcusWide = (_width + 8 * _hMax - 1) / (8 * _hMax);
             _mcusHigh = (_height + 8 * _vMax - 1) / (8 * _vMax);
+            long blocks = 0;
             foreach (var c in _components)
             {
                 c.BlocksWide = _mcusWide * c.H;
                 c.BlocksHigh = _mcusHigh * c.V;
-                c.Samples = new byte[c.BlocksWide * 8 * c.BlocksHigh * 8];
+                blocks += (long)c.BlocksWide * c.BlocksHigh;
             }
+            // every coded block takes at least two bits (a DC code and an end-of-block code): a header that declares
+            // more blocks than the rest of the file can hold is a lie, refused before the image is allocated
+            if (blocks / 4 > data.Length - _position)
+                throw Error($"the frame declares a {_width}×{_height} image ({blocks:N0} blocks) but only {data.Length - _position:N0} bytes follow, fewer than its blocks need");
+            foreach (var c in _components) c.Samples = new byte[c.BlocksWide * 8 * c.BlocksHigh * 8];
             _frameSeen = true;
         }
 

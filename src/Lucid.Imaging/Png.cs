@@ -82,8 +82,10 @@ public static class Png
                     depth = chunk[8];
                     type = chunk[9];
                     interlace = chunk[12];
-                    if (width <= 0 || height <= 0 || (long)width * height > Image.MaxPixels)
-                        throw new ImageFormatException(file, $"unsupported size {width}×{height}.");
+                    if (width <= 0 || height <= 0)
+                        throw new ImageFormatException(file, $"invalid size {width}×{height}.");
+                    if ((long)width * height > Image.MaxPixels)
+                        throw new ResourceLimitException($"{file}: a {width}×{height} image exceeds the limit of {Image.MaxPixels:N0} pixels (LucidLimits.MaxImagePixels).");
                     if (chunk[10] != 0 || chunk[11] != 0 || interlace > 1)
                         throw new ImageFormatException(file, "unknown compression, filter or interlace method.");
                     if (!ValidDepth(type, depth))
@@ -97,21 +99,30 @@ public static class Png
         }
         if (type < 0) throw new ImageFormatException(file, "no IHDR chunk.");
         if (type == 3 && palette is null) throw new ImageFormatException(file, "palette image without a PLTE chunk.");
+        int samples = type switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
+        int outChannels = type == 3 ? (transparency is null ? 3 : 4) : samples;
+        // the inflated size the header implies: inflate no further (a zlib bomb stops here), and allocate the image
+        // only once the data is known to be there (a lying width or height allocates nothing)
+        long expected = RawLength(width, height, depth * samples, interlace);
+        if (expected > Array.MaxLength)
+            throw new ResourceLimitException($"{file}: a {width}×{height} image of {depth * samples} bits per pixel holds more data than one array can.");
         byte[] raw;
         try
         {
             data.Position = 0;
             using var z = new ZLibStream(data, CompressionMode.Decompress);
-            using var inflated = new MemoryStream();
-            z.CopyTo(inflated);
-            raw = inflated.ToArray();
+            raw = new byte[(int)Math.Min(expected, Math.Max(data.Length * 1032L, 1 << 16))];   // deflate expands at most ~1032:1
+            int got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
+            if (got < expected)
+            {
+                if (got < raw.Length) throw new ImageFormatException(file, $"image data ends early: {got:N0} of the {expected:N0} bytes a {width}×{height} image needs.");
+                throw new ImageFormatException(file, $"the header declares a {width}×{height} image ({expected:N0} bytes of data) but {data.Length:N0} compressed bytes cannot hold it.");
+            }
         }
         catch (InvalidDataException e)
         {
             throw new ImageFormatException(file, $"corrupt image data ({e.Message}).");
         }
-        int samples = type switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
-        int outChannels = type == 3 ? (transparency is null ? 3 : 4) : samples;
         var image = new Image(width, height, outChannels);
         int offset = 0;
         if (interlace == 0) DecodePass(raw, ref offset, file, image, depth, samples, type, palette, transparency, 0, 0, 1, 1);
@@ -119,6 +130,17 @@ public static class Png
             foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
                 DecodePass(raw, ref offset, file, image, depth, samples, type, palette, transparency, x0, y0, dx, dy);
         return image;
+    }
+
+    /// <summary>Bytes of filtered scanlines (a filter byte per row) a plain or Adam7 image of this size holds.</summary>
+    private static long RawLength(int width, int height, int bitsPerPixel, int interlace)
+    {
+        long Pass(long w, long h) => w <= 0 || h <= 0 ? 0 : h * (1 + (w * bitsPerPixel + 7) / 8);
+        if (interlace == 0) return Pass(width, height);
+        long total = 0;
+        foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
+            total += Pass((width - x0 + dx - 1) / dx, (height - y0 + dy - 1) / dy);
+        return total;
     }
 
     private static bool ValidDepth(int type, int depth) => type switch
@@ -215,6 +237,20 @@ public static class Png
         stream.Write(crcBytes);
     }
 
+    /// <summary>A long chunk from a stream of unknown length, read in growing pieces (no allocation beyond what arrives).</summary>
+    private static byte[] ReadGrowing(Stream stream, int length, string kind, string file)
+    {
+        using var buffer = new MemoryStream();
+        var piece = new byte[1 << 20];
+        while (buffer.Length < length)
+        {
+            int got = stream.Read(piece, 0, (int)Math.Min(piece.Length, length - buffer.Length));
+            if (got == 0) throw new ImageFormatException(file, $"chunk '{kind}' is truncated.");
+            buffer.Write(piece, 0, got);
+        }
+        return buffer.ToArray();
+    }
+
     private static (string Kind, byte[] Data) ReadChunk(Stream stream, string file)
     {
         Span<byte> head = stackalloc byte[8];
@@ -222,7 +258,10 @@ public static class Png
         int length = BinaryPrimitives.ReadInt32BigEndian(head);
         var kind = System.Text.Encoding.ASCII.GetString(head[4..]);
         if (length < 0 || length > 1 << 30) throw new ImageFormatException(file, $"chunk '{kind}' has an invalid length {length}.");
-        var data = new byte[length];
+        // a declared length is checked against what the stream holds before anything of that size is allocated
+        if (stream.CanSeek && length > stream.Length - stream.Position)
+            throw new ImageFormatException(file, $"chunk '{kind}' declares {length:N0} bytes but only {Math.Max(0, stream.Length - stream.Position):N0} remain.");
+        var data = length <= 1 << 20 || stream.CanSeek ? new byte[length] : ReadGrowing(stream, length, kind, file);
         Span<byte> crcBytes = stackalloc byte[4];
         if (stream.ReadAtLeast(data, length, throwOnEndOfStream: false) != length || stream.ReadAtLeast(crcBytes, 4, throwOnEndOfStream: false) != 4)
             throw new ImageFormatException(file, $"chunk '{kind}' is truncated.");

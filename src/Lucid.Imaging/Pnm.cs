@@ -21,7 +21,8 @@ public static class Pnm
         if (maxval is < 1 or > 65535) throw new ImageFormatException(file, $"maxval {maxval} is outside 1–65535.");
         int bytesPerSample = maxval > 255 ? 2 : 1;
         long samples = (long)width * height * channels;
-        if (samples > Image.MaxPixels * 4L) throw new ImageFormatException(file, $"image size {width}×{height} exceeds the limit of {Image.MaxPixels} pixels.");
+        if ((long)width * height > Image.MaxPixels)
+            throw new ResourceLimitException($"{file}: a {width}×{height} image exceeds the limit of {Image.MaxPixels:N0} pixels (LucidLimits.MaxImagePixels).");
         if (binary && stream.CanSeek && stream.Length - stream.Position < samples * bytesPerSample)
             throw new ImageFormatException(file, $"the header declares {width}×{height}×{channels} samples of {bytesPerSample} byte(s), but only {stream.Length - stream.Position} bytes follow.");
         var image = new Image(width, height, channels);

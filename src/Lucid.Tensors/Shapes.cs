@@ -25,8 +25,10 @@ internal static class Shapes
                 throw new LucidArgumentException(arg, $"{op}: '{arg}' {Format(shape)} has a negative size at dimension {i}.");
             n *= shape[i];
             if (n > Array.MaxLength)
-                throw new LucidArgumentException(arg, $"{op}: '{arg}' {Format(shape)} has more than {Array.MaxLength} elements.");
+                throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has more than {Array.MaxLength} elements, the most one array can hold.");
         }
+        if (n > LucidLimits.MaxTensorElements)
+            throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has {n:N0} elements, above the limit of {LucidLimits.MaxTensorElements:N0} (LucidLimits.MaxTensorElements).");
         return (int)n;
     }
 

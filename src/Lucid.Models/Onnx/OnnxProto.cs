@@ -284,6 +284,8 @@ public static class OnnxProto
             count *= d;
             if (count > Array.MaxLength) throw new ModelFormatException(file, $"tensor '{name}' has more than {Array.MaxLength} elements.");
         }
+        if (count > LucidLimits.MaxTensorElements)
+            throw new ResourceLimitException($"{file ?? "ONNX model"}: tensor '{name}' has {count:N0} elements, above the limit of {LucidLimits.MaxTensorElements:N0} (LucidLimits.MaxTensorElements).");
         var shape = dims.ToArray();
         switch (type)
         {

@@ -44,6 +44,8 @@ public sealed partial class OnnxSession
     {
         _model = model;
         File = file;
+        if (model.Graph.Nodes.Count() > LucidLimits.MaxGraphNodes)
+            throw new ResourceLimitException($"{file ?? "ONNX model"}: {model.Graph.Nodes.Count():N0} nodes exceed the limit of {LucidLimits.MaxGraphNodes:N0} (LucidLimits.MaxGraphNodes).");
         foreach (var (name, t) in model.Graph.Initializers) _constants[name] = OnnxValue.From(t);
         var produced = new HashSet<string>(_constants.Keys, StringComparer.Ordinal);
         foreach (var i in model.Graph.Inputs) produced.Add(i.Name);
