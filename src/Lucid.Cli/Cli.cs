@@ -63,6 +63,7 @@ public static class Cli
             return cancellation.IsCancellationRequested ? Fail(session, ExitCodes.Cancelled, "cancelled; finished work was kept.", null) : ExitCodes.Success;
         }
         catch (NumericalException e) { return Fail(session, ExitCodes.Numerical, e.Message, e); }
+        catch (LucidCancelledException e) { return Fail(session, ExitCodes.Cancelled, e.Message, e); }
         catch (LucidException e) { return Fail(session, ExitCodes.InvalidInput, e.Message, e); }
         catch (FileNotFoundException e) { return Fail(session, ExitCodes.Io, $"file not found: {e.FileName ?? e.Message}", e); }
         catch (DirectoryNotFoundException e) { return Fail(session, ExitCodes.Io, $"directory not found: {e.Message}", e); }

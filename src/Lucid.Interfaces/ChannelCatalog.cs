@@ -115,9 +115,11 @@ public static class ChannelCatalog
             if (cancellation.IsCancellationRequested) { cancelled = true; break; }
             var record = Path.Combine(directory, unit.Stem + ".json");
             if (File.Exists(record)) { skipped.Add(unit); continue; }
-            var result = Recipes.Channels(model, unit.Tap, new[] { unit.Channel }, size, preset with { Steps = settings.Steps, Seed = unit.Seed }, unit.Seed);
+            var result = Recipes.Channels(model, unit.Tap, new[] { unit.Channel }, size, preset with { Steps = settings.Steps, Seed = unit.Seed, Cancellation = cancellation }, unit.Seed);
             using (var image = result.Image)
             {
+                // a render stopped midway is not this unit's image: nothing is written, a later run renders it whole
+                if (result.Cancelled) { cancelled = true; break; }
                 Image.FromTensor(image).SavePng(Path.Combine(directory, unit.Stem + ".png"));
             }
             var values = result.ObjectivePerStep;

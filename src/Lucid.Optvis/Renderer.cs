@@ -161,8 +161,11 @@ public static class Renderer
             else loss.Backward();
             if (!float.IsFinite(v) || image.Parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
             {
-                var error = new NumericalException($"render: the objective '{objective.Description}' became {(float.IsFinite(v) ? "finite but its gradient did not" : v.ToString(System.Globalization.CultureInfo.InvariantCulture))} at step {step}; the last good image is kept in the exception.");
-                error.Data["lastGoodImage"] = lastGood is null ? null : Tensor.FromArray(lastGood, picture.Shape.ToArray()).DetachFromScope();
+                var kept = lastGood is null ? null : Tensor.FromArray(lastGood, picture.Shape.ToArray()).DetachFromScope();
+                var error = new NumericalException($"render: the objective '{objective.Description}' became " +
+                    $"{(float.IsFinite(v) ? "finite but its gradient did not" : v.ToString(System.Globalization.CultureInfo.InvariantCulture))} at step {step}" +
+                    $"{Culprit(model, context, taps)}; the last good image (step {step - 1}) is kept in the exception.") { LastGood = kept };
+                error.Data["lastGoodImage"] = kept;
                 throw error;
             }
             if (attribution is not null && picture.Grad is { } pg)
@@ -184,6 +187,23 @@ public static class Renderer
     {
         using var _ = GradMode.NoGrad();
         return image.Image().Clone().DetachFromScope();
+    }
+
+    /// <summary>Where a non-finite value first appears: the named terms that are not finite, the first tap (in the model's order) with a non-finite activation, or the image itself.</summary>
+    private static string Culprit(Model model, ObjectiveContext context, IReadOnlyDictionary<string, Tensor> taps)
+    {
+        var parts = new List<string>();
+        var terms = context.TermValues.Where(t => !float.IsFinite(t.Value)).Select(t => $"'{t.Key}' = {t.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}").ToList();
+        if (terms.Count > 0) parts.Add("term " + string.Join(", ", terms));
+        if (!AllFinite(context.Input.Data)) parts.Add("the image itself is not finite");
+        else
+            foreach (var node in model.Nodes)
+                if (taps.TryGetValue(node.Name, out var a) && !AllFinite(a.Data))
+                {
+                    parts.Add($"first non-finite activation at tap '{node.Name}'");
+                    break;
+                }
+        return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
     }
 
     private static bool AllFinite(ReadOnlySpan<float> data)

@@ -85,4 +85,7 @@ public class TensorLifetimeException : LucidException
 public class NumericalException : LucidException
 {
     public NumericalException(string message) : base(message) { }
+
+    /// <summary>The last good state where one is kept (a render's last finite image), or null.</summary>
+    public Lucid.Tensors.Tensor? LastGood { get; init; }
 }

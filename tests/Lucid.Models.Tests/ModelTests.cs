@@ -228,6 +228,6 @@ public class ModelContractTests
         var data = SyntheticScenes.Generate(64, seed: 3);
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Fit(Zoo.InceptionMini(), data, null, new TrainingOptions { Epochs = 1 }, cancellationToken: cts.Token));
+        Assert.Throws<LucidCancelledException>(() => Trainer.Fit(Zoo.InceptionMini(), data, null, new TrainingOptions { Epochs = 1 }, cancellationToken: cts.Token));
     }
 }

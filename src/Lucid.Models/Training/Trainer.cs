@@ -57,7 +57,9 @@ public static class Trainer
             int batches = 0;
             foreach (var batch in train.Batches(options.BatchSize, rng))
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                    throw new LucidCancelledException($"train: cancelled at epoch {epoch}, step {step} of {total}; the model holds the weights after step {step}" +
+                        (options.CheckpointPath is { } saved && epoch > 1 ? $", and {saved} those after epoch {epoch - 1}." : "."));
                 using var scope = Tensor.Scope();
                 var (images, labels) = options.Augmentation is { } augmentation ? train.Gather(batch, augmentation, rng) : train.Gather(batch);
                 optimizer.ZeroGrad();
