@@ -7,7 +7,9 @@ using Xunit.Abstractions;
 
 namespace Lucid.Reliability.Tests;
 
-/// <summary>A long render holds a flat managed heap and working set: nothing grows with the step count.</summary>
+/// <summary>A long render holds a flat managed heap and working set: nothing grows with the step count. (Alone: other
+/// tests running beside it would move the process-wide numbers it reads.)</summary>
+[Collection("alone")]
 public class SoakTests(ITestOutputHelper output)
 {
     private sealed class Sampler(List<(int Step, long Heap, long WorkingSet)> samples) : IProgress<RenderProgress>
@@ -40,3 +42,6 @@ public class SoakTests(ITestOutputHelper output)
         Assert.True(setGrowth < 24 << 20, $"the working set grew {setGrowth / 1048576.0:F1} MiB from step 1,000 to 5,000");
     }
 }
+
+[CollectionDefinition("alone", DisableParallelization = true)]
+public class AloneCollection;
