@@ -356,7 +356,8 @@ public static class Cli
         var trainSamples = new Option<int?>("--train-samples") { Description = "Use only the first N training images (default: all; the recipe's)." };
         var testSamples = new Option<int?>("--test-samples") { Description = "Use only the first N test images." };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: the bundled model's directory)." };
-        var command = new Command("train", "Train a bundled model from scratch with its recorded recipe.") { model, epochs, seed, data, trainSamples, testSamples, output };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Resumable checkpoints after every epoch in this directory; run again with it to continue a stopped training." };
+        var command = new Command("train", "Train a bundled model from scratch with its recorded recipe.") { model, epochs, seed, data, trainSamples, testSamples, output, checkpoints };
         bind(command, (s, ct) =>
         {
             string name = s.Get(model)!;
@@ -368,7 +369,7 @@ public static class Cli
             if (s.Get(trainSamples) is { } n) train = train.Take(n);
             if (s.Get(testSamples) is { } k) test = test.Take(k);
             string directory = s.Get(output) ?? BundledModels.Directory(name);
-            var options = new TrainingOptions { Epochs = s.Get(epochs), BatchSize = 64, LearningRate = 2e-3f, WeightDecay = 1e-4f, WarmupSteps = Math.Min(200, train.Count / 64 + 1), Seed = s.Get(seed) };
+            var options = new TrainingOptions { Epochs = s.Get(epochs), BatchSize = 64, LearningRate = 2e-3f, WeightDecay = 1e-4f, WarmupSteps = Math.Min(200, train.Count / 64 + 1), Seed = s.Get(seed), CheckpointDirectory = s.Get(checkpoints) };
             var clock = Stopwatch.StartNew();
             var history = s.WithProgress($"train {name}", report => Trainer.Fit(architecture, train, test, options, new Progress<TrainingProgress>(p =>
             {

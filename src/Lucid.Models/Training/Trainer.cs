@@ -19,6 +19,12 @@ public sealed record TrainingOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>Where to write a checkpoint (safetensors) after every epoch; null for none.</summary>
     public string? CheckpointPath { get; init; }
+    /// <summary>
+    /// A directory for resumable checkpoints: after every epoch the weights, the optimizer's state and a manifest
+    /// (epoch, step, RNG state, history), the manifest written last. A run given a directory holding a checkpoint of
+    /// the same settings continues after that epoch, and ends bit-identical to a run that was never interrupted.
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
     /// <summary>Momentum of SGD (Nesterov).</summary>
     public float Momentum { get; init; } = 0.9f;
@@ -50,8 +56,19 @@ public static class Trainer
         optimizer.Schedule = new CosineWarmupSchedule(Math.Min(options.WarmupSteps, total - 1), total);
         var rng = new Rng(options.Seed);
         var history = new List<TrainingProgress>();
-        int step = 0;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        int step = 0, first = 1;
+        string fingerprint = Fingerprint(model, train, options);
+        if (options.CheckpointDirectory is { } resumeFrom && Checkpoint.Read(resumeFrom) is { } resumed)
+        {
+            if (resumed.Fingerprint != fingerprint)
+                throw new LucidArgumentException(nameof(options), $"train: {resumeFrom} holds a checkpoint of other settings ({resumed.Fingerprint}); this run has {fingerprint}. Use another directory.");
+            model.LoadWeights(Path.Combine(resumeFrom, Checkpoint.WeightsFile));
+            optimizer.LoadState(Weights.Safetensors.Read(Path.Combine(resumeFrom, Checkpoint.OptimizerFile)).ToDictionary(t => t.Key, t => { var a = t.Value.ToArray(); t.Value.Dispose(); return a; }));
+            rng.Restore(resumed.Rng);
+            history.AddRange(resumed.History);
+            (step, first) = (resumed.Step, resumed.Epoch + 1);
+        }
+        for (int epoch = first; epoch <= options.Epochs; epoch++)
         {
             double lossSum = 0;
             int batches = 0;
@@ -78,8 +95,46 @@ public static class Trainer
             history.Add(report);
             progress?.Report(report);
             if (options.CheckpointPath is { } path) model.SaveWeights(path);
+            if (options.CheckpointDirectory is { } directory)
+                Checkpoint.Write(directory, model, optimizer, new Checkpoint(fingerprint, epoch, step, rng.State, history.ToArray()));
         }
         return history;
+    }
+
+    /// <summary>What a checkpoint must match to be continued: the model, the data size and every setting that shapes the run.</summary>
+    private static string Fingerprint(Model model, LabeledImages train, TrainingOptions o) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{model.Name} ({model.Parameters.Sum(p => (long)p.Value.Count)} parameters), {train.Count} images, {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}, " +
+        $"wd {o.WeightDecay}, warm-up {o.WarmupSteps}, smoothing {o.LabelSmoothing}, seed {o.Seed}, {o.Optimizer}, momentum {o.Momentum}, augmentation {o.Augmentation}");
+
+    /// <summary>A resumable checkpoint's manifest.</summary>
+    private sealed record Checkpoint(string Fingerprint, int Epoch, int Step, string Rng, TrainingProgress[] History)
+    {
+        public const string ManifestFile = "checkpoint.json", WeightsFile = "weights.safetensors", OptimizerFile = "optimizer.safetensors";
+
+        public static Checkpoint? Read(string directory)
+        {
+            var path = Path.Combine(directory, ManifestFile);
+            if (!File.Exists(path)) return null;
+            try
+            {
+                return System.Text.Json.JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(path)) ?? throw new ModelFormatException(path, "empty checkpoint manifest.");
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new ModelFormatException(path, $"not a checkpoint manifest ({e.Message}).", e);
+            }
+        }
+
+        /// <summary>Weights and optimizer state first, the manifest last (each atomic): a manifest always describes whole files.</summary>
+        public static void Write(string directory, Model model, Optimizer optimizer, Checkpoint manifest)
+        {
+            Directory.CreateDirectory(directory);
+            model.SaveWeights(Path.Combine(directory, WeightsFile));
+            var state = optimizer.SaveState().ToDictionary(s => s.Key, s => Tensor.FromArray(s.Value, s.Value.Length));
+            try { Weights.Safetensors.Write(Path.Combine(directory, OptimizerFile), state); }
+            finally { foreach (var t in state.Values) t.Dispose(); }
+            AtomicFile.Write(Path.Combine(directory, ManifestFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(manifest))));
+        }
     }
 
     /// <summary>Top-1 accuracy on <paramref name="data"/>.</summary>

@@ -63,6 +63,59 @@ public abstract class Optimizer
     {
         return states[index] ??= new float[Parameters[index].Count];
     }
+
+    private readonly Dictionary<string, float[]?[]> _states = new(StringComparer.Ordinal);
+
+    /// <summary>Makes a per-parameter state array part of <see cref="SaveState"/> and <see cref="LoadState"/>.</summary>
+    protected void Register(string name, float[]?[] states) => _states[name] = states;
+
+    /// <summary>
+    /// Everything the next step depends on, as named arrays: each state buffer ("m.3": Adam's first moment of parameter 3)
+    /// and the step count ("step"). With the parameters, enough to continue training exactly where it stopped.
+    /// </summary>
+    public IReadOnlyDictionary<string, float[]> SaveState()
+    {
+        var state = new Dictionary<string, float[]>(StringComparer.Ordinal) { ["step"] = new[] { (float)_step } };
+        foreach (var (name, arrays) in _states)
+            for (int i = 0; i < arrays.Length; i++)
+                if (arrays[i] is { } a) state[$"{name}.{i}"] = (float[])a.Clone();
+        foreach (var (name, values) in ExtraState()) state[name] = values;
+        return state;
+    }
+
+    /// <summary>Scalar state of an optimizer beyond its per-parameter buffers, by names without a dot.</summary>
+    protected virtual IEnumerable<(string Name, float[] Values)> ExtraState() => Array.Empty<(string, float[])>();
+
+    /// <summary>Restores one entry of <see cref="ExtraState"/>; false if the name is not one.</summary>
+    protected virtual bool LoadExtra(string name, float[] values) => false;
+
+    /// <summary>A double as two floats' bits (state must survive a float32 file exactly).</summary>
+    protected static float[] Bits(double value)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        return new[] { BitConverter.Int32BitsToSingle((int)bits), BitConverter.Int32BitsToSingle((int)(bits >> 32)) };
+    }
+
+    protected static double FromBits(float[] values) =>
+        BitConverter.Int64BitsToDouble((uint)BitConverter.SingleToInt32Bits(values[0]) | (long)BitConverter.SingleToInt32Bits(values[1]) << 32);
+
+    /// <summary>Restores what <see cref="SaveState"/> saved (from an optimizer of the same kind over the same parameters).</summary>
+    public void LoadState(IReadOnlyDictionary<string, float[]> state)
+    {
+        if (!state.TryGetValue("step", out var step) || step.Length != 1 || step[0] < 0)
+            throw new LucidArgumentException(nameof(state), "optimizer state: no step count.");
+        foreach (var (key, values) in state)
+        {
+            if (key == "step" || LoadExtra(key, values)) continue;
+            int dot = key.LastIndexOf('.');
+            if (dot < 0 || !_states.TryGetValue(key[..dot], out var arrays) || !int.TryParse(key[(dot + 1)..], out int index) || index < 0 || index >= arrays.Length)
+                throw new LucidArgumentException(nameof(state), $"optimizer state: '{key}' is not a state of this {GetType().Name} over {Parameters.Length} parameters.");
+            if (values.Length != Parameters[index].Count)
+                throw new LucidArgumentException(nameof(state), $"optimizer state: '{key}' has {values.Length} values, parameter {index} has {Parameters[index].Count}.");
+            arrays[index] = (float[])values.Clone();
+        }
+        _step = (int)step[0];
+    }
 }
 
 /// <summary>Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay (PyTorch's update).</summary>
@@ -83,6 +136,7 @@ public sealed class Sgd : Optimizer
             throw new LucidArgumentException(nameof(nesterov), "SGD: Nesterov momentum needs momentum > 0 and zero dampening.");
         Momentum = momentum; Dampening = dampening; Nesterov = nesterov; WeightDecay = weightDecay;
         _momentum = new float[]?[Parameters.Length];
+        Register("momentum", _momentum);
     }
 
     protected override void Update(int index, Span<float> p, ReadOnlySpan<float> g, int step)
@@ -125,6 +179,8 @@ public class Adam : Optimizer
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay; _decoupled = decoupled;
         _m = new float[]?[Parameters.Length];
         _v = new float[]?[Parameters.Length];
+        Register("m", _m);
+        Register("v", _v);
     }
 
     protected override void Update(int index, Span<float> p, ReadOnlySpan<float> g, int step)
@@ -161,6 +217,22 @@ public sealed class NAdam : Optimizer
     private float[]?[] _m, _v;
     private double _muProduct = 1.0;
     private int _muStep;
+
+    protected override IEnumerable<(string Name, float[] Values)> ExtraState()
+    {
+        yield return ("muProduct", Bits(_muProduct));
+        yield return ("muStep", new[] { (float)_muStep });
+    }
+
+    protected override bool LoadExtra(string name, float[] values)
+    {
+        switch (name)
+        {
+            case "muProduct" when values.Length == 2: _muProduct = FromBits(values); return true;
+            case "muStep" when values.Length == 1: _muStep = (int)values[0]; return true;
+            default: return false;
+        }
+    }
     public float Beta1 { get; }
     public float Beta2 { get; }
     public float Epsilon { get; }
@@ -175,6 +247,8 @@ public sealed class NAdam : Optimizer
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay; MomentumDecay = momentumDecay;
         _m = new float[]?[Parameters.Length];
         _v = new float[]?[Parameters.Length];
+        Register("m", _m);
+        Register("v", _v);
     }
 
     private double Mu(int t) => Beta1 * (1.0 - 0.5 * Math.Pow(0.96, t * MomentumDecay));

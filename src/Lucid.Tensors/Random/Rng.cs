@@ -16,6 +16,21 @@ public sealed class Rng
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
 
+    /// <summary>The generator's whole state (to continue the same sequence later, e.g. after a checkpoint).</summary>
+    public string State => string.Join(",", new[] { _s0, _s1, _s2, _s3 }.Select(v => v.ToString("X16", System.Globalization.CultureInfo.InvariantCulture))) +
+                           (_spareNormal is { } spare ? "," + BitConverter.DoubleToInt64Bits(spare).ToString("X16", System.Globalization.CultureInfo.InvariantCulture) : "");
+
+    /// <summary>Continues the sequence saved by <see cref="State"/>.</summary>
+    public void Restore(string state)
+    {
+        var parts = state.Split(',');
+        var values = new ulong[parts.Length];
+        if (parts.Length is not (4 or 5) || !parts.Select((p, i) => ulong.TryParse(p, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+            throw new LucidArgumentException(nameof(state), $"rng: '{state}' is not a saved generator state.");
+        (_s0, _s1, _s2, _s3) = (values[0], values[1], values[2], values[3]);
+        _spareNormal = parts.Length == 5 ? BitConverter.Int64BitsToDouble((long)values[4]) : null;
+    }
+
     /// <summary>The seed this generator started from.</summary>
     public ulong Seed { get; }
 
