@@ -24,11 +24,11 @@ internal static class Shapes
             if (shape[i] < 0)
                 throw new LucidArgumentException(arg, $"{op}: '{arg}' {Format(shape)} has a negative size at dimension {i}.");
             n *= shape[i];
+            if (n > LucidLimits.MaxTensorElements && LucidLimits.MaxTensorElements < Array.MaxLength)
+                throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has more than {LucidLimits.MaxTensorElements:N0} elements, the limit (LucidLimits.MaxTensorElements).");
             if (n > Array.MaxLength)
-                throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has more than {Array.MaxLength} elements, the most one array can hold.");
+                throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has more than {Array.MaxLength:N0} elements, the most one array can hold.");
         }
-        if (n > LucidLimits.MaxTensorElements)
-            throw new ResourceLimitException($"{op}: '{arg}' {Format(shape)} has {n:N0} elements, above the limit of {LucidLimits.MaxTensorElements:N0} (LucidLimits.MaxTensorElements).");
         return (int)n;
     }
 
