@@ -194,7 +194,31 @@ public class Adam : Optimizer
         if (_decoupled && WeightDecay != 0f)
             System.Numerics.Tensors.TensorPrimitives.Multiply(p, 1f - lr * WeightDecay, p);
         float l2 = _decoupled ? 0f : WeightDecay;
-        for (int i = 0; i < p.Length; i++)
+        // SIMD over Vector<float> lanes with exactly the scalar loop's operations in the same order (no fused
+        // multiply-adds), so the result is bit-identical to it — and to every earlier run
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && p.Length >= System.Numerics.Vector<float>.Count)
+        {
+            var b1 = new System.Numerics.Vector<float>(Beta1); var c1 = new System.Numerics.Vector<float>(1f - Beta1);
+            var b2 = new System.Numerics.Vector<float>(Beta2); var c2 = new System.Numerics.Vector<float>(1f - Beta2);
+            var decay = new System.Numerics.Vector<float>(l2); var size = new System.Numerics.Vector<float>(stepSize);
+            var bias = new System.Numerics.Vector<float>(bc2Sqrt); var eps = new System.Numerics.Vector<float>(Epsilon);
+            var ms = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(m.AsSpan());
+            var vs = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(v.AsSpan());
+            var ps = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(p);
+            var gs = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(g);
+            for (int k = 0; k < ps.Length; k++)
+            {
+                var gi = gs[k] + decay * ps[k];
+                var mk = b1 * ms[k] + c1 * gi;
+                var vk = b2 * vs[k] + c2 * gi * gi;
+                ms[k] = mk;
+                vs[k] = vk;
+                ps[k] -= size * mk / (System.Numerics.Vector.SquareRoot(vk) / bias + eps);
+            }
+            i = ps.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < p.Length; i++)
         {
             float gi = g[i] + l2 * p[i];
             m[i] = Beta1 * m[i] + (1f - Beta1) * gi;
