@@ -236,6 +236,102 @@ public static class Quality
         return Math.Exp(entropy);
     }
 
+    /// <summary>
+    /// Transferability: the self-classification of renders made on one model, measured on another, independently
+    /// trained one (same labels) — do the renders show the class, or only what one network keys on?
+    /// </summary>
+    public static (double Probability, double Margin)[] Transferability(Model other, Tensor renders, int classIndex) =>
+        SelfClassification(other, renders, classIndex);
+
+    /// <summary>
+    /// The path-similarity sanity check: at each layer, the Spearman rank correlation between the render's
+    /// channel-mean activation vector and the mean vector of real images of its class, and the mean such correlation
+    /// with every other class's real images. A render that follows the network's path for its class correlates more
+    /// with its own class at most layers.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="render">One render [1, C, H, W].</param>
+    /// <param name="realByClass">Real images of each class, [N_k, C, H, W], indexed by class.</param>
+    /// <param name="classIndex">The render's class.</param>
+    /// <param name="taps">Spatial layers to compare at.</param>
+    public static PathSimilarity PathSimilarityCheck(Model model, Tensor render, IReadOnlyList<Tensor> realByClass, int classIndex, IReadOnlyList<string> taps)
+    {
+        if (taps.Count == 0) throw new LucidArgumentException(nameof(taps), "path similarity: give at least one layer.");
+        return PathSimilarityCheck(model, render, realByClass.Select(images => PathProfile(model, images, taps)).ToList(), classIndex, taps);
+    }
+
+    /// <summary>As above, with each class's profile (<see cref="PathProfile"/> of its real images) computed once.</summary>
+    public static PathSimilarity PathSimilarityCheck(Model model, Tensor render, IReadOnlyList<double[][]> classProfiles, int classIndex, IReadOnlyList<string> taps)
+    {
+        if (classIndex < 0 || classIndex >= classProfiles.Count)
+            throw new LucidArgumentException(nameof(classIndex), $"path similarity: class {classIndex} has no real images ({classProfiles.Count} classes given).");
+        if (classProfiles.Count < 2) throw new LucidArgumentException(nameof(classProfiles), "path similarity: needs real images of at least two classes.");
+        if (taps.Count == 0) throw new LucidArgumentException(nameof(taps), "path similarity: give at least one layer.");
+        var renderMeans = PathProfile(model, render, taps);
+        var same = new double[taps.Count];
+        var other = new double[taps.Count];
+        for (int l = 0; l < taps.Count; l++)
+        {
+            same[l] = Spearman(renderMeans[l], classProfiles[classIndex][l]);
+            other[l] = Enumerable.Range(0, classProfiles.Count).Where(k => k != classIndex).Average(k => Spearman(renderMeans[l], classProfiles[k][l]));
+        }
+        return new PathSimilarity(taps.ToArray(), same, other);
+    }
+
+    /// <summary>A set of images' path through the network: per tap, the mean over images and positions of each channel ([C] per tap).</summary>
+    public static double[][] PathProfile(Model model, Tensor images, IReadOnlyList<string> taps)
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var last = taps.OrderBy(t => model.Nodes.ToList().FindIndex(n => n.Name == t)).Last();
+        var values = model.Run(images, null, stopAfter: last);
+        return taps.Select(tap =>
+        {
+            var a = values.TryGetValue(tap, out var t) ? t : throw model.UnknownTap(tap);
+            int n = a.Size(0), c = a.Size(1), plane = a.Count / (n * c);
+            var d = a.Data;
+            var means = new double[c];
+            for (int e = 0; e < n; e++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < plane; i++) s += d[(e * c + ch) * plane + i];
+                    means[ch] += s / plane / n;
+                }
+            return means;
+        }).ToArray();
+    }
+
+    /// <summary>Spearman's rank correlation (average ranks for ties); 0 when either side is constant.</summary>
+    public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        if (a.Count != b.Count || a.Count < 2) throw new LucidArgumentException(nameof(b), $"Spearman: needs two vectors of the same length ≥ 2, got {a.Count} and {b.Count}.");
+        var ra = Ranks(a);
+        var rb = Ranks(b);
+        double ma = ra.Average(), mb = rb.Average(), num = 0, da = 0, db = 0;
+        for (int i = 0; i < ra.Length; i++)
+        {
+            num += (ra[i] - ma) * (rb[i] - mb);
+            da += (ra[i] - ma) * (ra[i] - ma);
+            db += (rb[i] - mb) * (rb[i] - mb);
+        }
+        return da == 0 || db == 0 ? 0 : num / Math.Sqrt(da * db);
+    }
+
+    private static double[] Ranks(IReadOnlyList<double> values)
+    {
+        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
+        var ranks = new double[values.Count];
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            while (j + 1 < order.Length && values[order[j + 1]] == values[order[i]]) j++;
+            for (int k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2.0 + 1;
+            i = j + 1;
+        }
+        return ranks;
+    }
+
     // ---- helpers ----
 
     private static (double[] Plane, int H, int W) Luminance(Tensor image)
@@ -269,4 +365,11 @@ public static class Quality
             }
         return power;
     }
+}
+
+/// <summary>The path-similarity check per layer: the correlation with the render's own class and the mean with the others.</summary>
+public sealed record PathSimilarity(string[] Taps, double[] Same, double[] Other)
+{
+    /// <summary>The share of layers where the render correlates more with its own class than with the others on average.</summary>
+    public double LayersPassing => Same.Zip(Other).Count(p => p.First > p.Second) / (double)Same.Length;
 }

@@ -22,7 +22,14 @@ namespace Lucid.Optvis;
 /// <param name="Vendi">Vendi score of the seeds' renders of a class (effective number of distinct images, 1 … seeds).</param>
 /// <param name="SecondsPerRender">Wall time per rendered image.</param>
 public sealed record QualityRow(string Method, double ActivationRatio, double SelfClassification, double MeanSoftmax, IReadOnlyList<double> FeatureDistance,
-    double SpectralSlopeError, double HighFrequencyRatio, double Repetition, double Vendi, double SecondsPerRender);
+    double SpectralSlopeError, double HighFrequencyRatio, double Repetition, double Vendi, double SecondsPerRender)
+{
+    /// <summary>The share of layers where renders pass the path-similarity check (<see cref="Quality.PathSimilarityCheck(Model, Tensor, IReadOnlyList{double[][]}, int, IReadOnlyList{string})"/>).</summary>
+    public double PathSimilarity { get; init; }
+
+    /// <summary>Renders the independently trained model classifies as their class, or null when none was given.</summary>
+    public double? Transfer { get; init; }
+}
 
 /// <summary>Settings of the quality table (defaults: what docs/optvis-quality.md was made with).</summary>
 public sealed record QualitySettings
@@ -47,6 +54,10 @@ public sealed record QualitySettings
     public IReadOnlyList<string> HeldOutTaps { get; init; } = new[] { "conv2d2", "mixed4a_3x3_bottleneck" };
     /// <summary>The layer whose pooled features feed the Vendi score.</summary>
     public string FeatureTap { get; init; } = "avgpool";
+    /// <summary>Layers of the path-similarity check.</summary>
+    public IReadOnlyList<string> PathTaps { get; init; } = new[] { "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b" };
+    /// <summary>An independently trained model with the same labels, for transferability (null: not measured).</summary>
+    public Model? TransferModel { get; init; }
 }
 
 /// <summary>
@@ -70,7 +81,10 @@ public static class QualityTable
         var heldOut = Enumerable.Range(0, classes).Select(k => Scenes(HeldOutSeed, k, settings.ScenesPerClass)).ToArray();
         try
         {
-            var held = HeldOut.Of(model, heldOut, settings.HeldOutTaps);
+            foreach (var tap in settings.PathTaps) _ = model[tap];
+            if (settings.TransferModel is { } other && !other.Labels.SequenceEqual(model.Labels))
+                throw new LucidArgumentException(nameof(settings), $"quality table: the transfer model '{other.Name}' has other labels than '{model.Name}'.");
+            var held = HeldOut.Of(model, heldOut, settings.HeldOutTaps) with { Profiles = heldOut.Select(x => Quality.PathProfile(model, x, settings.PathTaps)).ToArray() };
             var rows = new List<QualityRow>
             {
                 // real scenes not used for the held-out statistics: the floor every metric is read against
@@ -140,14 +154,20 @@ public static class QualityTable
                 using var one = Ops.Slice(x, 0, i, i + 1);
                 return Quality.SpectralSlope(one);
             })).ToArray(),
-            scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray());
+            scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray())
+        {
+            Profiles = Array.Empty<double[][]>(),
+        };
+
+        /// <summary>Each class's path profile (<see cref="Quality.PathProfile"/>) over its held-out scenes.</summary>
+        public double[][][] Profiles { get; init; } = Array.Empty<double[][]>();
     }
 
     private static QualityRow Score(string method, Model model, QualitySettings settings, HeldOut held, Func<int, int, Tensor> image, double seconds)
     {
         var heldOut = held.Scenes;
         int classes = heldOut.Length, seeds = settings.Seeds;
-        double ratio = 0, correct = 0, softmax = 0, slopeError = 0, hf = 0, repetition = 0, vendi = 0;
+        double ratio = 0, correct = 0, softmax = 0, slopeError = 0, hf = 0, repetition = 0, vendi = 0, path = 0, transfer = 0;
         var distance = new double[settings.HeldOutTaps.Count];
         for (int k = 0; k < classes; k++)
         {
@@ -166,11 +186,21 @@ public static class QualityTable
                 hf += Quality.HighFrequencyEnergyRatio(x);
                 repetition += Quality.RepetitionScore(x);
                 features[s] = Features(model, x, settings.FeatureTap);
+                path += Quality.PathSimilarityCheck(model, x, held.Profiles, k, settings.PathTaps).LayersPassing;
+                if (settings.TransferModel is { } other)
+                {
+                    var elsewhere = Logits(other, x)[0];
+                    if (Array.IndexOf(elsewhere, elsewhere.Max()) == k) transfer++;
+                }
             }
             vendi += seeds > 1 ? Quality.VendiScore(features) : 1;
         }
         int n = classes * seeds;
-        return new QualityRow(method, ratio / n, correct / n, softmax / n, distance.Select(d => d / n).ToArray(), slopeError / n, hf / n, repetition / n, vendi / classes, seconds);
+        return new QualityRow(method, ratio / n, correct / n, softmax / n, distance.Select(d => d / n).ToArray(), slopeError / n, hf / n, repetition / n, vendi / classes, seconds)
+        {
+            PathSimilarity = path / n,
+            Transfer = settings.TransferModel is null ? null : transfer / n,
+        };
     }
 
     private static float[][] Logits(Model model, Tensor images)
@@ -213,20 +243,22 @@ public static class QualityTable
             s.AppendLine("- **self-classification**: renders the model classifies as their class (argmax); **mean softmax** of the class;");
             s.AppendLine($"- **feature distance**: VITAL's sort-matching distance (per-channel squared 1-D Wasserstein-2) to the held-out scenes of the class at layers no method optimizes ({string.Join(", ", settings.HeldOutTaps.Select(t => $"`{t}`"))});");
             s.AppendLine("- **spectral slope error**: |log-log spectral slope of the render − mean slope of the held-out scenes|; **HF energy ratio**: spectral energy above 0.25 cycles/pixel;");
-            s.AppendLine("- **repetition**: largest circular autocorrelation away from zero shift (tiling); **Vendi**: effective number of distinct renders among a class's seeds (pooled `" + settings.FeatureTap + "` features).");
+            s.AppendLine("- **repetition**: largest circular autocorrelation away from zero shift (tiling); **Vendi**: effective number of distinct renders among a class's seeds (pooled `" + settings.FeatureTap + "` features);");
+            s.AppendLine($"- **path similarity**: the share of layers ({string.Join(", ", settings.PathTaps.Select(t => $"`{t}`"))}) where the render's channel profile rank-correlates (Spearman) more with held-out scenes of its class than with the other classes on average;");
+            s.AppendLine("- **transfer**: renders an independently trained model (same architecture and data, another seed) classifies as their class" + (settings.TransferModel is null ? " (not measured: no second model given)." : "."));
             s.AppendLine();
         }
         s.Append("| method | activation ratio ↑ | self-classification ↑ | mean softmax ↑ | ");
         foreach (var tap in settings.HeldOutTaps) s.Append($"feature distance `{tap}` ↓ | ");
-        s.AppendLine("spectral slope error ↓ | HF energy ratio | repetition ↓ | Vendi (of " + settings.Seeds + ") ↑ | s / render |");
+        s.AppendLine("spectral slope error ↓ | HF energy ratio | repetition ↓ | Vendi (of " + settings.Seeds + ") ↑ | path similarity ↑ | transfer ↑ | s / render |");
         s.Append("|---|---:|---:|---:|");
         foreach (var _ in settings.HeldOutTaps) s.Append("---:|");
-        s.AppendLine("---:|---:|---:|---:|---:|");
+        s.AppendLine("---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             s.Append(CultureInfo.InvariantCulture, $"| {r.Method} | {r.ActivationRatio:F2} | {r.SelfClassification * 100:F0} % | {r.MeanSoftmax:F3} | ");
             foreach (var d in r.FeatureDistance) s.Append(CultureInfo.InvariantCulture, $"{d:F4} | ");
-            s.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{r.SpectralSlopeError:F2} | {r.HighFrequencyRatio:F3} | {r.Repetition:F2} | {r.Vendi:F2} | {(r.SecondsPerRender > 0 ? r.SecondsPerRender.ToString("F2", CultureInfo.InvariantCulture) : "—")} |"));
+            s.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{r.SpectralSlopeError:F2} | {r.HighFrequencyRatio:F3} | {r.Repetition:F2} | {r.Vendi:F2} | {r.PathSimilarity * 100:F0} % | {(r.Transfer is { } t ? $"{t * 100:F0} %" : "—")} | {(r.SecondsPerRender > 0 ? r.SecondsPerRender.ToString("F2", CultureInfo.InvariantCulture) : "—")} |"));
         }
         return s.ToString();
     }

@@ -28,6 +28,58 @@ public class InceptionMiniRenderTests
         }
     }
 
+    /// <summary>
+    /// The path-similarity sanity check on class renders: at most layers a render's channel profile ranks closer to real
+    /// images of its class than to the other classes'; a render of pure noise passes no more often than chance.
+    /// </summary>
+    [Fact]
+    public void ClassRenders_FollowTheirClassesPath_ByThePathSimilarityCheck()
+    {
+        var model = Trained.Value;
+        var real = Enumerable.Range(0, model.Labels.Count).Select(k =>
+            Tensor.FromArray(Enumerable.Range(0, 20).SelectMany(i => SyntheticScenes.Render(8, i, new[] { k }).Pixels).ToArray(), 20, 3, 64, 64)).ToList();
+        var taps = new[] { "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b" };
+        var result = Recipes.Classes(model, model.Labels, seed: 0);
+        using var images = result.Image;
+        double passing = 0;
+        for (int k = 0; k < model.Labels.Count; k++)
+        {
+            using var one = Ops.Slice(images, 0, k, k + 1);
+            var check = Quality.PathSimilarityCheck(model, one, real, k, taps);
+            Assert.Equal(taps.Length, check.Same.Length);
+            passing += check.LayersPassing / model.Labels.Count;
+        }
+        Assert.True(passing >= 0.8, $"class renders pass the path-similarity check at {passing:P0} of layers on average");
+        // noise follows no class's path in particular: averaged over the classes it passes about as often as chance (1/2)
+        var rng = new Rng(3);
+        using var noise = rng.Uniform(new[] { 1, 3, 64, 64 });
+        double noisePassing = Enumerable.Range(0, model.Labels.Count).Average(k => Quality.PathSimilarityCheck(model, noise, real, k, taps).LayersPassing);
+        Assert.True(noisePassing < passing - 0.2, $"noise passes at {noisePassing:P0}, class renders at {passing:P0}");
+        foreach (var t in real) t.Dispose();
+    }
+
+    [Fact]
+    public void Transferability_OnTheSameModel_IsSelfClassification_AndOnAnUntrainedOneNear_Chance()
+    {
+        var model = Trained.Value;
+        var result = Recipes.Classes(model, new[] { "solid ring" }, options: RenderOptions.ForSmallInput(64) with { Steps = 128 }, seed: 1);
+        using var render = result.Image;
+        int k = model.Labels.ToList().IndexOf("solid ring");
+        Assert.Equal(Quality.SelfClassification(model, render, k)[0], Quality.Transferability(model, render, k)[0]);
+        var untrained = Zoo.InceptionMini(seed: 99);
+        Assert.True(Quality.Transferability(untrained, render, k)[0].Probability < 0.5);
+    }
+
+    [Fact]
+    public void Spearman_MatchesItsDefinition()
+    {
+        Assert.Equal(1.0, Quality.Spearman(new double[] { 1, 2, 3, 4 }, new double[] { 10, 20, 30, 400 }), 12);
+        Assert.Equal(-1.0, Quality.Spearman(new double[] { 1, 2, 3 }, new double[] { 3, 2, 1 }), 12);
+        // ties get average ranks: [1, 2.5, 2.5, 4] against [1, 2, 3, 4] → 0.9486…
+        Assert.Equal(0.9486832980505138, Quality.Spearman(new double[] { 1, 2, 2, 4 }, new double[] { 1, 2, 3, 4 }), 12);
+        Assert.Equal(0.0, Quality.Spearman(new double[] { 5, 5, 5 }, new double[] { 1, 2, 3 }));
+    }
+
     [Fact]
     public void Mixed4aChannels_ReachActivationRatioAboveOne_AgainstAThousandScenes()
     {
