@@ -141,11 +141,26 @@ public static class Cli
         var seed = new Option<ulong>("--seed") { Description = "Seed of the image and the transforms.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o") { Description = "PNG to write.", Required = true };
         var method = new Option<string>("--method", "--param") { Description = "lucid (Fourier, decorrelated, Lucid's transforms), maco (phase only) or vital (feature distributions; inception-mini).", DefaultValueFactory = _ => "lucid" };
+        var allClasses = new Option<bool>("--all-classes") { Description = "Render every class as one batch (Lucid-style) and write a labelled grid." };
         var command = new Command("render", "Feature visualization: optimize an image for a channel or a class (Lucid-style, MACO or VITAL).")
-            { model, demo, channel, label, steps, size, lr, seed, output, method };
+            { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses };
         bind(command, (s, ct) =>
         {
             var m = BundledModels.Resolve(ModelName(s, model, demo), withWeights: true);
+            if (s.Get(allClasses))
+            {
+                if (s.Get(channel) is not null || s.Get(label) is not null || s.Get(method) != "lucid")
+                    throw new LucidArgumentException("all-classes", "render: --all-classes renders every class Lucid-style; drop --channel, --class and --method.");
+                var timer = Stopwatch.StartNew();
+                int n = s.Get(size) ?? m.Input.Shape[^1];
+                var preset = n < 128 ? Lucid.Optvis.RenderOptions.ForSmallInput(n) : new Lucid.Optvis.RenderOptions();
+                var batch = Lucid.Optvis.Recipes.Classes(m, m.Labels, n, preset with { Steps = s.Get(steps) ?? preset.Steps, Seed = s.Get(seed), Cancellation = ct }, s.Get(seed));
+                string gridPath = s.Get(output)!;
+                using (batch.Image) Lucid.Imaging.ImageGrid.FromBatch(batch.Image, m.Labels.ToArray(), columns: 5, scale: 2).SavePng(gridPath);
+                s.Say(Invariant($"every class of {m.Name} ({m.Labels.Count}) in {batch.ObjectivePerStep.Length} steps ({timer.Elapsed.TotalSeconds:F1} s); wrote {gridPath}"));
+                s.Result(new { model = m.Name, classes = m.Labels, steps = batch.ObjectivePerStep.Length, seed = s.Get(seed), cancelled = batch.Cancelled, output = ImageInfo(gridPath) });
+                return;
+            }
             string? unit = s.Get(channel), cls = s.Get(label) ?? (s.Get(demo) && unit is null ? "solid ring" : null);
             var objective = RenderCommand.Objective(unit, cls);
             int px = s.Get(size) ?? m.Input.Shape[^1];

@@ -97,6 +97,21 @@ public class CommandTests
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void RenderAllClasses_WritesALabelledGrid()
+    {
+        var path = Lucid.Temp("classes") + ".png";
+        try
+        {
+            var j = Lucid.Json("render", "--demo", "--all-classes", "--steps", "4", "-o", path);
+            Assert.Equal(10, j.GetProperty("classes").GetArrayLength());
+            var grid = Image.LoadPng(path);
+            // 5 columns × 2 rows of 128-pixel cells (64 px at scale 2), 4 px padding, 10-pixel label strips
+            Assert.Equal((4 + 5 * (128 + 4), 4 + 2 * (128 + 10 + 4)), (grid.Width, grid.Height));
+        }
+        finally { File.Delete(path); }
+    }
+
     [Theory]
     [InlineData("lrp", "epsilon-gamma-box", false)]
     [InlineData("integrated-gradients", null, true)]
