@@ -39,9 +39,8 @@ public sealed record ActivationAtlas(string Tap, int Grid, IReadOnlyList<AtlasSa
     public static ActivationAtlas Of(Model model, Tensor images, string tap, int samplesPerImage = 1, int grid = 8, int minCount = 3,
         int iconSteps = 128, ulong seed = 1, TsneOptions? tsne = null)
     {
-        var expected = model.Input.Shape;
-        if (images.Rank != expected.Length + 1 || !images.Shape[1..].SequenceEqual(expected))
-            throw new ShapeMismatchException($"activation atlas: model '{model.Name}' takes images [N, {string.Join(", ", expected)}], got [{string.Join(", ", images.Shape.ToArray())}].");
+        if (!model.Input.Accepts(images))
+            throw new ShapeMismatchException($"activation atlas: model '{model.Name}' takes images [N, {string.Join(", ", model.Input.Shape)}], got [{string.Join(", ", images.Shape.ToArray())}].");
         var shape = model[tap].OutputShape;
         if (shape.Length != 3) throw new LucidArgumentException(nameof(tap), $"activation atlas: tap '{tap}' of model '{model.Name}' is not spatial.");
         if (grid < 1) throw new LucidArgumentException(nameof(grid), $"activation atlas: grid must be positive, got {grid}.");

@@ -68,16 +68,12 @@ public static class ChannelCatalog
         return units;
     }
 
-    /// <summary>A unit's seed: the catalog seed mixed with the tap's name and the channel (FNV-1a, then SplitMix64).</summary>
+    /// <summary>A unit's seed: the catalog seed's sub-stream (<see cref="Rng.ForStream"/>) for the tap's name (FNV-1a) and the channel.</summary>
     public static ulong UnitSeed(ulong seed, string tap, int channel)
     {
         ulong h = 14695981039346656037UL;
         foreach (byte b in Encoding.UTF8.GetBytes(tap)) h = (h ^ b) * 1099511628211UL;
-        h ^= (ulong)channel * 0x9E3779B97F4A7C15UL ^ seed;
-        h += 0x9E3779B97F4A7C15UL;
-        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
-        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
-        return h ^ (h >> 31);
+        return Rng.ForStream(seed, h ^ (ulong)channel * 0x9E3779B97F4A7C15UL).Seed;
     }
 
     /// <summary>

@@ -94,11 +94,8 @@ public static class Panels
     /// <summary>Refuses anything but one image of the model's input shape, naming the model and the expected shape.</summary>
     public static void CheckImage(Model model, Tensor image)
     {
-        var expected = model.Input.Shape;
-        bool ok = image.Rank == expected.Length + 1 && image.Size(0) == 1;
-        for (int i = 0; ok && i < expected.Length; i++) ok = image.Size(i + 1) == expected[i];
-        if (!ok)
+        if (!model.Input.Accepts(image, count: 1))
             throw new ShapeMismatchException(
-                $"interfaces: model '{model.Name}' takes one image [1, {string.Join(", ", expected)}], got [{string.Join(", ", image.Shape.ToArray())}].");
+                $"interfaces: model '{model.Name}' takes one image [1, {string.Join(", ", model.Input.Shape)}], got [{string.Join(", ", image.Shape.ToArray())}].");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Lucid.Imaging;
+using Lucid.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,20 +15,6 @@ namespace Lucid.Cli.Tests;
 public class CatalogTests(ITestOutputHelper output)
 {
     private const string Taps = "mixed4a_5x5_bottleneck,mixed3a_5x5_bottleneck";   // 8 + 8 channels
-
-    /// <summary>Every file under a directory (relative path → bytes), temporaries excluded.</summary>
-    private static SortedDictionary<string, byte[]> Tree(string directory) =>
-        new(Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith('.'))
-            .ToDictionary(f => Path.GetRelativePath(directory, f).Replace('\\', '/'), File.ReadAllBytes), StringComparer.Ordinal);
-
-    private static void AssertSameTree(string expected, string actual)
-    {
-        var a = Tree(expected);
-        var b = Tree(actual);
-        Assert.Equal(a.Keys, b.Keys);
-        foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs");
-    }
 
     [Fact]
     public void ThreeShardsAndMerge_AreByteIdenticalToOneRun()
@@ -46,8 +33,8 @@ public class CatalogTests(ITestOutputHelper output)
             Assert.All(shards, dir => Assert.False(File.Exists(Path.Combine(dir, "index.html"))));
             var m = Lucid.Json(new[] { "catalog", "merge" }.Concat(shards).Concat(new[] { "-o", merged }).ToArray());
             Assert.Equal(16, m.GetProperty("units").GetInt32());
-            AssertSameTree(single, merged);
-            Assert.Equal(16 * 2 + 2, Tree(merged).Count);                        // a PNG and a JSON per unit, the manifest, the index
+            Files.AssertSameTree(single, merged);
+            Assert.Equal(16 * 2 + 2, Files.Tree(merged).Count);                        // a PNG and a JSON per unit, the manifest, the index
             // merging an incomplete set names what is missing
             var (code, _, error) = Lucid.Run("catalog", "merge", shards[0], shards[1], "-o", Path.Combine(root, "partial"));
             Assert.Equal(2, code);
@@ -67,13 +54,8 @@ public class CatalogTests(ITestOutputHelper output)
         string killed = Path.Combine(root, "killed"), clean = Path.Combine(root, "clean");
         try
         {
-            var lucidDll = Path.Combine(AppContext.BaseDirectory, "lucid.dll");
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { lucidDll, "catalog", "inception-mini", "--taps", Taps, "--steps", "40", "--quiet", "-o", killed }) start.ArgumentList.Add(arg);
-            using (var process = Process.Start(start)!)
+            using (var process = Files.StartLucid("catalog", "inception-mini", "--taps", Taps, "--steps", "40", "--quiet", "-o", killed))
             {
-                _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
                 var clock = Stopwatch.StartNew();
                 // wait for a few finished units, then kill it in the middle of the next render
                 while (Finished(killed).Count < 4 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(20);
@@ -100,7 +82,7 @@ public class CatalogTests(ITestOutputHelper output)
             Assert.Empty(Directory.GetFiles(killed, ".*.tmp", SearchOption.AllDirectories));   // the killed write's temporary is gone
 
             Lucid.Json("catalog", "inception-mini", "--taps", Taps, "--steps", "40", "-o", clean);
-            AssertSameTree(clean, killed);
+            Files.AssertSameTree(clean, killed);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }

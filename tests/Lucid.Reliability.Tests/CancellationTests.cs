@@ -125,10 +125,7 @@ public class CancellationTests(ITestOutputHelper output)
             }
             ChannelCatalog.Run(model, settings, resumed);
             output.WriteLine($"{cancelled} of 6 runs were cancelled midway");
-            var expected = Directory.GetFiles(clean, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(clean, f)).Order().ToList();
-            var actual = Directory.GetFiles(resumed, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(resumed, f)).Order().ToList();
-            Assert.Equal(expected, actual);
-            foreach (var f in expected) Assert.Equal(File.ReadAllBytes(Path.Combine(clean, f)), File.ReadAllBytes(Path.Combine(resumed, f)));
+            Files.AssertSameTree(clean, resumed);
             Assert.True(cancelled >= 3, $"only {cancelled} of 6 runs were cancelled midway");
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }

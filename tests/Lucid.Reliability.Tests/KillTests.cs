@@ -29,16 +29,10 @@ public class KillTests(ITestOutputHelper output)
             var delays = new List<int>();
             for (int trial = 0; trial < 20; trial++)
             {
-                var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-                    { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "lucid.dll"), "catalog", "inception-mini", "--taps", Taps, "--steps", "300", "--quiet", "-o", target })
-                    start.ArgumentList.Add(arg);
                 int delay = rng.NextInt(150, 1500);
                 delays.Add(delay);
-                using (var process = Process.Start(start)!)
+                using (var process = Files.StartLucid("catalog", "inception-mini", "--taps", Taps, "--steps", "300", "--quiet", "-o", target))
                 {
-                    _ = process.StandardOutput.ReadToEndAsync();
-                    _ = process.StandardError.ReadToEndAsync();
                     Thread.Sleep(delay);
                     if (!process.HasExited)
                     {
@@ -59,9 +53,7 @@ public class KillTests(ITestOutputHelper output)
                 new CatalogSettings { Model = "inception-mini", Taps = Taps.Split(','), Steps = 300 }, target);
             ChannelCatalog.Run(ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema),
                 new CatalogSettings { Model = "inception-mini", Taps = Taps.Split(','), Steps = 300 }, clean);
-            var files = Directory.GetFiles(clean, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(clean, f)).Order().ToList();
-            Assert.Equal(files, Directory.GetFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order().ToList());
-            foreach (var f in files) Assert.True(File.ReadAllBytes(Path.Combine(clean, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(target, f))), $"{f} differs");
+            Files.AssertSameTree(clean, target);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }

@@ -103,7 +103,7 @@ public sealed class Model
     private void CheckInput(Tensor input)
     {
         var expected = Input.Shape;
-        if (input.Rank != expected.Length + 1 || !input.Shape[1..].SequenceEqual(expected))
+        if (!Input.Accepts(input))
             throw new ModelException($"model '{Name}': input must have shape [N, {string.Join(", ", expected)}], got [{string.Join(", ", input.Shape.ToArray())}].");
     }
 
@@ -153,6 +153,10 @@ public sealed class Model
 /// </summary>
 public sealed record ModelInput(int[] Shape, float Min, float Max, float[]? Mean = null, float[]? Std = null)
 {
+    /// <summary>Whether <paramref name="batch"/> is a batch of this input ([N, …Shape]), of exactly <paramref name="count"/> items when given.</summary>
+    public bool Accepts(Tensor batch, int? count = null) =>
+        batch.Rank == Shape.Length + 1 && batch.Shape[1..].SequenceEqual(Shape) && (count is null || batch.Size(0) == count);
+
     public void Validate(string model)
     {
         if ((Mean is null) != (Std is null))
