@@ -22,16 +22,16 @@ public static class Html
         .lucid-linked { filter: drop-shadow(0 0 4px #08f); }
         """;
 
-    private const string Script = """
+    /// <summary>The hover interaction, for the elements under <paramref name="root"/> with <paramref name="panel"/> as the details panel (JavaScript expressions; the panel's may use <c>root</c>).</summary>
+    internal static string HoverScript(string root, string panel) => $$"""
         (function () {
-          var panel = document.getElementById('details');
-          var idle = panel.textContent;
+          var root = {{root}}, panel = {{panel}}, idle = panel.textContent;
           function linked(el) {
             var key = el.getAttribute('data-key');
             if (!key) return [];
-            return Array.prototype.filter.call(document.querySelectorAll('[data-key]'), function (other) { return other !== el && other.getAttribute('data-key') === key; });
+            return Array.prototype.filter.call(root.querySelectorAll('[data-key]'), function (other) { return other !== el && other.getAttribute('data-key') === key; });
           }
-          document.querySelectorAll('[data-details]').forEach(function (el) {
+          root.querySelectorAll('[data-details]').forEach(function (el) {
             el.addEventListener('mouseenter', function () {
               el.classList.add('lucid-hover');
               linked(el).forEach(function (other) { other.classList.add('lucid-linked'); });
@@ -45,6 +45,8 @@ public static class Html
           });
         })();
         """;
+
+    private static readonly string Script = HoverScript("document", "document.getElementById('details')");
 
     public static string Render(string title, IReadOnlyList<Figure> figures)
     {
@@ -85,15 +87,10 @@ public static class NotebookHtml
         var svg = Svg.Render(figure with { Root = FigureIds.Prefix(figure.Root, id + "-") });
         return $$"""
             <div id="{{id}}" class="lucid-figure">
+            <style>#{{id}} .lucid-hover { filter: drop-shadow(0 0 4px #f80); } #{{id}} .lucid-linked { filter: drop-shadow(0 0 4px #08f); } #{{id}} [data-details] { cursor: pointer; }</style>
             {{svg}}<pre class="lucid-details" style="font-size:12px;min-height:1.5em;white-space:pre-wrap">Point at a cell to see the data behind it.</pre>
             <script>
-            (function () {
-              var root = document.getElementById('{{id}}'), panel = root.querySelector('.lucid-details'), idle = panel.textContent;
-              root.querySelectorAll('[data-details]').forEach(function (el) {
-                el.addEventListener('mouseenter', function () { el.style.filter = 'drop-shadow(0 0 4px #f80)'; panel.textContent = el.getAttribute('data-details'); });
-                el.addEventListener('mouseleave', function () { el.style.filter = ''; panel.textContent = idle; });
-              });
-            })();
+            {{Html.HoverScript($"document.getElementById('{id}')", "root.querySelector('.lucid-details')")}}
             </script>
             </div>
             """;
