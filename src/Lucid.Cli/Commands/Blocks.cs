@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Lucid.Interfaces;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Models.Training;
+
+namespace Lucid.Cli;
+
+public static partial class Cli
+{
+    // ---- lucid blocks <model> [image] (--image f | --scene i | --demo) -o report/
+    private static Command BlocksCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    {
+        var model = new Argument<string?>("model") { Description = "Bundled model name or an .onnx file (omit with --demo).", Arity = ArgumentArity.ZeroOrOne };
+        var image = new Argument<string?>("image") { Description = "Input image: PNG, JPEG or PGM/PPM.", Arity = ArgumentArity.ZeroOrOne };
+        var demo = new Option<bool>("--demo") { Description = "The bundled inception-mini on its bundled two-object scene (models/inception-mini/demo-scene.png)." };
+        var imageOption = new Option<string?>("--image") { Description = "Input image (instead of the argument)." };
+        var scene = new Option<int?>("--scene") { Description = "Use two-object synthetic scene i instead (inception-mini)." };
+        var tap = new Option<string>("--tap") { Description = "Layer the interfaces explain (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
+        var from = new Option<string>("--from") { Description = "Earlier layer for attribution between layers.", DefaultValueFactory = _ => "mixed3b" };
+        var groups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
+        var steps = new Option<int>("--icon-steps") { Description = "Feature-visualization steps per icon.", DefaultValueFactory = _ => 128 };
+        var seed = new Option<ulong>("--seed") { Description = "Seeds the factorizations and every icon.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
+        var command = new Command("blocks", "The Building Blocks report of one image: neuron groups and the attribution between them, activation grid, semantic dictionary, channel and spatial attribution — an SVG and a PNG each and one interactive index.html.")
+            { model, image, demo, imageOption, scene, tap, from, groups, steps, seed, output };
+        bind(command, (s, _) =>
+        {
+            var m = BundledModels.Resolve(ModelName(s, model, demo), withWeights: true);
+            string? file = s.Get(image) ?? s.Get(imageOption) ?? (s.Get(demo) && s.Get(scene) is null ? BundledModels.DemoScene : null);
+            using var input = file is null && s.Get(scene) is { } index
+                ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, index, new[] { index % 10, (index + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
+                : AttributeCommand.LoadInput(m, file, null);
+            int icons = s.Get(steps);
+            if (icons < 1) throw new LucidArgumentException("icon-steps", $"blocks: --icon-steps must be positive, got {icons}.");
+            var clock = Stopwatch.StartNew();
+            string layer = s.Get(tap)!, earlier = s.Get(from)!;
+            ulong seedValue = s.Get(seed);
+            var label = Panels.PredictedClass(m, input);
+            var builders = new (string Name, Func<ReportPart> Build)[]
+            {
+                ("neuron groups", () => Panels.NeuronGroups(m, input, layer, s.Get(groups), icons, seedValue)),
+                ("group flow", () => Panels.GroupFlow(m, input, earlier, layer, s.Get(groups), s.Get(groups), icons, seedValue)),
+                ("activation grid", () => Panels.ActivationGrid(m, input, layer, icons, 1f, seedValue)),
+                ("semantic dictionary", () => Panels.SemanticDictionary(m, input, layer, label, 3, icons, seedValue)),
+                ("channel attribution", () => Panels.ChannelAttribution(m, input, layer, label, 4, icons, seedValue)),
+                ("spatial attribution", () => Panels.SpatialAttribution(m, input, earlier, layer)),
+            };
+            var parts = s.WithProgress("blocks", report =>
+            {
+                var list = new List<ReportPart>();
+                foreach (var (name, build) in builders)
+                {
+                    report(list.Count, builders.Length, name);
+                    list.Add(build());
+                }
+                report(list.Count, builders.Length, "done");
+                return list;
+            });
+            string title = $"Building Blocks of {m.Name}: {label}";
+            var layout = Panels.Layout(title, parts, new[] { 0, 0, 1, 1, 2, 2 });
+            string directory = s.Get(output)!;
+            var page = BuildingBlocksReport.Write(title, parts, directory, pageFigure: layout);
+            Lucid.Interfaces.Figures.Svg.Save(layout, Path.Combine(directory, "layout.svg"));
+            Lucid.Interfaces.Figures.FigurePng.Save(layout, Path.Combine(directory, "layout.png"));
+            foreach (var part in parts) s.Say($"{part.Summary}: {part.File}");
+            s.Say(Invariant($"interactive report (self-contained; point at a cell for its data): {page} ({clock.Elapsed.TotalSeconds:F1} s)"));
+            s.Result(new { model = m.Name, title, predicted = label, page, seconds = clock.Elapsed.TotalSeconds,
+                parts = parts.Select(p => new { file = p.File, png = Path.ChangeExtension(p.File, ".png"), summary = p.Summary }),
+                layout = new { svg = "layout.svg", png = "layout.png" } });
+        });
+        return command;
+    }
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Lucid.Interfaces;
+using Lucid.Models.Data;
+using Lucid.Models.Graph;
+using Lucid.Models.Training;
+
+namespace Lucid.Cli;
+
+public static partial class Cli
+{
+    // ---- lucid inspect <model>
+    private static Command InspectCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    {
+        var model = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
+        var command = new Command("inspect", "List a model's taps with kinds, shapes and parameter counts, and its labels.") { model };
+        bind(command, (s, _) =>
+        {
+            var m = BundledModels.Resolve(s.Get(model)!, withWeights: true);
+            var taps = m.Nodes.Select(n => new { name = n.Name, kind = n.Layer.Kind, shape = n.OutputShape, parameters = n.Layer.Parameters.Sum(p => (long)p.Value.Count) }).ToList();
+            s.Say(Invariant($"{m.Name}: input [{string.Join(", ", m.Input.Shape)}] in [{m.Input.Min}, {m.Input.Max}]"));
+            foreach (var t in taps) s.Say(Invariant($"  {t.name,-28} {t.kind,-18} [{string.Join(", ", t.shape)}]{(t.parameters > 0 ? $"  {t.parameters:N0} parameters" : "")}"));
+            s.Say($"labels: {string.Join(", ", m.Labels)}");
+            s.Result(new { model = m.Name, input = new { shape = m.Input.Shape, min = m.Input.Min, max = m.Input.Max }, taps, labels = m.Labels, parameters = taps.Sum(t => t.parameters) });
+        });
+        return command;
+    }
+}
