@@ -1,10 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
 using Lucid.Tensors.Kernels;
 
 namespace Lucid.Cli;
@@ -25,28 +18,21 @@ public static partial class Cli
     {
         output ??= Console.Out;
         error ??= Console.Error;
+        // every command's action goes through Execute, with the writers of this invocation
+        Bind bind = (command, action) =>
+            command.SetAction((parse, token) => Task.FromResult(Execute(parse, output, error, action, CancellationTokenSource.CreateLinkedTokenSource(token, cancellation).Token)));
         var root = new RootCommand("lucid — feature visualization, attribution and Building Blocks interfaces for .NET models.")
         {
-            Inspect(), Schema(), Render(), Attribute(), Blocks(), Catalog(), Train(), Evaluate(), Quality(),
+            InspectCommand(bind), SchemaCommand(bind), RenderCommandLine(bind), AttributeCommandLine(bind), BlocksCommand(bind),
+            CatalogCommand(bind), TrainCommand(bind), EvaluateCommand(bind), QualityCommand(bind),
         };
         foreach (var option in new Option[] { JsonOption, QuietOption, VerboseOption, ThreadsOption }) root.Options.Add(option);
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-
-        // every command's action goes through Execute (bound below with the writers of this invocation)
-        Command Inspect() => InspectCommand(Bind);
-        Command Schema() => SchemaCommand(Bind);
-        Command Render() => RenderCommandLine(Bind);
-        Command Attribute() => AttributeCommandLine(Bind);
-        Command Blocks() => BlocksCommand(Bind);
-        Command Catalog() => CatalogCommand(Bind);
-        Command Train() => TrainCommand(Bind);
-        Command Evaluate() => EvaluateCommand(Bind);
-        Command Quality() => QualityCommand(Bind);
-
-        void Bind(Command command, Action<Session, CancellationToken> action) =>
-            command.SetAction((parse, token) => Task.FromResult(Execute(parse, output, error, action, CancellationTokenSource.CreateLinkedTokenSource(token, cancellation).Token)));
     }
+
+    /// <summary>Attaches a command's action, run through <see cref="Execute"/> with the invocation's writers.</summary>
+    private delegate void Bind(Command command, Action<Session, CancellationToken> action);
 
     /// <summary>Runs one command: threads, the action, and every failure turned into one line and an exit code.</summary>
     private static int Execute(ParseResult parse, TextWriter output, TextWriter error, Action<Session, CancellationToken> action, CancellationToken cancellation)

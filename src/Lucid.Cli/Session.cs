@@ -60,6 +60,13 @@ public sealed class Session(ParseResult parse, TextWriter output, TextWriter err
         if (!Json && !Quiet) Error.WriteLine(line);
     }
 
+    /// <summary>A Markdown table: printed for people (not with --quiet or --json), and written atomically to <paramref name="path"/> when given.</summary>
+    public void Table(string table, string? path)
+    {
+        if (!Json && !Quiet) Output.Write(table);
+        if (path is not null) Lucid.Tensors.AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+    }
+
     /// <summary>Prints the command's result as JSON when --json was given.</summary>
     public void Result(object result)
     {

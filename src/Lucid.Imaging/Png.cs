@@ -127,10 +127,13 @@ public static class Png
         int offset = 0;
         if (interlace == 0) DecodePass(raw, ref offset, file, image, depth, samples, type, palette, transparency, 0, 0, 1, 1);
         else
-            foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
+            foreach (var (x0, y0, dx, dy) in Adam7)
                 DecodePass(raw, ref offset, file, image, depth, samples, type, palette, transparency, x0, y0, dx, dy);
         return image;
     }
+
+    /// <summary>Adam7's seven passes: the first column and row, and the column and row steps.</summary>
+    private static readonly (int X0, int Y0, int Dx, int Dy)[] Adam7 = { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) };
 
     /// <summary>Bytes of filtered scanlines (a filter byte per row) a plain or Adam7 image of this size holds.</summary>
     private static long RawLength(int width, int height, int bitsPerPixel, int interlace)
@@ -138,7 +141,7 @@ public static class Png
         long Pass(long w, long h) => w <= 0 || h <= 0 ? 0 : h * (1 + (w * bitsPerPixel + 7) / 8);
         if (interlace == 0) return Pass(width, height);
         long total = 0;
-        foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
+        foreach (var (x0, y0, dx, dy) in Adam7)
             total += Pass((width - x0 + dx - 1) / dx, (height - y0 + dy - 1) / dy);
         return total;
     }

@@ -154,10 +154,7 @@ public static class QualityTable
                 using var one = Ops.Slice(x, 0, i, i + 1);
                 return Quality.SpectralSlope(one);
             })).ToArray(),
-            scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray())
-        {
-            Profiles = Array.Empty<double[][]>(),
-        };
+            scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray());
 
         /// <summary>Each class's path profile (<see cref="Quality.PathProfile"/>) over its held-out scenes.</summary>
         public double[][][] Profiles { get; init; } = Array.Empty<double[][]>();

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid attribute <model> (--image f | --scene i) --method m [--class label] -o heatmap.png
-    private static Command AttributeCommandLine(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command AttributeCommandLine(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
         var image = new Argument<string?>("image") { Description = "Input image: PNG, JPEG or PGM/PPM (resized to the model's input).", Arity = ArgumentArity.ZeroOrOne };

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid blocks <model> [image] (--image f | --scene i | --demo) -o report/
-    private static Command BlocksCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command BlocksCommand(Bind bind)
     {
         var model = new Argument<string?>("model") { Description = "Bundled model name or an .onnx file (omit with --demo).", Arity = ArgumentArity.ZeroOrOne };
         var image = new Argument<string?>("image") { Description = "Input image: PNG, JPEG or PGM/PPM.", Arity = ArgumentArity.ZeroOrOne };

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid catalog <model> --taps a,b -o dir [--shard i/N]    |    lucid catalog merge <dir>... -o dir
-    private static Command CatalogCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command CatalogCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
         var taps = new Option<string>("--taps") { Description = "Comma-separated taps whose every channel is rendered.", Required = true };

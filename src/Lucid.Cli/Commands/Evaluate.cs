@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid evaluate <model>
-    private static Command EvaluateCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command EvaluateCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model (inception-mini)." };
         var scenes = new Option<int>("--scenes") { Description = "Synthetic test scenes to score.", DefaultValueFactory = _ => 50 };
@@ -29,8 +21,7 @@ public static partial class Cli
             var rows = Lucid.Attribution.EvaluationTable.Run(m, randomized, count, seed: 2, camLayer: m.Taps.Contains("mixed4b") ? "mixed4b" : null,
                 new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))));
             var table = Lucid.Attribution.EvaluationTable.Markdown(rows, name, count);
-            if (!s.Json && !s.Quiet) s.Output.Write(table);
-            if (s.Get(output) is { } path) Lucid.Tensors.AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+            s.Table(table, s.Get(output));
             s.Result(new { model = name, scenes = count, seconds = clock.Elapsed.TotalSeconds, rows });
         });
         return command;

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid inspect <model>
-    private static Command InspectCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command InspectCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
         var command = new Command("inspect", "List a model's taps with kinds, shapes and parameter counts, and its labels.") { model };

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid quality <model>
-    private static Command QualityCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command QualityCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model trained on the synthetic scenes (inception-mini)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
@@ -35,8 +27,7 @@ public static partial class Cli
             var clock = Stopwatch.StartNew();
             var rows = Lucid.Optvis.QualityTable.Run(m, settings, new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))));
             var table = Lucid.Optvis.QualityTable.ToMarkdown(rows, settings, name);
-            if (!s.Json && !s.Quiet) s.Output.Write(table);
-            if (s.Get(output) is { } path) Lucid.Tensors.AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(table)));
+            s.Table(table, s.Get(output));
             s.Result(new { model = name, seeds = settings.Seeds, seconds = clock.Elapsed.TotalSeconds, rows });
         });
         return command;

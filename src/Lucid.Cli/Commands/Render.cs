@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid render <model> (--channel tap:c | --class label) -o image.png
-    private static Command RenderCommandLine(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command RenderCommandLine(Bind bind)
     {
         var model = new Argument<string?>("model") { Description = "Bundled model name or an .onnx file (omit with --demo).", Arity = ArgumentArity.ZeroOrOne };
         var demo = new Option<bool>("--demo") { Description = "Use the bundled inception-mini (and, without --channel or --class, its class 'solid ring')." };

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid schema <model> [-o file]
-    private static Command SchemaCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command SchemaCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model name or an .onnx file." };
         var output = new Option<string?>("--out", "-o") { Description = "Where to write the schema (default: stdout)." };

@@ -1,17 +1,9 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Lucid.Interfaces;
-using Lucid.Models.Data;
-using Lucid.Models.Graph;
-using Lucid.Models.Training;
-
 namespace Lucid.Cli;
 
 public static partial class Cli
 {
     // ---- lucid train <model>
-    private static Command TrainCommand(Action<Command, Action<Session, CancellationToken>> bind)
+    private static Command TrainCommand(Bind bind)
     {
         var model = new Argument<string>("model") { Description = "Bundled model to reproduce (fashion-cnn, inception-mini)." };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 10 };
