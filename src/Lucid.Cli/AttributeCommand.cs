@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lucid.Attribution;
 using Lucid.Imaging;
 using Lucid.Models.Data;
@@ -25,18 +26,29 @@ internal static class AttributeCommand
         }
         if (shape.Length != 3 || shape[0] is not (1 or 3))
             throw new LucidArgumentException("image", $"model '{model.Name}' does not take images (input [{string.Join(", ", shape)}]).");
-        var image = Image.Load(imagePath!).WithChannels(shape[0]);
-        using var pixels = image.ToTensor();
-        using var _ = GradMode.NoGrad();
-        var resized = Ops.Interpolate(pixels, shape[1], shape[2], InterpolationMode.Bilinear);
-        var result = Ops.Add(Ops.Mul(resized, model.Input.Max - model.Input.Min), model.Input.Min);
-        resized.Dispose();
-        return result;
+        // upright (EXIF), antialiased resize to cover the input, center crop; RGB [0, 1] — the model applies its contract
+        var photo = Photo.Prepare(Photo.LoadUpright(imagePath!), shape[1], shape[2]).WithChannels(shape[0]);
+        return photo.ToTensor();
     }
 
-    /// <summary>The requested class (label or index), or the model's prediction.</summary>
-    public static (AttributionTarget Target, string Label) Target(Model model, Tensor input, string? requested)
+    /// <summary>
+    /// The target: <paramref name="unit"/> (channel:TAP:C or neuron:TAP:C:Y:X), the requested class (label or index),
+    /// the model's prediction, or — for a network without class labels — the strongest channel of its output.
+    /// </summary>
+    public static (AttributionTarget Target, string Label) Target(Model model, Tensor input, string? requested, string? unit = null)
     {
+        if (unit is not null)
+        {
+            if (requested is not null) throw new LucidArgumentException("target", "attribute: give --class or --target, not both.");
+            return (ParseUnit(model, unit), unit);
+        }
+        if (requested is not null && model.Labels.Count == 0)
+            throw new LucidArgumentException("class", $"model '{model.Name}' has no class labels (it ends at '{model.OutputTap}'); explain a unit instead: --target channel:TAP:C or neuron:TAP:C:Y:X.");
+        if (model.Labels.Count == 0)
+        {
+            int strongest = StrongestChannel(model, input, model.OutputTap);
+            return (AttributionTarget.Channel(model.OutputTap, strongest), Invariant($"channel:{model.OutputTap}:{strongest}"));
+        }
         if (requested is not null)
         {
             bool isIndex = int.TryParse(requested, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i);
@@ -50,4 +62,41 @@ internal static class AttributeCommand
         int best = Array.IndexOf(logits, logits.Max());
         return (AttributionTarget.Class(best), best < model.Labels.Count ? model.Labels[best] : best.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>channel:TAP:C or neuron:TAP:C:Y:X, checked against the model.</summary>
+    public static AttributionTarget ParseUnit(Model model, string text)
+    {
+        var parts = text.Split(':');
+        int[] numbers = parts.Skip(2).Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
+        bool channel = parts.Length == 3 && parts[0] == "channel", neuron = parts.Length == 5 && parts[0] == "neuron";
+        if (!(channel || neuron) || numbers.Any(n => n < 0))
+            throw new LucidArgumentException("target", $"--target expects channel:TAP:C or neuron:TAP:C:Y:X (e.g. channel:layer4.2:17), got '{text}'.");
+        var shape = model[parts[1]].OutputShape;
+        if (numbers[0] >= shape[0])
+            throw new LucidArgumentException("target", $"--target: tap '{parts[1]}' of model '{model.Name}' has {shape[0]} channels (valid: 0 to {shape[0] - 1}), got {numbers[0]}.");
+        if (neuron && (shape.Length != 3 || numbers[1] >= shape[1] || numbers[2] >= shape[2]))
+            throw new LucidArgumentException("target", $"--target: position ({numbers[1]}, {numbers[2]}) is outside tap '{parts[1]}' of shape [{string.Join(", ", shape)}].");
+        return neuron ? AttributionTarget.Neuron(parts[1], numbers[0], numbers[1], numbers[2]) : AttributionTarget.Channel(parts[1], numbers[0]);
+    }
+
+    /// <summary>The channel of <paramref name="tap"/> with the largest mean activation on the image.</summary>
+    public static int StrongestChannel(Model model, Tensor input, string tap)
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var a = model.Run(input, null, stopAfter: tap)[tap];
+        int c = a.Size(1), plane = a.Count / (a.Size(0) * c);
+        var d = a.Data;
+        int best = 0;
+        double bestMean = double.NegativeInfinity;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sum = 0;
+            for (int i = 0; i < plane; i++) sum += d[ch * plane + i];
+            if (sum / plane > bestMean) { bestMean = sum / plane; best = ch; }
+        }
+        return best;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

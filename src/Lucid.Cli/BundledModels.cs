@@ -1,5 +1,6 @@
 using Lucid.Models;
 using Lucid.Models.Graph;
+using Lucid.Models.Onnx;
 
 namespace Lucid.Cli;
 
@@ -27,12 +28,25 @@ internal static class BundledModels
     public static Func<ulong, Model> Architecture(string name) =>
         Architectures.TryGetValue(name, out var make)
             ? make
-            : throw new ModelException($"'{name}' is not a bundled model (bundled: {string.Join(", ", Architectures.Keys)}).");
+            : throw new ModelException($"'{name}' is not a bundled model (bundled: {string.Join(", ", Names)}; or give an .onnx file).");
 
-    /// <summary>An ONNX file (imported) or the name of a bundled model (architecture only, no weights needed).</summary>
-    public static Model Resolve(string nameOrPath, bool withWeights)
+    /// <summary>Every model name the tool knows: the bundled ones and the NuGet-restored resnet18.</summary>
+    public static IEnumerable<string> Names => Architectures.Keys.Append(ResNet18.Name);
+
+    /// <summary>
+    /// An ONNX file (imported with <paramref name="import"/>: contract, input size), resnet18 (restored by NuGet), or
+    /// the name of a bundled model (architecture only when <paramref name="withWeights"/> is false).
+    /// </summary>
+    public static Model Resolve(string nameOrPath, bool withWeights, OnnxImportOptions? import = null)
     {
-        if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return Lucid.Models.Onnx.OnnxImporter.Import(nameOrPath);
+        if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(nameOrPath)) throw new ModelFormatException(nameOrPath, "ONNX file not found.");
+            return OnnxImporter.Import(nameOrPath, import ?? new OnnxImportOptions());
+        }
+        if (import is { InputSize: not null } or { Contract: not null })
+            throw new LucidArgumentException("contract", $"--input-size and the input contract options apply to .onnx files; '{nameOrPath}' brings its own.");
+        if (nameOrPath == ResNet18.Name) return ResNet18.Load();
         return withWeights ? Load(nameOrPath) : Architecture(nameOrPath)(0);
     }
 

@@ -26,7 +26,7 @@ public static partial class Cli
             InspectCommand(bind), SchemaCommand(bind), RenderCommandLine(bind), AttributeCommandLine(bind), BlocksCommand(bind),
             CatalogCommand(bind), TrainCommand(bind), EvaluateCommand(bind), QualityCommand(bind),
         };
-        foreach (var option in new Option[] { JsonOption, QuietOption, VerboseOption, ThreadsOption }) root.Options.Add(option);
+        foreach (var option in new Option[] { JsonOption, QuietOption, VerboseOption, ThreadsOption }.Concat(ModelOptions.All)) root.Options.Add(option);
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
     }

@@ -48,6 +48,13 @@ public sealed class Session(ParseResult parse, TextWriter output, TextWriter err
     public T? Get<T>(Option<T> option) => Parse.GetValue(option);
     public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
 
+    /// <summary>
+    /// The model a command names: a bundled one, resnet18, or an .onnx file imported with the command line's input
+    /// contract (<see cref="ModelOptions"/>).
+    /// </summary>
+    public Lucid.Models.Graph.Model Model(string nameOrPath, bool withWeights = true) =>
+        BundledModels.Resolve(nameOrPath, withWeights, ModelOptions.From(this));
+
     /// <summary>A line for people (not printed with --quiet or --json).</summary>
     public void Say(string line)
     {

@@ -11,18 +11,19 @@ public static partial class Cli
         var scene = new Option<int?>("--scene") { Description = "Render synthetic test scene i instead (inception-mini)." };
         var method = new Option<string>("--method", "-m") { Description = "Attribution method (e.g. lrp-epsilon-plus-flat, integrated-gradients, deeplift, grad-cam).", DefaultValueFactory = _ => "lrp-epsilon-plus-flat" };
         var composite = new Option<string?>("--composite") { Description = "LRP composite with --method lrp: epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, … (same as --method lrp-COMPOSITE)." };
-        var label = new Option<string?>("--class", "--target") { Description = "Class label or index to explain (default: the predicted class)." };
+        var label = new Option<string?>("--class") { Description = "Class label or index to explain (default: the predicted class)." };
+        var unit = new Option<string?>("--target") { Description = "A unit to explain instead of a class: channel:TAP:C or neuron:TAP:C:Y:X (default for a network without labels: its output's strongest channel)." };
         var layer = new Option<string?>("--cam-layer") { Description = "Tap for Grad-CAM methods (default: the last spatial ReLU)." };
         var overlay = new Option<bool>("--overlay") { Description = "Blend the heatmap over the input instead of the bare map." };
         var output = new Option<string>("--out", "-o") { Description = "Heatmap PNG to write.", Required = true };
         var command = new Command("attribute", "Explain one image with an attribution method and write a signed heatmap PNG.")
-            { model, image, imageOption, scene, method, composite, label, layer, overlay, output };
+            { model, image, imageOption, scene, method, composite, label, unit, layer, overlay, output };
         bind(command, (s, _) =>
         {
-            var m = BundledModels.Resolve(s.Get(model)!, withWeights: true);
+            var m = s.Model(s.Get(model)!, withWeights: true);
             if (s.Get(image) is not null && s.Get(imageOption) is not null) throw new LucidArgumentException("image", "attribute: give the image once (argument or --image).");
             using var input = AttributeCommand.LoadInput(m, s.Get(image) ?? s.Get(imageOption), s.Get(scene));
-            var (target, className) = AttributeCommand.Target(m, input, s.Get(label));
+            var (target, className) = AttributeCommand.Target(m, input, s.Get(label), s.Get(unit));
             string? camLayer = s.Get(layer) ?? m.Nodes.LastOrDefault(n => n.OutputShape.Length == 3 && n.Layer.Kind == "relu")?.Name;
             string name = s.Get(method)!;
             if (s.Get(composite) is { } c)
@@ -35,11 +36,11 @@ public static partial class Cli
             var clock = Stopwatch.StartNew();
             using var map = attribution.Attribute(m, input, target);
             var heatmap = Lucid.Imaging.Heatmap.Render(map);
-            var picture = s.Get(overlay) ? Lucid.Imaging.Heatmap.Overlay(Lucid.Imaging.Image.FromTensor(input, m.Input.Min, m.Input.Max), heatmap) : heatmap;
+            var picture = s.Get(overlay) ? Lucid.Imaging.Heatmap.Overlay(Lucid.Imaging.Image.FromTensor(input), heatmap) : heatmap;
             string path = s.Get(output)!;
             picture.SavePng(path);
             double sum = map.Data.ToArray().Sum(v => (double)v);
-            s.Say(Invariant($"{attribution.DisplayName} for class '{className}' on {m.Name}: Σ attribution {sum:G4} in {clock.Elapsed.TotalMilliseconds:F0} ms; wrote {path}"));
+            s.Say(Invariant($"{attribution.DisplayName} for '{className}' on {m.Name}: Σ attribution {sum:G4} in {clock.Elapsed.TotalMilliseconds:F0} ms; wrote {path}"));
             s.Result(new { model = m.Name, method = attribution.DisplayName, @class = className, sum, milliseconds = clock.Elapsed.TotalMilliseconds, overlay = s.Get(overlay), output = ImageInfo(path) });
         });
         return command;

@@ -20,7 +20,7 @@ public static partial class Cli
             { model, image, demo, imageOption, scene, tap, from, groups, steps, seed, output };
         bind(command, (s, _) =>
         {
-            var m = BundledModels.Resolve(ModelName(s, model, demo), withWeights: true);
+            var m = s.Model(ModelName(s, model, demo), withWeights: true);
             string? file = s.Get(image) ?? s.Get(imageOption) ?? (s.Get(demo) && s.Get(scene) is null ? BundledModels.DemoScene : null);
             using var input = file is null && s.Get(scene) is { } index
                 ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, index, new[] { index % 10, (index + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)

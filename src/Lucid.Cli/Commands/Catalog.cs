@@ -16,7 +16,7 @@ public static partial class Cli
             { model, taps, steps, size, seed, shard, output };
         bind(command, (s, ct) =>
         {
-            var m = BundledModels.Resolve(s.Get(model)!, withWeights: true);
+            var m = s.Model(s.Get(model)!, withWeights: true);
             var (index, count) = ParseShard(s.Get(shard));
             var settings = new CatalogSettings
             {

@@ -9,7 +9,7 @@ public static partial class Cli
         var command = new Command("inspect", "List a model's taps with kinds, shapes and parameter counts, and its labels.") { model };
         bind(command, (s, _) =>
         {
-            var m = BundledModels.Resolve(s.Get(model)!, withWeights: true);
+            var m = s.Model(s.Get(model)!, withWeights: true);
             var taps = m.Nodes.Select(n => new { name = n.Name, kind = n.Layer.Kind, shape = n.OutputShape, parameters = n.Layer.Parameters.Sum(p => (long)p.Value.Count) }).ToList();
             s.Say(Invariant($"{m.Name}: input [{string.Join(", ", m.Input.Shape)}] in [{m.Input.Min}, {m.Input.Max}]"));
             foreach (var t in taps) s.Say(Invariant($"  {t.name,-28} {t.kind,-18} [{string.Join(", ", t.shape)}]{(t.parameters > 0 ? $"  {t.parameters:N0} parameters" : "")}"));

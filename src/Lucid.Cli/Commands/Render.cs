@@ -20,7 +20,7 @@ public static partial class Cli
             { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses };
         bind(command, (s, ct) =>
         {
-            var m = BundledModels.Resolve(ModelName(s, model, demo), withWeights: true);
+            var m = s.Model(ModelName(s, model, demo), withWeights: true);
             if (s.Get(allClasses))
             {
                 if (s.Get(channel) is not null || s.Get(label) is not null || s.Get(method) != "lucid")

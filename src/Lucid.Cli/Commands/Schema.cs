@@ -10,7 +10,7 @@ public static partial class Cli
         var command = new Command("schema", "Write the schema (taps, shapes, inputs, labels) the DSL generator reads.") { model, output };
         bind(command, (s, _) =>
         {
-            var m = BundledModels.Resolve(s.Get(model)!, withWeights: false);
+            var m = s.Model(s.Get(model)!, withWeights: false);
             var schema = ModelSchema.From(m);
             if (s.Get(output) is { } path)
             {

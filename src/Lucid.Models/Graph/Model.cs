@@ -19,19 +19,20 @@ public delegate Tensor? TapVisitor(string tap, Tensor value);
 public sealed class Model
 {
     private readonly Dictionary<string, ModelNode> _byName;
-    private readonly (Tensor Mean, Tensor Scale)? _normalization;
+    private readonly (Tensor Scale, Tensor Shift, int[]? Permutation)? _normalization;
 
-    public Model(string name, ModelInput input, IReadOnlyList<ModelNode> nodes, IReadOnlyList<string> labels)
+    public Model(string name, ModelInput input, IReadOnlyList<ModelNode> nodes, IReadOnlyList<string> labels,
+        IReadOnlyDictionary<string, string>? aliases = null)
     {
         Name = name;
         input.Validate(name);
         Input = input;
-        if (input.Mean is not null)
+        if (!input.IsIdentity)
         {
             // kept for the model's lifetime: graphs recorded through them must stay differentiable
             var shape = new[] { 1, input.Shape[0] }.Concat(Enumerable.Repeat(1, input.Shape.Length - 1)).ToArray();
-            _normalization = (Tensor.FromArray(input.Mean, shape).DetachFromScope(),
-                Tensor.FromArray(input.Std!.Select(v => 1f / v).ToArray(), shape).DetachFromScope());
+            var (scale, shift) = input.Affine();
+            _normalization = (Tensor.FromArray(scale, shape).DetachFromScope(), Tensor.FromArray(shift, shape).DetachFromScope(), input.Permutation);
         }
         Nodes = nodes;
         Labels = labels;
@@ -45,7 +46,23 @@ public sealed class Model
                     throw new ModelException($"model '{name}': node '{node.Name}' reads '{i}', which is not an earlier tap.");
         }
         if (nodes.Count == 0) throw new ModelException($"model '{name}' has no nodes.");
+        Aliases = aliases ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (alias, tap) in Aliases)
+            if (!_byName.ContainsKey(tap) || _byName.ContainsKey(alias))
+                throw new ModelException($"model '{name}': alias '{alias}' must name an existing tap ('{tap}') and not be a tap itself.");
     }
+
+    /// <summary>Other names of taps (an imported file's own value names, kept valid beside readable ones): alias → tap.</summary>
+    public IReadOnlyDictionary<string, string> Aliases { get; }
+
+    /// <summary>The tap called <paramref name="nameOrAlias"/> ("input", a tap, or an alias of one), or a clear error.</summary>
+    public string Resolve(string nameOrAlias) =>
+        nameOrAlias == "input" || _byName.ContainsKey(nameOrAlias) ? nameOrAlias
+        : Aliases.TryGetValue(nameOrAlias, out var tap) ? tap
+        : throw UnknownTap(nameOrAlias);
+
+    /// <summary>Whether <paramref name="nameOrAlias"/> names "input", a tap or an alias.</summary>
+    public bool HasTap(string nameOrAlias) => nameOrAlias == "input" || _byName.ContainsKey(nameOrAlias) || Aliases.ContainsKey(nameOrAlias);
 
     public string Name { get; }
     public ModelInput Input { get; }
@@ -55,7 +72,8 @@ public sealed class Model
     /// <summary>The last node's tap (usually "logits").</summary>
     public string OutputTap => Nodes[^1].Name;
 
-    public ModelNode this[string tap] => _byName.TryGetValue(tap, out var n) ? n : throw UnknownTap(tap);
+    public ModelNode this[string tap] => _byName.TryGetValue(tap, out var n) ? n
+        : Aliases.TryGetValue(tap, out var real) ? _byName[real] : throw UnknownTap(tap);
 
     public IEnumerable<string> Taps => Nodes.Select(n => n.Name);
 
@@ -80,12 +98,14 @@ public sealed class Model
     {
         CheckInput(input);
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
-        if (stopAfter is not null && stopAfter != "input" && !_byName.ContainsKey(stopAfter)) throw UnknownTap(stopAfter);
+        if (stopAfter is not null) stopAfter = Resolve(stopAfter);
         if (stopAfter == "input") return values;
-        if (_normalization is var (mean, scale))
+        if (_normalization is var (scale, shift, permutation))
         {
-            // the normalization is part of the model, after the input tap: objectives and attributions see raw pixels
-            values["input"] = Ops.Mul(Ops.Sub(values["input"], mean), scale);
+            // the input contract is part of the model, after the input tap: objectives and attributions see RGB
+            // pixels in [0, 1], the network what it was trained on
+            var pixels = permutation is null ? values["input"] : Ops.IndexSelect(values["input"], 1, permutation);
+            values["input"] = Ops.Add(Ops.Mul(pixels, scale), shift);
         }
         var args = new List<Tensor>(4);
         foreach (var node in Nodes)
@@ -97,6 +117,8 @@ public sealed class Model
             values[node.Name] = visitor?.Invoke(node.Name, y) ?? y;
             if (node.Name == stopAfter) break;
         }
+        foreach (var (alias, tap) in Aliases)
+            if (values.TryGetValue(tap, out var value)) values[alias] = value;
         return values;
     }
 
@@ -147,23 +169,84 @@ public sealed class Model
     }
 }
 
+/// <summary>The order in which a network expects colour channels.</summary>
+public enum ChannelOrder
+{
+    /// <summary>Red, green, blue (torchvision, TensorFlow/Keras, most exports).</summary>
+    Rgb,
+    /// <summary>Blue, green, red (Caffe, CNTK and OpenCV-trained networks).</summary>
+    Bgr,
+}
+
 /// <summary>
-/// What a model expects: shape (C, H, W), the value range of raw pixels, and an optional per-channel normalization
-/// (x − mean) / std that the model applies itself right after the "input" tap — callers always feed raw pixels.
+/// What a model expects. Callers always feed RGB pixels in [0, 1] of shape <see cref="Shape"/> (C, H, W); the model
+/// itself maps them to what the network was trained on, right after the "input" tap and differentiably: scaled to
+/// [<see cref="Min"/>, <see cref="Max"/>], reordered to <see cref="Order"/>, then (x − mean) / std per channel, with
+/// <see cref="Mean"/> and <see cref="Std"/> given in the network's channel order and value range (as Caffe's
+/// 103.94, 116.78, 123.68 for BGR in 0–255, or torchvision's 0.485, 0.456, 0.406 for RGB in 0–1).
 /// </summary>
-public sealed record ModelInput(int[] Shape, float Min, float Max, float[]? Mean = null, float[]? Std = null)
+public sealed record ModelInput(int[] Shape, float Min = 0f, float Max = 1f, float[]? Mean = null, float[]? Std = null, ChannelOrder Order = ChannelOrder.Rgb)
 {
     /// <summary>Whether <paramref name="batch"/> is a batch of this input ([N, …Shape]), of exactly <paramref name="count"/> items when given.</summary>
     public bool Accepts(Tensor batch, int? count = null) =>
         batch.Rank == Shape.Length + 1 && batch.Shape[1..].SequenceEqual(Shape) && (count is null || batch.Size(0) == count);
 
+    /// <summary>Whether the network sees the pixels unchanged (RGB in [0, 1], no mean or std).</summary>
+    public bool IsIdentity => Min == 0f && Max == 1f && Mean is null && Order == ChannelOrder.Rgb;
+
+    /// <summary>The network channel that reads each pixel channel, or null for the identity order.</summary>
+    internal int[]? Permutation => Order == ChannelOrder.Bgr ? Enumerable.Range(0, Shape[0]).Reverse().ToArray() : null;
+
+    /// <summary>Per network channel: x_network = x_pixel(permuted) · Scale + Shift.</summary>
+    internal (float[] Scale, float[] Shift) Affine()
+    {
+        int c = Shape[0];
+        var scale = new float[c];
+        var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            float std = Std?[ch] ?? 1f, mean = Mean?[ch] ?? 0f;
+            scale[ch] = (Max - Min) / std;
+            shift[ch] = (Min - mean) / std;
+        }
+        return (scale, shift);
+    }
+
+    /// <summary>The lowest and highest value each network channel can see after the contract (black and white pixels).</summary>
+    public (float Low, float High)[] NetworkBounds()
+    {
+        var (scale, shift) = Affine();
+        return scale.Select((a, c) => (Math.Min(shift[c], a + shift[c]), Math.Max(shift[c], a + shift[c]))).ToArray();
+    }
+
+    /// <summary>The contract's mean as RGB pixels in [0, 1] (mid-grey per channel when it has no mean).</summary>
+    public float[] PixelMean()
+    {
+        int c = Shape[0];
+        var result = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            int network = Order == ChannelOrder.Bgr ? c - 1 - ch : ch;
+            result[ch] = Mean is null ? 0.5f : (Mean[network] - Min) / (Max - Min);
+        }
+        return result;
+    }
+
     public void Validate(string model)
     {
+        if (Shape.Length == 0 || Shape.Any(d => d <= 0))
+            throw new ModelException($"model '{model}': input shape [{string.Join(", ", Shape)}] must have positive dimensions.");
+        if (!(Min < Max) || !float.IsFinite(Min) || !float.IsFinite(Max))
+            throw new ModelException($"model '{model}': input range [{Min}, {Max}] must be finite with min < max.");
         if ((Mean is null) != (Std is null))
             throw new ModelException($"model '{model}': normalization needs both mean and std.");
         if (Mean is not null && (Mean.Length != Shape[0] || Std!.Length != Shape[0]))
-            throw new ModelException($"model '{model}': normalization has {Mean.Length} means and {Std!.Length} stds for {Shape[0]} channels.");
-        if (Std is not null && Std.Any(s => !(s > 0)))
+            throw new ModelException($"model '{model}': normalization has {Mean.Length} means and {Std!.Length} stds for {Shape[0]} input channels; give one of each per channel.");
+        if (Std is not null && Std.Any(s => !(s > 0) || !float.IsFinite(s)))
             throw new ModelException($"model '{model}': normalization std must be positive, got [{string.Join(", ", Std)}].");
+        if (Mean is not null && Mean.Any(m => !float.IsFinite(m)))
+            throw new ModelException($"model '{model}': normalization mean must be finite, got [{string.Join(", ", Mean)}].");
+        if (Order == ChannelOrder.Bgr && Shape[0] != 3)
+            throw new ModelException($"model '{model}': BGR channel order needs 3 input channels, the input has {Shape[0]}.");
     }
 }

@@ -34,7 +34,7 @@ public sealed record ModelSchema(
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
     public static ModelSchema From(Model model) => new(FormatName, CurrentVersion, model.Name,
-        new InputSchema(model.Input.Shape, new[] { model.Input.Min, model.Input.Max }, model.Input.Mean, model.Input.Std),
+        InputSchema.From(model.Input),
         new[] { new TapSchema("input", "input", model.Input.Shape) }
             .Concat(model.Nodes.Select(n => new TapSchema(n.Name, n.Layer.Kind, n.OutputShape, n.Inputs))).ToArray(),
         model.Labels.ToArray());
@@ -98,8 +98,34 @@ public sealed record ModelSchema(
     }
 }
 
+/// <summary>
+/// The input contract of a schema: shape (C, H, W) of the RGB [0, 1] pixels callers feed, and what the network sees —
+/// "range" [min, max], "order" ("bgr"; absent for RGB), per-channel "mean" and "std" in the network's order and range.
+/// </summary>
 public sealed record InputSchema(
     [property: JsonPropertyName("shape")] int[] Shape,
     [property: JsonPropertyName("range")] float[] Range,
     [property: JsonPropertyName("mean"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Mean = null,
-    [property: JsonPropertyName("std"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Std = null);
+    [property: JsonPropertyName("std"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Std = null,
+    [property: JsonPropertyName("order"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Order = null)
+{
+    public static InputSchema From(ModelInput input) => new(input.Shape, new[] { input.Min, input.Max }, input.Mean, input.Std,
+        input.Order == ChannelOrder.Bgr ? "bgr" : null);
+
+    /// <summary>The contract this schema states (checked as a model's input is).</summary>
+    public ModelInput ToModelInput(string model, string? path = null)
+    {
+        if (Range is not { Length: 2 })
+            throw new ModelFormatException(path, "model schema input 'range' must be [min, max].");
+        var order = Order switch
+        {
+            null or "rgb" => ChannelOrder.Rgb,
+            "bgr" => ChannelOrder.Bgr,
+            _ => throw new ModelFormatException(path, $"model schema input 'order' must be \"rgb\" or \"bgr\", got \"{Order}\"."),
+        };
+        var input = new ModelInput(Shape, Range[0], Range[1], Mean, Std, order);
+        try { input.Validate(model); }
+        catch (ModelException e) { throw new ModelFormatException(path, e.Message, e); }
+        return input;
+    }
+}

@@ -15,17 +15,28 @@ namespace Lucid.Models.Onnx;
 public static partial class OnnxImporter
 {
     public static Model Import(string path, string? name = null, IReadOnlyList<string>? labels = null) =>
-        ToModel(OnnxSession.Load(path), name ?? Path.GetFileNameWithoutExtension(path), labels);
+        Import(path, new OnnxImportOptions { Name = name, Labels = labels });
 
-    public static Model ToModel(OnnxSession session, string name, IReadOnlyList<string>? labels = null)
+    /// <summary>Imports <paramref name="path"/> with an input contract, a size for dynamic axes, labels and tap names.</summary>
+    public static Model Import(string path, OnnxImportOptions options)
     {
+        var session = OnnxSession.Load(path);
+        return ToModel(session, options with { Name = options.Name ?? Path.GetFileNameWithoutExtension(path) });
+    }
+
+    public static Model ToModel(OnnxSession session, string name, IReadOnlyList<string>? labels = null) =>
+        ToModel(session, new OnnxImportOptions { Name = name, Labels = labels });
+
+    public static Model ToModel(OnnxSession session, OnnxImportOptions options)
+    {
+        string name = options.Name ?? "onnx";
         var graphInputs = session.Inputs.ToArray();
         if (graphInputs.Length != 1)
             throw new ModelException($"ONNX model '{name}': expected exactly one graph input (the image), found {graphInputs.Length}: {string.Join(", ", graphInputs.Select(i => i.Name))}.");
         var input = graphInputs[0];
-        if (input.ElementType != OnnxDataType.Float || input.Dims is null || input.Dims.Length < 2 || input.Dims.Skip(1).Any(d => d <= 0))
-            throw new ModelException($"ONNX model '{name}': input '{input.Name}' must be float32 with static non-batch dimensions, got [{string.Join(", ", input.Dims ?? Array.Empty<long>())}].");
-        var inputShape = input.Dims.Skip(1).Select(d => (int)d).ToArray();
+        if (input.ElementType != OnnxDataType.Float || input.Dims is null || input.Dims.Length < 2)
+            throw new ModelException($"ONNX model '{name}': input '{input.Name}' must be a float32 tensor [N, C, …], got [{string.Join(", ", input.Dims ?? Array.Empty<long>())}].");
+        var inputShape = InputShape(name, input, options.InputSize);
 
         Dictionary<string, OnnxValue> probe;
         using (GradMode.NoGrad())
@@ -75,9 +86,66 @@ public static partial class OnnxImporter
             nodes.Add(outNode);
         }
         int classes = nodes[^1].OutputShape.Length == 1 ? nodes[^1].OutputShape[0] : 0;
+        var labels = options.Labels;
+        if (labels is not null && labels.Count != classes)
+            throw new ModelException($"ONNX model '{name}': {labels.Count} labels given for an output '{nodes[^1].Name}' of shape [{string.Join(", ", nodes[^1].OutputShape)}] ({classes} classes).");
         var names = labels ?? Enumerable.Range(0, Math.Max(classes, 0)).Select(i => $"class_{i}").ToArray();
-        return new Model(name, new ModelInput(inputShape, 0f, 1f), nodes, names);
+        var contract = options.Contract ?? InputContract.Identity;
+        var modelInput = contract.For(inputShape);
+        modelInput.Validate(name);
+        IReadOnlyDictionary<string, string>? aliases = null;
+        if (options.TapNames is { Count: > 0 } rename) (nodes, aliases) = Rename(name, nodes, rename, tapOf);
+        return new Model(name, modelInput, nodes, names, aliases);
     }
+
+    /// <summary>
+    /// Gives taps readable names (keys: ONNX value names or imported tap names); the imported names stay valid as
+    /// aliases of the new ones.
+    /// </summary>
+    private static (List<ModelNode>, IReadOnlyDictionary<string, string>) Rename(string name, List<ModelNode> nodes,
+        IReadOnlyDictionary<string, string> names, IReadOnlyDictionary<string, string> tapOf)
+    {
+        var existing = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (from, to) in names)
+        {
+            string tap = tapOf.TryGetValue(from, out var t) && existing.Contains(t) ? t
+                : existing.Contains(from) ? from
+                : throw new ModelException($"ONNX model '{name}': a tap name is given for '{from}', which is not a value computed from the input.");
+            if (string.IsNullOrWhiteSpace(to) || to == "input")
+                throw new ModelException($"ONNX model '{name}': '{to}' is not a valid tap name (for '{from}').");
+            map[tap] = to;
+        }
+        var final = nodes.Select(n => map.GetValueOrDefault(n.Name, n.Name)).ToList();
+        var twice = final.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new ModelException($"ONNX model '{name}': tap name '{twice.Key}' would be used twice.");
+        string Map(string tap) => map.GetValueOrDefault(tap, tap);
+        var renamed = nodes.Select(n => n with { Name = Map(n.Name), Inputs = n.Inputs.Select(Map).ToArray() }).ToList();
+        return (renamed, map.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The input shape (C, H, W): the graph's static dimensions, with <paramref name="size"/> (height, width) filling
+    /// dynamic spatial axes — or replacing static ones, for graphs that run at other sizes.
+    /// </summary>
+    private static int[] InputShape(string name, OnnxValueInfo input, (int Height, int Width)? size)
+    {
+        var dims = input.Dims!.Skip(1).ToArray();
+        if (size is var (h, w))
+        {
+            if (h <= 0 || w <= 0) throw new ModelException($"ONNX model '{name}': input size must be positive, got {h}×{w}.");
+            if (dims.Length != 3)
+                throw new ModelException($"ONNX model '{name}': an input size applies to an image input [N, C, H, W]; '{input.Name}' is [{Describe(input.Dims!)}].");
+            if (dims[0] <= 0)
+                throw new ModelException($"ONNX model '{name}': input '{input.Name}' [{Describe(input.Dims!)}] has a dynamic channel axis; only height and width can be chosen.");
+            return new[] { (int)dims[0], h, w };
+        }
+        if (dims.Any(d => d <= 0))
+            throw new ModelException($"ONNX model '{name}': input '{input.Name}' has dynamic axes [{Describe(input.Dims!)}]; give an input size (OnnxImportOptions.InputSize, or --input-size HxW), e.g. 224x224.");
+        return dims.Select(d => (int)d).ToArray();
+    }
+
+    private static string Describe(long[] dims) => string.Join(", ", dims.Select((d, i) => d > 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : i == 0 ? "N" : "?"));
 
     private static string UniqueTap(string onnxName, HashSet<string> used)
     {
@@ -183,4 +251,26 @@ public static partial class OnnxImporter
         public override int[] OutputShape(IReadOnlyList<int[]> inputs) =>
             throw new ModelException($"{Kind}: imported ONNX layers take their shapes from the import probe.");
     }
+}
+
+/// <summary>How to import an ONNX file.</summary>
+public sealed record OnnxImportOptions
+{
+    /// <summary>The model's name (default: the file name without extension).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Class labels of the output (default: class_0 … for a vector output, none otherwise).</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>
+    /// Height and width of the input: required where the export has dynamic spatial axes; for a static export it runs
+    /// the graph at another size where the graph allows it (convolutions, pooling, a global average pool).
+    /// </summary>
+    public (int Height, int Width)? InputSize { get; init; }
+
+    /// <summary>What the network expects of its input (range, channel order, mean, std); callers still feed RGB in [0, 1].</summary>
+    public InputContract? Contract { get; init; }
+
+    /// <summary>Readable tap names by ONNX value name (the ONNX names stay valid as aliases).</summary>
+    public IReadOnlyDictionary<string, string>? TapNames { get; init; }
 }
