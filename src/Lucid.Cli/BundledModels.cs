@@ -12,6 +12,9 @@ internal static class BundledModels
     /// <summary>The bundled two-object scene of <c>--demo</c> (a striped cross and a checkered star).</summary>
     public static string DemoScene => Path.Combine(Directory("inception-mini"), "demo-scene.png");
 
+    /// <summary>The bundled photo of <c>--demo</c> (darknet's dog.jpg: a dog, a bicycle and a car; MIT).</summary>
+    public static string DemoPhoto => Path.Combine(Directory(ResNet18.Name), "demo-photo.jpg");
+
     public static string Directory(string name)
     {
         foreach (var start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })

@@ -40,6 +40,33 @@ public static class Photo
         return Crop(Resize(rgb, w, h), (w - width) / 2, (h - height) / 2, width, height);
     }
 
+    /// <summary>
+    /// Every crop of <paramref name="size"/>² a photo offers at each scale (the shorter side resized to
+    /// <paramref name="size"/> × scale): a 3 × 3 grid of positions (duplicates dropped), each also mirrored.
+    /// </summary>
+    public static IReadOnlyList<Image> Crops(Image photo, int size, IReadOnlyList<double> scales)
+    {
+        var rgb = photo.WithChannels(3);
+        var result = new List<Image>();
+        foreach (var scale in scales)
+        {
+            double f = size * scale / Math.Min(rgb.Width, rgb.Height);
+            int w = Math.Max(size, (int)Math.Round(rgb.Width * f)), h = Math.Max(size, (int)Math.Round(rgb.Height * f));
+            var resized = Resize(rgb, w, h);
+            var seen = new HashSet<(int, int)>();
+            for (int gy = 0; gy < 3; gy++)
+                for (int gx = 0; gx < 3; gx++)
+                {
+                    int left = (w - size) * gx / 2, top = (h - size) * gy / 2;
+                    if (!seen.Add((left, top))) continue;
+                    var crop = Crop(resized, left, top, size, size);
+                    result.Add(crop);
+                    result.Add(Orient(crop, 2));
+                }
+        }
+        return result;
+    }
+
     /// <summary>A rectangle of <paramref name="image"/>.</summary>
     public static Image Crop(Image image, int left, int top, int width, int height)
     {

@@ -43,9 +43,11 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
         var vectors = Enumerable.Range(0, plane).Select(p => Enumerable.Range(0, c).Select(ch => a[ch * plane + p]).ToArray()).ToArray();
         var norms = vectors.Select(v => (float)Math.Sqrt(v.Sum(x => (double)x * x))).ToArray();
         var objective = Objective.Sum(vectors.Select((v, p) => Objectives.DirectionNeuron(tap, v, cossimPow: 1, batch: p)));
-        int size = model.Input.Shape[^1];
+        // each cell's direction at the centre of an icon (rendered on the preview where the model has one)
+        var iconModel = model.Preview ?? model;
+        int size = iconModel.Input.Shape[^1];
         using var canvas = new SharedFourierImage(size, batch: plane, sd: RenderOptions.SmallInputSd, sharedWeight: sharedWeight, seed: seed);
-        var result = Renderer.Render(model, objective, canvas, RenderOptions.ForSmallInput(size) with { Steps = steps, Seed = seed });
+        var result = Renderer.Render(iconModel, objective, canvas, Lucid.Interfaces.Icons.Options(model, steps, seed));
         var icons = new List<Image>();
         for (int p = 0; p < plane; p++)
         {

@@ -24,7 +24,8 @@ public static class BuildingBlocksReport
     /// <param name="seed">Seeds the factorizations and every rendered icon.</param>
     public static (string Title, IReadOnlyList<ReportPart> Parts) Build(Model model, Tensor image, string tap, string from, int groups = 4, ulong seed = 1)
     {
-        var label = Panels.PredictedClass(model, image);
+        // a backbone without labels explains its strongest output direction (null label)
+        var label = model.Labels.Count > 0 ? Panels.PredictedClass(model, image) : null;
         var parts = new List<ReportPart>
         {
             Panels.NeuronGroups(model, image, tap, groups, seed: seed),
@@ -34,7 +35,7 @@ public static class BuildingBlocksReport
             Panels.ChannelAttribution(model, image, tap, label, seed: seed),
             Panels.SpatialAttribution(model, image, from, tap),
         };
-        return ($"Building Blocks of {model.Name}: {label}", parts);
+        return ($"Building Blocks of {model.Name}: {label ?? "its strongest output direction"}", parts);
     }
 
     /// <summary>

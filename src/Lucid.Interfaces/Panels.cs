@@ -17,18 +17,47 @@ public static class Panels
     public static string PredictedClass(Model model, Tensor image)
     {
         CheckImage(model, image);
+        if (model.Labels.Count == 0)
+            throw new LucidArgumentException("label", $"interfaces: model '{model.Name}' has no class labels (it ends at '{model.OutputTap}'), so it predicts no class; explain its strongest output direction (a null label) or a unit instead.");
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         var logits = model.Forward(image).ToArray();
         return model.Labels[Array.IndexOf(logits, logits.Max())];
     }
 
-    /// <summary>A class target: the label given, or the predicted class when it is null.</summary>
+    /// <summary>
+    /// What the interfaces explain: the class given, else the predicted class — or, for a network without class labels
+    /// (a backbone), the image's own direction at the output: ⟨a(x), a(x₀)/‖a(x₀)‖⟩, the strongest direction there.
+    /// </summary>
     public static AttributionTarget ClassTarget(Model model, Tensor image, string? label)
     {
+        if (label is not null && model.Labels.Count == 0)
+            throw new LucidArgumentException(nameof(label), $"interfaces: model '{model.Name}' has no class labels, so class '{label}' cannot be explained; pass no label to explain its strongest output direction.");
         if (label is not null && !model.Labels.Contains(label))
             throw new LucidArgumentException(nameof(label), $"interfaces: model '{model.Name}' has no class '{label}'.");
+        if (label is null && model.Labels.Count == 0) return StrongestDirection(model, image, model.OutputTap);
         return AttributionTarget.Class(label ?? PredictedClass(model, image));
+    }
+
+    /// <summary>The image's mean activation vector at <paramref name="tap"/>, normalized, as a direction target.</summary>
+    public static AttributionTarget StrongestDirection(Model model, Tensor image, string tap)
+    {
+        CheckImage(model, image);
+        using var _ = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var a = model.Run(image, null, stopAfter: tap)[tap];
+        int c = a.Size(1), plane = a.Count / c;
+        var d = a.Data;
+        var direction = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sum = 0;
+            for (int i = 0; i < plane; i++) sum += d[ch * plane + i];
+            direction[ch] = (float)(sum / plane);
+        }
+        double norm = Math.Sqrt(direction.Sum(v => (double)v * v));
+        if (norm > 0) for (int ch = 0; ch < c; ch++) direction[ch] = (float)(direction[ch] / norm);
+        return AttributionTarget.Direction(model.Resolve(tap), direction);
     }
 
     public static ReportPart NeuronGroups(Model model, Tensor image, string tap, int groups = 4, int iconSteps = 128, ulong seed = 1)

@@ -23,20 +23,36 @@ public static class ResNet18
     /// <summary>Blocks per stage (layer1 … layer4).</summary>
     public static IReadOnlyList<int> Blocks { get; } = new[] { 2, 2, 2, 3 };
 
-    /// <summary>The network at 224² (its training size), or at another size (the stride-32 grid with a 7×7 average pool).</summary>
-    public static Model Load(int size = 224)
+    /// <summary>
+    /// The network at 224² (its training size) or another size ≥ 224 (its last 7×7 average pool needs a 7×7 map),
+    /// with a 96² preview up to layer4.2 for feature-visualization icons (<see cref="Model.Preview"/>).
+    /// </summary>
+    public static Model Load(int size = 224, bool preview = true)
     {
-        if (size < 224 && size % 32 != 0 || size < 32)
-            throw new LucidArgumentException("size", $"resnet18: the input size must be at least 224, or a multiple of 32 from 32 up; got {size}.");
-        return OnnxImporter.Import(FindFile(), new OnnxImportOptions
-        {
-            Name = Name,
-            Labels = Array.Empty<string>(),
-            Contract = Contract,
-            InputSize = size == 224 ? null : (size, size),
-            TapNames = TapNames,
-        });
+        if (size < 224)
+            throw new LucidArgumentException("size", $"resnet18: the input size must be at least 224 (its 7×7 average pool needs layer4 at 7×7 or more), got {size}; Backbone(size) runs smaller sizes up to layer4.2.");
+        var file = FindFile();
+        var model = OnnxImporter.Import(file, Options(size));
+        if (preview) model.Preview = OnnxImporter.Import(file, Options(PreviewSize) with { Until = "layer4.2" });
+        return model;
     }
+
+    /// <summary>The network up to layer4.2 (no average pool) at any size from 32 up: a fully convolutional backbone.</summary>
+    public static Model Backbone(int size) =>
+        size >= 32 ? OnnxImporter.Import(FindFile(), Options(size) with { Until = "layer4.2" })
+            : throw new LucidArgumentException("size", $"resnet18: the backbone needs an input of at least 32×32, got {size}.");
+
+    /// <summary>The input size of the icon preview.</summary>
+    public const int PreviewSize = 96;
+
+    private static OnnxImportOptions Options(int size) => new()
+    {
+        Name = Name,
+        Labels = Array.Empty<string>(),
+        Contract = Contract,
+        InputSize = size == 224 ? null : (size, size),
+        TapNames = TapNames,
+    };
 
     /// <summary>
     /// The ONNX file: <c>LUCID_RESNET18_ONNX</c>, beside the application (the package's build props copy it there),

@@ -139,7 +139,7 @@ public class CommandTests
         var directory = Lucid.Temp("blocks");
         try
         {
-            var j = Lucid.Json("blocks", "--demo", "--icon-steps", "4", "-o", directory);
+            var j = Lucid.Json("blocks", "--toy-demo", "--icon-steps", "4", "-o", directory);
             var page = j.GetProperty("page").GetString()!;
             Assert.True(File.Exists(page));
             Assert.Contains("f0-p2-cell-1-2", File.ReadAllText(page));         // the layout's activation grid, interactive

@@ -7,30 +7,37 @@ public static partial class Cli
     {
         var model = new Argument<string?>("model") { Description = "Bundled model name or an .onnx file (omit with --demo).", Arity = ArgumentArity.ZeroOrOne };
         var image = new Argument<string?>("image") { Description = "Input image: PNG, JPEG or PGM/PPM.", Arity = ArgumentArity.ZeroOrOne };
-        var demo = new Option<bool>("--demo") { Description = "The bundled inception-mini on its bundled two-object scene (models/inception-mini/demo-scene.png)." };
+        var demo = new Option<bool>("--demo") { Description = "The ImageNet resnet18 on the bundled photo (models/resnet18/demo-photo.jpg)." };
+        var toy = new Option<bool>("--toy-demo") { Description = "The bundled inception-mini on its bundled two-object scene (models/inception-mini/demo-scene.png)." };
         var imageOption = new Option<string?>("--image") { Description = "Input image (instead of the argument)." };
         var scene = new Option<int?>("--scene") { Description = "Use two-object synthetic scene i instead (inception-mini)." };
-        var tap = new Option<string>("--tap") { Description = "Layer the interfaces explain (non-negative, spatial).", DefaultValueFactory = _ => "mixed4a" };
-        var from = new Option<string>("--from") { Description = "Earlier layer for attribution between layers.", DefaultValueFactory = _ => "mixed3b" };
+        var tap = new Option<string?>("--tap") { Description = "Layer the interfaces explain (non-negative, spatial; default: mixed4a on inception-mini, layer4.1 on resnet18)." };
+        var from = new Option<string?>("--from") { Description = "Earlier layer for attribution between layers (default: mixed3b on inception-mini, layer3.1 on resnet18)." };
         var groups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
         var steps = new Option<int>("--icon-steps") { Description = "Feature-visualization steps per icon.", DefaultValueFactory = _ => 128 };
         var seed = new Option<ulong>("--seed") { Description = "Seeds the factorizations and every icon.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
         var command = new Command("blocks", "The Building Blocks report of one image: neuron groups and the attribution between them, activation grid, semantic dictionary, channel and spatial attribution — an SVG and a PNG each and one interactive index.html.")
-            { model, image, demo, imageOption, scene, tap, from, groups, steps, seed, output };
+            { model, image, demo, toy, imageOption, scene, tap, from, groups, steps, seed, output };
         bind(command, (s, _) =>
         {
-            var m = s.Model(ModelName(s, model, demo), withWeights: true);
-            string? file = s.Get(image) ?? s.Get(imageOption) ?? (s.Get(demo) && s.Get(scene) is null ? BundledModels.DemoScene : null);
+            bool realDemo = s.Get(demo), toyDemo = s.Get(toy);
+            if (realDemo && toyDemo) throw new LucidArgumentException("demo", "blocks: give --demo (resnet18 on a photo) or --toy-demo (inception-mini on a scene), not both.");
+            string modelName = realDemo ? DemoModel(s.Get(model), Lucid.Models.ResNet18.Name, "--demo") : ModelName(s, model, toy);
+            var m = s.Model(modelName, withWeights: true);
+            string? file = s.Get(image) ?? s.Get(imageOption)
+                ?? (realDemo ? BundledModels.DemoPhoto : toyDemo && s.Get(scene) is null ? BundledModels.DemoScene : null);
             using var input = file is null && s.Get(scene) is { } index
                 ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, index, new[] { index % 10, (index + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
                 : AttributeCommand.LoadInput(m, file, null);
             int icons = s.Get(steps);
             if (icons < 1) throw new LucidArgumentException("icon-steps", $"blocks: --icon-steps must be positive, got {icons}.");
             var clock = Stopwatch.StartNew();
-            string layer = s.Get(tap)!, earlier = s.Get(from)!;
+            bool isResNet = m.HasTap("layer4.1") && m.HasTap("layer3.1");
+            string layer = s.Get(tap) ?? (isResNet ? "layer4.1" : "mixed4a"), earlier = s.Get(from) ?? (isResNet ? "layer3.1" : "mixed3b");
             ulong seedValue = s.Get(seed);
-            var label = Panels.PredictedClass(m, input);
+            // a network without labels (a backbone) is explained by its strongest output direction
+            string? label = m.Labels.Count > 0 ? Panels.PredictedClass(m, input) : null;
             var builders = new (string Name, Func<ReportPart> Build)[]
             {
                 ("neuron groups", () => Panels.NeuronGroups(m, input, layer, s.Get(groups), icons, seedValue)),
@@ -51,7 +58,7 @@ public static partial class Cli
                 report(list.Count, builders.Length, "done");
                 return list;
             });
-            string title = $"Building Blocks of {m.Name}: {label}";
+            string title = $"Building Blocks of {m.Name}: {label ?? (file is null ? "its strongest output direction" : Path.GetFileName(file))}";
             var layout = Panels.Layout(title, parts, new[] { 0, 0, 1, 1, 2, 2 });
             string directory = s.Get(output)!;
             var page = BuildingBlocksReport.Write(title, parts, directory, pageFigure: layout);
@@ -65,4 +72,9 @@ public static partial class Cli
         });
         return command;
     }
+
+    /// <summary>The model of a demo flag: its own, or the same one named again.</summary>
+    private static string DemoModel(string? given, string demoModel, string flag) =>
+        given is null || given == demoModel ? demoModel
+            : throw new LucidArgumentException("demo", $"{flag} uses {demoModel}; drop the model argument '{given}'.");
 }

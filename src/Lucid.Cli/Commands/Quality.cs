@@ -5,17 +5,27 @@ public static partial class Cli
     // ---- lucid quality <model>
     private static Command QualityCommand(Bind bind)
     {
-        var model = new Argument<string>("model") { Description = "Bundled model trained on the synthetic scenes (inception-mini)." };
+        var model = new Argument<string>("model") { Description = "inception-mini (class renders against synthetic scenes) or resnet18 (hidden units against photographs)." };
+        var photos = new Option<string>("--photos") { Description = "resnet18: a directory of photographs (JPEG/PNG) as the reference.", DefaultValueFactory = _ => "/usr/share/darknet/data" };
+        var channels = new Option<int>("--channels") { Description = "resnet18: channels per layer rendered Lucid-style (evenly spaced).", DefaultValueFactory = _ => 32 };
+        var compared = new Option<int>("--compared") { Description = "resnet18: of those, how many also with MACO and VITAL.", DefaultValueFactory = _ => 8 };
+        var renders = new Option<string?>("--renders") { Description = "resnet18: write every render as a PNG into this directory (and a grid per method and layer)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
         var steps = new Option<int?>("--steps") { Description = "Steps of every render (default: 256 Lucid-style and MACO, 300 VITAL)." };
         var scenes = new Option<int>("--scenes-per-class") { Description = "Real scenes per class (VITAL's references; as many held out).", DefaultValueFactory = _ => 50 };
         var transfer = new Option<string?>("--transfer") { Description = "Schema of an independently trained model for transferability (default: models/<model>-seed2/ when bundled; 'none' to skip)." };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
         var command = new Command("quality", "Render every class Lucid-style, with MACO and with VITAL, and score the renders (activation ratio, self-classification, held-out feature distance, spectrum, repetition, Vendi, path similarity, transferability).")
-            { model, seeds, steps, scenes, transfer, output };
+            { model, seeds, steps, scenes, transfer, output, photos, channels, compared, renders };
         bind(command, (s, _) =>
         {
             string name = s.Get(model)!;
+            if (name == Lucid.Models.ResNet18.Name)
+            {
+                var unitSettings = new Lucid.Optvis.UnitQualitySettings { LucidChannels = s.Get(channels), ComparedChannels = s.Get(compared), Steps = s.Get(steps) ?? 512 };
+                UnitQuality(s, unitSettings, s.Get(photos)!, s.Get(output), s.Get(renders));
+                return;
+            }
             var m = BundledModels.Load(name);
             if (s.Get(seeds) < 1 || s.Get(scenes) < 2 || s.Get(steps) is < 1)
                 throw new LucidArgumentException("seeds", "quality: --seeds and --steps must be positive and --scenes-per-class at least 2.");
@@ -31,5 +41,43 @@ public static partial class Cli
             s.Result(new { model = name, seeds = settings.Seeds, seconds = clock.Elapsed.TotalSeconds, rows });
         });
         return command;
+    }
+
+    /// <summary><c>lucid quality resnet18</c>: hidden units of a network without labels, against photographs.</summary>
+    private static void UnitQuality(Session s, Lucid.Optvis.UnitQualitySettings settings, string photoDirectory, string? output, string? renderDirectory)
+    {
+        if (settings.LucidChannels < 1 || settings.ComparedChannels < 0 || settings.Steps < 1)
+            throw new LucidArgumentException("channels", "quality: --channels and --steps must be positive and --compared not negative.");
+        var m = s.Model(Lucid.Models.ResNet18.Name);
+        if (!Directory.Exists(photoDirectory))
+            throw new LucidArgumentException("photos", $"quality: no photo directory '{photoDirectory}' (Debian: apt-get install darknet, or give --photos DIR).");
+        var files = Directory.GetFiles(photoDirectory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new LucidArgumentException("photos", $"quality: '{photoDirectory}' holds no JPEG or PNG photos.");
+        int size = m.Input.Shape[^1];
+        var crops = files.SelectMany(f => Lucid.Imaging.Photo.Crops(Lucid.Imaging.Photo.LoadUpright(f), size, new[] { 1.0, 1.5 })).ToList();
+        using var photos = Lucid.Tensors.Ops.Concat(crops.Select(c => c.ToTensor()).ToArray(), 0);
+        double photoSlope = Enumerable.Range(0, crops.Count).Average(i =>
+        {
+            using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
+            return Lucid.Optvis.Quality.SpectralSlope(one);
+        });
+        var clock = Stopwatch.StartNew();
+        var images = new List<(Lucid.Optvis.UnitQualityRow Row, Lucid.Imaging.Image Image)>();
+        var rows = Lucid.Optvis.UnitQualityTable.Run(m, photos, settings, (tap, channel, below) => Lucid.Attribution.Lrp.UnitRelevance(m, tap, channel, below),
+            new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))),
+            (row, render) => images.Add((row, Lucid.Imaging.Image.FromTensor(render))));
+        if (renderDirectory is not null)
+        {
+            Directory.CreateDirectory(renderDirectory);
+            foreach (var (row, image) in images) image.SavePng(Path.Combine(renderDirectory, $"{row.Method}-{row.Tap}-{row.Channel}.png"));
+            foreach (var group in images.GroupBy(x => (x.Row.Method, x.Row.Tap)))
+                Lucid.Imaging.ImageGrid.Compose(group.Select(x => x.Image).ToArray(), group.Select(x => Invariant($"{x.Row.Channel}: {x.Row.ActivationRatio:F1}")).ToArray(), columns: 8)
+                    .SavePng(Path.Combine(renderDirectory, $"{group.Key.Method}-{group.Key.Tap}.png"));
+        }
+        string command = $"lucid quality resnet18 --channels {settings.LucidChannels} --compared {settings.ComparedChannels} --steps {settings.Steps}";
+        var table = Lucid.Optvis.UnitQualityTable.ToMarkdown(rows, settings, m.Name, photoSlope, crops.Count, command);
+        s.Table(table, output);
+        s.Result(new { model = m.Name, photos = crops.Count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows });
     }
 }

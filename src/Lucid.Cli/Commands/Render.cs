@@ -60,7 +60,7 @@ public static partial class Cli
         var name = s.Get(model);
         if (s.Get(demo))
         {
-            if (name is not null && name != "inception-mini") throw new LucidArgumentException("demo", $"--demo uses the bundled inception-mini; drop the model argument '{name}'.");
+            if (name is not null && name != "inception-mini") throw new LucidArgumentException("demo", $"{(demo.Name)} uses the bundled inception-mini; drop the model argument '{name}'.");
             return "inception-mini";
         }
         return name ?? throw new LucidArgumentException("model", "give a model (a bundled name such as inception-mini, or an .onnx file), or --demo.");

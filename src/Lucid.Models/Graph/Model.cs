@@ -52,6 +52,23 @@ public sealed class Model
                 throw new ModelException($"model '{name}': alias '{alias}' must name an existing tap ('{tap}') and not be a tap itself.");
     }
 
+    /// <summary>
+    /// The same network at a smaller input, for work that needs many passes but not the full resolution — the
+    /// feature-visualization icons of the interfaces. Its taps carry the same names (it may end earlier).
+    /// </summary>
+    public Model? Preview
+    {
+        get => _preview;
+        set
+        {
+            if (value is not null && (value.Input.Shape[0] != Input.Shape[0] || value.Taps.Any(t => !_byName.ContainsKey(t))))
+                throw new ModelException($"model '{Name}': a preview must read the same channels and carry only taps of the model.");
+            _preview = value;
+        }
+    }
+
+    private Model? _preview;
+
     /// <summary>Other names of taps (an imported file's own value names, kept valid beside readable ones): alias → tap.</summary>
     public IReadOnlyDictionary<string, string> Aliases { get; }
 

@@ -37,13 +37,20 @@ public static partial class OnnxImporter
         if (input.ElementType != OnnxDataType.Float || input.Dims is null || input.Dims.Length < 2)
             throw new ModelException($"ONNX model '{name}': input '{input.Name}' must be a float32 tensor [N, C, …], got [{string.Join(", ", input.Dims ?? Array.Empty<long>())}].");
         var inputShape = InputShape(name, input, options.InputSize);
+        // a readable name given through TapNames, or the ONNX value itself
+        string? untilValue = options.Until is { } until ? options.TapNames?.FirstOrDefault(p => p.Value == until).Key ?? until : null;
+        IReadOnlySet<OnnxNode>? kept = untilValue is null ? null : session.NodesFor(untilValue);
 
         Dictionary<string, OnnxValue> probe;
         using (GradMode.NoGrad())
         using (Tensor.Scope())
         {
             var zeros = Tensor.Zeros(new[] { 1 }.Concat(inputShape).ToArray());
-            probe = session.Run(new Dictionary<string, OnnxValue> { [input.Name] = OnnxValue.Of(zeros) });
+            try { probe = session.Run(new Dictionary<string, OnnxValue> { [input.Name] = OnnxValue.Of(zeros) }, kept); }
+            catch (ModelException e) when (options.InputSize is not null && e is not OnnxUnsupportedException)
+            {
+                throw new ModelException($"ONNX model '{name}' does not run at input size {inputShape[1]}×{inputShape[2]}: {e.Message}");
+            }
             probe = probe.ToDictionary(p => p.Key, p => p.Value.Float is { } t ? OnnxValue.Of(t.Clone().DetachFromScope()) : p.Value);
         }
 
@@ -54,6 +61,7 @@ public static partial class OnnxImporter
         var nodes = new List<ModelNode>();
         foreach (var node in session.Graph.Nodes)
         {
+            if (kept is not null && !kept.Contains(node)) continue;
             // nodes computing only from constants (Constant, folded shape arithmetic on initializers) stay constants
             if (node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i)))
             {
@@ -77,7 +85,8 @@ public static partial class OnnxImporter
         }
         var lastFloat = nodes.LastOrDefault(n => !isInt.Contains(n.Name))
             ?? throw new ModelException($"ONNX model '{name}' computes nothing from its input.");
-        var outputs = session.Graph.Outputs.Select(o => tapOf.GetValueOrDefault(o.Name)).Where(t => t is not null).ToList();
+        var outputs = untilValue is not null ? new List<string?> { tapOf.GetValueOrDefault(untilValue) }
+            : session.Graph.Outputs.Select(o => tapOf.GetValueOrDefault(o.Name)).Where(t => t is not null).ToList();
         if (outputs.Count == 1 && nodes[^1].Name != outputs[0])
         {
             // keep the graph output last so OutputTap is it
@@ -94,7 +103,7 @@ public static partial class OnnxImporter
         var modelInput = contract.For(inputShape);
         modelInput.Validate(name);
         IReadOnlyDictionary<string, string>? aliases = null;
-        if (options.TapNames is { Count: > 0 } rename) (nodes, aliases) = Rename(name, nodes, rename, tapOf);
+        if (options.TapNames is { Count: > 0 } rename) (nodes, aliases) = Rename(name, nodes, rename, tapOf, partial: kept is not null);
         return new Model(name, modelInput, nodes, names, aliases);
     }
 
@@ -103,12 +112,13 @@ public static partial class OnnxImporter
     /// aliases of the new ones.
     /// </summary>
     private static (List<ModelNode>, IReadOnlyDictionary<string, string>) Rename(string name, List<ModelNode> nodes,
-        IReadOnlyDictionary<string, string> names, IReadOnlyDictionary<string, string> tapOf)
+        IReadOnlyDictionary<string, string> names, IReadOnlyDictionary<string, string> tapOf, bool partial)
     {
         var existing = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (from, to) in names)
         {
+            if (partial && !existing.Contains(from) && !(tapOf.TryGetValue(from, out var kept) && existing.Contains(kept))) continue;
             string tap = tapOf.TryGetValue(from, out var t) && existing.Contains(t) ? t
                 : existing.Contains(from) ? from
                 : throw new ModelException($"ONNX model '{name}': a tap name is given for '{from}', which is not a value computed from the input.");
@@ -270,6 +280,12 @@ public sealed record OnnxImportOptions
 
     /// <summary>What the network expects of its input (range, channel order, mean, std); callers still feed RGB in [0, 1].</summary>
     public InputContract? Contract { get; init; }
+
+    /// <summary>
+    /// Import only up to this value (an ONNX value name, or its readable name from <see cref="TapNames"/>): a backbone
+    /// without its head, or a graph whose later layers do not run at <see cref="InputSize"/>.
+    /// </summary>
+    public string? Until { get; init; }
 
     /// <summary>Readable tap names by ONNX value name (the ONNX names stay valid as aliases).</summary>
     public IReadOnlyDictionary<string, string>? TapNames { get; init; }

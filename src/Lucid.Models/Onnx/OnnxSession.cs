@@ -71,7 +71,26 @@ public sealed partial class OnnxSession
     private static string Describe(OnnxNode node) => string.IsNullOrEmpty(node.Name) ? $"{node.OpType} → {string.Join(", ", node.Outputs)}" : $"{node.Name} ({node.OpType})";
 
     /// <summary>Runs the graph; returns every value it computed (node outputs by name), graph outputs included.</summary>
-    public Dictionary<string, OnnxValue> Run(IReadOnlyDictionary<string, OnnxValue> inputs)
+    public Dictionary<string, OnnxValue> Run(IReadOnlyDictionary<string, OnnxValue> inputs) => Run(inputs, null);
+
+    /// <summary>The nodes needed to compute <paramref name="value"/> (it and everything upstream).</summary>
+    public IReadOnlySet<OnnxNode> NodesFor(string value)
+    {
+        var producer = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
+        foreach (var node in _model.Graph.Nodes)
+            foreach (var output in node.Outputs) if (output.Length > 0) producer[output] = node;
+        if (!producer.ContainsKey(value))
+            throw new ModelException($"ONNX model{(File is null ? "" : $" '{File}'")}: no node computes '{value}'.");
+        var needed = new HashSet<OnnxNode>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<string>(new[] { value });
+        while (stack.Count > 0)
+            if (producer.TryGetValue(stack.Pop(), out var node) && needed.Add(node))
+                foreach (var input in node.Inputs) if (input.Length > 0) stack.Push(input);
+        return needed;
+    }
+
+    /// <summary>Runs the nodes in <paramref name="only"/> (all when null), in graph order.</summary>
+    public Dictionary<string, OnnxValue> Run(IReadOnlyDictionary<string, OnnxValue> inputs, IReadOnlySet<OnnxNode>? only)
     {
         var values = new Dictionary<string, OnnxValue>(_constants, StringComparer.Ordinal);
         foreach (var info in Inputs)
@@ -82,6 +101,7 @@ public sealed partial class OnnxSession
         }
         foreach (var node in _model.Graph.Nodes)
         {
+            if (only is not null && !only.Contains(node)) continue;
             var args = node.Inputs.Select(n => n.Length == 0 ? null : values[n]).ToArray();
             OnnxValue[] results;
             try
