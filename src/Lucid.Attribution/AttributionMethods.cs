@@ -67,7 +67,7 @@ public static class AttributionMethods
         using var example = Tensor.Zeros(one);
         var parts = new[]
         {
-            Baseline.Black.For(m, example), Tensor.Full(m.Input.Max, one), Baseline.UniformNoise(1).For(m, example), Baseline.UniformNoise(2).For(m, example),
+            Baseline.Black.For(m, example), Tensor.Full(1f, one), Baseline.UniformNoise(1).For(m, example), Baseline.UniformNoise(2).For(m, example),
         };
         var all = Ops.Concat(parts, 0);
         foreach (var p in parts) p.Dispose();

@@ -44,7 +44,7 @@ internal sealed record ConstantBaseline(float? Value) : Baseline
     public override Tensor For(Model model, Tensor input)
     {
         var result = Like(input);
-        if (Value is { } v) result.Data.Fill(float.IsNegativeInfinity(v) ? model.Input.Min : v);
+        if (Value is { } v) result.Data.Fill(float.IsNegativeInfinity(v) ? 0f : v);      // pixels are RGB in [0, 1]; black is 0
         return result;
     }
 }
@@ -93,7 +93,7 @@ internal sealed record NoiseBaseline(ulong Seed) : Baseline
     public override Tensor For(Model model, Tensor input)
     {
         var result = Like(input);
-        new Rng(Seed).FillUniform(result.Data, model.Input.Min, model.Input.Max);
+        new Rng(Seed).FillUniform(result.Data, 0f, 1f);
         return result;
     }
 }
@@ -102,7 +102,8 @@ internal sealed record MeanBaseline(float[]? Means) : Baseline
 {
     public override Tensor For(Model model, Tensor input)
     {
-        var means = Means ?? model.Input.Mean
+        // the contract's mean as RGB pixels in [0, 1]
+        var means = Means ?? (model.Input.Mean is null ? null : model.Input.PixelMean())
             ?? throw new LucidArgumentException("baseline", $"dataset-mean baseline: model '{model.Name}' has no normalization mean; pass the channel means.");
         if (input.Rank < 2 || input.Size(1) != means.Length)
             throw new ShapeMismatchException($"dataset-mean baseline: {means.Length} channel means for an input of shape [{string.Join(", ", input.Shape.ToArray())}].");

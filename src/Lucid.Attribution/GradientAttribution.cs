@@ -172,7 +172,7 @@ public static class GradientAttribution
     {
         if (samples <= 0) throw new LucidArgumentException(nameof(samples), $"noise tunnel: samples must be positive, got {samples}.");
         if (!(relativeSigma >= 0)) throw new LucidArgumentException(nameof(relativeSigma), $"noise tunnel: sigma must be non-negative, got {relativeSigma}.");
-        float sigma = relativeSigma * (model.Input.Max - model.Input.Min);
+        float sigma = relativeSigma;            // of the pixel range, which is [0, 1] for every model
         var rng = new Rng(seed);
         var sum = new double[input.Count];
         var sumSquares = new double[input.Count];

@@ -145,13 +145,13 @@ public sealed record LrpWSquare(float Stabilizer = LrpRule.DefaultEpsilon) : Lrp
 /// </summary>
 public sealed record LrpZBox(float Low, float High, float[]? ChannelLows = null, float[]? ChannelHighs = null) : LrpRule
 {
-    /// <summary>The bounds of <paramref name="model"/>'s raw pixel range as the first layer sees them.</summary>
+    /// <summary>The bounds of black and white pixels as <paramref name="model"/>'s first layer sees them (after its input contract).</summary>
     public static LrpZBox ForModel(Model model)
     {
-        if (model.Input.Mean is not { } mean) return new LrpZBox(model.Input.Min, model.Input.Max);
-        var std = model.Input.Std!;
-        var lows = mean.Select((m, c) => (model.Input.Min - m) / std[c]).ToArray();
-        var highs = mean.Select((m, c) => (model.Input.Max - m) / std[c]).ToArray();
+        var bounds = model.Input.NetworkBounds();
+        var lows = bounds.Select(b => b.Low).ToArray();
+        var highs = bounds.Select(b => b.High).ToArray();
+        if (lows.Distinct().Count() == 1 && highs.Distinct().Count() == 1) return new LrpZBox(lows[0], highs[0]);
         return new LrpZBox(lows.Min(), highs.Max(), lows, highs);
     }
 
@@ -317,6 +317,9 @@ public sealed class Lrp
 
     /// <summary>Ignore every layer's bias (and a merged batch normalization's shift): z = W·x only.</summary>
     public bool IgnoreBias { get; init; }
+
+    /// <summary>This assignment with every bias ignored (<see cref="IgnoreBias"/>): every layer then conserves relevance.</summary>
+    public Lrp IgnoringBias() => new(_ruleFor, _sumStabilizer, _positiveSumSplit) { IgnoreBias = true, MaxPool = MaxPool };
 
     /// <summary>Max-pooling: winner-take-all (default) or proportional redistribution.</summary>
     public MaxPoolRelevance MaxPool { get; init; } = MaxPoolRelevance.WinnerTakeAll;

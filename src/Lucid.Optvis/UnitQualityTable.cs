@@ -24,11 +24,16 @@ public sealed record UnitQualitySettings
     /// <summary>The layers whose channels are rendered.</summary>
     public IReadOnlyList<string> Taps { get; init; } = new[] { "layer3.1", "layer4.2" };
     /// <summary>Channels per layer rendered Lucid-style, evenly spaced over the layer.</summary>
-    public int LucidChannels { get; init; } = 32;
+    public int LucidChannels { get; init; } = 16;
     /// <summary>Channels per layer rendered with MACO and VITAL as well (the first of the evenly spaced ones).</summary>
-    public int ComparedChannels { get; init; } = 8;
-    /// <summary>Steps: Lucid's 512 for Lucid-style and MACO; VITAL's reference code uses 2000 at its own rate, here 512 as well.</summary>
+    public int ComparedChannels { get; init; } = 2;
+    /// <summary>Steps of the Lucid-style renders: Lucid's 512.</summary>
     public int Steps { get; init; } = 512;
+    /// <summary>
+    /// Steps of the MACO and VITAL renders, which cost 5–8 Lucid-style steps each here (MACO: 8 crops a step; VITAL:
+    /// sort-matching at three layers against LRP-weighted references).
+    /// </summary>
+    public int ComparedSteps { get; init; } = 256;
     /// <summary>Photo crops that most activate a unit, VITAL's references for it.</summary>
     public int VitalReferences { get; init; } = 16;
     public ulong Seed { get; init; } = 1;
@@ -108,7 +113,7 @@ public static class UnitQualityTable
         // MACO's transforms: random crops of 50–90 % of the side, resized back, and a little noise
         var transforms = Transform.Compose(Transform.RandomCrops(8, 0.5, 0.9, size), Transform.Noise(0.05f));
         var result = Renderer.Render(model, Objectives.Channel(tap, channel), image,
-            new RenderOptions { Steps = s.Steps, LearningRate = 0.05f, Seed = s.Seed + (ulong)channel, Transforms = transforms });
+            new RenderOptions { Steps = s.ComparedSteps, LearningRate = 0.05f, Seed = s.Seed + (ulong)channel, Transforms = transforms });
         return First(result.Image);
     }
 
@@ -118,8 +123,8 @@ public static class UnitQualityTable
         var means = ChannelMeans(model, photos, tap, channel);
         var top = Enumerable.Range(0, means.Length).OrderByDescending(i => means[i]).ThenBy(i => i).Take(s.VitalReferences).ToArray();
         using var references = Ops.IndexSelect(photos, 0, top);
-        var result = global::Lucid.Optvis.Vital.RenderUnit(model, references, below, unitRelevance(tap, channel, below), steps: s.Steps, learningRate: 0.1f,
-            jitter: 8, warmup: s.Steps / 10, seed: s.Seed + (ulong)channel, totalVariation: 5);
+        var result = global::Lucid.Optvis.Vital.RenderUnit(model, references, below, unitRelevance(tap, channel, below), steps: s.ComparedSteps, learningRate: 0.1f,
+            jitter: 8, warmup: s.ComparedSteps / 10, seed: s.Seed + (ulong)channel, totalVariation: 5);
         return result.Image;
     }
 
@@ -185,7 +190,7 @@ public static class UnitQualityTable
         s.AppendLine();
         s.AppendLine(inv, $"Made by `{command}`. {photoCount} photo crops (every crop and horizontal flip of the Debian `darknet` photographs at two scales) are the reference; " +
             $"{settings.LucidChannels} evenly spaced channels per layer rendered Lucid-style ({settings.Steps} steps, Adam 0.05, Fourier + decorrelated, Lucid's transforms), " +
-            $"the first {settings.ComparedChannels} of them also with MACO and with VITAL ({settings.Steps} steps each).");
+            $"the first {settings.ComparedChannels} of them also with MACO and with VITAL ({settings.ComparedSteps} steps each).");
         s.AppendLine();
         s.AppendLine("*Activation ratio*: the render's mean activation of the channel over the highest mean activation any photo crop reaches (≥ 1: the render drives the unit harder than every photo). " +
             "*Self-consistent*: the channel is the render's strongest at its layer. *Spectral slope*: log power against log frequency; " +

@@ -7,8 +7,9 @@ public static partial class Cli
     {
         var model = new Argument<string>("model") { Description = "inception-mini (class renders against synthetic scenes) or resnet18 (hidden units against photographs)." };
         var photos = new Option<string>("--photos") { Description = "resnet18: a directory of photographs (JPEG/PNG) as the reference.", DefaultValueFactory = _ => "/usr/share/darknet/data" };
-        var channels = new Option<int>("--channels") { Description = "resnet18: channels per layer rendered Lucid-style (evenly spaced).", DefaultValueFactory = _ => 32 };
+        var channels = new Option<int>("--channels") { Description = "resnet18: channels per layer rendered Lucid-style (evenly spaced).", DefaultValueFactory = _ => 16 };
         var compared = new Option<int>("--compared") { Description = "resnet18: of those, how many also with MACO and VITAL.", DefaultValueFactory = _ => 8 };
+        var comparedSteps = new Option<int>("--compared-steps") { Description = "resnet18: steps of the MACO and VITAL renders.", DefaultValueFactory = _ => 256 };
         var renders = new Option<string?>("--renders") { Description = "resnet18: write every render as a PNG into this directory (and a grid per method and layer)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
         var steps = new Option<int?>("--steps") { Description = "Steps of every render (default: 256 Lucid-style and MACO, 300 VITAL)." };
@@ -16,13 +17,13 @@ public static partial class Cli
         var transfer = new Option<string?>("--transfer") { Description = "Schema of an independently trained model for transferability (default: models/<model>-seed2/ when bundled; 'none' to skip)." };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
         var command = new Command("quality", "Render every class Lucid-style, with MACO and with VITAL, and score the renders (activation ratio, self-classification, held-out feature distance, spectrum, repetition, Vendi, path similarity, transferability).")
-            { model, seeds, steps, scenes, transfer, output, photos, channels, compared, renders };
+            { model, seeds, steps, scenes, transfer, output, photos, channels, compared, comparedSteps, renders };
         bind(command, (s, _) =>
         {
             string name = s.Get(model)!;
             if (name == Lucid.Models.ResNet18.Name)
             {
-                var unitSettings = new Lucid.Optvis.UnitQualitySettings { LucidChannels = s.Get(channels), ComparedChannels = s.Get(compared), Steps = s.Get(steps) ?? 512 };
+                var unitSettings = new Lucid.Optvis.UnitQualitySettings { LucidChannels = s.Get(channels), ComparedChannels = s.Get(compared), Steps = s.Get(steps) ?? 512, ComparedSteps = s.Get(comparedSteps) };
                 UnitQuality(s, unitSettings, s.Get(photos)!, s.Get(output), s.Get(renders));
                 return;
             }
@@ -46,7 +47,7 @@ public static partial class Cli
     /// <summary><c>lucid quality resnet18</c>: hidden units of a network without labels, against photographs.</summary>
     private static void UnitQuality(Session s, Lucid.Optvis.UnitQualitySettings settings, string photoDirectory, string? output, string? renderDirectory)
     {
-        if (settings.LucidChannels < 1 || settings.ComparedChannels < 0 || settings.Steps < 1)
+        if (settings.LucidChannels < 1 || settings.ComparedChannels < 0 || settings.Steps < 1 || settings.ComparedSteps < 1)
             throw new LucidArgumentException("channels", "quality: --channels and --steps must be positive and --compared not negative.");
         var m = s.Model(Lucid.Models.ResNet18.Name);
         if (!Directory.Exists(photoDirectory))
@@ -75,7 +76,7 @@ public static partial class Cli
                 Lucid.Imaging.ImageGrid.Compose(group.Select(x => x.Image).ToArray(), group.Select(x => Invariant($"{x.Row.Channel}: {x.Row.ActivationRatio:F1}")).ToArray(), columns: 8)
                     .SavePng(Path.Combine(renderDirectory, $"{group.Key.Method}-{group.Key.Tap}.png"));
         }
-        string command = $"lucid quality resnet18 --channels {settings.LucidChannels} --compared {settings.ComparedChannels} --steps {settings.Steps}";
+        string command = $"lucid quality resnet18 --channels {settings.LucidChannels} --compared {settings.ComparedChannels} --steps {settings.Steps} --compared-steps {settings.ComparedSteps}";
         var table = Lucid.Optvis.UnitQualityTable.ToMarkdown(rows, settings, m.Name, photoSlope, crops.Count, command);
         s.Table(table, output);
         s.Result(new { model = m.Name, photos = crops.Count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows });

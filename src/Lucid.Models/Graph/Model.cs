@@ -19,7 +19,7 @@ public delegate Tensor? TapVisitor(string tap, Tensor value);
 public sealed class Model
 {
     private readonly Dictionary<string, ModelNode> _byName;
-    private readonly (Tensor Scale, Tensor Shift, int[]? Permutation)? _normalization;
+    private readonly (Tensor Scale, Tensor NegativeShift, int[]? Permutation)? _normalization;
 
     public Model(string name, ModelInput input, IReadOnlyList<ModelNode> nodes, IReadOnlyList<string> labels,
         IReadOnlyDictionary<string, string>? aliases = null)
@@ -32,7 +32,7 @@ public sealed class Model
             // kept for the model's lifetime: graphs recorded through them must stay differentiable
             var shape = new[] { 1, input.Shape[0] }.Concat(Enumerable.Repeat(1, input.Shape.Length - 1)).ToArray();
             var (scale, shift) = input.Affine();
-            _normalization = (Tensor.FromArray(scale, shape).DetachFromScope(), Tensor.FromArray(shift, shape).DetachFromScope(), input.Permutation);
+            _normalization = (Tensor.FromArray(scale, shape).DetachFromScope(), Tensor.FromArray(shift.Select(v => -v).ToArray(), shape).DetachFromScope(), input.Permutation);
         }
         Nodes = nodes;
         Labels = labels;
@@ -117,12 +117,13 @@ public sealed class Model
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
         if (stopAfter is not null) stopAfter = Resolve(stopAfter);
         if (stopAfter == "input") return values;
-        if (_normalization is var (scale, shift, permutation))
+        if (_normalization is var (scale, negativeShift, permutation))
         {
             // the input contract is part of the model, after the input tap: objectives and attributions see RGB
-            // pixels in [0, 1], the network what it was trained on
+            // pixels in [0, 1], the network what it was trained on. A gather, a constant scaling and the subtraction
+            // of a constant: LRP passes relevance through all three unchanged.
             var pixels = permutation is null ? values["input"] : Ops.IndexSelect(values["input"], 1, permutation);
-            values["input"] = Ops.Add(Ops.Mul(pixels, scale), shift);
+            values["input"] = Ops.Sub(Ops.Mul(pixels, scale), negativeShift);
         }
         var args = new List<Tensor>(4);
         foreach (var node in Nodes)

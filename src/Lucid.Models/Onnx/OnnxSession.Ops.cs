@@ -260,10 +260,24 @@ public sealed partial class OnnxSession
         var dilation = Pair(node, "dilations", 1);
         if (t != b || l != r)
         {
-            x = Ops.Pad(x, new[] { l, r, t, b });
-            t = b = l = r = 0;
+            // CNTK's asymmetric pads ([3, 3, 2, 2] on a 7×7/2 stem) often pad an end no window reaches: the convolution's
+            // own symmetric padding then gives the same output without a separate Pad op — which keeps the padding
+            // out of the input LRP rules see (Flat and z^B would otherwise hand relevance to padded zeros)
+            int kh = (int)w.Size(2), kw = (int)w.Size(3);
+            if (!(t >= b && l >= r && SameOutput(x.Size(2), kh, dilation.Item1, stride.Item1, t, b) && SameOutput(x.Size(3), kw, dilation.Item2, stride.Item2, l, r)))
+            {
+                x = Ops.Pad(x, new[] { l, r, t, b });
+                t = b = l = r = 0;
+            }
         }
         return Ops.Conv2d(x, w, a.Length > 2 && a[2] is not null ? F(a[2], node, 2) : null, stride, (t, l), dilation, (int)Int(node, "group", 1));
+    }
+
+    /// <summary>Whether padding <paramref name="begin"/> at both ends gives as many outputs as begin + end.</summary>
+    private static bool SameOutput(int size, int kernel, int dilation, int stride, int begin, int end)
+    {
+        int span = dilation * (kernel - 1) + 1;
+        return (size + begin + end - span) / stride == (size + 2 * begin - span) / stride;
     }
 
     private Tensor ConvTranspose(OnnxNode node, OnnxValue?[] a)
