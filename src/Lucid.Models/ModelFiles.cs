@@ -20,7 +20,19 @@ public static class ModelFiles
         var onnx = Path.Combine(directory, stem + ".onnx");
         var weights = Path.Combine(directory, stem + ".safetensors");
         Model model;
-        if (File.Exists(onnx)) model = Onnx.OnnxImporter.Import(onnx);
+        if (File.Exists(onnx))
+        {
+            // an export is imported with the contract and size its schema states (dynamic axes need the size)
+            var input = schema.Input.ToModelInput(schema.Name, schemaPath);
+            model = Onnx.OnnxImporter.Import(onnx, new Onnx.OnnxImportOptions
+            {
+                Name = schema.Name,
+                InputSize = input.Shape.Length == 3 ? (input.Shape[1], input.Shape[2]) : null,
+                Contract = InputContract.Of(input),
+                Labels = schema.Labels.Length > 0 ? schema.Labels : null,
+            });
+        }
+        else if (schema.Name == ResNet18.Name) model = ResNet18.Load(schema.Input.Shape[^1]);
         else if (Zoo.Architectures.TryGetValue(schema.Name, out var architecture) && File.Exists(weights))
         {
             model = architecture(0);

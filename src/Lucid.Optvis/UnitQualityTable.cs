@@ -83,6 +83,9 @@ public static class UnitQualityTable
                     var row = Score(model, method, tap, channel, render, photos, seconds);
                     rows.Add(row);
                     rendered?.Invoke(row, render);
+                    // renders of different batch shapes (MACO's crops, VITAL's references) each leave pooled buffers
+                    // behind; a long table would otherwise keep the peak of every shape at once
+                    TensorPool.Trim();
                     progress?.Report(string.Create(CultureInfo.InvariantCulture,
                         $"{method} {tap}:{channel}: ratio {row.ActivationRatio:F2}, strongest {row.SelfConsistent}, slope {row.SpectralSlope:F2} ({seconds:F0} s)"));
                 }
@@ -138,7 +141,7 @@ public static class UnitQualityTable
 
     private static UnitQualityRow Score(Model model, string method, string tap, int channel, Tensor render, Tensor photos, double seconds)
     {
-        double ratio = Quality.ActivationRatio(model, render, tap, channel, photos);
+        double ratio = Quality.ActivationRatio(model, render, tap, channel, photos, batch: 16);
         double[] all;
         using (GradMode.NoGrad())
         using (Tensor.Scope())
@@ -159,7 +162,7 @@ public static class UnitQualityTable
     }
 
     /// <summary>The mean activation of one channel on each image.</summary>
-    public static double[] ChannelMeans(Model model, Tensor images, string tap, int channel, int batch = 32)
+    public static double[] ChannelMeans(Model model, Tensor images, string tap, int channel, int batch = 16)
     {
         int n = images.Size(0);
         var result = new double[n];

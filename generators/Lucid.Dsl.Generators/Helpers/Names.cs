@@ -19,6 +19,8 @@ internal static class Names
         {
             if (char.IsLetterOrDigit(c))
             {
+                // digits on both sides of a separator stay apart: "layer3.1" → Layer3_1, not Layer31
+                if (upper && char.IsDigit(c) && result.Length > 0 && char.IsDigit(result[result.Length - 1])) result.Append('_');
                 result.Append(upper ? char.ToUpperInvariant(c) : c);
                 upper = false;
             }
