@@ -80,6 +80,29 @@ public class RealNetworkCliTests
         finally { File.Delete(onnx); }
     }
 
+    /// <summary>
+    /// lucid quality resnet18 on Debian's darknet photographs (a bare machine without the package skips; CI installs
+    /// it): the table's rows are the units rendered, with ratios against the photo crops.
+    /// </summary>
+    [RequiresDataFact("/usr/share/darknet/data", "darknet")]
+    public void QualityResNet18_ScoresUnitsAgainstThePhotographs()
+    {
+        var path = Lucid.Temp("quality") + ".md";
+        try
+        {
+            var j = Lucid.Json("quality", "resnet18", "--channels", "1", "--compared", "0", "--steps", "4", "-o", path);
+            Assert.True(j.GetProperty("photos").GetInt32() >= 7 * 2, "every photo, flipped");
+            double slope = j.GetProperty("photoSlope").GetDouble();
+            Assert.InRange(slope, -3.5, -1.5);                            // natural images: near −2
+            var rows = j.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(new[] { "layer3.1", "layer4.2" }, rows.Select(r => r.GetProperty("tap").GetString()));
+            Assert.All(rows, r => Assert.True(r.GetProperty("activationRatio").GetDouble() > 0));
+            var table = File.ReadAllText(path);
+            Assert.Contains("| lucid | layer3.1 | 1 |", table);
+        }
+        finally { File.Delete(path); }
+    }
+
     public static TheoryData<string, string, string[]> Cases()
     {
         var onnx = ResNetOnnx.Save(ResNetOnnx.Write());

@@ -126,4 +126,36 @@ public class BrowserTests
             File.Delete(png);
         }
     }
+
+    /// <summary>
+    /// The real network's page: resnet18's activation grid and semantic dictionary of the bundled photo at layer4.1
+    /// (7×7, icons rendered on the network itself); pointing at a cell shows that position's strongest channels and
+    /// lights it in the dictionary.
+    /// </summary>
+    [Fact]
+    public async Task OnResNet18AndAPhoto_HoveringAGridCell_ShowsItsChannels()
+    {
+        var browser = Browser();
+        if (browser is null) return;
+        var model = Lucid.Models.ResNet18.Load();
+        using var image = Lucid.Imaging.Photo.Load(Path.Combine(TestPaths.RepositoryRoot(), "models", "resnet18", "demo-photo.jpg"), 224);
+        var grid = Panels.ActivationGrid(model, image, "layer4.1", steps: 4, seed: 1);
+        var dictionary = SemanticDictionary.Of(model, image, "layer4.1", Panels.ClassTarget(model, image, null));
+        var html = Html.Render("resnet18: activation grid and semantic dictionary", new[] { grid.Figure, dictionary.ToFigure(model, image, iconSteps: 4, seed: 1) });
+        const string hover = """
+            var panel = document.getElementById('details');
+            var cell = document.getElementById('f0-cell-3-2');
+            cell.dispatchEvent(new MouseEvent('mouseenter'));
+            document.body.setAttribute('data-probe', JSON.stringify({ shown: panel.textContent,
+              linked: document.getElementById('f1-position-3-2').classList.contains('lucid-linked'),
+              other: document.getElementById('f1-position-0-6').classList.contains('lucid-linked') }));
+            """;
+        var r = await Probe(browser, html, hover);
+        var shown = r.GetProperty("shown").GetString()!;
+        var entry = dictionary.Entries.Single(e => e.Y == 3 && e.X == 2);
+        Assert.StartsWith("position (3, 2) of layer4.1", shown);
+        Assert.All(entry.Channels, c => Assert.Contains($"channel {c}: ", shown));
+        Assert.True(r.GetProperty("linked").GetBoolean());
+        Assert.False(r.GetProperty("other").GetBoolean());
+    }
 }

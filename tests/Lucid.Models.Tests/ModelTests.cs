@@ -1,3 +1,4 @@
+using Lucid.Testing;
 using Lucid.Models.Data;
 using Lucid.Models.Graph;
 using Lucid.Models.Training;

@@ -1,3 +1,4 @@
+using Lucid.Testing;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;

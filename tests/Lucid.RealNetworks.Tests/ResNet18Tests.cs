@@ -164,3 +164,28 @@ public class ResNet18Tests(ResNet18Fixture fixture) : IClassFixture<ResNet18Fixt
         Assert.All(preview.Parameters, p => Assert.Equal(full[p.Name].ToArray(), p.Value.ToArray()));
     }
 }
+
+/// <summary>The interfaces' icons on the real network are feature visualizations of it: each drives its own channel hardest.</summary>
+public class ResNet18IconTests(ResNet18Fixture fixture) : IClassFixture<ResNet18Fixture>
+{
+    [Fact]
+    public void DictionaryIcons_AreTheirChannelsStrongestImages_OnTheNetwork()
+    {
+        var model = fixture.Model;
+        var channels = new[] { 9, 90, 402 };
+        var icons = Lucid.Interfaces.Icons.ForChannels(model, "layer4.1", channels, steps: 48, seed: 1);
+        var preview = model.Preview!;
+        foreach (var c in channels)
+        {
+            using var scope = Tensor.Scope();
+            using var _ = GradMode.NoGrad();
+            var icon = icons[c];
+            Assert.Equal((ResNet18.PreviewSize, ResNet18.PreviewSize), (icon.Width, icon.Height));
+            var a = preview.Run(icon.ToTensor(), null, stopAfter: "layer4.1")["layer4.1"];
+            int plane = a.Count / a.Size(1);
+            var values = a.ToArray();
+            var means = Enumerable.Range(0, a.Size(1)).Select(ch => values.Skip(ch * plane).Take(plane).Sum(v => (double)v)).ToArray();
+            Assert.True(Array.IndexOf(means, means.Max()) == c, $"icon of channel {c}: strongest channel {Array.IndexOf(means, means.Max())}");
+        }
+    }
+}

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Lucid.Models.Tests;
+namespace Lucid.Testing;
 
 /// <summary>
 /// A fact that needs data from a Debian package. On a bare machine it is skipped with the install command as the
