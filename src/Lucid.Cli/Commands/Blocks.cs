@@ -14,7 +14,7 @@ public static partial class Cli
         var tap = new Option<string?>("--tap") { Description = "Layer the interfaces explain (non-negative, spatial; default: mixed4a on inception-mini, layer4.1 on resnet18)." };
         var from = new Option<string?>("--from") { Description = "Earlier layer for attribution between layers (default: mixed3b on inception-mini, layer3.1 on resnet18)." };
         var groups = new Option<int>("--groups") { Description = "Neuron groups (NMF components).", DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--icon-steps") { Description = "Feature-visualization steps per icon.", DefaultValueFactory = _ => 128 };
+        var steps = new Option<int?>("--icon-steps") { Description = "Feature-visualization steps per icon (default: 128; 64 on a real network, whose icons use Lucid's transforms on a 96² preview)." };
         var seed = new Option<ulong>("--seed") { Description = "Seeds the factorizations and every icon.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out", "-o") { Description = "Report directory.", Required = true };
         var command = new Command("blocks", "The Building Blocks report of one image: neuron groups and the attribution between them, activation grid, semantic dictionary, channel and spatial attribution — an SVG and a PNG each and one interactive index.html.")
@@ -30,7 +30,7 @@ public static partial class Cli
             using var input = file is null && s.Get(scene) is { } index
                 ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, index, new[] { index % 10, (index + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
                 : AttributeCommand.LoadInput(m, file, null);
-            int icons = s.Get(steps);
+            int icons = s.Get(steps) ?? (m.Preview is null ? 128 : 64);
             if (icons < 1) throw new LucidArgumentException("icon-steps", $"blocks: --icon-steps must be positive, got {icons}.");
             var clock = Stopwatch.StartNew();
             bool isResNet = m.HasTap("layer4.1") && m.HasTap("layer3.1");
