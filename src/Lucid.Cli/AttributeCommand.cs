@@ -37,11 +37,11 @@ internal static class AttributeCommand
     /// </summary>
     public static (AttributionTarget Target, string Label) Target(Model model, Tensor input, string? requested, string? unit = null)
     {
-        if (unit is not null)
-        {
-            if (requested is not null) throw new LucidArgumentException("target", "attribute: give --class or --target, not both.");
-            return (ParseUnit(model, unit), unit);
-        }
+        if (unit is not null && requested is not null) throw new LucidArgumentException("target", "attribute: give --class or --target, not both.");
+        // --target also takes a class label or index (its meaning before units existed)
+        if (unit is not null && !unit.StartsWith("channel:", StringComparison.Ordinal) && !unit.StartsWith("neuron:", StringComparison.Ordinal) && unit.Count(ch => ch == ':') == 0)
+            (requested, unit) = (unit, null);
+        if (unit is not null) return (ParseUnit(model, unit), unit);
         if (requested is not null && model.Labels.Count == 0)
             throw new LucidArgumentException("class", $"model '{model.Name}' has no class labels (it ends at '{model.OutputTap}'); explain a unit instead: --target channel:TAP:C or neuron:TAP:C:Y:X.");
         if (model.Labels.Count == 0)
@@ -82,20 +82,8 @@ internal static class AttributeCommand
     /// <summary>The channel of <paramref name="tap"/> with the largest mean activation on the image.</summary>
     public static int StrongestChannel(Model model, Tensor input, string tap)
     {
-        using var _ = GradMode.NoGrad();
-        using var scope = Tensor.Scope();
-        var a = model.Run(input, null, stopAfter: tap)[tap];
-        int c = a.Size(1), plane = a.Count / (a.Size(0) * c);
-        var d = a.Data;
-        int best = 0;
-        double bestMean = double.NegativeInfinity;
-        for (int ch = 0; ch < c; ch++)
-        {
-            double sum = 0;
-            for (int i = 0; i < plane; i++) sum += d[ch * plane + i];
-            if (sum / plane > bestMean) { bestMean = sum / plane; best = ch; }
-        }
-        return best;
+        var means = model.ChannelMeans(input, tap)[0];
+        return Array.IndexOf(means, means.Max());
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

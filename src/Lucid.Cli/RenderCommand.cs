@@ -13,8 +13,10 @@ internal static class RenderCommand
     /// (the data inception-mini was trained on); VITAL renders classes and, relevance-weighted, hidden units.
     /// </summary>
     public static RenderResult Render(Model model, Objective objective, string method, string? label, string? channel, int size, int? stepsOption, float? learningRateOption, ulong seed,
-        CancellationToken cancellation = default, IProgress<RenderProgress>? progress = null)
+        CancellationToken cancellation = default, IProgress<RenderProgress>? progress = null, string? photoDirectory = null)
     {
+        if (method is "maco" or "vital" && !IsSyntheticSceneModel(model))
+            return RenderAgainstPhotos(model, objective, method, label, channel, stepsOption, seed, photoDirectory);
         // Lucid's settings, or the small-input preset (roll jitter, Adam 0.2, 256 steps) below 128 px
         bool small = model.Input.Shape[^1] < 128;
         var preset = small ? RenderOptions.ForSmallInput(size) : new RenderOptions();
@@ -47,6 +49,35 @@ internal static class RenderCommand
             default:
                 throw new LucidArgumentException("method", $"render: unknown method '{method}'; use lucid, maco or vital.");
         }
+    }
+
+    private static bool IsSyntheticSceneModel(Model model) => model.Input.Shape.SequenceEqual(new[] { 3, SyntheticScenes.Size, SyntheticScenes.Size });
+
+    /// <summary>The photographs MACO and VITAL use on a real network: a directory given, Debian's darknet photos, or the demo photo's folder.</summary>
+    public const string DarknetPhotos = "/usr/share/darknet/data";
+
+    /// <summary>
+    /// MACO and VITAL on a network trained on photographs: MACO's magnitude spectrum and VITAL's references come from
+    /// every crop and flip of the photos; VITAL renders hidden units (its class renders need labels and class photos).
+    /// </summary>
+    private static RenderResult RenderAgainstPhotos(Model model, Objective objective, string method, string? label, string? channel, int? steps, ulong seed, string? photoDirectory)
+    {
+        string directory = photoDirectory ?? (Directory.Exists(DarknetPhotos) ? DarknetPhotos : BundledModels.Directory(Lucid.Models.ResNet18.Name));
+        int size = model.Input.Shape[^1];
+        using var photos = Lucid.Imaging.Photo.CropsOf(directory, size);
+        int n = steps ?? 256;
+        if (method == "maco")
+        {
+            using var magnitude = MacoImage.MagnitudeOf(photos, size, size);
+            if (channel is null) throw new LucidArgumentException("channel", $"render: MACO on '{model.Name}' renders a channel; give --channel TAP:INDEX.");
+            var (tap, c) = ParseChannel(channel);
+            return UnitRenders.Maco(model, tap, c, magnitude, n, seed);
+        }
+        if (label is not null || channel is null)
+            throw new LucidArgumentException("class", $"render: VITAL on '{model.Name}' renders hidden units against photographs; give --channel TAP:INDEX (class renders need a labelled network and photos of the class).");
+        var (unitTap, unitChannel) = ParseChannel(channel);
+        var below = UnitRenders.VitalTaps(model, unitTap);
+        return UnitRenders.Vital(model, unitTap, unitChannel, photos, below, Lucid.Attribution.Lrp.UnitRelevance(model, unitTap, unitChannel, below), n, seed);
     }
 
     private static Tensor Scenes(Model model, IEnumerable<(int Index, int Class)> picks)

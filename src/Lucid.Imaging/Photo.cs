@@ -67,6 +67,28 @@ public static class Photo
         return result;
     }
 
+    /// <summary>
+    /// Every JPEG and PNG in <paramref name="directory"/> (in name order) as <see cref="Crops"/> at scales 1 and 1.5,
+    /// one [N, 3, size, size] tensor in [0, 1] — the reference photos of MACO's spectrum, VITAL's units and the quality table.
+    /// </summary>
+    public static Tensor CropsOf(string directory, int size)
+    {
+        if (!Directory.Exists(directory))
+            throw new LucidArgumentException("photos", $"no photo directory '{directory}' (Debian: apt-get install darknet for /usr/share/darknet/data, or give your own).");
+        var files = Directory.GetFiles(directory)
+            .Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new LucidArgumentException("photos", $"'{directory}' holds no JPEG or PNG photos.");
+        var crops = files.SelectMany(f => Crops(LoadUpright(f), size, new[] { 1.0, 1.5 })).ToList();
+        var result = Tensor.Zeros(crops.Count, 3, size, size);
+        for (int i = 0; i < crops.Count; i++)
+        {
+            using var one = crops[i].ToTensor();
+            one.Data.CopyTo(result.Data.Slice(i * 3 * size * size, 3 * size * size));
+        }
+        return result;
+    }
+
     /// <summary>A rectangle of <paramref name="image"/>.</summary>
     public static Image Crop(Image image, int left, int top, int width, int height)
     {

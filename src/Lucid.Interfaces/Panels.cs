@@ -43,18 +43,8 @@ public static class Panels
     public static AttributionTarget StrongestDirection(Model model, Tensor image, string tap)
     {
         CheckImage(model, image);
-        using var _ = GradMode.NoGrad();
-        using var scope = Tensor.Scope();
-        var a = model.Run(image, null, stopAfter: tap)[tap];
-        int c = a.Size(1), plane = a.Count / c;
-        var d = a.Data;
-        var direction = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            double sum = 0;
-            for (int i = 0; i < plane; i++) sum += d[ch * plane + i];
-            direction[ch] = (float)(sum / plane);
-        }
+        var direction = model.ChannelMeans(image, tap)[0].Select(v => (float)v).ToArray();
+        int c = direction.Length;
         double norm = Math.Sqrt(direction.Sum(v => (double)v * v));
         if (norm > 0) for (int ch = 0; ch < c; ch++) direction[ch] = (float)(direction[ch] / norm);
         return AttributionTarget.Direction(model.Resolve(tap), direction);

@@ -64,7 +64,7 @@ public static class UnitQualityTable
         {
             int channels = model[tap].OutputShape[0];
             var units = Enumerable.Range(0, settings.LucidChannels).Select(i => i * channels / settings.LucidChannels).Distinct().ToArray();
-            var below = VitalTaps(model, tap);
+            var below = UnitRenders.VitalTaps(model, tap);
             for (int u = 0; u < units.Length; u++)
             {
                 int channel = units[u];
@@ -73,12 +73,13 @@ public static class UnitQualityTable
                 {
                     if (method == "vital" && (unitRelevance is null || below.Count == 0)) continue;
                     var clock = Stopwatch.StartNew();
-                    using var render = method switch
+                    ulong seed = settings.Seed + (ulong)channel;
+                    using var render = (method switch
                     {
-                        "lucid" => Lucid(model, tap, channel, settings),
-                        "maco" => Maco(model, tap, channel, magnitude, settings),
-                        _ => Vital(model, tap, channel, photos, below, unitRelevance!, settings),
-                    };
+                        "lucid" => UnitRenders.Lucid(model, tap, channel, settings.Steps, seed),
+                        "maco" => UnitRenders.Maco(model, tap, channel, magnitude, settings.ComparedSteps, seed),
+                        _ => UnitRenders.Vital(model, tap, channel, photos, below, unitRelevance!(tap, channel, below), settings.ComparedSteps, seed, settings.VitalReferences),
+                    }).Image;
                     double seconds = clock.Elapsed.TotalSeconds;
                     var row = Score(model, method, tap, channel, render, photos, seconds);
                     rows.Add(row);
@@ -94,94 +95,12 @@ public static class UnitQualityTable
         return rows;
     }
 
-    /// <summary>The spatial post-ReLU block outputs upstream of <paramref name="tap"/> that VITAL matches (layerN.M taps, the stem's relu).</summary>
-    private static IReadOnlyList<string> VitalTaps(Model model, string tap)
-    {
-        var order = model.Nodes.Select(n => n.Name).ToList();
-        int at = order.IndexOf(model.Resolve(tap));
-        return model.Nodes.Take(at).Where(n => n.OutputShape.Length == 3 && n.Layer.Kind == "relu" && !n.Name.EndsWith("relu1", StringComparison.Ordinal))
-            .Select(n => n.Name).TakeLast(3).ToArray();
-    }
-
-    private static Tensor Lucid(Model model, string tap, int channel, UnitQualitySettings s)
-    {
-        var result = Recipes.Channels(model, tap, new[] { channel }, options: new RenderOptions { Steps = s.Steps, Seed = s.Seed + (ulong)channel }, seed: s.Seed + (ulong)channel);
-        return result.Image;
-    }
-
-    private static Tensor Maco(Model model, string tap, int channel, Tensor magnitude, UnitQualitySettings s)
-    {
-        int size = model.Input.Shape[^1];
-        using var image = new MacoImage(size, size, magnitude, seed: s.Seed + (ulong)channel);
-        // MACO's transforms: random crops of 50–90 % of the side, resized back, and a little noise
-        var transforms = Transform.Compose(Transform.RandomCrops(8, 0.5, 0.9, size), Transform.Noise(0.05f));
-        var result = Renderer.Render(model, Objectives.Channel(tap, channel), image,
-            new RenderOptions { Steps = s.ComparedSteps, LearningRate = 0.05f, Seed = s.Seed + (ulong)channel, Transforms = transforms });
-        return First(result.Image);
-    }
-
-    private static Tensor Vital(Model model, string tap, int channel, Tensor photos, IReadOnlyList<string> below,
-        Func<string, int, IReadOnlyList<string>, Func<Tensor, IReadOnlyDictionary<string, Tensor>>> unitRelevance, UnitQualitySettings s)
-    {
-        var means = ChannelMeans(model, photos, tap, channel);
-        var top = Enumerable.Range(0, means.Length).OrderByDescending(i => means[i]).ThenBy(i => i).Take(s.VitalReferences).ToArray();
-        using var references = Ops.IndexSelect(photos, 0, top);
-        var result = global::Lucid.Optvis.Vital.RenderUnit(model, references, below, unitRelevance(tap, channel, below), steps: s.ComparedSteps, learningRate: 0.1f,
-            jitter: 8, warmup: s.ComparedSteps / 10, seed: s.Seed + (ulong)channel, totalVariation: 5);
-        return result.Image;
-    }
-
-    private static Tensor First(Tensor batch)
-    {
-        if (batch.Size(0) == 1) return batch;
-        var first = Ops.Slice(batch, 0, 0, 1).Clone();
-        batch.Dispose();
-        return first;
-    }
-
     private static UnitQualityRow Score(Model model, string method, string tap, int channel, Tensor render, Tensor photos, double seconds)
     {
         double ratio = Quality.ActivationRatio(model, render, tap, channel, photos, batch: 16);
-        double[] all;
-        using (GradMode.NoGrad())
-        using (Tensor.Scope())
-        {
-            var a = model.Run(render, null, stopAfter: tap)[tap];
-            int c = a.Size(1), plane = a.Count / c;
-            var d = a.Data;
-            all = new double[c];
-            for (int ch = 0; ch < c; ch++)
-            {
-                double sum = 0;
-                for (int i = 0; i < plane; i++) sum += d[ch * plane + i];
-                all[ch] = sum / plane;
-            }
-        }
+        var all = model.ChannelMeans(render, tap)[0];
         bool strongest = Array.IndexOf(all, all.Max()) == channel;
         return new UnitQualityRow(method, tap, channel, ratio, strongest, Quality.SpectralSlope(render), Quality.RepetitionScore(render), seconds);
-    }
-
-    /// <summary>The mean activation of one channel on each image.</summary>
-    public static double[] ChannelMeans(Model model, Tensor images, string tap, int channel, int batch = 16)
-    {
-        int n = images.Size(0);
-        var result = new double[n];
-        for (int start = 0; start < n; start += batch)
-        {
-            int m = Math.Min(batch, n - start);
-            using var _ = GradMode.NoGrad();
-            using var scope = Tensor.Scope();
-            var a = model.Run(Ops.Slice(images, 0, start, start + m), null, stopAfter: tap)[tap];
-            int c = a.Size(1), plane = a.Count / (m * c);
-            var d = a.Data;
-            for (int e = 0; e < m; e++)
-            {
-                double sum = 0;
-                for (int i = 0; i < plane; i++) sum += d[(e * c + channel) * plane + i];
-                result[start + e] = sum / plane;
-            }
-        }
-        return result;
     }
 
     /// <summary>The table as Markdown: a summary per method and layer (distribution of the ratio) and every unit.</summary>

@@ -29,6 +29,23 @@ public class RealNetworkCliTests
         finally { File.Delete(path); }
     }
 
+    /// <summary>MACO takes its spectrum and VITAL its references from photographs on a network trained on photos.</summary>
+    [Theory]
+    [InlineData("maco")]
+    [InlineData("vital")]
+    public void RenderResNet18WithMacoOrVital_UsesThePhotos(string method)
+    {
+        var path = Lucid.Temp(method) + ".png";
+        try
+        {
+            var photos = Path.GetDirectoryName(PhotoPath)!;
+            var j = Lucid.Json("render", "resnet18", "--channel", "layer3.1:17", "--method", method, "--steps", "3", "--photos", photos, "-o", path);
+            Assert.Equal(224, Image.LoadPng(path).Width);
+            Assert.Equal(3, j.GetProperty("steps").GetInt32());
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void BlocksResNet18OnAPhoto_WritesThePage()
     {
@@ -117,6 +134,7 @@ public class RealNetworkCliTests
             { "malformed size", "--input-size expects HEIGHTxWIDTH", new[] { "inspect", onnx, "--input-size", "big" } },
             { "a photo that is not an image", "lucid-cli-not-a-photo.jpg: unsupported image format", new[] { "blocks", "resnet18", text, "-o", "x" } },
             { "a class target on a network without labels", "model 'resnet18' has no class labels", new[] { "attribute", "resnet18", PhotoPath, "--class", "dog", "-o", "x.png" } },
+            { "VITAL of a class on a network without labels", "renders hidden units against photographs", new[] { "render", "resnet18", "--class", "dog", "--method", "vital", "-o", "x.png" } },
             { "a malformed unit target", "--target expects channel:TAP:C or neuron:TAP:C:Y:X", new[] { "attribute", "resnet18", PhotoPath, "--target", "layer4.2:7", "-o", "x.png" } },
             { "a contract for a bundled model", "apply to .onnx files", new[] { "inspect", "resnet18", "--contract", "caffe" } },
         };

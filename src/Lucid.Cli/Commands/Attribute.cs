@@ -12,7 +12,7 @@ public static partial class Cli
         var method = new Option<string>("--method", "-m") { Description = "Attribution method (e.g. lrp-epsilon-plus-flat, integrated-gradients, deeplift, grad-cam).", DefaultValueFactory = _ => "lrp-epsilon-plus-flat" };
         var composite = new Option<string?>("--composite") { Description = "LRP composite with --method lrp: epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, … (same as --method lrp-COMPOSITE)." };
         var label = new Option<string?>("--class") { Description = "Class label or index to explain (default: the predicted class)." };
-        var unit = new Option<string?>("--target") { Description = "A unit to explain instead of a class: channel:TAP:C or neuron:TAP:C:Y:X (default for a network without labels: its output's strongest channel)." };
+        var unit = new Option<string?>("--target") { Description = "What to explain: channel:TAP:C, neuron:TAP:C:Y:X, or a class label or index (default: the predicted class; for a network without labels, its output's strongest channel)." };
         var layer = new Option<string?>("--cam-layer") { Description = "Tap for Grad-CAM methods (default: the last spatial ReLU)." };
         var overlay = new Option<bool>("--overlay") { Description = "Blend the heatmap over the input instead of the bare map." };
         var output = new Option<string>("--out", "-o") { Description = "Heatmap PNG to write.", Required = true };

@@ -50,15 +50,10 @@ public static partial class Cli
         if (settings.LucidChannels < 1 || settings.ComparedChannels < 0 || settings.Steps < 1 || settings.ComparedSteps < 1)
             throw new LucidArgumentException("channels", "quality: --channels and --steps must be positive and --compared not negative.");
         var m = s.Model(Lucid.Models.ResNet18.Name);
-        if (!Directory.Exists(photoDirectory))
-            throw new LucidArgumentException("photos", $"quality: no photo directory '{photoDirectory}' (Debian: apt-get install darknet, or give --photos DIR).");
-        var files = Directory.GetFiles(photoDirectory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new LucidArgumentException("photos", $"quality: '{photoDirectory}' holds no JPEG or PNG photos.");
         int size = m.Input.Shape[^1];
-        var crops = files.SelectMany(f => Lucid.Imaging.Photo.Crops(Lucid.Imaging.Photo.LoadUpright(f), size, new[] { 1.0, 1.5 })).ToList();
-        using var photos = Lucid.Tensors.Ops.Concat(crops.Select(c => c.ToTensor()).ToArray(), 0);
-        double photoSlope = Enumerable.Range(0, crops.Count).Average(i =>
+        using var photos = Lucid.Imaging.Photo.CropsOf(photoDirectory, size);
+        int count = photos.Size(0);
+        double photoSlope = Enumerable.Range(0, count).Average(i =>
         {
             using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
             return Lucid.Optvis.Quality.SpectralSlope(one);
@@ -77,8 +72,8 @@ public static partial class Cli
                     .SavePng(Path.Combine(renderDirectory, $"{group.Key.Method}-{group.Key.Tap}.png"));
         }
         string command = $"lucid quality resnet18 --channels {settings.LucidChannels} --compared {settings.ComparedChannels} --steps {settings.Steps} --compared-steps {settings.ComparedSteps}";
-        var table = Lucid.Optvis.UnitQualityTable.ToMarkdown(rows, settings, m.Name, photoSlope, crops.Count, command);
+        var table = Lucid.Optvis.UnitQualityTable.ToMarkdown(rows, settings, m.Name, photoSlope, count, command);
         s.Table(table, output);
-        s.Result(new { model = m.Name, photos = crops.Count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows });
+        s.Result(new { model = m.Name, photos = count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows });
     }
 }

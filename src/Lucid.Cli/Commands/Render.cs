@@ -15,9 +15,10 @@ public static partial class Cli
         var seed = new Option<ulong>("--seed") { Description = "Seed of the image and the transforms.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o") { Description = "PNG to write.", Required = true };
         var method = new Option<string>("--method", "--param") { Description = "lucid (Fourier, decorrelated, Lucid's transforms), maco (phase only) or vital (feature distributions; inception-mini).", DefaultValueFactory = _ => "lucid" };
+        var photos = new Option<string?>("--photos") { Description = "MACO/VITAL on a network trained on photos: a directory of reference photos (default: Debian's /usr/share/darknet/data)." };
         var allClasses = new Option<bool>("--all-classes") { Description = "Render every class as one batch (Lucid-style) and write a labelled grid." };
         var command = new Command("render", "Feature visualization: optimize an image for a channel or a class (Lucid-style, MACO or VITAL).")
-            { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses };
+            { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses, photos };
         bind(command, (s, ct) =>
         {
             var m = s.Model(ModelName(s, model, demo), withWeights: true);
@@ -43,7 +44,7 @@ public static partial class Cli
             string how = s.Get(method)!;
             var result = s.WithProgress($"render {objective.Description}", report =>
                 RenderCommand.Render(m, objective, how, cls, unit, px, s.Get(steps), s.Get(lr), s.Get(seed), ct,
-                    new Progress<Lucid.Optvis.RenderProgress>(p => report(p.Step + 1, s.Get(steps) ?? 256, Invariant($"objective {p.Objective:G4}")))));
+                    new Progress<Lucid.Optvis.RenderProgress>(p => report(p.Step + 1, s.Get(steps) ?? 256, Invariant($"objective {p.Objective:G4}"))), s.Get(photos)));
             string path = s.Get(output)!;
             using (result.Image) Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);
             double msPerStep = clock.Elapsed.TotalMilliseconds / Math.Max(1, result.ObjectivePerStep.Length);

@@ -140,6 +140,38 @@ public sealed class Model
         return values;
     }
 
+    /// <summary>
+    /// The mean activation of every channel of <paramref name="tap"/> on each image ([image][channel]), without
+    /// gradients, <paramref name="batch"/> images at a time.
+    /// </summary>
+    public double[][] ChannelMeans(Tensor images, string tap, int batch = 16)
+    {
+        tap = Resolve(tap);
+        int n = images.Size(0);
+        var result = new double[n][];
+        using var _ = Lucid.Tensors.Autograd.GradMode.NoGrad();
+        for (int start = 0; start < n; start += batch)
+        {
+            int m = Math.Min(batch, n - start);
+            using var scope = Tensor.Scope();
+            var a = Run(m == n ? images : Ops.Slice(images, 0, start, start + m), null, stopAfter: tap)[tap];
+            int c = a.Size(1), plane = a.Count / (m * c);
+            var d = a.Data;
+            for (int e = 0; e < m; e++)
+            {
+                var means = result[start + e] = new double[c];
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double sum = 0;
+                    var row = d.Slice((e * c + ch) * plane, plane);
+                    for (int i = 0; i < row.Length; i++) sum += row[i];
+                    means[ch] = sum / plane;
+                }
+            }
+        }
+        return result;
+    }
+
     private void CheckInput(Tensor input)
     {
         var expected = Input.Shape;
