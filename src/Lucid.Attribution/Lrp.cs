@@ -384,7 +384,7 @@ public sealed class Lrp
     /// The relevance of a hidden unit — channel <paramref name="channel"/> of <paramref name="tap"/> — at each of
     /// <paramref name="taps"/>, as VITAL weights features for hidden units: z⁺ LRP (Deep Taylor's rule for ReLU
     /// networks; residual sums split by positive parts) started from the unit's activation map (every other channel
-    /// zero). The start is exact: the target is ‖a_c‖₂, whose gradient times its value is a_c. Maps are clamped at 0.
+    /// zero): the channel target's start is each position's own activation. Maps are clamped at 0.
     /// </summary>
     public static Func<Tensor, IReadOnlyDictionary<string, Tensor>> UnitRelevance(Model model, string tap, int channel, IReadOnlyList<string> taps)
     {
@@ -393,11 +393,7 @@ public sealed class Lrp
             throw new LucidArgumentException(nameof(channel), $"unit relevance: tap '{tap}' of model '{model.Name}' has {node.OutputShape[0]} channels; channel {channel} does not exist.");
         foreach (var t in taps) _ = model[t];
         var lrp = Uniform(new LrpZPlus());
-        var target = AttributionTarget.Function(tap, a =>
-        {
-            var c = Ops.Flatten(Ops.Slice(a, 1, channel, channel + 1), 1);
-            return Ops.Sqrt(Ops.Add(Ops.Sum(Ops.Mul(c, c), 1), 1e-12f));
-        }, $"‖{tap}[{channel}]‖");
+        var target = AttributionTarget.Channel(tap, channel);
         return images =>
         {
             var result = lrp.Attribute(model, images, target, recordRelevance: true);
@@ -425,8 +421,14 @@ public sealed class Lrp
         using var scope = Tensor.Scope();
         var x = input.Detach().RequireGrad();
         var taps = model.Run(x, null, stopAfter: tap);
-        var values = target.Evaluate(model, taps[tap]);
+        var activation = taps[tap];
+        var values = target.Evaluate(model, activation);
         var targetValues = values.ToArray();
+        // Zennit's start: every element of the target tap enters with its own contribution to f, a ⊙ ∂f/∂a (a class
+        // logit: the logit at its index; a channel: each position's activation; a direction: a ⊙ d) — so Σ R at the
+        // tap is f(x) for every target linear in the tap, not f(x) at each position
+        var mask = Gradients.Of(values, new[] { activation }, gradOutput: Tensor.Full(1f, values.Shape.ToArray()), retainGraph: true)[0];
+        var start = Ops.Mul(activation.Detach(), mask);
         int n = input.Size(0);
         var relevance = new Dictionary<string, Tensor>();
         var layerDeltas = new Dictionary<string, float[]>();
@@ -461,8 +463,7 @@ public sealed class Lrp
                     return null; // max-pool, concat, reshape, slice, flatten, subtraction of constants: the gradient routes relevance
             }
         };
-        var seed = Tensor.FromArray(targetValues, values.Shape.ToArray());
-        var result = Gradients.Of(values, new[] { x }, gradOutput: seed, nodeHook: hook)[0];
+        var result = Gradients.Of(activation, new[] { x }, gradOutput: start, nodeHook: hook)[0];
         if (recordRelevance) relevance["input"] = result.Clone().DetachFromScope();
         var attribution = result.Clone().DetachFromScope();
         var delta = Completeness.Delta(attribution.Data, n, e => targetValues[e]);
