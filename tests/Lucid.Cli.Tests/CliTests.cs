@@ -153,6 +153,9 @@ public class CommandTests
             }
             Assert.Equal("striped cross", j.GetProperty("predicted").GetString());
             Assert.True(File.Exists(Path.Combine(directory, "layout.png")));
+            // the vector layout carries the panels' titles as text
+            var pdf = File.ReadAllBytes(Path.Combine(directory, "layout.pdf"));
+            Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(pdf, 0, 5));
         }
         finally { Directory.Delete(directory, recursive: true); }
     }

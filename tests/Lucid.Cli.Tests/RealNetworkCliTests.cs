@@ -46,6 +46,23 @@ public class RealNetworkCliTests
         finally { File.Delete(path); }
     }
 
+    /// <summary>A shard of resnet18's layer4.2 catalog: 4 of 512 channels, 224² each; the rest left to other shards.</summary>
+    [Fact]
+    public void CatalogShardOfResNet18_RendersItsUnits()
+    {
+        var directory = Lucid.Temp("catalog-resnet");
+        try
+        {
+            var j = Lucid.Json("catalog", "resnet18", "--taps", "layer4.2", "--steps", "2", "--shard", "1/128", "-o", directory);
+            Assert.Equal(4, j.GetProperty("rendered").GetArrayLength());
+            Assert.Equal(508, j.GetProperty("otherShards").GetInt32());
+            var pngs = Directory.GetFiles(directory, "*.png", SearchOption.AllDirectories);
+            Assert.Equal(4, pngs.Length);
+            Assert.All(pngs, p => Assert.Equal(224, Image.LoadPng(p).Width));
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
     [Fact]
     public void BlocksResNet18OnAPhoto_WritesThePage()
     {

@@ -64,11 +64,12 @@ public static partial class Cli
             var page = BuildingBlocksReport.Write(title, parts, directory, pageFigure: layout);
             Lucid.Interfaces.Figures.Svg.Save(layout, Path.Combine(directory, "layout.svg"));
             Lucid.Interfaces.Figures.FigurePng.Save(layout, Path.Combine(directory, "layout.png"));
+            Lucid.Interfaces.Figures.FigureSkia.SavePdf(layout, Path.Combine(directory, "layout.pdf"));
             foreach (var part in parts) s.Say($"{part.Summary}: {part.File}");
             s.Say(Invariant($"interactive report (self-contained; point at a cell for its data): {page} ({clock.Elapsed.TotalSeconds:F1} s)"));
             s.Result(new { model = m.Name, title, predicted = label, page, seconds = clock.Elapsed.TotalSeconds,
                 parts = parts.Select(p => new { file = p.File, png = Path.ChangeExtension(p.File, ".png"), summary = p.Summary }),
-                layout = new { svg = "layout.svg", png = "layout.png" } });
+                layout = new { svg = "layout.svg", png = "layout.png", pdf = "layout.pdf" } });
         });
         return command;
     }
