@@ -97,6 +97,32 @@ public static class ImageFiles
         return Read(stream, path);
     }
 
+    /// <summary>
+    /// JPEG: our own decoder for baseline and extended-sequential files (exact, dependency-free); progressive and
+    /// arithmetic-coded files through Skia's libjpeg-turbo.
+    /// </summary>
+    private static Image ReadJpeg(Stream stream, string name)
+    {
+        long start = stream.Position;
+        try { return Jpeg.Read(stream, name); }
+        catch (ImageFormatException e) when (e.Message.Contains("progressive", StringComparison.Ordinal) || e.Message.Contains("arithmetic", StringComparison.Ordinal))
+        {
+            stream.Position = start;
+            return SkiaCodecs.Decode(ReadAll(stream, name), name);
+        }
+    }
+
+    private static byte[] ReadAll(Stream stream, string name)
+    {
+        long left = stream.Length - stream.Position;
+        // an encoded file larger than any decodable image could be is refused before it is read
+        if (left > 4 * LucidLimits.MaxImagePixels + (1 << 20))
+            throw new ImageFormatException(name, $"the file holds {left:N0} bytes, more than an image within LucidLimits.MaxImagePixels can need.");
+        var data = new byte[left];
+        stream.ReadExactly(data);
+        return data;
+    }
+
     /// <summary>Reads an image from a seekable stream, recognizing the format by its first bytes.</summary>
     public static Image Read(Stream stream, string name)
     {
@@ -104,9 +130,13 @@ public static class ImageFiles
         int got = stream.ReadAtLeast(head, 8, throwOnEndOfStream: false);
         stream.Seek(-got, SeekOrigin.Current);
         if (got >= 8 && head.SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A })) return Png.Read(stream, name);
-        if (got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) return Jpeg.Read(stream, name);
+        if (got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) return ReadJpeg(stream, name);
         if (got >= 2 && head[0] == 'P' && head[1] is (byte)'2' or (byte)'3' or (byte)'5' or (byte)'6') return Pnm.Read(stream, name);
+        Span<byte> longer = stackalloc byte[12];
+        int more = stream.ReadAtLeast(longer, 12, throwOnEndOfStream: false);
+        stream.Seek(-more, SeekOrigin.Current);
+        if (SkiaCodecs.Recognizes(longer[..more])) return SkiaCodecs.Decode(ReadAll(stream, name), name);
         var start = Convert.ToHexString(head[..got]);
-        throw new ImageFormatException(name, $"unsupported image format (expected PNG, JPEG or PGM/PPM; the file starts with {(got == 0 ? "nothing: it is empty" : "0x" + start)}).");
+        throw new ImageFormatException(name, $"unsupported image format (expected PNG, JPEG, WebP, GIF, BMP or PGM/PPM; the file starts with {(got == 0 ? "nothing: it is empty" : "0x" + start)}).");
     }
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the decoder corpus with ImageMagick (Debian's imagemagick, libpng and libjpeg-turbo underneath): PNG in every
 # colour type and bit depth, plain and Adam7-interlaced; baseline JPEG with 4:4:4, 4:2:2, 4:2:0 and 4:1:1 chroma,
-# grey, restart intervals, and one progressive file (which the decoder must refuse by name); binary and plain PGM/PPM.
+# grey, restart intervals, and a progressive file (read through Skia); WebP, GIF and BMP (Skia); binary and plain PGM/PPM.
 # Each NAME.EXT comes with NAME.rgba: ImageMagick's own decode as 8-bit RGBA rows — the reference.
 set -e
 cd "$(dirname "$0")"
@@ -30,11 +30,17 @@ convert source-rgb.png -quality 40 -sampling-factor 2x2 jpeg-420-q40.jpg
 convert source-rgb.png -colorspace Gray -quality 85 jpeg-gray.jpg
 convert source-rgb.png -quality 85 -sampling-factor 2x2 -define jpeg:restart-interval=1 jpeg-420-restart.jpg
 convert source-rgb.png -quality 85 -interlace JPEG jpeg-progressive.jpg
+# formats only Skia's codecs read here: WebP (lossy and lossless), GIF (palette), BMP (24-bit and with alpha)
+convert source-rgb.png -quality 85 photo.webp
+convert source-rgb.png -define webp:lossless=true lossless.webp
+convert source-rgb.png +dither -colors 64 palette.gif
+convert source-rgb.png bmp3:rgb.bmp
+convert source-rgba.png bmp:rgba.bmp
 convert source-rgb.png ppm:rgb.ppm
 convert source-rgb.png -colorspace Gray pgm:gray.pgm
 convert source-rgb.png -compress none ppm:rgb-plain.ppm
 convert source-rgb.png -depth 16 ppm:rgb16.ppm
-for f in *.png *.jpg *.ppm *.pgm; do
-  case "$f" in source-*|jpeg-progressive.jpg) continue;; esac
+for f in *.png *.jpg *.ppm *.pgm *.webp *.gif *.bmp; do
+  case "$f" in source-*) continue;; esac
   convert "$f" -depth 8 "rgba:${f%.*}.rgba"
 done
