@@ -97,6 +97,22 @@ public class CommandTests
         finally { File.Delete(path); }
     }
 
+    /// <summary>render --plot charts the objective over the steps (PNG at the chart's size).</summary>
+    [Fact]
+    public void RenderPlot_WritesTheObjectiveChart()
+    {
+        var path = Lucid.Temp("render") + ".png";
+        var plot = Lucid.Temp("objective") + ".png";
+        try
+        {
+            var j = Lucid.Json("render", "--demo", "--steps", "5", "--plot", plot, "-o", path);
+            Assert.Equal(plot, j.GetProperty("plot").GetString());
+            var chart = Image.LoadPng(plot);
+            Assert.Equal((640, 400), (chart.Width, chart.Height));
+        }
+        finally { File.Delete(path); File.Delete(plot); }
+    }
+
     [Fact]
     public void RenderAllClasses_WritesALabelledGrid()
     {

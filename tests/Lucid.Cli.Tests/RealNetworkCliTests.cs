@@ -124,7 +124,12 @@ public class RealNetworkCliTests
         var path = Lucid.Temp("quality") + ".md";
         try
         {
-            var j = Lucid.Json("quality", "resnet18", "--channels", "1", "--compared", "0", "--steps", "4", "-o", path);
+            var plot = Path.ChangeExtension(path, ".svg");
+            var j = Lucid.Json("quality", "resnet18", "--channels", "1", "--compared", "0", "--steps", "4", "-o", path, "--plot", plot);
+            var svg = File.ReadAllText(plot);
+            Assert.Contains("radial power spectrum", svg);
+            Assert.Contains("photos (", svg);
+            File.Delete(plot);
             Assert.True(j.GetProperty("photos").GetInt32() >= 7 * 2, "every photo, flipped");
             double slope = j.GetProperty("photoSlope").GetDouble();
             Assert.InRange(slope, -3.5, -1.5);                            // natural images: near −2

@@ -10,6 +10,7 @@ public static partial class Cli
         var channels = new Option<int>("--channels") { Description = "resnet18: channels per layer rendered Lucid-style (evenly spaced).", DefaultValueFactory = _ => 16 };
         var compared = new Option<int>("--compared") { Description = "resnet18: of those, how many also with MACO and VITAL.", DefaultValueFactory = _ => 8 };
         var comparedSteps = new Option<int>("--compared-steps") { Description = "resnet18: steps of the MACO and VITAL renders.", DefaultValueFactory = _ => 256 };
+        var plot = new Option<string?>("--plot") { Description = "resnet18: chart the radial power spectrum of each method's renders against the photos (.png, .svg or .pdf)." };
         var renders = new Option<string?>("--renders") { Description = "resnet18: write every render as a PNG into this directory (and a grid per method and layer)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
         var steps = new Option<int?>("--steps") { Description = "Steps of every render (default: 256 Lucid-style and MACO, 300 VITAL)." };
@@ -17,14 +18,14 @@ public static partial class Cli
         var transfer = new Option<string?>("--transfer") { Description = "Schema of an independently trained model for transferability (default: models/<model>-seed2/ when bundled; 'none' to skip)." };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
         var command = new Command("quality", "Render every class Lucid-style, with MACO and with VITAL, and score the renders (activation ratio, self-classification, held-out feature distance, spectrum, repetition, Vendi, path similarity, transferability).")
-            { model, seeds, steps, scenes, transfer, output, photos, channels, compared, comparedSteps, renders };
+            { model, seeds, steps, scenes, transfer, output, photos, channels, compared, comparedSteps, renders, plot };
         bind(command, (s, _) =>
         {
             string name = s.Get(model)!;
             if (name == Lucid.Models.ResNet18.Name)
             {
                 var unitSettings = new Lucid.Optvis.UnitQualitySettings { LucidChannels = s.Get(channels), ComparedChannels = s.Get(compared), Steps = s.Get(steps) ?? 512, ComparedSteps = s.Get(comparedSteps) };
-                UnitQuality(s, unitSettings, s.Get(photos)!, s.Get(output), s.Get(renders));
+                UnitQuality(s, unitSettings, s.Get(photos)!, s.Get(output), s.Get(renders), s.Get(plot));
                 return;
             }
             var m = BundledModels.Load(name);
@@ -44,8 +45,12 @@ public static partial class Cli
         return command;
     }
 
+    /// <summary>The element-wise mean of equally long arrays.</summary>
+    private static double[] Mean(IReadOnlyList<double[]> arrays) =>
+        Enumerable.Range(0, arrays[0].Length).Select(i => arrays.Average(a => a[i])).ToArray();
+
     /// <summary><c>lucid quality resnet18</c>: hidden units of a network without labels, against photographs.</summary>
-    private static void UnitQuality(Session s, Lucid.Optvis.UnitQualitySettings settings, string photoDirectory, string? output, string? renderDirectory)
+    private static void UnitQuality(Session s, Lucid.Optvis.UnitQualitySettings settings, string photoDirectory, string? output, string? renderDirectory, string? plotPath)
     {
         if (settings.LucidChannels < 1 || settings.ComparedChannels < 0 || settings.Steps < 1 || settings.ComparedSteps < 1)
             throw new LucidArgumentException("channels", "quality: --channels and --steps must be positive and --compared not negative.");
@@ -58,11 +63,27 @@ public static partial class Cli
             using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
             return Lucid.Optvis.Quality.SpectralSlope(one);
         });
+        var spectra = new Dictionary<string, List<double[]>>(StringComparer.Ordinal)
+        {
+            ["photos"] = Enumerable.Range(0, count).Select(i =>
+            {
+                using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
+                return Lucid.Optvis.Quality.RadialPowerSpectrum(one);
+            }).ToList(),
+        };
         var clock = Stopwatch.StartNew();
         var images = new List<(Lucid.Optvis.UnitQualityRow Row, Lucid.Imaging.Image Image)>();
         var rows = Lucid.Optvis.UnitQualityTable.Run(m, photos, settings, (tap, channel, below) => Lucid.Attribution.Lrp.UnitRelevance(m, tap, channel, below),
             new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))),
-            (row, render) => images.Add((row, Lucid.Imaging.Image.FromTensor(render))));
+            (row, render) =>
+            {
+                images.Add((row, Lucid.Imaging.Image.FromTensor(render)));
+                if (!spectra.TryGetValue(row.Method, out var list)) spectra[row.Method] = list = new List<double[]>();
+                list.Add(Lucid.Optvis.Quality.RadialPowerSpectrum(render));
+            });
+        if (plotPath is not null)
+            Lucid.Interfaces.Figures.Plots.Spectra($"{m.Name}: radial power spectrum of renders and photos",
+                spectra.Select(p => (Invariant($"{p.Key} ({p.Value.Count})"), Mean(p.Value))).ToList()).Save(plotPath);
         if (renderDirectory is not null)
         {
             Directory.CreateDirectory(renderDirectory);
@@ -74,6 +95,6 @@ public static partial class Cli
         string command = $"lucid quality resnet18 --channels {settings.LucidChannels} --compared {settings.ComparedChannels} --steps {settings.Steps} --compared-steps {settings.ComparedSteps}";
         var table = Lucid.Optvis.UnitQualityTable.ToMarkdown(rows, settings, m.Name, photoSlope, count, command);
         s.Table(table, output);
-        s.Result(new { model = m.Name, photos = count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows });
+        s.Result(new { model = m.Name, photos = count, photoSlope, seconds = clock.Elapsed.TotalSeconds, rows, plot = plotPath });
     }
 }

@@ -16,9 +16,10 @@ public static partial class Cli
         var output = new Option<string>("--out", "-o") { Description = "PNG to write.", Required = true };
         var method = new Option<string>("--method", "--param") { Description = "lucid (Fourier, decorrelated, Lucid's transforms), maco (phase only) or vital (feature distributions; inception-mini).", DefaultValueFactory = _ => "lucid" };
         var photos = new Option<string?>("--photos") { Description = "MACO/VITAL on a network trained on photos: a directory of reference photos (default: Debian's /usr/share/darknet/data)." };
+        var plot = new Option<string?>("--plot") { Description = "Also chart the objective and each term over the steps (.png, .svg or .pdf)." };
         var allClasses = new Option<bool>("--all-classes") { Description = "Render every class as one batch (Lucid-style) and write a labelled grid." };
         var command = new Command("render", "Feature visualization: optimize an image for a channel or a class (Lucid-style, MACO or VITAL).")
-            { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses, photos };
+            { model, demo, channel, label, steps, size, lr, seed, output, method, allClasses, photos, plot };
         bind(command, (s, ct) =>
         {
             var m = s.Model(ModelName(s, model, demo), withWeights: true);
@@ -48,10 +49,12 @@ public static partial class Cli
             string path = s.Get(output)!;
             using (result.Image) Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);
             double msPerStep = clock.Elapsed.TotalMilliseconds / Math.Max(1, result.ObjectivePerStep.Length);
+            if (s.Get(plot) is { } plotPath)
+                Lucid.Interfaces.Figures.Plots.Objective(result.ObjectivePerStep, result.TermsPerStep, $"{m.Name}: {objective.Description} ({how})").Save(plotPath);
             string what = how == "vital" ? $"VITAL sort-matching [{cls ?? unit}]" : objective.Description;
             s.Say(Invariant($"{what}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({msPerStep:F1} ms/step); wrote {path}"));
             s.Result(new { model = m.Name, objective = what, method = how, steps = result.ObjectivePerStep.Length, seed = s.Get(seed), size = px,
-                objectiveFirst = result.ObjectivePerStep[0], objectiveLast = result.ObjectivePerStep[^1], msPerStep, cancelled = result.Cancelled, output = ImageInfo(path) });
+                objectiveFirst = result.ObjectivePerStep[0], objectiveLast = result.ObjectivePerStep[^1], msPerStep, cancelled = result.Cancelled, output = ImageInfo(path), plot = s.Get(plot) });
         });
         return command;
     }

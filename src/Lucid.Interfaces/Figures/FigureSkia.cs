@@ -16,6 +16,9 @@ public static class FigureSkia
     private static readonly Lazy<SKTypeface> Regular = new(() => LoadFont("Lucid.Fonts.DejaVuSans.ttf"));
     private static readonly Lazy<SKTypeface> Bold = new(() => LoadFont("Lucid.Fonts.DejaVuSans-Bold.ttf"));
 
+    /// <summary>The embedded DejaVu Sans (regular or bold), shared with the charts.</summary>
+    public static SKTypeface Typeface(bool bold) => bold ? Bold.Value : Regular.Value;
+
     private static SKTypeface LoadFont(string resource)
     {
         using var stream = typeof(FigureSkia).Assembly.GetManifestResourceStream(resource)
