@@ -77,7 +77,22 @@ public static class Evaluation
     /// relevance (insertion: revealed on the baseline), <paramref name="steps"/> at a time, and the target's softmax
     /// probability is integrated (trapezoid rule over the fraction of pixels). Low deletion and high insertion AUC are good.
     /// </summary>
-    public static double PerturbationAuc(Model model, Tensor image, ReadOnlySpan<float> pixelMap, int targetClass, bool insertion, int steps = 16, float baseline = 0f)
+    public static double PerturbationAuc(Model model, Tensor image, ReadOnlySpan<float> pixelMap, int targetClass, bool insertion, int steps = 16, float baseline = 0f) =>
+        Auc(PerturbationCurve(model, image, pixelMap, targetClass, insertion, steps, baseline));
+
+    /// <summary>The area under a curve sampled at evenly spaced fractions 0 … 1 (trapezoid rule).</summary>
+    public static double Auc(IReadOnlyList<double> curve)
+    {
+        double auc = 0;
+        for (int i = 1; i < curve.Count; i++) auc += 0.5 * (curve[i - 1] + curve[i]) / (curve.Count - 1);
+        return auc;
+    }
+
+    /// <summary>
+    /// The deletion (or insertion) curve itself: the target's softmax probability with 0, 1/steps, …, all of the
+    /// pixels removed (revealed) in order of decreasing relevance — <paramref name="steps"/> + 1 values.
+    /// </summary>
+    public static double[] PerturbationCurve(Model model, Tensor image, ReadOnlySpan<float> pixelMap, int targetClass, bool insertion, int steps = 16, float baseline = 0f)
     {
         if (image.Rank != 4 || image.Size(0) != 1) throw new ShapeMismatchException($"perturbation AUC: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
         int c = image.Size(1), h = image.Size(2), w = image.Size(3), pixels = h * w;
@@ -98,9 +113,7 @@ public static class Evaluation
                 }
             probabilities.Add(Probability(model, current, image.Shape.ToArray(), targetClass));
         }
-        double auc = 0;
-        for (int i = 1; i < probabilities.Count; i++) auc += 0.5 * (probabilities[i - 1] + probabilities[i]) / (probabilities.Count - 1);
-        return auc;
+        return probabilities.ToArray();
     }
 
     private static double Probability(Model model, float[] pixels, int[] shape, int targetClass)

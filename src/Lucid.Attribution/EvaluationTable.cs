@@ -11,7 +11,14 @@ namespace Lucid.Attribution;
 /// mean Spearman rank correlation between the method's |maps| for the trained model and for the same architecture with
 /// re-initialized weights (Adebayo et al., 2018): near 1 means the method ignores the weights (a failed sanity check).
 /// </summary>
-public sealed record EvaluationRow(string Method, double PointingGame, double MaskMass, double DeletionAuc, double InsertionAuc, double RandomizationSimilarity);
+public sealed record EvaluationRow(string Method, double PointingGame, double MaskMass, double DeletionAuc, double InsertionAuc, double RandomizationSimilarity)
+{
+    /// <summary>The mean deletion curve over the scenes (softmax probability at 0, 1/16, …, 1 of the pixels removed); its AUC is <see cref="DeletionAuc"/>.</summary>
+    public double[] DeletionCurve { get; init; } = Array.Empty<double>();
+
+    /// <summary>The mean insertion curve; its AUC is <see cref="InsertionAuc"/>.</summary>
+    public double[] InsertionCurve { get; init; } = Array.Empty<double>();
+}
 
 /// <summary>
 /// Every attribution method on single-object synthetic scenes, explaining the true class, scored against the object
@@ -27,7 +34,8 @@ public static class EvaluationTable
         {
             string name = method.DisplayName;
             Tensor attribute(Model m, Tensor x, int c) => method.Attribute(m, x, AttributionTarget.Class(c));
-            double pointing = 0, mass = 0, deletion = 0, insertion = 0, similarity = 0;
+            double pointing = 0, mass = 0, similarity = 0;
+            double[]? deletionCurve = null, insertionCurve = null;
             for (int i = 0; i < scenes; i++)
             {
                 int cls = i % SyntheticScenes.Classes.Count;
@@ -39,16 +47,29 @@ public static class EvaluationTable
                 var mask = scene.Objects[0].Mask;
                 if (Evaluation.PointingGame(map, mask)) pointing++;
                 mass += Evaluation.MaskMass(map, mask);
-                deletion += Evaluation.PerturbationAuc(model, x, map, cls, insertion: false);
-                insertion += Evaluation.PerturbationAuc(model, x, map, cls, insertion: true);
+                Accumulate(ref deletionCurve, Evaluation.PerturbationCurve(model, x, map, cls, insertion: false));
+                Accumulate(ref insertionCurve, Evaluation.PerturbationCurve(model, x, map, cls, insertion: true));
                 var r = attribute(randomized, x, cls);
                 var randomMap = Evaluation.PixelMap(r.ToArray(), r.Size(1), SyntheticScenes.Size, SyntheticScenes.Size);
                 similarity += Evaluation.Spearman(map.Select(Math.Abs).ToArray(), randomMap.Select(Math.Abs).ToArray());
             }
-            rows.Add(new EvaluationRow(name, pointing / scenes, mass / scenes, deletion / scenes, insertion / scenes, similarity / scenes));
+            // the mean curve's AUC is the mean of the scenes' AUCs (the trapezoid rule is linear)
+            var meanDeletion = deletionCurve!.Select(v => v / scenes).ToArray();
+            var meanInsertion = insertionCurve!.Select(v => v / scenes).ToArray();
+            rows.Add(new EvaluationRow(name, pointing / scenes, mass / scenes, Evaluation.Auc(meanDeletion), Evaluation.Auc(meanInsertion), similarity / scenes)
+            {
+                DeletionCurve = meanDeletion,
+                InsertionCurve = meanInsertion,
+            });
             progress?.Report(name);
         }
         return rows;
+    }
+
+    private static void Accumulate(ref double[]? sum, double[] curve)
+    {
+        sum ??= new double[curve.Length];
+        for (int i = 0; i < curve.Length; i++) sum[i] += curve[i];
     }
 
     public static string Markdown(IReadOnlyList<EvaluationRow> rows, string model, int scenes)

@@ -195,11 +195,27 @@ public class CommandTests
     [Fact]
     public void Evaluate_ScoresEveryMethod()
     {
-        var j = Lucid.Json("evaluate", "inception-mini", "--scenes", "2");
+        var plot = Lucid.Temp("curves") + ".svg";
+        var j = Lucid.Json("evaluate", "inception-mini", "--scenes", "2", "--plot", plot);
         var rows = j.GetProperty("rows").EnumerateArray().ToList();
         Assert.True(rows.Count >= 10);
         Assert.Contains(rows, r => r.GetProperty("method").GetString()!.Contains("LRP", StringComparison.OrdinalIgnoreCase));
         Assert.All(rows, r => Assert.InRange(r.GetProperty("pointingGame").GetDouble(), 0, 1));
+        // the charted curves are the table's: 17 points from the unperturbed image to all pixels removed, their AUC the row's
+        foreach (var r in rows)
+        {
+            var curve = r.GetProperty("deletionCurve").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(17, curve.Length);
+            double auc = Enumerable.Range(1, 16).Sum(i => 0.5 * (curve[i - 1] + curve[i]) / 16);
+            Assert.Equal(r.GetProperty("deletionAuc").GetDouble(), auc, 9);
+        }
+        var files = j.GetProperty("plots").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        try
+        {
+            Assert.Contains("deletion curves over 2 scenes", File.ReadAllText(files[0]));
+            Assert.Contains("insertion curves over 2 scenes", File.ReadAllText(files[1]));
+        }
+        finally { foreach (var f in files) File.Delete(f); }
     }
 
     [Fact]

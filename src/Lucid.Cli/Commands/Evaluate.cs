@@ -8,8 +8,9 @@ public static partial class Cli
         var model = new Argument<string>("model") { Description = "Bundled model (inception-mini)." };
         var scenes = new Option<int>("--scenes") { Description = "Synthetic test scenes to score.", DefaultValueFactory = _ => 50 };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
+        var plot = new Option<string?>("--plot") { Description = "Also chart the mean deletion and insertion curves of every method: FILE-deletion.EXT and FILE-insertion.EXT (.png, .svg or .pdf)." };
         var command = new Command("evaluate", "Score every attribution method on synthetic test scenes with ground-truth masks (pointing game, mask mass, deletion/insertion AUC, randomization).")
-            { model, scenes, output };
+            { model, scenes, output, plot };
         bind(command, (s, _) =>
         {
             string name = s.Get(model)!;
@@ -22,7 +23,24 @@ public static partial class Cli
                 new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))));
             var table = Lucid.Attribution.EvaluationTable.Markdown(rows, name, count);
             s.Table(table, s.Get(output));
-            s.Result(new { model = name, scenes = count, seconds = clock.Elapsed.TotalSeconds, rows });
+            string[]? plots = null;
+            if (s.Get(plot) is { } plotPath)
+            {
+                string stem = Path.Combine(Path.GetDirectoryName(plotPath) ?? "", Path.GetFileNameWithoutExtension(plotPath)), extension = Path.GetExtension(plotPath);
+                plots = new[] { $"{stem}-deletion{extension}", $"{stem}-insertion{extension}" };
+                foreach (var (file, deletion) in new[] { (plots[0], true), (plots[1], false) })
+                {
+                    var series = rows.Select(r =>
+                    {
+                        var curve = deletion ? r.DeletionCurve : r.InsertionCurve;
+                        var fractions = Enumerable.Range(0, curve.Length).Select(i => i / (double)(curve.Length - 1)).ToArray();
+                        return (Invariant($"{r.Method} (AUC {(deletion ? r.DeletionAuc : r.InsertionAuc):F3})"), fractions, curve);
+                    }).ToList();
+                    Lucid.Interfaces.Figures.Plots.Lines($"{name}: {(deletion ? "deletion" : "insertion")} curves over {count} scenes",
+                        deletion ? "fraction of pixels removed" : "fraction of pixels revealed", "probability of the class", series, width: 1200, height: 560).Save(file);
+                }
+            }
+            s.Result(new { model = name, scenes = count, seconds = clock.Elapsed.TotalSeconds, rows, plots });
         });
         return command;
     }

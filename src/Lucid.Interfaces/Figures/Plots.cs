@@ -115,13 +115,17 @@ public static class Plots
             var line = plot.Add.ScatterLine(px, py);
             line.LegendText = name;
             line.LineWidth = 1.5f;
+            // more series than the palette's ten colours: the second ten dashed
+            if (plot.GetPlottables().Count() > 10) line.LinePattern = ScottPlot.LinePattern.Dashed;
         }
         if (logX) plot.Axes.Bottom.TickGenerator = LogTicks();
         if (logY) plot.Axes.Left.TickGenerator = LogTicks();
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        if (series.Count > 1) plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        // a few series: the legend inside; many: beside the data, which it would otherwise cover
+        if (series.Count > 4) plot.ShowLegend(ScottPlot.Edge.Right);
+        else if (series.Count > 1) plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.Font.Set(FontName);
         return new Chart(plot, title, series, width, height);
     }
