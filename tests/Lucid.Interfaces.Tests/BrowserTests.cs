@@ -128,12 +128,14 @@ public class BrowserTests
     }
 
     /// <summary>
-    /// The real network's page: resnet18's activation grid and semantic dictionary of the bundled photo at layer4.1
-    /// (7×7, icons rendered on the network itself); pointing at a cell shows that position's strongest channels and
-    /// lights it in the dictionary.
+    /// The real network's page under a real mouse (Playwright driving Debian's Chromium): resnet18's activation grid and
+    /// semantic dictionary of the bundled photo at layer4.1 (7×7, icons rendered on the network itself). Moving the
+    /// pointer onto a grid cell shows that position's strongest channels in the side panel and lights the same position
+    /// in the dictionary; moving it away restores the panel. The same page with its hover script cut out shows nothing —
+    /// the check that this test proves the page's logic, not the test's.
     /// </summary>
     [Fact]
-    public async Task OnResNet18AndAPhoto_HoveringAGridCell_ShowsItsChannels()
+    public async Task OnResNet18AndAPhoto_ARealPointerOnAGridCell_ShowsItsChannels()
     {
         var browser = Browser();
         if (browser is null) return;
@@ -142,20 +144,43 @@ public class BrowserTests
         var grid = Panels.ActivationGrid(model, image, "layer4.1", steps: 4, seed: 1);
         var dictionary = SemanticDictionary.Of(model, image, "layer4.1", Panels.ClassTarget(model, image, null));
         var html = Html.Render("resnet18: activation grid and semantic dictionary", new[] { grid.Figure, dictionary.ToFigure(model, image, iconSteps: 4, seed: 1) });
-        const string hover = """
-            var panel = document.getElementById('details');
-            var cell = document.getElementById('f0-cell-3-2');
-            cell.dispatchEvent(new MouseEvent('mouseenter'));
-            document.body.setAttribute('data-probe', JSON.stringify({ shown: panel.textContent,
-              linked: document.getElementById('f1-position-3-2').classList.contains('lucid-linked'),
-              other: document.getElementById('f1-position-0-6').classList.contains('lucid-linked') }));
-            """;
-        var r = await Probe(browser, html, hover);
-        var shown = r.GetProperty("shown").GetString()!;
         var entry = dictionary.Entries.Single(e => e.Y == 3 && e.X == 2);
-        Assert.StartsWith("position (3, 2) of layer4.1", shown);
-        Assert.All(entry.Channels, c => Assert.Contains($"channel {c}: ", shown));
-        Assert.True(r.GetProperty("linked").GetBoolean());
-        Assert.False(r.GetProperty("other").GetBoolean());
+
+        var live = await Point(browser, html);
+        Assert.StartsWith("position (3, 2) of layer4.1", live.Shown);
+        Assert.All(entry.Channels, c => Assert.Contains($"channel {c}: ", live.Shown));
+        Assert.True(live.Linked, "the dictionary's (3, 2) is not lit while the pointer is on the grid cell");
+        Assert.False(live.OtherLinked);
+        Assert.DoesNotContain("position (3, 2)", live.AfterLeaving);
+
+        int start = html.IndexOf("<script>", StringComparison.Ordinal), end = html.IndexOf("</script>", start, StringComparison.Ordinal) + "</script>".Length;
+        var inert = await Point(browser, html[..start] + html[end..]);
+        Assert.DoesNotContain("position (3, 2)", inert.Shown);
+        Assert.False(inert.Linked);
+    }
+
+    /// <summary>Opens the page, moves the mouse onto grid cell (3, 2), reads the panel and the highlights, then moves away.</summary>
+    private static async Task<(string Shown, bool Linked, bool OtherLinked, string AfterLeaving)> Point(string browser, string html)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lucid-pointer-{Guid.NewGuid():N}.html");
+        File.WriteAllText(path, html);
+        try
+        {
+            using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            await using var chromium = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = browser, Headless = true, Args = new[] { "--no-sandbox" } });
+            var page = await chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1200 } });
+            await page.GotoAsync("file://" + path);
+            var cell = await page.QuerySelectorAsync("#f0-cell-3-2") ?? throw new InvalidOperationException("no grid cell (3, 2) on the page");
+            await cell.ScrollIntoViewIfNeededAsync();
+            var box = await cell.BoundingBoxAsync() ?? throw new InvalidOperationException("grid cell (3, 2) is not visible");
+            await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+            string shown = await page.InnerTextAsync("#details");
+            bool linked = await page.EvalOnSelectorAsync<bool>("#f1-position-3-2", "e => e.classList.contains('lucid-linked')");
+            bool other = await page.EvalOnSelectorAsync<bool>("#f1-position-0-6", "e => e.classList.contains('lucid-linked')");
+            await page.Mouse.MoveAsync(2, 2);
+            string after = await page.InnerTextAsync("#details");
+            return (shown, linked, other, after);
+        }
+        finally { File.Delete(path); }
     }
 }
