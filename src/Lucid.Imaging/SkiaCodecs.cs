@@ -33,6 +33,11 @@ public static class SkiaCodecs
         long pixels = (long)info.Width * info.Height;
         if (pixels > LucidLimits.MaxImagePixels)
             throw new ImageFormatException(file, $"{info.Width}×{info.Height} = {pixels:N0} pixels exceed the limit of {LucidLimits.MaxImagePixels:N0} (LucidLimits.MaxImagePixels); nothing was decoded.");
+        // a header can claim any size for free: beyond half a megapixel, an image must come with at least one byte of
+        // data per 8 pixels before its buffers are allocated (photos carry 1–10 bits a pixel; flat graphics, which can
+        // compress further, belong in PNG, which our own decoder bounds by the data it inflates)
+        if (pixels > (1 << 19) && pixels > 8L * data.Length)
+            throw new ImageFormatException(file, $"the header claims {info.Width}×{info.Height} pixels from only {data.Length:N0} bytes of {codec.EncodedFormat} data; refused before decoding (more than 8 pixels a byte).");
         bool alpha = info.AlphaType != SKAlphaType.Opaque;
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, alpha ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
         var rgba = new byte[target.BytesSize];

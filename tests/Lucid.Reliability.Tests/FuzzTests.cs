@@ -115,6 +115,27 @@ public class FuzzTests(ITestOutputHelper output)
     public void Jpeg() => Run("JPEG", File.ReadAllBytes(Corpus("jpeg-420-restart.jpg")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.jpg"),
         lengthFields: new[] { 4, 20, 40, 80, 120 });
 
+    // formats read through Skia's codecs: the header's size fields are among those that lie
+    [Fact]
+    public void ProgressiveJpeg() => Run("progressive JPEG", File.ReadAllBytes(Corpus("jpeg-progressive.jpg")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.jpg"),
+        lengthFields: new[] { 4, 20, 40, 80 });
+
+    [Fact]
+    public void WebP() => Run("WebP", File.ReadAllBytes(Corpus("photo.webp")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.webp"),
+        lengthFields: new[] { 4, 16, 26 }, littleEndian: true);        // the RIFF size, the VP8 chunk size, the frame size
+
+    [Fact]
+    public void WebPLossless() => Run("lossless WebP", File.ReadAllBytes(Corpus("lossless.webp")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.webp"),
+        lengthFields: new[] { 4, 16, 21 }, littleEndian: true);
+
+    [Fact]
+    public void Gif() => Run("GIF", File.ReadAllBytes(Corpus("palette.gif")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.gif"),
+        lengthFields: new[] { 6, 8 }, littleEndian: true);                // the logical screen's width and height
+
+    [Fact]
+    public void Bmp() => Run("BMP", File.ReadAllBytes(Corpus("rgba.bmp")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.bmp"),
+        lengthFields: new[] { 2, 10, 14, 18, 22, 34 }, littleEndian: true);  // file size, data offset, header size, width, height, image size
+
     [Fact]
     public void Pnm() => Run("PGM/PPM", File.ReadAllBytes(Corpus("rgb16.ppm")), b => ImageFiles.Read(new MemoryStream(b), "fuzz.ppm"), lengthFields: Array.Empty<int>());
 
