@@ -27,6 +27,9 @@ public sealed record QualityRow(string Method, double ActivationRatio, double Se
     /// <summary>The share of layers where renders pass the path-similarity check (<see cref="Quality.PathSimilarityCheck(Model, Tensor, IReadOnlyList{double[][]}, int, IReadOnlyList{string})"/>).</summary>
     public double PathSimilarity { get; init; }
 
+    /// <summary>The mean radial power spectrum of the method's images (<see cref="Quality.RadialPowerSpectrum"/>), for the spectrum chart.</summary>
+    public double[] RadialSpectrum { get; init; } = Array.Empty<double>();
+
     /// <summary>Renders the independently trained model classifies as their class, or null when none was given.</summary>
     public double? Transfer { get; init; }
 }
@@ -165,6 +168,7 @@ public static class QualityTable
         var heldOut = held.Scenes;
         int classes = heldOut.Length, seeds = settings.Seeds;
         double ratio = 0, correct = 0, softmax = 0, slopeError = 0, hf = 0, repetition = 0, vendi = 0, path = 0, transfer = 0;
+        double[]? spectrum = null;
         var distance = new double[settings.HeldOutTaps.Count];
         for (int k = 0; k < classes; k++)
         {
@@ -180,6 +184,9 @@ public static class QualityTable
                 if (Array.IndexOf(logits, logits.Max()) == k) correct++;
                 for (int t = 0; t < distance.Length; t++) distance[t] += Quality.FeatureDistributionDistanceToQuantiles(model, x, held.Quantiles[k][settings.HeldOutTaps[t]], settings.HeldOutTaps[t]);
                 slopeError += Math.Abs(Quality.SpectralSlope(x) - realSlope);
+                var radial = Quality.RadialPowerSpectrum(x);
+                spectrum ??= new double[radial.Length];
+                for (int r = 0; r < radial.Length; r++) spectrum[r] += radial[r];
                 hf += Quality.HighFrequencyEnergyRatio(x);
                 repetition += Quality.RepetitionScore(x);
                 features[s] = Features(model, x, settings.FeatureTap);
@@ -197,6 +204,7 @@ public static class QualityTable
         {
             PathSimilarity = path / n,
             Transfer = settings.TransferModel is null ? null : transfer / n,
+            RadialSpectrum = spectrum!.Select(v => v / n).ToArray(),
         };
     }
 

@@ -251,13 +251,23 @@ public class CommandTests
         var path = Lucid.Temp("quality") + ".md";
         try
         {
-            var j = Lucid.Json("quality", "inception-mini", "--seeds", "1", "--steps", "3", "--scenes-per-class", "3", "-o", path);
+            var plot = Path.ChangeExtension(path, ".svg");
+            var j = Lucid.Json("quality", "inception-mini", "--seeds", "1", "--steps", "3", "--scenes-per-class", "3", "-o", path, "--plot", plot);
             var methods = j.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("method").GetString()!).ToList();
             Assert.Contains(methods, m => m.Contains("VITAL"));
             Assert.Contains(methods, m => m.Contains("MACO"));
             Assert.StartsWith("|", File.ReadAllLines(path).First(l => l.StartsWith('|')));
+            // the spectrum chart holds each row's mean radial spectrum; the bars its activation ratios
+            Assert.All(j.GetProperty("rows").EnumerateArray(), r => Assert.Equal(33, r.GetProperty("radialSpectrum").GetArrayLength()));
+            Assert.Contains("radial power spectrum of class renders and real scenes", File.ReadAllText(plot));
+            Assert.Contains("activation ratio", File.ReadAllText(Path.ChangeExtension(path, null) + "-ratio.svg"));
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(Path.ChangeExtension(path, ".svg"));
+            File.Delete(Path.ChangeExtension(path, null) + "-ratio.svg");
+        }
     }
 }
 

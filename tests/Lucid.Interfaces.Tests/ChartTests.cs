@@ -59,6 +59,15 @@ public class ChartTests
     }
 
     [Fact]
+    public void Chart_ToHtml_IsAnInlineSvgForNotebooks()
+    {
+        var html = Fixed().ToHtml();
+        Assert.StartsWith("<div class=\"lucid-chart\"", html);
+        Assert.Contains("<svg", html);
+        Assert.Contains("deletion curves", html);
+    }
+
+    [Fact]
     public void LogAxes_RefuseNonPositiveValues_AndUnknownExtensionsAreRefused()
     {
         var e = Assert.Throws<Lucid.LucidArgumentException>(() => Plots.Lines("s", "f", "p", new[] { ("x", new[] { 1.0, 2.0 }, new[] { 1.0, -1.0 }) }, logY: true));

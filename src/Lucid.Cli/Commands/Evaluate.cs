@@ -8,7 +8,7 @@ public static partial class Cli
         var model = new Argument<string>("model") { Description = "Bundled model (inception-mini)." };
         var scenes = new Option<int>("--scenes") { Description = "Synthetic test scenes to score.", DefaultValueFactory = _ => 50 };
         var output = new Option<string?>("--out", "-o") { Description = "Write the table as Markdown to this file." };
-        var plot = new Option<string?>("--plot") { Description = "Also chart the mean deletion and insertion curves of every method: FILE-deletion.EXT and FILE-insertion.EXT (.png, .svg or .pdf)." };
+        var plot = new Option<string?>("--plot") { Description = "Also chart the mean deletion and insertion curves of every method and the mask mass as bars: FILE-deletion.EXT, FILE-insertion.EXT, FILE-mask-mass.EXT (.png, .svg or .pdf)." };
         var command = new Command("evaluate", "Score every attribution method on synthetic test scenes with ground-truth masks (pointing game, mask mass, deletion/insertion AUC, randomization).")
             { model, scenes, output, plot };
         bind(command, (s, _) =>
@@ -27,7 +27,9 @@ public static partial class Cli
             if (s.Get(plot) is { } plotPath)
             {
                 string stem = Path.Combine(Path.GetDirectoryName(plotPath) ?? "", Path.GetFileNameWithoutExtension(plotPath)), extension = Path.GetExtension(plotPath);
-                plots = new[] { $"{stem}-deletion{extension}", $"{stem}-insertion{extension}" };
+                plots = new[] { $"{stem}-deletion{extension}", $"{stem}-insertion{extension}", $"{stem}-mask-mass{extension}" };
+                Lucid.Interfaces.Figures.Plots.Bars($"{name}: relevance inside the object's mask over {count} scenes", "mask mass",
+                    rows.Select(r => (Lucid.Interfaces.Figures.Plots.ShortName(r.Method), r.MaskMass)).ToList(), width: 1200, height: 560).Save(plots[2]);
                 foreach (var (file, deletion) in new[] { (plots[0], true), (plots[1], false) })
                 {
                     var series = rows.Select(r =>

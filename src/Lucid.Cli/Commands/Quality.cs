@@ -10,7 +10,7 @@ public static partial class Cli
         var channels = new Option<int>("--channels") { Description = "resnet18: channels per layer rendered Lucid-style (evenly spaced).", DefaultValueFactory = _ => 16 };
         var compared = new Option<int>("--compared") { Description = "resnet18: of those, how many also with MACO and VITAL.", DefaultValueFactory = _ => 8 };
         var comparedSteps = new Option<int>("--compared-steps") { Description = "resnet18: steps of the MACO and VITAL renders.", DefaultValueFactory = _ => 256 };
-        var plot = new Option<string?>("--plot") { Description = "resnet18: chart the radial power spectrum of each method's renders against the photos (.png, .svg or .pdf)." };
+        var plot = new Option<string?>("--plot") { Description = "Chart the radial power spectrum of each method's renders against real images (and, for class renders, FILE-ratio: the activation ratios as bars); .png, .svg or .pdf." };
         var renders = new Option<string?>("--renders") { Description = "resnet18: write every render as a PNG into this directory (and a grid per method and layer)." };
         var seeds = new Option<int>("--seeds") { Description = "Renders per class and method.", DefaultValueFactory = _ => 3 };
         var steps = new Option<int?>("--steps") { Description = "Steps of every render (default: 256 Lucid-style and MACO, 300 VITAL)." };
@@ -40,6 +40,15 @@ public static partial class Cli
             var rows = Lucid.Optvis.QualityTable.Run(m, settings, new Progress<string>(line => s.Note(Invariant($"  {line} ({clock.Elapsed.TotalSeconds:F0} s)"))));
             var table = Lucid.Optvis.QualityTable.ToMarkdown(rows, settings, name);
             s.Table(table, s.Get(output));
+            if (s.Get(plot) is { } plotPath)
+            {
+                static string Short(string method) => Lucid.Interfaces.Figures.Plots.ShortName(method);
+                Lucid.Interfaces.Figures.Plots.Spectra($"{name}: radial power spectrum of class renders and real scenes",
+                    rows.Select(r => (Short(r.Method), r.RadialSpectrum)).ToList()).Save(plotPath);
+                string bars = Path.Combine(Path.GetDirectoryName(plotPath) ?? "", Path.GetFileNameWithoutExtension(plotPath) + "-ratio" + Path.GetExtension(plotPath));
+                Lucid.Interfaces.Figures.Plots.Bars($"{name}: activation ratio (render / best real scene)", "activation ratio",
+                    rows.Select(r => (Short(r.Method), r.ActivationRatio)).ToList()).Save(bars);
+            }
             s.Result(new { model = name, seeds = settings.Seeds, seconds = clock.Elapsed.TotalSeconds, rows });
         });
         return command;

@@ -68,6 +68,10 @@ public sealed class Chart
         document.Close();
     });
 
+    /// <summary>The chart as an inline SVG fragment: the same display path as figures in notebooks and reports.</summary>
+    public string ToHtml() =>
+        $"<div class=\"lucid-chart\" title=\"{Svg.Escape(Title)}\">{Plot.GetSvgXml(Width, Height)}</div>";
+
     /// <summary>Writes PNG, SVG or PDF by the path's extension.</summary>
     public void Save(string path)
     {
@@ -161,6 +165,13 @@ public static class Plots
         return Lines(title, "frequency (cycles per image)", "power", series, logX: true, logY: true);
     }
 
+    /// <summary>A method's name without its parenthesized settings: "integrated gradients (50, GL)" → "integrated gradients".</summary>
+    public static string ShortName(string method)
+    {
+        int paren = method.IndexOf(" (", StringComparison.Ordinal);
+        return paren > 0 ? method[..paren] : method;
+    }
+
     /// <summary>A bar per value, labelled.</summary>
     public static Chart Bars(string title, string yLabel, IReadOnlyList<(string Label, double Value)> bars, int width = 640, int height = 400)
     {
@@ -169,6 +180,13 @@ public static class Plots
         var values = bars.Select(b => b.Value).ToArray();
         plot.Add.Bars(values);
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, bars.Count).Select(i => (double)i).ToArray(), bars.Select(b => b.Label).ToArray());
+        if (bars.Any(b => b.Label.Length > 8))
+        {
+            // long names slanted so that neighbours do not overlap
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 12 + 7 * bars.Max(b => b.Label.Length) * 0.6f;   // room for the slanted names
+        }
         plot.Title(title);
         plot.YLabel(yLabel);
         plot.Font.Set(FontName);
