@@ -109,6 +109,7 @@ public class CommandTests
             Assert.Equal(plot, j.GetProperty("plot").GetString());
             var chart = Image.LoadPng(plot);
             Assert.Equal((640, 400), (chart.Width, chart.Height));
+            Snapshot.VerifyImage(chart, "render-objective");
         }
         finally { File.Delete(path); File.Delete(plot); }
     }
@@ -243,6 +244,14 @@ public class CommandTests
             Assert.Contains("insertion curves over 2 scenes", File.ReadAllText(files[1]));
         }
         finally { foreach (var f in files) File.Delete(f); }
+        var png = Lucid.Temp("curves") + ".png";
+        var pngs = Lucid.Json("evaluate", "inception-mini", "--scenes", "2", "--plot", png).GetProperty("plots").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        try
+        {
+            Snapshot.VerifyImage(Image.LoadPng(pngs[0]), "deletion-curves");
+            Snapshot.VerifyImage(Image.LoadPng(pngs[2]), "mask-mass");
+        }
+        finally { foreach (var f in pngs) File.Delete(f); }
     }
 
     [Fact]
@@ -261,6 +270,11 @@ public class CommandTests
             Assert.All(j.GetProperty("rows").EnumerateArray(), r => Assert.Equal(33, r.GetProperty("radialSpectrum").GetArrayLength()));
             Assert.Contains("radial power spectrum of class renders and real scenes", File.ReadAllText(plot));
             Assert.Contains("activation ratio", File.ReadAllText(Path.ChangeExtension(path, null) + "-ratio.svg"));
+            var png = Path.ChangeExtension(path, ".png");
+            Lucid.Json("quality", "inception-mini", "--seeds", "1", "--steps", "3", "--scenes-per-class", "3", "--plot", png);
+            Snapshot.VerifyImage(Image.LoadPng(png), "quality-spectrum");
+            File.Delete(png);
+            File.Delete(Path.ChangeExtension(path, null) + "-ratio.png");
         }
         finally
         {
