@@ -71,15 +71,20 @@ public class FigureSkiaTests
                 Assert.Contains(expected, text);
             FigureSkia.SavePdf(Sample(), path);
             Assert.Equal(bytes, File.ReadAllBytes(path));
+            // images are embedded losslessly (a JPEG-compressed 16×16 icon loses its colours)
+            var images = Tool("/usr/bin/pdfimages", "-list", path).Split('\n').Skip(2).Where(l => l.Trim().Length > 0).ToList();
+            Assert.NotEmpty(images);
+            Assert.All(images, l => Assert.DoesNotContain(" jpeg ", l));
         }
         finally { File.Delete(path); }
     }
 
-    private static string PdfText(string path)
+    private static string PdfText(string path) => Tool("/usr/bin/pdftotext", path, "-");
+
+    private static string Tool(string program, params string[] args)
     {
-        var start = new ProcessStartInfo("/usr/bin/pdftotext") { RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(path);
-        start.ArgumentList.Add("-");
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

@@ -66,7 +66,9 @@ public static class FigureSkia
         AtomicFile.Write(path, stream =>
         {
             var metadata = new SKDocumentPdfMetadata { Title = figure.Title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (Skia)",
-                Creation = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc), Modified = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+                Creation = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc), Modified = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+                // above 100: images are embedded losslessly (Skia would otherwise JPEG-compress them, and small icons lose their colour)
+                EncodingQuality = 101 };
             using var managed = new SKManagedWStream(stream);
             using var document = SKDocument.CreatePdf(managed, metadata)
                 ?? throw new LucidException("figure: Skia could not create a PDF document.");
@@ -175,7 +177,8 @@ public static class FigureSkia
             byte a = ch is 2 or 4 ? image.Pixels[i * ch + ch - 1] : (byte)255;
             rgba[4 * i] = r; rgba[4 * i + 1] = g; rgba[4 * i + 2] = b; rgba[4 * i + 3] = a;
         }
-        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        // opaque images say so (the PDF backend then embeds plain RGB); others are unpremultiplied RGBA
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, ch is 2 or 4 ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
         using var data = SKData.CreateCopy(rgba);
         using var skImage = SKImage.FromPixels(info, data, image.Width * 4)
             ?? throw new LucidException($"figure: Skia could not take a {image.Width}×{image.Height} image.");

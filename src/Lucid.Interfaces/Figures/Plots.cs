@@ -60,7 +60,7 @@ public sealed class Chart
     {
         var fixedDate = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         using var managed = new SKManagedWStream(stream);
-        using var document = SKDocument.CreatePdf(managed, new SKDocumentPdfMetadata { Title = Title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (ScottPlot, Skia)", Creation = fixedDate, Modified = fixedDate })
+        using var document = SKDocument.CreatePdf(managed, new SKDocumentPdfMetadata { Title = Title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (ScottPlot, Skia)", Creation = fixedDate, Modified = fixedDate, EncodingQuality = 101 })
             ?? throw new LucidException("chart: Skia could not create a PDF document.");
         var canvas = document.BeginPage(Width, Height);
         Plot.Render(canvas, Width, Height);
