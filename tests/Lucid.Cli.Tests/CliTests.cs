@@ -182,19 +182,14 @@ public class CommandTests
     /// (pdftotext), and the PNG matches its verified snapshot within a tolerance. Figures never call a browser (Skia
     /// draws them with the embedded font), so this holds on a machine without Chromium.
     /// </summary>
-    [RequiresDataFact("/usr/bin/pdftotext", "poppler-utils")]
+    [RequiresDataFact(Pdf.TextTool, "poppler-utils")]
     public void BlocksToyDemo_LayoutPdfAndPng_CarryTheirText()
     {
         var directory = Lucid.Temp("blocks-text");
         try
         {
             Lucid.Json("blocks", "--toy-demo", "--icon-steps", "4", "-o", directory);
-            var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/pdftotext") { RedirectStandardOutput = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(directory, "layout.pdf"));
-            start.ArgumentList.Add("-");
-            using var process = System.Diagnostics.Process.Start(start)!;
-            var text = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
+            var text = Pdf.Text(Path.Combine(directory, "layout.pdf"));
             foreach (var expected in new[] { "Building Blocks of inception-mini: striped cross", "Neuron groups of inception-mini at mixed4a",
                          "Activation grid of inception-mini at mixed4a", "Semantic dictionary of inception-mini at mixed4a", "group 0", "mixed3b 0" })
                 Assert.Contains(expected, text);

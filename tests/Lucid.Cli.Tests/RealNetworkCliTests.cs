@@ -79,14 +79,9 @@ public class RealNetworkCliTests
             Assert.Contains(parts, p => p.StartsWith("activation grid at layer4.1: 7×7 cells", StringComparison.Ordinal));
             Assert.Contains(parts, p => p.StartsWith("semantic dictionary at layer4.1: 49 positions, attribution to a direction in 'avgpool'", StringComparison.Ordinal));
             // the layout's PDF carries the panels' titles and channel numbers as text (pdftotext: poppler-utils, which CI installs)
-            if (File.Exists("/usr/bin/pdftotext") || Environment.GetEnvironmentVariable("CI") == "true")
+            if (File.Exists(Pdf.TextTool) || Environment.GetEnvironmentVariable("CI") == "true")
             {
-                var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/pdftotext") { RedirectStandardOutput = true, UseShellExecute = false };
-                start.ArgumentList.Add(Path.Combine(directory, "layout.pdf"));
-                start.ArgumentList.Add("-");
-                using var process = System.Diagnostics.Process.Start(start)!;
-                var text = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
+                var text = Pdf.Text(Path.Combine(directory, "layout.pdf"));
                 foreach (var title in new[] { "Neuron groups of resnet18 at layer4.1", "Activation grid of resnet18 at layer4.1", "Semantic dictionary of resnet18 at layer4.1",
                              "Channel attribution of resnet18 at layer4.1", "Spatial attribution layer3.1", "layer3.1 0" })
                     Assert.Contains(title, text);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lucid.Interfaces.Figures;
 using Lucid.Optvis;
 using Lucid.Testing;
@@ -37,7 +36,7 @@ public class ChartTests
         Snapshot.VerifyImage(image, "deletion-chart");
     }
 
-    [RequiresDataFact("/usr/bin/pdftotext", "poppler-utils")]
+    [RequiresDataFact(Pdf.TextTool, "poppler-utils")]
     public void Chart_PdfAndSvg_CarryTheirText()
     {
         var pdf = Path.Combine(Path.GetTempPath(), $"lucid-chart-{Guid.NewGuid():N}.pdf");
@@ -46,12 +45,7 @@ public class ChartTests
         {
             Fixed().Save(pdf);
             Fixed().Save(svg);
-            var start = new ProcessStartInfo("/usr/bin/pdftotext") { RedirectStandardOutput = true, UseShellExecute = false };
-            start.ArgumentList.Add(pdf);
-            start.ArgumentList.Add("-");
-            using var process = Process.Start(start)!;
-            var text = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
+            var text = Pdf.Text(pdf);
             foreach (var expected in new[] { "deletion curves", "pixels removed", "LRP (AUC 0.31)" }) Assert.Contains(expected, text);
             Assert.Contains("deletion curves", File.ReadAllText(svg));
         }

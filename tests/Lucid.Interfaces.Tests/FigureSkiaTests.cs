@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lucid.Imaging;
 using Lucid.Interfaces.Figures;
 using Lucid.Testing;
@@ -57,7 +56,7 @@ public class FigureSkiaTests
         Snapshot.VerifyImage(once, "figure-with-text");
     }
 
-    [RequiresDataFact("/usr/bin/pdftotext", "poppler-utils")]
+    [RequiresDataFact(Pdf.TextTool, "poppler-utils")]
     public void Pdf_IsVector_WithText_AndDeterministic()
     {
         var path = Path.Combine(Path.GetTempPath(), $"lucid-figure-{Guid.NewGuid():N}.pdf");
@@ -66,29 +65,17 @@ public class FigureSkiaTests
             FigureSkia.SavePdf(Sample(), path);
             var bytes = File.ReadAllBytes(path);
             Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
-            var text = PdfText(path);
+            var text = Pdf.Text(path);
             foreach (var expected in new[] { "Building Blocks of resnet18", "Semantic dictionary", "channel 17: 3.4", "small", "neuron groups at layer4.1" })
                 Assert.Contains(expected, text);
             FigureSkia.SavePdf(Sample(), path);
             Assert.Equal(bytes, File.ReadAllBytes(path));
             // images are embedded losslessly (a JPEG-compressed 16×16 icon loses its colours)
-            var images = Tool("/usr/bin/pdfimages", "-list", path).Split('\n').Skip(2).Where(l => l.Trim().Length > 0).ToList();
+            var images = Pdf.Images(path).Split('\n').Skip(2).Where(l => l.Trim().Length > 0).ToList();
             Assert.NotEmpty(images);
             Assert.All(images, l => Assert.DoesNotContain(" jpeg ", l));
         }
         finally { File.Delete(path); }
-    }
-
-    private static string PdfText(string path) => Tool("/usr/bin/pdftotext", path, "-");
-
-    private static string Tool(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return text;
     }
 
     [Fact]
