@@ -86,6 +86,7 @@ public class RealNetworkCliTests
                              "Channel attribution of resnet18 at layer4.1", "Spatial attribution layer3.1", "layer3.1 0" })
                     Assert.Contains(title, text);
             }
+            Snapshot.VerifyImage(Image.LoadPng(Path.Combine(directory, "layout.png")), "resnet18-layout");
         }
         finally { Directory.Delete(directory, recursive: true); }
     }
