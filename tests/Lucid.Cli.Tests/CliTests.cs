@@ -292,12 +292,12 @@ public class ErrorTests
         var corruptJpeg = Path.Combine(Path.GetTempPath(), "lucid-cli-corrupt.jpg");
         var jpeg = File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot(), "tests", "Lucid.Imaging.Tests", "corpus", "jpeg-420.jpg"));
         File.WriteAllBytes(corruptJpeg, jpeg[..(jpeg.Length / 2)]);
-        var gif = Path.Combine(Path.GetTempPath(), "lucid-cli-image.gif");
-        File.WriteAllBytes(gif, "GIF89a\u0001\u0000\u0001\u0000"u8.ToArray());
+        var tiff = Path.Combine(Path.GetTempPath(), "lucid-cli-image.tif");
+        File.WriteAllBytes(tiff, "II*\u0000\u0008\u0000\u0000\u0000"u8.ToArray());       // TIFF: neither our decoders nor Skia read it
         return new()
         {
             { "missing file", 2, "no-such-file.png: file not found", new[] { "attribute", "inception-mini", "no-such-file.png", "-o", "x.png" } },
-            { "unsupported format", 2, "unsupported image format", new[] { "attribute", "inception-mini", gif, "-o", "x.png" } },
+            { "unsupported format", 2, "unsupported image format", new[] { "attribute", "inception-mini", tiff, "-o", "x.png" } },
             { "corrupt PNG", 2, "lucid-cli-corrupt.png: ", new[] { "attribute", "inception-mini", corrupt, "-o", "x.png" } },
             { "corrupt JPEG", 2, "lucid-cli-corrupt.jpg: ", new[] { "blocks", "inception-mini", corruptJpeg, "-o", "x" } },
             { "unknown tap", 2, "mixed9z", new[] { "render", "inception-mini", "--channel", "mixed9z:1", "-o", "x.png" } },
