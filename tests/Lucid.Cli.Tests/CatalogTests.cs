@@ -58,8 +58,11 @@ public class CatalogTests(ITestOutputHelper output)
             {
                 var clock = Stopwatch.StartNew();
                 // wait for a few finished units, then kill it in the middle of the next render
-                while (Finished(killed).Count < 4 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(20);
-                Thread.Sleep(150);
+                while (Finished(killed).Count < 1 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(5);
+                var first = clock.Elapsed;
+                while (Finished(killed).Count < 4 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(5);
+                // half a unit's time (measured on this run) after the fourth: inside the fifth render, on any machine
+                Thread.Sleep((clock.Elapsed - first) / 3 / 2);
                 Assert.False(process.HasExited, "the catalog finished before it could be killed");
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
