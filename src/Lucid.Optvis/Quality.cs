@@ -26,28 +26,9 @@ public static class Quality
 
     private static double[] ChannelMeans(Model model, Tensor images, string tap, int channel, int batch)
     {
-        var result = new List<double>();
-        int n = images.Size(0), per = images.Count / n;
-        for (int start = 0; start < n; start += batch)
-        {
-            int m = Math.Min(batch, n - start);
-            using var _ = GradMode.NoGrad();
-            using var scope = Tensor.Scope();
-            var shape = images.Shape.ToArray();
-            shape[0] = m;
-            var chunk = Tensor.FromArray(images.Data.Slice(start * per, m * per).ToArray(), shape);
-            var a = model.Run(chunk, null, stopAfter: tap)[tap];
-            int c = a.Size(1), plane = a.Count / (m * c);
-            if (channel < 0 || channel >= c) throw new LucidArgumentException(nameof(channel), $"activation ratio: tap '{tap}' has {c} channels; channel {channel} does not exist.");
-            var d = a.Data;
-            for (int e = 0; e < m; e++)
-            {
-                double s = 0;
-                for (int i = 0; i < plane; i++) s += d[(e * c + channel) * plane + i];
-                result.Add(s / plane);
-            }
-        }
-        return result.ToArray();
+        int c = model[tap].OutputShape[0];
+        if (channel < 0 || channel >= c) throw new LucidArgumentException(nameof(channel), $"activation ratio: tap '{tap}' has {c} channels; channel {channel} does not exist.");
+        return model.ChannelMeans(images, tap, batch).Select(means => means[channel]).ToArray();
     }
 
     /// <summary>The model's softmax probability of <paramref name="classIndex"/> for each image, and the logit margin over the best other class.</summary>

@@ -30,8 +30,27 @@ public static class FigureSkia
     /// <summary>The figure as an RGB image, <paramref name="scale"/> pixels per SVG unit (2 for a 192-dpi figure).</summary>
     public static Image Rasterize(Figure figure, float scale = 1f)
     {
-        if (!(scale > 0) || scale > 16) throw new LucidArgumentException(nameof(scale), $"figure: scale must lie in (0, 16], got {scale}.");
         var (width, height, _, _) = Svg.Canvas(figure);
+        return Raster(width, height, scale, canvas => Paint(canvas, figure));
+    }
+
+    /// <summary>Writes the figure as a PNG (our encoder: deterministic bytes), atomically.</summary>
+    public static void SavePng(Figure figure, string path, float scale = 1f) => Rasterize(figure, scale).SavePng(path);
+
+    /// <summary>Writes the figure as a one-page vector PDF (text as text, images embedded), atomically.</summary>
+    public static void SavePdf(Figure figure, string path)
+    {
+        var (width, height, _, _) = Svg.Canvas(figure);
+        Pdf(path, figure.Title, width, height, canvas => Paint(canvas, figure));
+    }
+
+    /// <summary>
+    /// Draws <paramref name="paint"/> (in units of <paramref name="width"/> × <paramref name="height"/>) at
+    /// <paramref name="scale"/> onto a white RGB image — the one raster path of figures and charts.
+    /// </summary>
+    internal static Image Raster(int width, int height, float scale, Action<SKCanvas> paint)
+    {
+        if (!(scale > 0) || scale > 16) throw new LucidArgumentException(nameof(scale), $"figure: scale must lie in (0, 16], got {scale}.");
         int w = (int)Math.Ceiling(width * scale), h = (int)Math.Ceiling(height * scale);
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var pixels = new byte[w * h * 4];
@@ -41,8 +60,9 @@ public static class FigureSkia
             {
                 using var surface = SKSurface.Create(info, (IntPtr)p, w * 4)
                     ?? throw new LucidException($"figure: Skia could not create a {w}×{h} canvas.");
+                surface.Canvas.Clear(SKColors.White);
                 surface.Canvas.Scale(scale);
-                Paint(surface.Canvas, figure);
+                paint(surface.Canvas);
                 surface.Canvas.Flush();
             }
         }
@@ -56,28 +76,19 @@ public static class FigureSkia
         return image;
     }
 
-    /// <summary>Writes the figure as a PNG (our encoder: deterministic bytes), atomically.</summary>
-    public static void SavePng(Figure figure, string path, float scale = 1f) => Rasterize(figure, scale).SavePng(path);
-
-    /// <summary>Writes the figure as a one-page vector PDF (text as text, images embedded), atomically.</summary>
-    public static void SavePdf(Figure figure, string path)
+    /// <summary>Writes <paramref name="paint"/> as a one-page PDF, atomically: fixed dates (byte-stable), images lossless.</summary>
+    internal static void Pdf(string path, string title, int width, int height, Action<SKCanvas> paint) => AtomicFile.Write(path, stream =>
     {
-        var (width, height, _, _) = Svg.Canvas(figure);
-        AtomicFile.Write(path, stream =>
-        {
-            var metadata = new SKDocumentPdfMetadata { Title = figure.Title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (Skia)",
-                Creation = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc), Modified = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc),
-                // above 100: images are embedded losslessly (Skia would otherwise JPEG-compress them, and small icons lose their colour)
-                EncodingQuality = 101 };
-            using var managed = new SKManagedWStream(stream);
-            using var document = SKDocument.CreatePdf(managed, metadata)
-                ?? throw new LucidException("figure: Skia could not create a PDF document.");
-            var canvas = document.BeginPage(width, height);
-            Paint(canvas, figure);
-            document.EndPage();
-            document.Close();
-        });
-    }
+        var fixedDate = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        // EncodingQuality above 100: images are embedded losslessly (Skia would otherwise JPEG-compress them, and small
+        // icons lose their colour)
+        var metadata = new SKDocumentPdfMetadata { Title = title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (Skia)", Creation = fixedDate, Modified = fixedDate, EncodingQuality = 101 };
+        using var managed = new SKManagedWStream(stream);
+        using var document = SKDocument.CreatePdf(managed, metadata) ?? throw new LucidException("figure: Skia could not create a PDF document.");
+        paint(document.BeginPage(width, height));
+        document.EndPage();
+        document.Close();
+    });
 
     private static void Paint(SKCanvas canvas, Figure figure)
     {

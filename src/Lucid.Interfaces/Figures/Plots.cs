@@ -29,44 +29,13 @@ public sealed class Chart
     public int Height { get; }
 
     /// <summary>The chart as an RGB image at <paramref name="scale"/> pixels per unit.</summary>
-    public Image Rasterize(float scale = 1f)
-    {
-        if (!(scale > 0) || scale > 16) throw new LucidArgumentException(nameof(scale), $"chart: scale must lie in (0, 16], got {scale}.");
-        int w = (int)Math.Ceiling(Width * scale), h = (int)Math.Ceiling(Height * scale);
-        var pixels = new byte[w * h * 4];
-        unsafe
-        {
-            fixed (byte* p = pixels)
-            {
-                using var surface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul), (IntPtr)p, w * 4)
-                    ?? throw new LucidException($"chart: Skia could not create a {w}×{h} canvas.");
-                surface.Canvas.Clear(SKColors.White);
-                surface.Canvas.Scale(scale);
-                Plot.Render(surface.Canvas, Width, Height);
-                surface.Canvas.Flush();
-            }
-        }
-        var image = new Image(w, h, 3);
-        for (int i = 0; i < w * h; i++)
-            for (int c = 0; c < 3; c++) image.Pixels[3 * i + c] = pixels[4 * i + c];
-        return image;
-    }
+    public Image Rasterize(float scale = 1f) => FigureSkia.Raster(Width, Height, scale, canvas => Plot.Render(canvas, Width, Height));
 
     public void SavePng(string path, float scale = 1f) => Rasterize(scale).SavePng(path);
 
     public void SaveSvg(string path) => AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(Plot.GetSvgXml(Width, Height))));
 
-    public void SavePdf(string path) => AtomicFile.Write(path, stream =>
-    {
-        var fixedDate = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        using var managed = new SKManagedWStream(stream);
-        using var document = SKDocument.CreatePdf(managed, new SKDocumentPdfMetadata { Title = Title, Creator = "Lucid.Dsl", Producer = "Lucid.Dsl (ScottPlot, Skia)", Creation = fixedDate, Modified = fixedDate, EncodingQuality = 101 })
-            ?? throw new LucidException("chart: Skia could not create a PDF document.");
-        var canvas = document.BeginPage(Width, Height);
-        Plot.Render(canvas, Width, Height);
-        document.EndPage();
-        document.Close();
-    });
+    public void SavePdf(string path) => FigureSkia.Pdf(path, Title, Width, Height, canvas => Plot.Render(canvas, Width, Height));
 
     /// <summary>The chart as an inline SVG fragment: the same display path as figures in notebooks and reports.</summary>
     public string ToHtml() =>
