@@ -8,7 +8,8 @@ namespace Lucid.Attribution;
 /// <param name="Key">Command-line name, e.g. <c>lrp-epsilon-plus-flat</c>.</param>
 /// <param name="DisplayName">The name in tables, with its settings.</param>
 /// <param name="Attribute">Computes the [N, C, H, W] attribution (a map the size of the input; CAMs are upsampled).</param>
-public sealed record AttributionMethod(string Key, string DisplayName, Func<Model, Tensor, AttributionTarget, Tensor> Attribute);
+/// <param name="Evaluated">Whether the evaluation table runs it (variants of a method it already runs are left out).</param>
+public sealed record AttributionMethod(string Key, string DisplayName, Func<Model, Tensor, AttributionTarget, Tensor> Attribute, bool Evaluated = true);
 
 /// <summary>The registry of input attribution methods with the settings the evaluation uses.</summary>
 public static class AttributionMethods
@@ -21,6 +22,8 @@ public static class AttributionMethods
             new("saliency", "saliency", (m, x, t) => GradientAttribution.Saliency(m, x, t).Attribution),
             new("input-x-gradient", "input × gradient", (m, x, t) => GradientAttribution.InputXGradient(m, x, t).Attribution),
             new("integrated-gradients", "integrated gradients (50, GL)", (m, x, t) => GradientAttribution.IntegratedGradients(m, x, t).Attribution),
+            new("integrated-gradients-adaptive", "integrated gradients (adaptive, ≤ 256 steps, completeness 1e-3)",
+                (m, x, t) => GradientAttribution.AdaptiveIntegratedGradients(m, x, t).Attribution, Evaluated: false),
             new("gradient-shap", "GradientSHAP (16 samples, black/white/noise baselines)", (m, x, t) =>
             {
                 using var baselines = ShapBaselines(m, x);

@@ -6,7 +6,11 @@ namespace Lucid.Attribution;
 /// An attribution: a tensor shaped like the explained input (or layer), the target value per example, and — for
 /// methods with a completeness law — the per-example delta Σ attribution − (f(x) − f(x′)) (Captum's convention).
 /// </summary>
-public record AttributionResult(Tensor Attribution, float[] TargetValues, float[]? Delta = null);
+public record AttributionResult(Tensor Attribution, float[] TargetValues, float[]? Delta = null)
+{
+    /// <summary>Path points evaluated per example, where a method chooses them itself (adaptive Integrated Gradients).</summary>
+    public int[]? Steps { get; init; }
+}
 
 internal static class Completeness
 {

@@ -30,7 +30,7 @@ public static class EvaluationTable
     public static IReadOnlyList<EvaluationRow> Run(Model model, Model randomized, int scenes, ulong seed, string? camLayer, IProgress<string>? progress = null)
     {
         var rows = new List<EvaluationRow>();
-        foreach (var method in AttributionMethods.All(camLayer))
+        foreach (var method in AttributionMethods.All(camLayer).Where(m => m.Evaluated))
         {
             string name = method.DisplayName;
             Tensor attribute(Model m, Tensor x, int c) => method.Attribute(m, x, AttributionTarget.Class(c));

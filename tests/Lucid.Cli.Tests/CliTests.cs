@@ -132,6 +132,7 @@ public class CommandTests
     [Theory]
     [InlineData("lrp", "epsilon-gamma-box", false)]
     [InlineData("integrated-gradients", null, true)]
+    [InlineData("integrated-gradients-adaptive", null, false)]
     public void Attribute_WritesAHeatmap_FromAPngOrAJpeg(string method, string? composite, bool jpeg)
     {
         var input = jpeg ? Path.Combine(TestPaths.RepositoryRoot(), "tests", "Lucid.Imaging.Tests", "corpus", "jpeg-420.jpg") : Demo;
