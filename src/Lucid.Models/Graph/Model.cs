@@ -100,6 +100,8 @@ public sealed class Model
 
     public ModelException UnknownTap(string tap)
     {
+        if (tap == "input")
+            return new ModelException($"model '{Name}': 'input' is the model's input, not a node — it has no layer (its shape and contract are model.Input).");
         var near = Taps.Append("input").OrderBy(t => Levenshtein(t, tap)).First();
         return new ModelException($"model '{Name}' has no tap '{tap}' (did you mean '{near}'?).");
     }
