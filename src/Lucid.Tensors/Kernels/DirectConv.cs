@@ -5,10 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace Lucid.Tensors.Kernels;
 
 /// <summary>
-/// Direct stride-1 convolution with an AVX-512 register tile of 8 output channels × 2 × 16 output positions. The input is
+/// Direct stride-1 convolution with a register tile of 8 output channels × 2 × 16 output positions. The input is
 /// zero-padded once; each of the K = (channels/group)·kH·kW steps then loads two 16-wide rows straight from the padded
 /// image (no im2col, no B packing), broadcasts 8 packed weights and issues 16 FMAs — the GEMM micro-kernel's shape
 /// with the image as its B operand. Used for stride-1 convolutions and, with the flipped kernel, their input gradients.
+/// With AVX2 + FMA the tile is computed as four 4-channel × 16-position quarters (8 accumulators each, so AVX2's 16
+/// registers hold them); the portable path leaves such convolutions to the GEMM.
 /// Each output is summed over K in a fixed order, so results do not depend on threading.
 /// </summary>
 internal static unsafe class DirectConv
@@ -16,7 +18,7 @@ internal static unsafe class DirectConv
     private const int Channels = 8;   // output channels per tile (broadcast operand)
     private const int Width = 16;     // positions per segment (one zmm)
 
-    public static bool IsSupported(in ConvGeometry g) => Gemm.UsesAvx512 && g.StrideH == 1 && g.StrideW == 1;
+    public static bool IsSupported(in ConvGeometry g) => (Gemm.UsesAvx512 || Gemm.UsesAvx2) && g.StrideH == 1 && g.StrideW == 1;
 
     /// <summary>
     /// The share of the 16 lanes of a row segment that hold real outputs: small maps (4 or 8 wide, as in the late
@@ -139,7 +141,17 @@ internal static unsafe class DirectConv
                 int s0 = 2 * pair, s1 = Math.Min(2 * pair + 1, segmentCount - 1);
                 int oh0 = segments[s0] >> 16, ow0 = segments[s0] & 0xFFFF;
                 int oh1 = segments[s1] >> 16, ow1 = segments[s1] & 0xFFFF;
-                Kernel(k, weights, offsets, input + oh0 * wp + ow0, input + oh1 * wp + ow1, tile);
+                if (Gemm.UsesAvx512) Kernel(k, weights, offsets, input + oh0 * wp + ow0, input + oh1 * wp + ow1, tile);
+                else
+                {
+                    Kernel256(k, weights, offsets, input + oh0 * wp + ow0, tile, 0);
+                    Kernel256(k, weights, offsets, input + oh0 * wp + ow0, tile + 4 * 2 * Width, 4);
+                    if (s1 != s0)
+                    {
+                        Kernel256(k, weights, offsets, input + oh1 * wp + ow1, tile + Width, 0);
+                        Kernel256(k, weights, offsets, input + oh1 * wp + ow1, tile + 4 * 2 * Width + Width, 4);
+                    }
+                }
                 Store(tile, 0, oh0, ow0, outBase, outPlane, channels, biasBase);
                 if (s1 != s0) Store(tile, Width, oh1, ow1, outBase, outPlane, channels, biasBase);
             }
@@ -153,11 +165,20 @@ internal static unsafe class DirectConv
                 float* dst = outBase + (long)c * outPlane + oh * g.OutW + ow0;
                 float* src = tile + c * 2 * Width + column;
                 float b = biasBase is null ? 0f : biasBase[c];
-                if (len == Width)
+                if (len == Width && Vector512.IsHardwareAccelerated)
                 {
                     var v = Vector512.Load(src) + Vector512.Create(b);
                     if (accumulate) v += Vector512.Load(dst);
                     Vector512.Store(v, dst);
+                }
+                else if (len == Width)
+                {
+                    var bv = Vector256.Create(b);
+                    var v0 = Vector256.Load(src) + bv;
+                    var v1 = Vector256.Load(src + 8) + bv;
+                    if (accumulate) { v0 += Vector256.Load(dst); v1 += Vector256.Load(dst + 8); }
+                    Vector256.Store(v0, dst);
+                    Vector256.Store(v1, dst + 8);
                 }
                 else
                 {
@@ -204,5 +225,32 @@ internal static unsafe class DirectConv
         Vector512.Store(c50, tile + 160); Vector512.Store(c51, tile + 176);
         Vector512.Store(c60, tile + 192); Vector512.Store(c61, tile + 208);
         Vector512.Store(c70, tile + 224); Vector512.Store(c71, tile + 240);
+    }
+
+    /// <summary>
+    /// AVX2 quarter tile: tile[c][0..16) = Σ_k w[k][channel0 + c]·in[off_k ..] for 4 channels (rows 2·Width apart).
+    /// Each output sums K in the same order as the AVX-512 tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(int k, float* w, int* offsets, float* input, float* tile, int channel0)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        w += channel0;
+        for (int step = 0; step < k; step++)
+        {
+            float* at = input + offsets[step];
+            var b0 = Vector256.Load(at);
+            var b1 = Vector256.Load(at + 8);
+            var a0 = Vector256.Create(w[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(w[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(w[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(w[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            w += Channels;
+        }
+        const int row = 2 * Width;
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
+        Vector256.Store(c10, tile + row); Vector256.Store(c11, tile + row + 8);
+        Vector256.Store(c20, tile + 2 * row); Vector256.Store(c21, tile + 2 * row + 8);
+        Vector256.Store(c30, tile + 3 * row); Vector256.Store(c31, tile + 3 * row + 8);
     }
 }

@@ -31,6 +31,9 @@ public static unsafe class Gemm
     /// <summary>True when the AVX-512 kernels (GEMM micro-kernel, direct convolution) are in use.</summary>
     internal static bool UsesAvx512 => Kernel == Isa.Avx512;
 
+    /// <summary>True when the AVX2 + FMA kernels are in use (a machine without AVX-512, or the switch below).</summary>
+    internal static bool UsesAvx2 => Kernel == Isa.Avx2;
+
     /// <summary>
     /// Runs <paramref name="action"/> with a slower instruction set than the machine's best (tests use this to cover
     /// the AVX2 and portable kernels on AVX-512 hardware). Not thread-safe: for single-threaded tests only.
