@@ -24,14 +24,31 @@ public static class SideBySide
 
         // Each group is measured next to its peer: ours, then PyTorch's, before the next group. The VM's speed changes
         // over minutes (a shared host throttles sustained load), so a comparison is fair only between neighbours.
-        var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
-        var torch = RunTorch(python, "torch_attribution.py");
-        var (render, _) = RunOurs(typeof(RenderBenchmarks));
-        foreach (var (k, v) in RunTorch(python, "torch_render.py")) torch[k] = v;
-        var (ours, allocated) = RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks), typeof(TrainingStepBenchmarks));
-        foreach (var (k, v) in RunTorch(python, "torch_peer.py")) torch[k] = v;
-        foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
-        foreach (var (k, v) in render) ours[k] = v;
+        // --real-only: just the ResNet-18 group; --no-real: everything but it.
+        var ours = new Dictionary<string, double>();
+        var allocated = new Dictionary<string, long>();
+        var torch = new Dictionary<string, double>();
+        if (!args.Contains("--real-only"))
+        {
+            var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
+            foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
+            var (render, _) = RunOurs(typeof(RenderBenchmarks));
+            foreach (var (k, v) in RunTorch(python, "torch_render.py")) torch[k] = v;
+            (ours, allocated) = RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks), typeof(TrainingStepBenchmarks));
+            foreach (var (k, v) in RunTorch(python, "torch_peer.py")) torch[k] = v;
+            foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
+            foreach (var (k, v) in render) ours[k] = v;
+        }
+        if (!args.Contains("--no-real"))
+        {
+            // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
+            var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
+            var check = WriteCheck();
+            try { foreach (var (k, v) in RunTorch(python, "torch_resnet18.py", $"\"{Lucid.Models.ResNet18.FindFile()}\" \"{check}\"")) torch[k] = v; }
+            finally { File.Delete(check); }
+            foreach (var (k, v) in real) ours[k] = v;
+            foreach (var (k, v) in realAllocated) allocated[k] = v;
+        }
         var report = Format(ours, torch, allocated);
         Console.WriteLine(report);
         if (outFile is not null)
@@ -71,6 +88,11 @@ public static class SideBySide
         string Param(string n) => b.Parameters.Items.First(p => p.Name == n).Value.ToString()!;
         return b.Descriptor.WorkloadMethod.Name switch
         {
+            "RenderStep" when b.Descriptor.Type == typeof(ResNet18RenderBenchmarks) => $"render step 224x224 resnet18 b{Param("Batch")}",
+            "Forward" when b.Descriptor.Type == typeof(ResNet18Benchmarks) => $"resnet18 fwd b{Param("Batch")}",
+            "ForwardInputGradient" => $"resnet18 fwd+input grad b{Param("Batch")}",
+            "LrpEpsilonPlusFlat" when b.Descriptor.Type == typeof(ResNet18AttributionBenchmarks) => "lrp epsilon-plus-flat resnet18 b1",
+            "IntegratedGradients50" when b.Descriptor.Type == typeof(ResNet18AttributionBenchmarks) => "ig 50 steps resnet18 b1",
             "Sgemm" => $"sgemm {Param("Case")}",
             "Forward" => $"conv fwd b{Param("Batch")} {Param("Case")}",
             "ForwardBackward" => $"conv fwd+bwd b{Param("Batch")} {Param("Case")}",
@@ -82,12 +104,34 @@ public static class SideBySide
         };
     }
 
-    private static Dictionary<string, double> RunTorch(string python, string scriptName)
+    /// <summary>Pixels [1, 3, 224, 224] and our ResNet-18 features [1, 512, 1, 1] for the peer's equality check (float32 file).</summary>
+    private static string WriteCheck()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lucid-resnet18-check-{Environment.ProcessId}.bin");
+        using var scope = Lucid.Tensors.Tensor.Scope();
+        using var _ = Lucid.Tensors.Autograd.GradMode.NoGrad();
+        var pixels = RealNetwork.Pixels(1, seed: 3);
+        var features = RealNetwork.ResNet18Model.Forward(pixels);
+        var data = pixels.ToArray().Concat(features.ToArray()).ToArray();
+        var bytes = new byte[data.Length * 4];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static Dictionary<string, double> RunTorch(string python, string scriptName, string arguments = "")
     {
         var script = Path.Combine(AppContext.BaseDirectory, "peer", scriptName);
-        var psi = new ProcessStartInfo(python, $"\"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(python, $"\"{script}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["OMP_NUM_THREADS"] = "2";
         psi.Environment["OPENBLAS_NUM_THREADS"] = "2";
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0" || Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0")
+        {
+            // AVX-512 switched off for us (to measure the AVX2 path on an AVX-512 host): the peer's oneDNN and OpenBLAS too
+            psi.Environment["ONEDNN_MAX_CPU_ISA"] = "AVX2";
+            psi.Environment["DNNL_MAX_CPU_ISA"] = "AVX2";
+            psi.Environment["OPENBLAS_CORETYPE"] = "Haswell";
+        }
         try
         {
             using var p = Process.Start(psi)!;
@@ -112,7 +156,7 @@ public static class SideBySide
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine($"Lucid.Dsl vs PyTorch {(torch.Count > 0 ? "" : "(peer unavailable) ")}— {Environment.ProcessorCount} cores, GEMM kernel {Lucid.Tensors.Kernels.Gemm.KernelName}, {DateTime.UtcNow:yyyy-MM-dd}");
+        sb.AppendLine($"Lucid.Dsl vs PyTorch {(torch.Count > 0 ? "" : "(peer unavailable) ")}— {Environment.ProcessorCount} cores, AVX-512 {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "yes" : "no")}, GEMM kernel {Lucid.Tensors.Kernels.Gemm.KernelName}, convolution {Lucid.Tensors.Kernels.Gemm.ConvolutionPath}, {DateTime.UtcNow:yyyy-MM-dd}");
         sb.AppendLine();
         sb.AppendLine("| case | ours ms | torch ms | torch/ours |");
         sb.AppendLine("|---|---:|---:|---:|");

@@ -31,6 +31,14 @@ public static unsafe class Gemm
     /// <summary>True when the AVX-512 kernels (GEMM micro-kernel, direct convolution) are in use.</summary>
     internal static bool UsesAvx512 => Kernel == Isa.Avx512;
 
+    /// <summary>How stride-1 convolutions run with the kernel in use (for benchmark reports).</summary>
+    public static string ConvolutionPath => Kernel switch
+    {
+        Isa.Avx512 => "direct AVX-512 (8 ch × 2×16), polyphase stride 2, im2col + GEMM otherwise",
+        Isa.Avx2 => "direct AVX2 + FMA (4 ch × 16 quarter tiles), im2col + GEMM otherwise",
+        _ => "im2col + portable GEMM",
+    };
+
     /// <summary>True when the AVX2 + FMA kernels are in use (a machine without AVX-512, or the switch below).</summary>
     internal static bool UsesAvx2 => Kernel == Isa.Avx2;
 

@@ -61,7 +61,7 @@ def image(spectrum, scale, size):
     return torch.sigmoid(t)
 
 
-def transform(x):
+def transform(x, size=64):
     x = F.pad(x, (12, 12, 12, 12), value=0.5)
     d = 8
     oy, ox = random.randint(0, d), random.randint(0, d)
@@ -72,12 +72,12 @@ def transform(x):
     if a != 0:
         h, w = x.shape[2], x.shape[3]
         theta = torch.tensor([[[math.cos(a), -math.sin(a) * h / w, 0], [math.sin(a) * w / h, math.cos(a), 0]]], dtype=x.dtype)
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        grid = F.affine_grid(theta.expand(x.shape[0], 2, 3), list(x.shape), align_corners=False)
         x = F.grid_sample(x, grid, align_corners=False)
     d = 4
     oy, ox = random.randint(0, d), random.randint(0, d)
     x = x[:, :, oy:oy + x.shape[2] - d, ox:ox + x.shape[3] - d]
-    return F.interpolate(x, size=(64, 64), mode="bilinear", align_corners=False)
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
 def main():
