@@ -44,7 +44,13 @@ public static partial class Ops
         var pa = a.Data; var pb = b.Data; var py = y.Data;
         if (a.Count == y.Count && b.Count == y.Count && Shapes.SameShape(a.Shape, b.Shape))
         {
-            Apply(op, pa, pb, py);
+            int count = y.Count;
+            if (count < ParallelChunk * 2) Apply(op, pa, pb, py);
+            else Kernels.ParallelKernels.For((count + ParallelChunk - 1) / ParallelChunk, (op, a.Buffer, b.Buffer, y.Buffer, count), static (i, s) =>
+            {
+                int start = i * ParallelChunk, length = Math.Min(ParallelChunk, s.count - start);
+                Apply(s.op, s.Item2.AsSpan(start, length), s.Item3.AsSpan(start, length), s.Item4.AsSpan(start, length));
+            });
             return;
         }
         var plan = new BroadcastPlan(a.Shape, b.Shape, y.Shape);
@@ -251,15 +257,34 @@ public static partial class Ops
     {
         x.ThrowIfDisposed(name);
         var y = Tensor.Uninitialized(x.ShapeArray, name);
-        forward(x.Data, y.Data);
+        int count = x.Count;
+        if (count < ParallelChunk * 2) forward(x.Data, y.Data);
+        else Kernels.ParallelKernels.For((count + ParallelChunk - 1) / ParallelChunk, (forward, x.Buffer, y.Buffer, count),
+            static (i, s) =>
+            {
+                int start = i * ParallelChunk, length = Math.Min(ParallelChunk, s.count - start);
+                s.forward(s.Item2.AsSpan(start, length), s.Item3.AsSpan(start, length));
+            });
         if (!Graph.Needs(x)) return y;
         return Graph.Record(y, name, new[] { x }, (g, grads) =>
         {
             var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-            backward(g.Data, x.Data, y.Data, gx.Data);
+            if (count < ParallelChunk * 2) backward(g.Data, x.Data, y.Data, gx.Data);
+            else Kernels.ParallelKernels.For((count + ParallelChunk - 1) / ParallelChunk, (backward, g.Buffer, x.Buffer, y.Buffer, gx.Buffer, count),
+                static (i, s) =>
+                {
+                    int start = i * ParallelChunk, length = Math.Min(ParallelChunk, s.count - start);
+                    s.backward(s.Item2.AsSpan(start, length), s.Item3.AsSpan(start, length), s.Item4.AsSpan(start, length), s.Item5.AsSpan(start, length));
+                });
             grads[0] = gx;
         }, attributes);
     }
+
+    /// <summary>
+    /// Element-wise ops on tensors of at least two chunks run chunk by chunk on both cores; the chunks are fixed (not
+    /// per thread), so results do not depend on the thread count.
+    /// </summary>
+    private const int ParallelChunk = 1 << 15;
 
     public static Tensor Neg(Tensor x) => Unary(x, "neg", static (x, y) => TP.Negate(x, y), static (g, x, y, gx) => TP.Negate(g, gx));
 

@@ -173,6 +173,38 @@ public static partial class Ops
         }
     }
 
+    /// <summary>dst[plane p of row r] = src · scale[r mod c] + shift[r mod c] for <paramref name="rows"/> planes, both cores.</summary>
+    private static unsafe void ChannelAffine(float[] src, float[] dst, int rows, int c, int plane, float[] scale, float[] shift)
+    {
+        fixed (float* ps = src)
+        fixed (float* pd = dst)
+        fixed (float* pa = scale)
+        fixed (float* pb = shift)
+        {
+            var state = new AffineRows(ps, pd, c, plane, pa, pb);
+            if ((long)rows * plane < 1 << 15) for (int r = 0; r < rows; r++) state.Run(r);
+            else Kernels.ParallelKernels.For(rows, state, static (r, s) => s.Run(r));
+        }
+    }
+
+    private readonly unsafe struct AffineRows(float* src, float* dst, int c, int plane, float* scale, float* shift)
+    {
+        public void Run(int row)
+        {
+            float* from = src + (long)row * plane, to = dst + (long)row * plane;
+            float a = scale[row % c], b = shift[row % c];
+            int i = 0;
+            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                var va = System.Runtime.Intrinsics.Vector256.Create(a);
+                var vb = System.Runtime.Intrinsics.Vector256.Create(b);
+                for (; i + 8 <= plane; i += 8)
+                    System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(from + i) * va + vb, to + i);
+            }
+            for (; i < plane; i++) to[i] = from[i] * a + b;
+        }
+    }
+
     /// <summary>
     /// Batch normalization over [N, C, ...]. Training uses the batch's biased variance to normalize and updates the
     /// running statistics in place with the unbiased variance (PyTorch: momentum 0.1, ε = 1e-5); evaluation uses the
@@ -230,17 +262,15 @@ public static partial class Ops
             }
         }
         var y = Tensor.Uninitialized(x.ShapeArray, op);
-        var yd = y.Data;
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                float gamma = weight?.Data[ch] ?? 1f, beta = bias?.Data[ch] ?? 0f;
-                float a = gamma * invStd[ch], shift = beta - mean[ch] * a;
-                var src = xd.Slice((b * c + ch) * plane, plane);
-                var dst = yd.Slice((b * c + ch) * plane, plane);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(src, a, dst);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, shift, dst);
-            }
+        var scale = new float[c];
+        var shifts = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            float gamma = weight?.Data[ch] ?? 1f, beta = bias?.Data[ch] ?? 0f;
+            scale[ch] = gamma * invStd[ch];
+            shifts[ch] = beta - mean[ch] * scale[ch];
+        }
+        ChannelAffine(x.Buffer, y.Buffer, n * c, c, plane, scale, shifts);
         var inputs = new List<Tensor> { x };
         if (weight is not null) inputs.Add(weight);
         if (bias is not null) inputs.Add(bias);
@@ -251,17 +281,26 @@ public static partial class Ops
             var gd = g.Data; var xs = x.Data;
             var sumG = new double[c];
             var sumGX = new double[c];
-            for (int b = 0; b < n; b++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    int o = (b * c + ch) * plane;
-                    for (int p = 0; p < plane; p++)
+            // the sums feed the training-mode input gradient and the affine parameters' gradients only; in evaluation
+            // mode the input gradient is the channel's scale times g (one pass, both cores)
+            if (training || weight is not null && Graph.Wants(weight) || bias is not null && Graph.Wants(bias))
+                for (int b = 0; b < n; b++)
+                    for (int ch = 0; ch < c; ch++)
                     {
-                        sumG[ch] += gd[o + p];
-                        sumGX[ch] += gd[o + p] * (xs[o + p] - mean[ch]) * invStd[ch];
+                        int o = (b * c + ch) * plane;
+                        for (int p = 0; p < plane; p++)
+                        {
+                            sumG[ch] += gd[o + p];
+                            sumGX[ch] += gd[o + p] * (xs[o + p] - mean[ch]) * invStd[ch];
+                        }
                     }
-                }
-            if (Graph.Wants(x))
+            if (Graph.Wants(x) && !training)
+            {
+                var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
+                ChannelAffine(g.Buffer, gx.Buffer, n * c, c, plane, scale, new float[c]);
+                grads[0] = gx;
+            }
+            else if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
                 var gxd = gx.Data;

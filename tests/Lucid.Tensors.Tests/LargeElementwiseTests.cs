@@ -1,0 +1,62 @@
+using Lucid.Tensors.Autograd;
+using Lucid.Tensors.Kernels;
+using Xunit;
+
+namespace Lucid.Tensors.Tests;
+
+/// <summary>
+/// Element-wise ops and evaluation-mode batch norm on tensors large enough to be split into chunks across the cores:
+/// each element equals its scalar definition, gradients included, and nothing depends on the thread count.
+/// </summary>
+[Collection(nameof(KernelSwitchCollection))]
+public class LargeElementwiseTests
+{
+    [Fact]
+    public void ChunkedOps_MatchTheirDefinition_AndDoNotDependOnThreads()
+    {
+        (float[] Relu, float[] Sum, float[] Exp, float[] Norm, float[] GradX) Run(int threads)
+        {
+            int saved = ParallelKernels.Threads;
+            try
+            {
+                ParallelKernels.Threads = threads;
+                using var scope = Tensor.Scope();
+                var rng = new Rng(5);
+                var x = rng.Normal(new[] { 2, 64, 41, 39 }).RequireGrad();
+                var other = rng.Normal(new[] { 2, 64, 41, 39 });
+                var mean = rng.Normal(new[] { 64 });
+                var variance = rng.Uniform(new[] { 64 }, 0.5f, 2f);
+                var gamma = rng.Normal(new[] { 64 });
+                var beta = rng.Normal(new[] { 64 });
+                var relu = Ops.Relu(x);
+                var sum = Ops.Add(x, other);
+                var exp = Ops.Exp(Ops.Mul(x, Tensor.Scalar(0.1f)));
+                var norm = Ops.BatchNorm(x, mean, variance, gamma, beta, training: false);
+                var upstream = rng.Normal(norm.Shape.ToArray());
+                var gx = Gradients.Of(Ops.Add(Ops.Sum(Ops.Mul(norm, upstream)), Ops.Sum(Ops.Mul(relu, upstream))), new[] { x })[0];
+                var xd = x.ToArray(); var od = other.ToArray(); var m = mean.ToArray(); var v = variance.ToArray();
+                var g = gamma.ToArray(); var b = beta.ToArray(); var u = upstream.ToArray();
+                int plane = 41 * 39;
+                for (int i = 0; i < xd.Length; i++)
+                {
+                    int c = i / plane % 64;
+                    float scale = g[c] / MathF.Sqrt(v[c] + 1e-5f);
+                    Assert.Equal(Math.Max(xd[i], 0f), relu.Data[i]);
+                    Assert.Equal(xd[i] + od[i], sum.Data[i]);
+                    Assert.Equal(Math.Exp(0.1 * xd[i]), exp.Data[i], 1e-5 * Math.Exp(0.1 * xd[i]));
+                    Assert.Equal((xd[i] - m[c]) * scale + b[c], norm.Data[i], 1e-4 * (1 + Math.Abs(norm.Data[i])));
+                    Assert.Equal(u[i] * scale + (xd[i] > 0 ? u[i] : 0f), gx.Data[i], 1e-4 * (1 + Math.Abs(gx.Data[i])));
+                }
+                return (relu.ToArray(), sum.ToArray(), exp.ToArray(), norm.ToArray(), gx.ToArray());
+            }
+            finally { ParallelKernels.Threads = saved; }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Relu, two.Relu);
+        Assert.Equal(one.Sum, two.Sum);
+        Assert.Equal(one.Exp, two.Exp);
+        Assert.Equal(one.Norm, two.Norm);
+        Assert.Equal(one.GradX, two.GradX);
+    }
+}
