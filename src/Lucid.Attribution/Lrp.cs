@@ -21,13 +21,6 @@ public abstract record LrpRule
     /// <summary>z + ε·sign(z), with sign(0) = +1 so an all-zero output never divides by zero.</summary>
     internal static float Stabilize(float z, float epsilon) => z >= 0 ? z + epsilon : z - epsilon;
 
-    protected static Tensor Stabilize(Tensor z, float epsilon)
-    {
-        var s = z.ToArray();
-        for (int i = 0; i < s.Length; i++) s[i] = Stabilize(s[i], epsilon);
-        return Tensor.FromArray(s, z.Shape.ToArray());
-    }
-
     /// <summary>x′ ⊙ ∂/∂x′ Σ z′ ⊙ (R / stabilize(z′)) for one (input, weights, bias) variant.</summary>
     private protected static Tensor Redistribute(LinearView layer, Tensor input, Func<Tensor, Tensor>? weight, bool useBias, Func<Tensor, Tensor>? biasMod,
         Tensor relevance, float epsilon, bool multiplyByInput = true)
@@ -36,8 +29,8 @@ public abstract record LrpRule
         var x = input.Detach().RequireGrad();
         var z = layer.Forward(x, weight, useBias, biasMod);
         Tensor share;
-        using (GradMode.NoGrad()) share = Ops.Div(relevance, Stabilize(z, epsilon));
-        var g = Gradients.Of(Ops.Sum(Ops.Mul(z, share)), new[] { x })[0];
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, epsilon);
+        var g = Gradients.Of(z, new[] { x }, gradOutput: share)[0];
         using (GradMode.NoGrad()) return multiplyByInput ? Ops.Mul(input, g) : g;
     }
 
@@ -118,8 +111,8 @@ public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabi
         var xb = b.Detach().RequireGrad();
         var z = Ops.Add(layer.Forward(xa, wa, false, null), layer.Forward(xb, wb, false, null));
         Tensor share;
-        using (GradMode.NoGrad()) share = Ops.Div(relevance, Stabilize(z, Stabilizer));
-        var g = Gradients.Of(Ops.Sum(Ops.Mul(z, share)), new[] { xa, xb });
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, Stabilizer);
+        var g = Gradients.Of(z, new[] { xa, xb }, gradOutput: share);
         using (GradMode.NoGrad()) return Ops.Add(Ops.Mul(a, g[0]), Ops.Mul(b, g[1]));
     }
 }
@@ -176,8 +169,8 @@ public sealed record LrpZBox(float Low, float High, float[]? ChannelLows = null,
         var h = Bound(layer.Input, High, ChannelHighs).RequireGrad();
         var z = Ops.Sub(Ops.Sub(layer.Forward(x, null, false, null), layer.Forward(l, Positive, false, null)), layer.Forward(h, Negative, false, null));
         Tensor share;
-        using (GradMode.NoGrad()) share = Ops.Div(relevance, Stabilize(z, DefaultEpsilon));
-        var g = Gradients.Of(Ops.Sum(Ops.Mul(z, share)), new[] { x, l, h });
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, DefaultEpsilon);
+        var g = Gradients.Of(z, new[] { x, l, h }, gradOutput: share);
         // the bound terms enter z with negative signs, which their gradients already carry
         using (GradMode.NoGrad()) return Ops.Add(Ops.Add(Ops.Mul(layer.Input, g[0]), Ops.Mul(l, g[1])), Ops.Mul(h, g[2]));
     }
@@ -543,16 +536,9 @@ public sealed class Lrp
         var x = input.Detach().RequireGrad();
         var z = Ops.AvgPool2d(x, (a.KernelH, a.KernelW), (a.StrideH, a.StrideW), (a.PadH, a.PadW), a.CeilMode, countIncludePad: true);
         Tensor share;
-        using (GradMode.NoGrad()) share = Ops.Div(r, LrpRuleStabilize(z));
-        var g = Gradients.Of(Ops.Sum(Ops.Mul(z, share)), new[] { x })[0];
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(r, z, _sumStabilizer);
+        var g = Gradients.Of(z, new[] { x }, gradOutput: share)[0];
         using (GradMode.NoGrad()) return new Tensor?[] { Ops.Mul(input, g) };
-
-        Tensor LrpRuleStabilize(Tensor t)
-        {
-            var v = t.ToArray();
-            for (int i = 0; i < v.Length; i++) v[i] = LrpRule.Stabilize(v[i], _sumStabilizer);
-            return Tensor.FromArray(v, t.Shape.ToArray());
-        }
     }
 
     /// <summary>
@@ -565,26 +551,7 @@ public sealed class Lrp
         var a = node.Inputs[0];
         var b = node.Inputs[1];
         if (!a.Shape.SequenceEqual(b.Shape)) return new Tensor?[] { relevance.Clone(), null };
-        var ad = a.ToArray();
-        var bd = b.ToArray();
-        if (positive)
-            for (int i = 0; i < ad.Length; i++) { ad[i] = Math.Max(ad[i], 0f); bd[i] = Math.Max(bd[i], 0f); }
-        var r = relevance.ToArray();
-        var ra = new float[r.Length];
-        var rb = new float[r.Length];
-        for (int i = 0; i < r.Length; i++)
-        {
-            float sum = ad[i] + bd[i];
-            if (sum == 0f)
-            {
-                ra[i] = rb[i] = 0.5f * r[i];
-                continue;
-            }
-            float share = r[i] / LrpRule.Stabilize(sum, stabilizer);
-            ra[i] = ad[i] * share;
-            rb[i] = bd[i] * share;
-        }
-        var shape = a.Shape.ToArray();
-        return new Tensor?[] { Tensor.FromArray(ra, shape), Tensor.FromArray(rb, shape) };
+        var (ra, rb) = LrpKernels.Split(relevance, a, b, stabilizer, positive);
+        return new Tensor?[] { ra, rb };
     }
 }
