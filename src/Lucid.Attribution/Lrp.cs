@@ -34,6 +34,42 @@ public abstract record LrpRule
         using (GradMode.NoGrad()) return multiplyByInput ? Ops.Mul(input, g) : g;
     }
 
+    /// <summary>One term of a rule's z: the layer run on a modified input with modified weights (and bias, or none).</summary>
+    private protected readonly record struct Branch(Tensor Input, Func<Tensor, Tensor>? Weight, Func<Tensor, Tensor>? Bias, bool UseBias);
+
+    /// <summary>
+    /// Zennit's multi-branch form: z = Σ_k layer(x_k; w_k, b_k), s = R / stabilize(z), R_in = Σ_k x_k ⊙ ∂(Σ z ⊙ s)/∂x_k.
+    /// A branch whose input is all zeros (the negative part of a post-ReLU input) contributes nothing and is skipped.
+    /// </summary>
+    private protected static Tensor RedistributeBranches(LinearView layer, IReadOnlyList<Branch> branches, Tensor relevance, float epsilon)
+    {
+        var live = branches.Where(b => !IsZero(b.Input)).ToList();
+        if (live.Count == 0) live.Add(branches[0]);
+        using var grad = GradMode.EnableGrad();
+        var leaves = live.Select(b => b.Input.Detach().RequireGrad()).ToArray();
+        Tensor? z = null;
+        for (int k = 0; k < live.Count; k++)
+        {
+            var term = layer.Forward(leaves[k], live[k].Weight, live[k].UseBias, live[k].Bias);
+            z = z is null ? term : Ops.Add(z, term);
+        }
+        Tensor share;
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z!, epsilon);
+        var g = Gradients.Of(z!, leaves, gradOutput: share);
+        using (GradMode.NoGrad())
+        {
+            Tensor result = Ops.Mul(live[0].Input, g[0]);
+            for (int k = 1; k < live.Count; k++) result = Ops.Add(result, Ops.Mul(live[k].Input, g[k]));
+            return result;
+        }
+    }
+
+    private static bool IsZero(Tensor t)
+    {
+        foreach (var v in t.Data) if (v != 0f) return false;
+        return true;
+    }
+
     protected static Tensor Positive(Tensor t) => Ops.Clamp(t, 0f);
     protected static Tensor Negative(Tensor t) => Ops.Clamp(t, max: 0f);
 }
@@ -50,70 +86,116 @@ public sealed record LrpEpsilon(float Epsilon = LrpRule.DefaultEpsilon) : LrpRul
     internal override Tensor Propagate(LinearView layer, Tensor relevance) => Redistribute(layer, layer.Input, null, true, null, relevance, Epsilon);
 }
 
-/// <summary>LRP-γ: favours positive contributions, w + γ·w⁺ (and b + γ·b⁺); Zennit's default γ = 0.25.</summary>
-public sealed record LrpGamma(float Gamma = 0.25f, float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
-{
-    internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
-        Redistribute(layer, layer.Input, w => Ops.Add(w, Ops.Mul(Positive(w), Gamma)), true, b => Ops.Add(b, Ops.Mul(Positive(b), Gamma)), relevance, Stabilizer);
-}
-
-/// <summary>z⁺ (Montavon et al., 2017; the Deep Taylor rule for ReLU layers): positive weights only, bias ignored.</summary>
-public sealed record LrpZPlus(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
-{
-    internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
-        Redistribute(layer, layer.Input, Positive, false, null, relevance, Stabilizer);
-}
-
 /// <summary>
-/// αβ (Bach et al., 2015) with α − β = 1: α·(share of the positive contributions) − β·(share of the negative ones);
-/// default α = 2, β = 1. Where an output has contributions of one sign only, all of its relevance goes through that
-/// sign (coefficient 1 on it, 0 on the empty side), so relevance is conserved at every neuron.
+/// LRP-γ, Zennit's generalized form (Andéol et al., 2021): where the layer's output z = w·x + b is positive, inputs
+/// x⁺ see w + γ·w⁺ (with bias b + γ·b⁺) and x⁻ see w + γ·w⁻ (no bias); where it is negative, the other way round
+/// (x⁺ with w + γ·w⁻ and b + γ·b⁻, x⁻ with w + γ·w⁺); outputs of exactly 0 pass nothing. With non-negative inputs it
+/// is the original γ rule. Zennit's default γ = 0.25.
 /// </summary>
-public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
+public sealed record LrpGamma(float Gamma = 0.25f, float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
     internal override Tensor Propagate(LinearView layer, Tensor relevance)
     {
-        if (Math.Abs(Alpha - Beta - 1f) > 1e-6f)
-            throw new LucidArgumentException(nameof(Alpha), $"LRP αβ: α − β must be 1 for conservation, got α = {Alpha}, β = {Beta}.");
-        var xPos = Positive(layer.Input);
-        var xNeg = Negative(layer.Input);
-        Tensor zPos, zNeg;
+        Tensor AddPositive(Tensor p) => Ops.Add(p, Ops.Mul(Positive(p), Gamma));
+        Tensor AddNegative(Tensor p) => Ops.Add(p, Ops.Mul(Negative(p), Gamma));
+        Tensor xPos, xNeg, up, down;
         using (GradMode.NoGrad())
         {
-            // positive contributions: w⁺x⁺ + w⁻x⁻; negative: w⁻x⁺ + w⁺x⁻ (bias ignored)
-            zPos = Ops.Add(layer.Forward(xPos, Positive, false, null), layer.Forward(xNeg, Negative, false, null));
-            zNeg = Ops.Add(layer.Forward(xPos, Negative, false, null), layer.Forward(xNeg, Positive, false, null));
+            xPos = Positive(layer.Input);
+            xNeg = Negative(layer.Input);
+            var z = layer.Output(layer.Input).ToArray();
+            var r = relevance.ToArray();
+            var rUp = new float[r.Length];
+            var rDown = new float[r.Length];
+            for (int j = 0; j < r.Length; j++)
+            {
+                if (z[j] > 0f) rUp[j] = r[j];
+                else if (z[j] < 0f) rDown[j] = r[j];
+            }
+            up = Tensor.FromArray(rUp, relevance.Shape.ToArray());
+            down = Tensor.FromArray(rDown, relevance.Shape.ToArray());
         }
-        var rp = relevance.ToArray();
-        var rn = relevance.ToArray();
-        var zp = zPos.ToArray();
-        var zn = zNeg.ToArray();
-        for (int j = 0; j < rp.Length; j++)
-        {
-            // a side counts only if it is not negligible next to the other: a side of 1e-10 would be divided by its
-            // stabilizer and lose most of the α (or β) share it was given
-            float magnitude = zp[j] - zn[j];
-            bool hasPos = zp[j] > 1e-4f * magnitude, hasNeg = -zn[j] > 1e-4f * magnitude;
-            float a = hasPos && hasNeg ? Alpha : hasPos ? 1f : 0f;
-            float b = hasPos && hasNeg ? Beta : hasNeg ? -1f : 0f;
-            rp[j] *= a;
-            rn[j] *= b;
-        }
-        var pos = Redistribute2(layer, xPos, Positive, xNeg, Negative, Tensor.FromArray(rp, relevance.Shape.ToArray()));
-        var neg = Redistribute2(layer, xPos, Negative, xNeg, Positive, Tensor.FromArray(rn, relevance.Shape.ToArray()));
-        return Ops.Sub(pos, neg);
+        var positive = RedistributeBranches(layer, new Branch[] { new(xPos, AddPositive, AddPositive, true), new(xNeg, AddNegative, null, false) }, up, Stabilizer);
+        var negative = RedistributeBranches(layer, new Branch[] { new(xPos, AddNegative, AddNegative, true), new(xNeg, AddPositive, null, false) }, down, Stabilizer);
+        using (GradMode.NoGrad()) return Ops.Add(positive, negative);
     }
+}
 
-    private Tensor Redistribute2(LinearView layer, Tensor a, Func<Tensor, Tensor> wa, Tensor b, Func<Tensor, Tensor> wb, Tensor relevance)
+/// <summary>
+/// z⁺ (Montavon et al., 2017) as Zennit defines it: z = w⁺·x⁺ + w⁻·x⁻ + b⁺ — the positive part of the bias in the
+/// denominator, where it absorbs relevance — and R_in = x⁺ ⊙ w⁺ᵀ(R/z) + x⁻ ⊙ w⁻ᵀ(R/z). With
+/// <see cref="IncludeBias"/> false the bias is left out and the rule conserves (Deep Taylor's z⁺ for ReLU layers).
+/// </summary>
+public sealed record LrpZPlus(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
+{
+    /// <summary>Whether b⁺ enters the denominator (Zennit's ZPlus; default) or no bias does (Deep Taylor).</summary>
+    public bool IncludeBias { get; init; } = true;
+
+    internal override Tensor Propagate(LinearView layer, Tensor relevance)
     {
-        using var grad = GradMode.EnableGrad();
-        var xa = a.Detach().RequireGrad();
-        var xb = b.Detach().RequireGrad();
-        var z = Ops.Add(layer.Forward(xa, wa, false, null), layer.Forward(xb, wb, false, null));
-        Tensor share;
-        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, Stabilizer);
-        var g = Gradients.Of(z, new[] { xa, xb }, gradOutput: share);
-        using (GradMode.NoGrad()) return Ops.Add(Ops.Mul(a, g[0]), Ops.Mul(b, g[1]));
+        Tensor xPos, xNeg;
+        using (GradMode.NoGrad())
+        {
+            xPos = Positive(layer.Input);
+            xNeg = Negative(layer.Input);
+        }
+        return RedistributeBranches(layer, new Branch[] { new(xPos, Positive, Positive, IncludeBias), new(xNeg, Negative, null, false) }, relevance, Stabilizer);
+    }
+}
+
+/// <summary>
+/// αβ (Bach et al., 2015) with α − β = 1, as Zennit defines it: R_in = α·[x⁺ ⊙ w⁺ᵀ(R/z⁺) + x⁻ ⊙ w⁻ᵀ(R/z⁺)] −
+/// β·[x⁺ ⊙ w⁻ᵀ(R/z⁻) + x⁻ ⊙ w⁺ᵀ(R/z⁻)], with z⁺ = w⁺·x⁺ + w⁻·x⁻ + b⁺ and z⁻ = w⁻·x⁺ + w⁺·x⁻ + b⁻; default α = 2,
+/// β = 1. Where an output has contributions of one sign only, the empty side's share is 0 and the output passes α
+/// (or −β) times its relevance. <see cref="ConserveOneSided"/> instead routes such an output's relevance whole
+/// through the side it has (and leaves biases out), so that every neuron conserves.
+/// </summary>
+public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
+{
+    /// <summary>Coefficient 1 on the only non-empty side of an output, biases ignored: relevance is conserved at every neuron.</summary>
+    public bool ConserveOneSided { get; init; }
+
+    internal override Tensor Propagate(LinearView layer, Tensor relevance)
+    {
+        if (Math.Abs(Alpha - Beta - 1f) > 1e-6f || Alpha < 0 || Beta < 0)
+            throw new LucidArgumentException(nameof(Alpha), $"LRP αβ: α and β must be non-negative with α − β = 1 for conservation, got α = {Alpha}, β = {Beta}.");
+        Tensor xPos, xNeg;
+        using (GradMode.NoGrad())
+        {
+            xPos = Positive(layer.Input);
+            xNeg = Negative(layer.Input);
+        }
+        Tensor rPos = relevance, rNeg = relevance;
+        float alpha = Alpha, beta = Beta;
+        if (ConserveOneSided)
+        {
+            Tensor zPos, zNeg;
+            using (GradMode.NoGrad())
+            {
+                zPos = Ops.Add(layer.Forward(xPos, Positive, false, null), layer.Forward(xNeg, Negative, false, null));
+                zNeg = Ops.Add(layer.Forward(xPos, Negative, false, null), layer.Forward(xNeg, Positive, false, null));
+            }
+            var rp = relevance.ToArray();
+            var rn = relevance.ToArray();
+            var zp = zPos.ToArray();
+            var zn = zNeg.ToArray();
+            for (int j = 0; j < rp.Length; j++)
+            {
+                // a side counts only if it is not negligible next to the other: a side of 1e-10 would be divided by its
+                // stabilizer and lose most of the α (or β) share it was given
+                float magnitude = zp[j] - zn[j];
+                bool hasPos = zp[j] > 1e-4f * magnitude, hasNeg = -zn[j] > 1e-4f * magnitude;
+                rp[j] *= hasPos && hasNeg ? Alpha : hasPos ? 1f : 0f;
+                rn[j] *= hasPos && hasNeg ? Beta : hasNeg ? -1f : 0f;
+            }
+            rPos = Tensor.FromArray(rp, relevance.Shape.ToArray());
+            rNeg = Tensor.FromArray(rn, relevance.Shape.ToArray());
+            alpha = beta = 1f;
+        }
+        bool bias = !ConserveOneSided;
+        var pos = RedistributeBranches(layer, new Branch[] { new(xPos, Positive, Positive, bias), new(xNeg, Negative, null, false) }, rPos, Stabilizer);
+        var neg = RedistributeBranches(layer, new Branch[] { new(xPos, Negative, Negative, bias), new(xNeg, Positive, null, false) }, rNeg, Stabilizer);
+        using (GradMode.NoGrad()) return Ops.Sub(Ops.Mul(pos, Tensor.Scalar(alpha)), Ops.Mul(neg, Tensor.Scalar(beta)));
     }
 }
 
@@ -124,11 +206,12 @@ public sealed record LrpFlat(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRul
         Redistribute(layer, Tensor.OnesLike(layer.Input), w => Tensor.OnesLike(w), false, null, relevance, Stabilizer, multiplyByInput: false);
 }
 
-/// <summary>w² (Montavon et al., 2017): relevance in proportion to squared weights, independent of the input.</summary>
+/// <summary>w² (Montavon et al., 2017): relevance in proportion to squared weights, independent of the input; as in Zennit the
+/// squared bias joins the denominator (where it absorbs relevance).</summary>
 public sealed record LrpWSquare(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
     internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
-        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Ops.Mul(w, w), false, null, relevance, Stabilizer, multiplyByInput: false);
+        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Ops.Mul(w, w), true, b => Ops.Mul(b, b), relevance, Stabilizer, multiplyByInput: false);
 }
 
 /// <summary>
@@ -212,6 +295,8 @@ internal sealed class LinearView
     private Tensor Merge(Tensor w)
     {
         if (_merged is not { } m) return w;
+        // a constant for the rules: built outside any graph, so that several backward passes can share it
+        using var _ = GradMode.NoGrad();
         var shape = new int[w.Rank];
         Array.Fill(shape, 1);
         shape[0] = w.Size(0);
@@ -227,6 +312,7 @@ internal sealed class LinearView
         {
             if (_biasBuilt) return _bias;
             _biasBuilt = true;
+            using var _ = GradMode.NoGrad();
             Tensor? b = _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2 ? _node.Inputs[2] : null;
             return _bias = _merged is not { } m ? b : b is null ? m.Shift : Ops.Add(Ops.Mul(b, m.Scale), m.Shift);
         }
@@ -370,7 +456,7 @@ public sealed class Lrp
     {
         string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
         LrpRule input = boundedInput ? LrpZBox.ForModel(model) : new LrpWSquare();
-        return new Lrp((tap, _) => tap == first ? input : new LrpZPlus(), positiveSumSplit: true);
+        return new Lrp((tap, _) => tap == first ? input : new LrpZPlus { IncludeBias = false }, positiveSumSplit: true);
     }
 
     /// <summary>
@@ -385,7 +471,7 @@ public sealed class Lrp
         if (channel < 0 || channel >= node.OutputShape[0])
             throw new LucidArgumentException(nameof(channel), $"unit relevance: tap '{tap}' of model '{model.Name}' has {node.OutputShape[0]} channels; channel {channel} does not exist.");
         foreach (var t in taps) _ = model[t];
-        var lrp = Uniform(new LrpZPlus());
+        var lrp = Uniform(new LrpZPlus { IncludeBias = false });
         var target = AttributionTarget.Channel(tap, channel);
         return images =>
         {

@@ -49,7 +49,8 @@ public class LrpTests
         ("LRP-0", () => new LrpZero(1e-9f)),
         ("epsilon", () => new LrpEpsilon(1e-9f)),
         ("z-plus", () => new LrpZPlus(1e-9f)),
-        ("alpha2-beta1", () => new LrpAlphaBeta(Stabilizer: 1e-9f)),
+        // Zennit's αβ gives a one-sided neuron α (or −β) times its relevance; the conserving variant routes it whole
+        ("alpha2-beta1", () => new LrpAlphaBeta(Stabilizer: 1e-9f) { ConserveOneSided = true }),
         ("flat", () => new LrpFlat(1e-9f)),
         ("w-square", () => new LrpWSquare(1e-9f)),
     };
@@ -439,27 +440,42 @@ public class LrpTests
                 }
                 case "gamma":
                 {
-                    double Wg(int i) => W[jj, i] + 0.25 * Math.Max(0, W[jj, i]);
-                    double bias = B[j] + 0.25 * Math.Max(0, B[j]);
-                    Spread(i => X[i] * Wg(i), bias, Stab(bias + inputs.Sum(i => X[i] * Wg(i)), 1e-6), R[j]);
+                    // Zennit's generalized γ: by the sign of the plain output, positive inputs take w + γw⁺ (and the
+                    // bias b + γb⁺) and negative inputs w + γw⁻ where it is positive, the other way round where negative
+                    double z = B[j] + inputs.Sum(i => X[i] * W[jj, i]);
+                    if (z == 0) break;
+                    double sign = z > 0 ? 1 : -1;
+                    double Up(double v) => v + 0.25 * (sign > 0 ? Math.Max(0, v) : Math.Min(0, v));
+                    double Down(double v) => v + 0.25 * (sign > 0 ? Math.Min(0, v) : Math.Max(0, v));
+                    double Term(int i) => Math.Max(0, X[i]) * Up(W[jj, i]) + Math.Min(0, X[i]) * Down(W[jj, i]);
+                    double bias = Up(B[j]);
+                    Spread(Term, bias, Stab(bias + inputs.Sum(Term), 1e-6), R[j]);
                     break;
                 }
                 case "z-plus":
-                    Spread(i => X[i] * Math.Max(0, W[jj, i]), 0, Stab(inputs.Sum(i => X[i] * Math.Max(0, W[jj, i])), 1e-6), R[j]);
+                {
+                    // Zennit's z⁺: x⁺w⁺ + x⁻w⁻ with b⁺ in the denominator
+                    double P(int i) => Math.Max(0, X[i]) * Math.Max(0, W[jj, i]) + Math.Min(0, X[i]) * Math.Min(0, W[jj, i]);
+                    double bias = Math.Max(0, B[j]);
+                    Spread(P, bias, Stab(bias + inputs.Sum(P), 1e-6), R[j]);
                     break;
+                }
                 case "alpha2-beta1":
                 {
+                    // Zennit's αβ: each side normalized by its own contributions and bias part (b⁺, b⁻)
                     double P(int i) => Math.Max(0, X[i]) * Math.Max(0, W[jj, i]) + Math.Min(0, X[i]) * Math.Min(0, W[jj, i]);
                     double N(int i) => Math.Max(0, X[i]) * Math.Min(0, W[jj, i]) + Math.Min(0, X[i]) * Math.Max(0, W[jj, i]);
-                    Spread(P, 0, Stab(inputs.Sum(P), 1e-6), 2 * R[j]);
-                    Spread(N, 0, Stab(inputs.Sum(N), 1e-6), -1 * R[j]);
+                    double bp = Math.Max(0, B[j]), bn = Math.Min(0, B[j]);
+                    Spread(P, bp, Stab(bp + inputs.Sum(P), 1e-6), 2 * R[j]);
+                    Spread(N, bn, Stab(bn + inputs.Sum(N), 1e-6), -1 * R[j]);
                     break;
                 }
                 case "flat":
                     Spread(i => connected[jj, i] ? 1 : 0, 0, Stab(inputs.Count(i => connected[jj, i]), 1e-6), R[j]);
                     break;
                 case "w-square":
-                    Spread(i => W[jj, i] * W[jj, i], 0, Stab(inputs.Sum(i => W[jj, i] * W[jj, i]), 1e-6), R[j]);
+                    // the squared bias joins the denominator (Zennit)
+                    Spread(i => W[jj, i] * W[jj, i], B[j] * B[j], Stab(B[j] * B[j] + inputs.Sum(i => W[jj, i] * W[jj, i]), 1e-6), R[j]);
                     break;
                 default:
                 {
@@ -481,7 +497,7 @@ public class LrpTests
         var model = RandomBiasFreeNet(1);
         using var x = Tensor.Ones(1, 2, 8, 8);
         var e = Assert.Throws<LucidArgumentException>(() => Lrp.Uniform(new LrpAlphaBeta(3f, 1f)).Attribute(model, x, AttributionTarget.Class(0)));
-        Assert.Contains("α − β must be 1", e.Message);
+        Assert.Contains("α − β = 1", e.Message);
     }
 }
 
