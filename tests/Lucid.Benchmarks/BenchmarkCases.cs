@@ -24,6 +24,11 @@ public static class BenchmarkCases
         new(256, 256, 3, 1, 14),
         new(32, 64, 3, 1, 32),
         new(1, 32, 3, 1, 28),
+        // the VGG-style stack of 3×3 convolutions
+        new(64, 64, 3, 1, 112),
+        new(128, 128, 3, 1, 56),
+        new(256, 256, 3, 1, 28),
+        new(512, 512, 3, 1, 14),
     };
 
     public static readonly int[] Batches = { 1, 8 };

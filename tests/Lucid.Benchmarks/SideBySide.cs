@@ -161,6 +161,7 @@ public static class SideBySide
         sb.AppendLine("| case | ours ms | torch ms | torch/ours |");
         sb.AppendLine("|---|---:|---:|---:|");
         var convRatios = new List<double>();
+        var allRatios = new List<(string Name, double Ratio)>();
         foreach (var (name, ms) in ours)
         {
             string t = "—", ratio = "—";
@@ -170,6 +171,7 @@ public static class SideBySide
                 double r = tm / ms;
                 ratio = r.ToString("F2", inv);
                 if (name.StartsWith("conv fwd+bwd", StringComparison.Ordinal)) convRatios.Add(r);
+                allRatios.Add((name, r));
             }
             string extra = name.StartsWith("sgemm", StringComparison.Ordinal) ? $" ({GemmFlops(name) / ms / 1e6:F0} GFLOP/s)" : "";
             sb.AppendLine(string.Create(inv, $"| {name} | {ms:F3}{extra} | {t} | {ratio} |"));
@@ -180,6 +182,12 @@ public static class SideBySide
             double median = convRatios.Count % 2 == 1 ? convRatios[convRatios.Count / 2] : (convRatios[convRatios.Count / 2 - 1] + convRatios[convRatios.Count / 2]) / 2;
             sb.AppendLine();
             sb.AppendLine(string.Create(inv, $"conv2d forward+backward: median torch/ours {median:F2}, worst {convRatios[0]:F2} over {convRatios.Count} cases."));
+        }
+        if (allRatios.Count > 0)
+        {
+            var sorted = allRatios.OrderBy(r => r.Ratio).ToList();
+            double median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2].Ratio : (sorted[sorted.Count / 2 - 1].Ratio + sorted[sorted.Count / 2].Ratio) / 2;
+            sb.AppendLine(string.Create(inv, $"All cases: median torch/ours {median:F2}; {sorted.Count(r => r.Ratio >= 1)} of {sorted.Count} at ≥ 1.0; slowest {sorted[0].Name} ({sorted[0].Ratio:F2})."));
         }
         foreach (var (name, bytes) in allocated)
             sb.AppendLine(string.Create(inv, $"{name}: {bytes / 1024.0:F1} KiB allocated per operation on the managed heap."));
