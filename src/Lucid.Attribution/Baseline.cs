@@ -51,10 +51,13 @@ internal sealed record ConstantBaseline(float? Value) : Baseline
 
 internal sealed record BlurredBaseline(float Sigma) : Baseline
 {
-    public override Tensor For(Model model, Tensor input)
+    public override Tensor For(Model model, Tensor input) => Blur(input, Sigma, "blurred baseline");
+
+    /// <summary>A separable Gaussian blur of every plane of [N, C, H, W].</summary>
+    internal static Tensor Blur(Tensor input, float Sigma, string what)
     {
-        if (!(Sigma > 0)) throw new LucidArgumentException("sigma", $"blurred baseline: sigma must be positive, got {Sigma}.");
-        if (input.Rank != 4) throw new ShapeMismatchException($"blurred baseline: the input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (!(Sigma > 0)) throw new LucidArgumentException("sigma", $"{what}: sigma must be positive, got {Sigma}.");
+        if (input.Rank != 4) throw new ShapeMismatchException($"{what}: the input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
         // separable Gaussian, truncated at 3σ, edges clamped; exact and deterministic
         int radius = Math.Max(1, (int)Math.Ceiling(3 * Sigma));
         var kernel = new double[2 * radius + 1];

@@ -216,6 +216,25 @@ public class CommandTests
         finally { Directory.Delete(directory, recursive: true); }
     }
 
+    /// <summary>Accuracy under attack: ε = 0 is the clean accuracy, PGD never does better than the clean model, and the chart is written.</summary>
+    [Fact]
+    public void Robustness_MeasuresAccuracyAgainstEpsilon()
+    {
+        var plot = Lucid.Temp("robustness") + ".svg";
+        try
+        {
+            var j = Lucid.Json("robustness", "inception-mini", "--examples", "20", "--epsilons", "0,8", "--pgd-steps", "3", "--plot", plot);
+            var points = j.GetProperty("points").EnumerateArray().ToList();
+            Assert.Equal(2, points.Count);
+            double clean = points[0].GetProperty("fgsmAccuracy").GetDouble();
+            Assert.Equal(clean, points[0].GetProperty("pgdAccuracy").GetDouble());
+            Assert.True(clean >= 0.8, $"clean accuracy {clean}");
+            Assert.True(points[1].GetProperty("pgdAccuracy").GetDouble() < clean, "PGD at 8/255 should cost accuracy");
+            Assert.Contains("accuracy under attack", File.ReadAllText(plot));
+        }
+        finally { File.Delete(plot); }
+    }
+
     [Fact]
     public void Evaluate_ScoresEveryMethod()
     {
@@ -308,6 +327,7 @@ public class ErrorTests
             { "unknown class", 2, "no class", new[] { "render", "inception-mini", "--class", "solid rings", "--method", "vital", "-o", "x.png" } },
             { "unknown model", 2, "'nosuch' is not a bundled model", new[] { "inspect", "nosuch" } },
             { "unknown option", 1, "--nosuch", new[] { "inspect", "inception-mini", "--nosuch" } },
+            { "negative epsilon", 2, "--epsilons takes non-negative numbers in 1/255, got '-2'", new[] { "robustness", "inception-mini", "--epsilons", "0,-2" } },
         };
     }
 
