@@ -23,6 +23,19 @@ public class RobustnessTests
         return model;
     }
 
+    /// <summary>Test scenes i = 0 … n − 1 of seed 2, one object of class i mod 10 each, as [n, 3, 64, 64] pixels and labels.</summary>
+    private static (float[] Pixels, int[] Labels) Scenes(int n)
+    {
+        var pixels = new float[n * 3 * 64 * 64];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            SyntheticScenes.Render(2, i, new[] { i % 10 }).Pixels.CopyTo(pixels, i * 3 * 64 * 64);
+            labels[i] = i % 10;
+        }
+        return (pixels, labels);
+    }
+
     /// <summary>
     /// FGSM on random networks, from inputs away from the pixel bounds: every pixel moves by exactly ε (to float
     /// rounding) in the direction of the cross-entropy gradient's sign (away for untargeted, towards for targeted), and
@@ -106,14 +119,7 @@ public class RobustnessTests
     {
         var model = InceptionMini();
         const int n = 50;
-        var pixels = new float[n * 3 * 64 * 64];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            var scene = SyntheticScenes.Render(2, i, new[] { i % 10 });
-            scene.Pixels.CopyTo(pixels, i * 3 * 64 * 64);
-            labels[i] = i % 10;
-        }
+        var (pixels, labels) = Scenes(n);
         using var x = Tensor.FromArray(pixels, n, 3, 64, 64);
         var targets = labels.Select(l => (l + 1) % 10).ToArray();
         var pgd = Attacks.Pgd(model, x, targets, 48f / 255, 4f / 255, 40, PerturbationNorm.LInf, targeted: true, seed: 1);
@@ -160,13 +166,7 @@ public class RobustnessTests
     {
         var model = InceptionMini();
         const int n = 20;
-        var pixels = new float[n * 3 * 64 * 64];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            SyntheticScenes.Render(2, i, new[] { i % 10 }).Pixels.CopyTo(pixels, i * 3 * 64 * 64);
-            labels[i] = i % 10;
-        }
+        var (pixels, labels) = Scenes(n);
         using var x = Tensor.FromArray(pixels, n, 3, 64, 64);
         var contrast = Perturbations.ContrastLoss();
         var noise = Perturbations.GaussianNoise();

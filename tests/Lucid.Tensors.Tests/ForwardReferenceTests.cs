@@ -78,29 +78,39 @@ public class ForwardReferenceTests
             int oh = (c.H + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
             int ow = (c.W + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
             Assert.Equal(new[] { c.N, cout, oh, ow }, y.Shape.ToArray());
-            var xd = x.ToArray(); var wd = w.ToArray(); var bd = b.ToArray();
-            var expected = new double[c.N * cout * oh * ow];
-            for (int n = 0; n < c.N; n++)
-                for (int co = 0; co < cout; co++)
-                {
-                    int g = co / c.Cog;
-                    for (int i = 0; i < oh; i++)
-                        for (int j = 0; j < ow; j++)
-                        {
-                            double s = c.Bias ? bd[co] : 0;
-                            for (int ci = 0; ci < c.Cig; ci++)
-                                for (int ki = 0; ki < c.K; ki++)
-                                    for (int kj = 0; kj < c.K; kj++)
-                                    {
-                                        int ih = i * c.Stride - c.Pad + ki * c.Dil, iw = j * c.Stride - c.Pad + kj * c.Dil;
-                                        if (ih < 0 || iw < 0 || ih >= c.H || iw >= c.W) continue;
-                                        s += (double)xd[((n * cin + g * c.Cig + ci) * c.H + ih) * c.W + iw] * wd[((co * c.Cig + ci) * c.K + ki) * c.K + kj];
-                                    }
-                            expected[((n * cout + co) * oh + i) * ow + j] = s;
-                        }
-                }
+            var expected = ReferenceConv2d(c, x.ToArray(), w.ToArray(), c.Bias ? b.ToArray() : null);
             AssertClose(expected, y.Data, 1e-5, "conv2d");
         });
+
+    /// <summary>conv2d by its definition, in float64: y[n, co, i, j] = b[co] + Σ x[n, g·Cig + ci, i·s − p + ki·d, j·s − p + kj·d]·w[co, ci, ki, kj].</summary>
+    internal static double[] ReferenceConv2d((int N, int G, int Cig, int Cog, int H, int W, int K, int Stride, int Pad, int Dil, bool Bias, int Seed) c,
+        float[] xd, float[] wd, float[]? bd)
+    {
+        int cin = c.G * c.Cig, cout = c.G * c.Cog;
+        int oh = (c.H + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+        int ow = (c.W + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+        var expected = new double[c.N * cout * oh * ow];
+        for (int n = 0; n < c.N; n++)
+            for (int co = 0; co < cout; co++)
+            {
+                int g = co / c.Cog;
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double s = bd is null ? 0 : bd[co];
+                        for (int ci = 0; ci < c.Cig; ci++)
+                            for (int ki = 0; ki < c.K; ki++)
+                                for (int kj = 0; kj < c.K; kj++)
+                                {
+                                    int ih = i * c.Stride - c.Pad + ki * c.Dil, iw = j * c.Stride - c.Pad + kj * c.Dil;
+                                    if (ih < 0 || iw < 0 || ih >= c.H || iw >= c.W) continue;
+                                    s += (double)xd[((n * cin + g * c.Cig + ci) * c.H + ih) * c.W + iw] * wd[((co * c.Cig + ci) * c.K + ki) * c.K + kj];
+                                }
+                        expected[((n * cout + co) * oh + i) * ow + j] = s;
+                    }
+            }
+        return expected;
+    }
 
     [Fact]
     public void ConvTranspose2d_MatchesScatterDefinition() =>
