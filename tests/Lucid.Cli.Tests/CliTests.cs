@@ -235,6 +235,25 @@ public class CommandTests
         finally { File.Delete(plot); }
     }
 
+    /// <summary>Confident learning through the CLI: suspects are labelled differently from what the model confidently sees, most confident first, and drawn as a grid.</summary>
+    [Fact]
+    public void AuditLabels_ListsSuspects_AndDrawsThem()
+    {
+        var grid = Lucid.Temp("suspects") + ".png";
+        try
+        {
+            var j = Lucid.Json("audit-labels", "inception-mini", "--examples", "400", "--top", "4", "-o", grid);
+            Assert.Equal(400, j.GetProperty("images").GetInt32());
+            var issues = j.GetProperty("issues").EnumerateArray().ToList();
+            Assert.True(issues.Count <= 4 && issues.Count <= j.GetProperty("suspected").GetInt32());
+            Assert.All(issues, i => Assert.NotEqual(i.GetProperty("given").GetString(), i.GetProperty("suggested").GetString()));
+            var margins = issues.Select(i => i.GetProperty("suggestedProbability").GetDouble() - i.GetProperty("givenProbability").GetDouble()).ToList();
+            Assert.Equal(margins.OrderByDescending(v => v), margins);
+            if (issues.Count > 0) Assert.True(Image.LoadPng(grid).Width > 64);
+        }
+        finally { File.Delete(grid); }
+    }
+
     [Fact]
     public void Evaluate_ScoresEveryMethod()
     {
@@ -327,6 +346,7 @@ public class ErrorTests
             { "unknown class", 2, "no class", new[] { "render", "inception-mini", "--class", "solid rings", "--method", "vital", "-o", "x.png" } },
             { "unknown model", 2, "'nosuch' is not a bundled model", new[] { "inspect", "nosuch" } },
             { "unknown option", 1, "--nosuch", new[] { "inspect", "inception-mini", "--nosuch" } },
+            { "audit without examples", 2, "--examples must be positive, got 0", new[] { "audit-labels", "inception-mini", "--examples", "0" } },
             { "negative epsilon", 2, "--epsilons takes non-negative numbers in 1/255, got '-2'", new[] { "robustness", "inception-mini", "--epsilons", "0,-2" } },
         };
     }
