@@ -100,6 +100,34 @@ public class OnnxImportTests
         return (bytes, engine);
     }
 
+    /// <summary>
+    /// MaxPool with asymmetric pads (CNTK writes [1, 1, 0, 0]): whichever way the importer pools — symmetric pads where
+    /// no window reaches the extra end rows, an explicit −∞ pad otherwise — the result equals pooling the explicitly
+    /// padded input, for random kernels, strides, sizes and pads.
+    /// </summary>
+    [Fact]
+    public void MaxPoolWithAsymmetricPads_EqualsPoolingTheExplicitlyPaddedInput()
+    {
+        var rng = new Rng(5);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int k = rng.NextInt(2, 4), s = rng.NextInt(1, 3), h = rng.NextInt(k + 1, 12), w = rng.NextInt(k + 1, 12);
+            int t = rng.NextInt(0, k / 2 + 1), l = rng.NextInt(0, k / 2 + 1), b = rng.NextInt(0, t + 1), r = rng.NextInt(0, l + 1);
+            var g = new GraphSketch();
+            var y = g.Node("MaxPool", new[] { "input" }, GraphSketch.Ints("kernel_shape", k, k), GraphSketch.Ints("strides", s, s), GraphSketch.Ints("pads", t, l, b, r));
+            var graph = new OnnxGraph("pool", g.Nodes.ToArray(), g.Initializers,
+                new[] { new OnnxValueInfo("input", OnnxDataType.Float, new long[] { -1, 2, h, w }) },
+                new[] { new OnnxValueInfo(y, OnnxDataType.Float, new long[] { -1, 2, -1, -1 }) });
+            var bytes = OnnxWriter.Write(new OnnxModelProto(8, new Dictionary<string, long> { [""] = 13 }, graph));
+            var model = OnnxImporter.ToModel(new OnnxSession(OnnxProto.ReadModel(bytes, "pool.onnx"), "pool.onnx"), "pool");
+            using var x = rng.Normal(new[] { 1, 2, h, w });
+            using var expected = Ops.MaxPool2d(Ops.Pad(x, new[] { l, r, t, b }, PadMode.Constant, float.NegativeInfinity), k, s);
+            using var actual = model.Forward(x);
+            Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+            Assert.Equal(expected.ToArray(), actual.ToArray());
+        }
+    }
+
     [Fact]
     public void InceptionStyleExport_ImportsAndMatchesTheEngineNetworkExactly()
     {

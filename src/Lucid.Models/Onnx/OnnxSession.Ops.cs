@@ -307,13 +307,23 @@ public sealed partial class OnnxSession
         var dilation = Pair(node, "dilations", 1);
         var (t, l, b, r) = Pads(node);
         bool ceil = Int(node, "ceil_mode", 0) != 0;
+        if (!ceil)
+        {
+            // an end pad smaller than the start pad that no window reaches (CNTK writes [1, 1, 0, 0]) pools exactly as the
+            // symmetric pad: same windows, no explicit padded copy of the input
+            static int Out(int size, int k, int s, int d, int before, int after) => (size + before + after - d * (k - 1) - 1) / s + 1;
+            if (b < t && Out(x.Size(2), kernel.H, stride.H, dilation.H, t, b) == Out(x.Size(2), kernel.H, stride.H, dilation.H, t, t)) b = t;
+            if (r < l && Out(x.Size(3), kernel.W, stride.W, dilation.W, l, r) == Out(x.Size(3), kernel.W, stride.W, dilation.W, l, l)) r = l;
+        }
         if (t != b || l != r || 2 * t > kernel.H || 2 * l > kernel.W)
         {
             x = Ops.Pad(x, new[] { l, r, t, b }, PadMode.Constant, float.NegativeInfinity);
             t = b = l = r = 0;
         }
+        // the winners' indices only when the graph asks for them (a copy the size of the output)
+        if (node.Outputs.Length < 2 || node.Outputs[1].Length == 0)
+            return One(Ops.MaxPool2d(x, kernel, stride, (t, l), dilation, ceil));
         var (y, indices) = Ops.MaxPool2dWithIndices(x, kernel, stride, (t, l), dilation, ceil);
-        if (node.Outputs.Length < 2 || node.Outputs[1].Length == 0) return One(y);
         // ONNX indices are flat over the whole (N, C, H, W) input
         int plane = x.Size(2) * x.Size(3), outPlane = y.Size(2) * y.Size(3);
         var flat = new long[indices.Length];

@@ -39,6 +39,10 @@ public static partial class Ops
     public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
         MaxPool2dCore(x, (kernel, kernel), stride is { } s ? (s, s) : null, (padding, padding), (dilation, dilation), ceilMode, copyIndices: false, out _);
 
+    /// <summary>Max pooling with per-axis kernel, stride, padding and dilation.</summary>
+    public static Tensor MaxPool2d(Tensor x, (int H, int W) kernel, (int H, int W)? stride, (int H, int W) padding, (int H, int W)? dilation = null, bool ceilMode = false) =>
+        MaxPool2dCore(x, kernel, stride, padding, dilation ?? (1, 1), ceilMode, copyIndices: false, out _);
+
     /// <summary>Max pooling that also returns, per output, the flat index (h·W + w) of the winner in its input plane (as PyTorch).</summary>
     public static (Tensor Output, int[] Indices) MaxPool2dWithIndices(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null,
         (int H, int W) padding = default, (int H, int W)? dilation = null, bool ceilMode = false)
