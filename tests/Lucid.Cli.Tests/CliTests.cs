@@ -216,6 +216,20 @@ public class CommandTests
         finally { Directory.Delete(directory, recursive: true); }
     }
 
+    /// <summary>A class render from noise is a fooling image: the command reports what the model sees in it and how sure it is.</summary>
+    [Fact]
+    public void RenderClass_ReportsTheModelsConfidence()
+    {
+        var path = Lucid.Temp("fool") + ".png";
+        try
+        {
+            var j = Lucid.Json("render", "inception-mini", "--class", "checkered star", "--steps", "32", "-o", path);
+            Assert.Equal("checkered star", j.GetProperty("predicted").GetString());
+            Assert.True(j.GetProperty("confidence").GetDouble() >= 0.9, $"confidence {j.GetProperty("confidence").GetDouble()}");
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>Accuracy under attack: ε = 0 is the clean accuracy, PGD never does better than the clean model, and the chart is written.</summary>
     [Fact]
     public void Robustness_MeasuresAccuracyAgainstEpsilon()

@@ -47,14 +47,27 @@ public static partial class Cli
                 RenderCommand.Render(m, objective, how, cls, unit, px, s.Get(steps), s.Get(lr), s.Get(seed), ct,
                     new Progress<Lucid.Optvis.RenderProgress>(p => report(p.Step + 1, s.Get(steps) ?? 256, Invariant($"objective {p.Objective:G4}"))), s.Get(photos)));
             string path = s.Get(output)!;
+            // a class render from noise is a fooling image: report how sure the model is of it
+            (string Predicted, double Confidence)? fooled = null;
+            if (cls is not null && m.Labels.Count > 0)
+                using (Lucid.Tensors.Autograd.GradMode.NoGrad())
+                using (Lucid.Tensors.Tensor.Scope())
+                {
+                    var seen = result.Image.Size(2) == m.Input.Shape[1] && result.Image.Size(3) == m.Input.Shape[2] ? result.Image
+                        : Lucid.Tensors.Ops.Interpolate(result.Image, m.Input.Shape[1], m.Input.Shape[2], Lucid.Tensors.InterpolationMode.Bilinear);
+                    var p = Lucid.Tensors.Ops.Softmax(m.Forward(seen), 1).ToArray();
+                    int best = Array.IndexOf(p, p.Max()), wanted = m.Labels.ToList().IndexOf(cls);
+                    fooled = (m.Labels[best], wanted >= 0 ? p[wanted] : double.NaN);
+                }
             using (result.Image) Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);
             double msPerStep = clock.Elapsed.TotalMilliseconds / Math.Max(1, result.ObjectivePerStep.Length);
             if (s.Get(plot) is { } plotPath)
                 Lucid.Interfaces.Figures.Plots.Objective(result.ObjectivePerStep, result.TermsPerStep, $"{m.Name}: {objective.Description} ({how})").Save(plotPath);
             string what = how == "vital" ? $"VITAL sort-matching [{cls ?? unit}]" : objective.Description;
-            s.Say(Invariant($"{what}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({msPerStep:F1} ms/step); wrote {path}"));
+            s.Say(Invariant($"{what}: {result.ObjectivePerStep[0]:G4} → {result.ObjectivePerStep[^1]:G4} in {result.ObjectivePerStep.Length} steps ({msPerStep:F1} ms/step){(fooled is { } f ? $"; the model sees '{f.Predicted}', p('{cls}') = {f.Confidence:F3}" : "")}; wrote {path}"));
             s.Result(new { model = m.Name, objective = what, method = how, steps = result.ObjectivePerStep.Length, seed = s.Get(seed), size = px,
-                objectiveFirst = result.ObjectivePerStep[0], objectiveLast = result.ObjectivePerStep[^1], msPerStep, cancelled = result.Cancelled, output = ImageInfo(path), plot = s.Get(plot) });
+                objectiveFirst = result.ObjectivePerStep[0], objectiveLast = result.ObjectivePerStep[^1], msPerStep, cancelled = result.Cancelled, output = ImageInfo(path), plot = s.Get(plot),
+                predicted = fooled?.Predicted, confidence = fooled?.Confidence });
         });
         return command;
     }
