@@ -32,8 +32,10 @@ public static class ResNet18
         if (size < 224)
             throw new LucidArgumentException("size", $"resnet18: the input size must be at least 224 (its 7×7 average pool needs layer4 at 7×7 or more), got {size}; Backbone(size) runs smaller sizes up to layer4.2.");
         var file = FindFile();
-        var model = OnnxImporter.Import(file, Options(size));
-        if (preview) model.Preview = OnnxImporter.Import(file, Options(PreviewSize) with { Until = "layer4.2" });
+        // one session: the preview's layers read the very same weight tensors
+        var session = Onnx.OnnxSession.Load(file);
+        var model = OnnxImporter.ToModel(session, Options(size) with { Name = Name });
+        if (preview) model.Preview = OnnxImporter.ToModel(session, Options(PreviewSize) with { Name = Name, Until = "layer4.2" });
         return model;
     }
 

@@ -32,6 +32,18 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>
+    /// A tensor over <paramref name="data"/> itself (no copy, not pooled): for large constants such as imported weights,
+    /// held once at their exact size. The tensor and the array are the same memory from here on.
+    /// </summary>
+    public static Tensor Adopt(float[] data, params int[] shape)
+    {
+        int count = Shapes.Count(shape, "Adopt");
+        if (count != data.Length)
+            throw new ShapeMismatchException($"Adopt: {data.Length} values cannot fill shape {Shapes.Format(shape)} ({count} elements).");
+        return new Tensor(new Storage(data, pooled: false), (int[])shape.Clone(), count);
+    }
+
     /// <summary>A one-element tensor of shape [] (rank 0).</summary>
     public static Tensor Scalar(float value)
     {

@@ -164,6 +164,16 @@ public class ResNet18Tests(ResNet18Fixture fixture) : IClassFixture<ResNet18Fixt
         Assert.Equal(new[] { 512, 3, 3 }, preview["layer4.2"].OutputShape);
         var full = _model.Parameters.ToDictionary(p => p.Name, p => p.Value);
         Assert.All(preview.Parameters, p => Assert.Equal(full[p.Name].ToArray(), p.Value.ToArray()));
+        // held once: the preview reads the model's own weight memory (one ONNX session), not a second copy — a change
+        // to a model weight shows in the preview
+        Assert.All(preview.Parameters, p =>
+        {
+            var mine = full[p.Name].Data;
+            float saved = mine[0];
+            mine[0] = saved + 1f;
+            try { Assert.Equal(saved + 1f, p.Value.Data[0]); }
+            finally { mine[0] = saved; }
+        });
     }
 }
 

@@ -60,3 +60,22 @@ public class LargeElementwiseTests
         Assert.Equal(one.GradX, two.GradX);
     }
 }
+
+public class AdoptTests
+{
+    /// <summary>An adopted array is the tensor's memory (no copy, exact size); a shape that does not fit is refused.</summary>
+    [Fact]
+    public void Adopt_SharesTheArray_AndChecksTheShape()
+    {
+        var data = new float[] { 1, 2, 3, 4, 5, 6 };
+        using var t = Tensor.Adopt(data, 2, 3);
+        data[4] = 50f;
+        Assert.Equal(50f, t[1, 1]);
+        t.Data[0] = -1f;
+        Assert.Equal(-1f, data[0]);
+        using var y = Ops.Mul(t, Tensor.Scalar(2f));
+        Assert.Equal(new float[] { -2, 4, 6, 8, 100, 12 }, y.ToArray());
+        var e = Assert.Throws<ShapeMismatchException>(() => Tensor.Adopt(data, 4, 2));
+        Assert.Contains("6 values cannot fill shape [4, 2]", e.Message);
+    }
+}

@@ -22,7 +22,8 @@ public sealed class OnnxValue
     public static OnnxValue From(OnnxTensor t)
     {
         var shape = t.Dims.Select(d => (int)d).ToArray();
-        if (t.Floats is not null) return Of(Tensor.FromArray(t.Floats, shape).DetachFromScope());
+        // the tensor adopts the initializer's array: a model's weights are held once, at their exact size
+        if (t.Floats is not null) return Of(Tensor.Adopt(t.Floats, shape).DetachFromScope());
         return OfInts(t.Ints!, shape);
     }
 }
