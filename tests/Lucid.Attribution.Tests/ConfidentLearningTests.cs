@@ -15,10 +15,7 @@ public class ConfidentLearningTests
     [Fact]
     public void PlantedLabelNoise_IsRecovered_WithHighPrecision()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Lucid.Dsl.sln"))) root = Path.GetDirectoryName(root)!;
-        var model = Zoo.InceptionMini();
-        model.LoadWeights(Path.Combine(root, "models", "inception-mini", "inception-mini.safetensors"));
+        var model = Bundled.InceptionMini();
         var data = SyntheticScenes.Generate(2000, seed: 2);
         var probabilities = ConfidentLearning.PredictProbabilities(model, data);
         var labels = (int[])data.Labels.Clone();

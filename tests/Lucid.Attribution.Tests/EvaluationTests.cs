@@ -21,10 +21,7 @@ public class EvaluationTests
     [Fact]
     public void LrpAndIntegratedGradients_BeatSaliencyOnMaskMass_OnTheBundledInceptionMini()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Lucid.Dsl.sln"))) root = Path.GetDirectoryName(root)!;
-        var model = Zoo.InceptionMini();
-        model.LoadWeights(Path.Combine(root, "models", "inception-mini", "inception-mini.safetensors"));
+        var model = Bundled.InceptionMini();
         double Mass(Func<Tensor, int, Tensor> attribute)
         {
             double total = 0;

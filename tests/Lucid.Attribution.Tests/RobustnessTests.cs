@@ -14,14 +14,7 @@ public class RobustnessTests
 {
     private static Config Cases(int n) => Config.QuickThrowOnFailure.WithMaxTest(n).WithQuietOnSuccess(true);
 
-    private static Model InceptionMini()
-    {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Lucid.Dsl.sln"))) root = Path.GetDirectoryName(root)!;
-        var model = Zoo.InceptionMini();
-        model.LoadWeights(Path.Combine(root, "models", "inception-mini", "inception-mini.safetensors"));
-        return model;
-    }
+    private static Model InceptionMini() => Bundled.InceptionMini();
 
     /// <summary>Test scenes i = 0 … n − 1 of seed 2, one object of class i mod 10 each, as [n, 3, 64, 64] pixels and labels.</summary>
     private static (float[] Pixels, int[] Labels) Scenes(int n)
