@@ -21,18 +21,10 @@ public abstract record LrpRule
     /// <summary>z + ε·sign(z), with sign(0) = +1 so an all-zero output never divides by zero.</summary>
     internal static float Stabilize(float z, float epsilon) => z >= 0 ? z + epsilon : z - epsilon;
 
-    /// <summary>x′ ⊙ ∂/∂x′ Σ z′ ⊙ (R / stabilize(z′)) for one (input, weights, bias) variant.</summary>
+    /// <summary>x′ ⊙ ∂/∂x′ Σ z′ ⊙ (R / stabilize(z′)) for one (input, weights, bias) variant: a single branch.</summary>
     private protected static Tensor Redistribute(LinearView layer, Tensor input, Func<Tensor, Tensor>? weight, bool useBias, Func<Tensor, Tensor>? biasMod,
-        Tensor relevance, float epsilon, bool multiplyByInput = true)
-    {
-        using var grad = GradMode.EnableGrad();
-        var x = input.Detach().RequireGrad();
-        var z = layer.Forward(x, weight, useBias, biasMod);
-        Tensor share;
-        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, epsilon);
-        var g = Gradients.Of(z, new[] { x }, gradOutput: share)[0];
-        using (GradMode.NoGrad()) return multiplyByInput ? Ops.Mul(input, g) : g;
-    }
+        Tensor relevance, float epsilon) =>
+        RedistributeBranches(layer, new Branch[] { new(input, weight, biasMod, useBias) }, relevance, epsilon);
 
     /// <summary>One term of a rule's z: the layer run on a modified input with modified weights (and bias, or none).</summary>
     private protected readonly record struct Branch(Tensor Input, Func<Tensor, Tensor>? Weight, Func<Tensor, Tensor>? Bias, bool UseBias);
@@ -203,7 +195,7 @@ public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabi
 public sealed record LrpFlat(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
     internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
-        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Tensor.OnesLike(w), false, null, relevance, Stabilizer, multiplyByInput: false);
+        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Tensor.OnesLike(w), false, null, relevance, Stabilizer);
 }
 
 /// <summary>w² (Montavon et al., 2017): relevance in proportion to squared weights, independent of the input; as in Zennit the
@@ -211,7 +203,7 @@ public sealed record LrpFlat(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRul
 public sealed record LrpWSquare(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
     internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
-        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Ops.Mul(w, w), true, b => Ops.Mul(b, b), relevance, Stabilizer, multiplyByInput: false);
+        Redistribute(layer, Tensor.OnesLike(layer.Input), w => Ops.Mul(w, w), true, b => Ops.Mul(b, b), relevance, Stabilizer);
 }
 
 /// <summary>
@@ -244,19 +236,14 @@ public sealed record LrpZBox(float Low, float High, float[]? ChannelLows = null,
         return t;
     }
 
-    internal override Tensor Propagate(LinearView layer, Tensor relevance)
-    {
-        using var grad = GradMode.EnableGrad();
-        var x = layer.Input.Detach().RequireGrad();
-        var l = Bound(layer.Input, Low, ChannelLows).RequireGrad();
-        var h = Bound(layer.Input, High, ChannelHighs).RequireGrad();
-        var z = Ops.Sub(Ops.Sub(layer.Forward(x, null, false, null), layer.Forward(l, Positive, false, null)), layer.Forward(h, Negative, false, null));
-        Tensor share;
-        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, DefaultEpsilon);
-        var g = Gradients.Of(z, new[] { x, l, h }, gradOutput: share);
-        // the bound terms enter z with negative signs, which their gradients already carry
-        using (GradMode.NoGrad()) return Ops.Add(Ops.Add(Ops.Mul(layer.Input, g[0]), Ops.Mul(l, g[1])), Ops.Mul(h, g[2]));
-    }
+    /// <summary>z = W·x − W⁺·l − W⁻·h as three branches (the bounds' weights negated, so their gradients carry the sign).</summary>
+    internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
+        RedistributeBranches(layer, new Branch[]
+        {
+            new(layer.Input, null, null, false),
+            new(Bound(layer.Input, Low, ChannelLows), w => Ops.Neg(Positive(w)), null, false),
+            new(Bound(layer.Input, High, ChannelHighs), w => Ops.Neg(Negative(w)), null, false),
+        }, relevance, DefaultEpsilon);
 }
 
 /// <summary>

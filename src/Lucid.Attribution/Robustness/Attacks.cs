@@ -41,7 +41,7 @@ public static class Attacks
     {
         Check(model, input, labels, epsilon, "FGSM");
         var before = Predict(model, input);
-        var gradient = LossGradient(model, input, labels, out _);
+        var gradient = LossGradient(model, input, labels);
         var x = input.ToArray();
         var perturbed = new float[x.Length];
         float direction = targeted ? -1f : 1f;
@@ -90,7 +90,7 @@ public static class Attacks
         for (int step = 0; step < steps; step++)
         {
             using var point = Tensor.FromArray(current, shape);
-            var gradient = LossGradient(model, point, labels, out _);
+            var gradient = LossGradient(model, point, labels);
             for (int e = 0; e < n; e++)
             {
                 if (norm == PerturbationNorm.LInf)
@@ -112,18 +112,25 @@ public static class Attacks
     }
 
     /// <summary>The model's decision per example (argmax of its output).</summary>
-    public static int[] Predict(Model model, Tensor input)
+    public static int[] Predict(Model model, Tensor input) => ArgMax(Logits(model, input), input.Size(0));
+
+    /// <summary>The model's output without a graph, [N · classes] row-major.</summary>
+    internal static float[] Logits(Model model, Tensor input)
     {
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
-        var logits = model.Forward(input);
-        int n = logits.Size(0), c = logits.Count / n;
-        var data = logits.ToArray();
+        return model.Forward(input).ToArray();
+    }
+
+    /// <summary>The index of each row's largest value (the first at ties).</summary>
+    internal static int[] ArgMax(float[] rows, int n)
+    {
+        int c = rows.Length / n;
         var result = new int[n];
         for (int e = 0; e < n; e++)
         {
             int best = 0;
-            for (int k = 1; k < c; k++) if (data[e * c + k] > data[e * c + best]) best = k;
+            for (int k = 1; k < c; k++) if (rows[e * c + k] > rows[e * c + best]) best = k;
             result[e] = best;
         }
         return result;
@@ -156,20 +163,17 @@ public static class Attacks
     }
 
     /// <summary>∇ₓ of Σ per-example cross-entropy (the mean's gradient times N, so each example's scale is its own).</summary>
-    private static float[] LossGradient(Model model, Tensor input, IReadOnlyList<int> labels, out float[] losses)
+    private static float[] LossGradient(Model model, Tensor input, IReadOnlyList<int> labels)
     {
         using var scope = Tensor.Scope();
         var x = input.Detach().RequireGrad();
-        var logits = model.Forward(x);
-        var loss = Ops.Mul(Ops.CrossEntropy(logits, labels.ToArray()), Tensor.Scalar(input.Size(0)));
-        losses = PerExampleLoss(logits, labels);
+        var loss = Ops.Mul(Ops.CrossEntropy(model.Forward(x), labels.ToArray()), Tensor.Scalar(input.Size(0)));
         return Gradients.Of(loss, new[] { x })[0].ToArray();
     }
 
-    private static float[] PerExampleLoss(Tensor logits, IReadOnlyList<int> labels)
+    private static float[] PerExampleLoss(float[] data, IReadOnlyList<int> labels)
     {
-        int n = logits.Size(0), c = logits.Count / n;
-        var data = logits.ToArray();
+        int n = labels.Count, c = data.Length / n;
         var result = new float[n];
         for (int e = 0; e < n; e++)
         {
@@ -189,11 +193,9 @@ public static class Attacks
         var x = input.ToArray();
         var delta = new float[x.Length];
         for (int i = 0; i < x.Length; i++) delta[i] = perturbed[i] - x[i];
-        float[] loss;
-        using (GradMode.NoGrad())
-        using (Tensor.Scope())
-            loss = PerExampleLoss(model.Forward(image), labels);
-        return new AttackResult(image, Tensor.FromArray(delta, shape).DetachFromScope(), before, Predict(model, image), loss);
+        // one forward pass gives both the decision and the loss
+        var logits = Logits(model, image);
+        return new AttackResult(image, Tensor.FromArray(delta, shape).DetachFromScope(), before, ArgMax(logits, labels.Count), PerExampleLoss(logits, labels));
     }
 
     internal static void Check(Model model, Tensor input, IReadOnlyList<int> labels, float epsilon, string method)

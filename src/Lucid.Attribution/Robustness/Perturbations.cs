@@ -116,11 +116,10 @@ public static class AttackComparator
                 {
                     var p = Ops.Softmax(model.Forward(batch), 1).ToArray();
                     int n = labels.Count, c = p.Length / n, correct = 0;
+                    var decisions = Attacks.ArgMax(p, n);
                     for (int e = 0; e < n; e++)
                     {
-                        int best = 0;
-                        for (int k = 1; k < c; k++) if (p[e * c + k] > p[e * c + best]) best = k;
-                        if (best == labels[e]) correct++;
+                        if (decisions[e] == labels[e]) correct++;
                         probability += p[e * c + labels[e]];
                     }
                     accuracies.Add((double)correct / n);
