@@ -79,10 +79,12 @@ public static class ChannelCatalog
     /// <summary>
     /// Renders the units of one shard (1-based <paramref name="shard"/> of <paramref name="shards"/>) into
     /// <paramref name="directory"/>, skipping finished ones. The directory's manifest must match the settings (a new
-    /// directory gets one). With one shard, the index is written too.
+    /// directory gets one). With one shard, the index is written too. <paramref name="progress"/> hears of every
+    /// finished unit, <paramref name="stepProgress"/> of every optimization step of the unit being rendered.
     /// </summary>
     public static CatalogRunResult Run(Model model, CatalogSettings settings, string directory, int shard = 1, int shards = 1,
-        IProgress<(CatalogUnit Unit, int Done, int Total)>? progress = null, CancellationToken cancellation = default)
+        IProgress<(CatalogUnit Unit, int Done, int Total)>? progress = null, CancellationToken cancellation = default,
+        IProgress<RenderProgress>? stepProgress = null)
     {
         if (shards < 1 || shard < 1 || shard > shards)
             throw new LucidArgumentException("shard", $"catalog: shard {shard}/{shards} does not exist; shards are numbered 1 to N (e.g. 1/3, 2/3, 3/3).");
@@ -111,7 +113,7 @@ public static class ChannelCatalog
             if (cancellation.IsCancellationRequested) { cancelled = true; break; }
             var record = Path.Combine(directory, unit.Stem + ".json");
             if (File.Exists(record)) { skipped.Add(unit); continue; }
-            var result = Recipes.Channels(model, unit.Tap, new[] { unit.Channel }, size, preset with { Steps = settings.Steps, Seed = unit.Seed, Cancellation = cancellation }, unit.Seed);
+            var result = Recipes.Channels(model, unit.Tap, new[] { unit.Channel }, size, preset with { Steps = settings.Steps, Seed = unit.Seed, Cancellation = cancellation, Progress = stepProgress }, unit.Seed);
             using (var image = result.Image)
             {
                 // a render stopped midway is not this unit's image: nothing is written, a later run renders it whole

@@ -79,43 +79,35 @@ public class CancellationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Training_CancelledAtARandomMoment_StopsWithFiniteWeightsAndSaysWhere()
+    public void Training_CancelledAtARandomStep_StopsThereWithFiniteWeightsAndSaysWhere()
     {
         var data = SyntheticScenes.Generate(512, seed: 1);
         var rng = new Rng(5);
-        int stopped = 0;
         for (int trial = 0; trial < 4; trial++)
         {
             var model = Zoo.InceptionMini(seed: 3);
             using var source = new CancellationTokenSource();
-            // the moment follows the training's own pace, not a machine speed: when the first epoch ends, cancel a random
-            // part (10–90 %) of that epoch's time later, so the cut falls somewhere inside the second of three epochs
-            var clock = Stopwatch.StartNew();
-            double fraction = 0.1 + 0.8 * rng.NextInt(0, 1000) / 1000.0;
-            bool armed = false;
-            var progress = new Immediate<TrainingProgress>(_ =>
+            // a random step of the second of three epochs (16 steps each); the cut follows the training's own steps,
+            // not the machine's speed: reports come every step, the n-th one cancels
+            int at = 17 + rng.NextInt(0, 15);
+            var reports = new List<TrainingProgress>();
+            var progress = new Immediate<TrainingProgress>(p =>
             {
-                if (armed) return;           // the first report: the end of the first epoch
-                armed = true;
-                source.CancelAfter(TimeSpan.FromMilliseconds(fraction * clock.Elapsed.TotalMilliseconds));
+                reports.Add(p);
+                if (p.Step == at) source.Cancel();
             });
-            try
-            {
-                Trainer.Fit(model, data, null, new TrainingOptions { Epochs = 3, BatchSize = 32 }, progress, cancellationToken: source.Token);
-            }
-            catch (LucidCancelledException e)
-            {
-                stopped++;
-                Assert.Matches(@"train: cancelled at epoch \d, step \d+ of 48; the model holds the weights after step \d+", e.Message);
-                output.WriteLine(e.Message);
-            }
+            var e = Assert.Throws<LucidCancelledException>(() =>
+                Trainer.Fit(model, data, null, new TrainingOptions { Epochs = 3, BatchSize = 32, ReportEvery = 1 }, progress, cancellationToken: source.Token));
+            Assert.Equal($"train: cancelled at epoch 2, step {at} of 48; the model holds the weights after step {at}.", e.Message);
+            Assert.Equal(Enumerable.Range(1, at), reports.Select(r => r.Step));                 // every step reported once, in order
+            Assert.Equal(Enumerable.Range(1, at).Select(step => step <= 16 ? 1 : 2), reports.Select(r => r.Epoch));
             Assert.All(model.Parameters, p => Assert.True(p.Value.ToArray().All(float.IsFinite), $"{p.Name} is not finite"));
+            output.WriteLine(e.Message);
         }
-        Assert.True(stopped >= 3, $"only {stopped} of 4 trainings were cancelled inside their second epoch");
     }
 
     [Fact]
-    public void Catalog_CancelledAtRandomMoments_ResumesToTheUninterruptedCatalog()
+    public void Catalog_CancelledAtRandomSteps_ResumesToTheUninterruptedCatalog()
     {
         var model = Mini.Value;
         var settings = new CatalogSettings { Model = model.Name, Taps = new[] { "mixed4a_5x5_bottleneck" }, Steps = 80 };
@@ -125,30 +117,28 @@ public class CancellationTests(ITestOutputHelper output)
             string clean = Path.Combine(root, "clean"), resumed = Path.Combine(root, "resumed");
             ChannelCatalog.Run(model, settings, clean);
             var rng = new Rng(8);
-            int cancelled = 0;
+            int finished = 0;
             for (int trial = 0; trial < 6; trial++)
             {
                 using var source = new CancellationTokenSource();
-                // when a unit finishes, cancel a random part (20–90 %) of that unit's time later: mid-render of the next
-                var clock = Stopwatch.StartNew();
-                double fraction = 0.2 + 0.7 * rng.NextInt(0, 1000) / 1000.0;
-                bool armed = false;
-                var progress = new Immediate<(CatalogUnit Unit, int Done, int Total)>(_ =>
-                {
-                    if (armed) return;
-                    armed = true;
-                    source.CancelAfter(TimeSpan.FromMilliseconds(fraction * clock.Elapsed.TotalMilliseconds));
-                });
-                var result = ChannelCatalog.Run(model, settings, resumed, progress: progress, cancellation: source.Token);
-                if (result.Cancelled) cancelled++;
+                // cancel at a random optimization step of this run (its first or second unit, never a unit's last step):
+                // counted in the render's own steps, so the cut falls at the same place on every machine
+                int at = rng.NextInt(1, 2 * settings.Steps);
+                if (at % settings.Steps == 0) at++;
+                var result = ChannelCatalog.Run(model, settings, resumed, cancellation: source.Token, stepProgress: new CancelAt<RenderProgress>(at, source));
+                Assert.True(result.Cancelled);
+                Assert.Equal(at / settings.Steps, result.Rendered.Count);                          // the units finished before the cut
+                Assert.Equal(finished, result.Skipped.Count);                                       // and every earlier run's, kept
+                finished += result.Rendered.Count;
                 // finished units only: every record has its image, every image decodes
-                foreach (var record in Directory.GetFiles(resumed, "*.json", SearchOption.AllDirectories).Where(f => f.Contains("/units/")))
+                var records = Directory.GetFiles(resumed, "*.json", SearchOption.AllDirectories).Where(f => f.Contains("/units/")).ToList();
+                Assert.Equal(finished, records.Count);
+                foreach (var record in records)
                     Assert.Equal(64, Lucid.Imaging.Image.LoadPng(Path.ChangeExtension(record, ".png")).Width);
             }
             ChannelCatalog.Run(model, settings, resumed);
-            output.WriteLine($"{cancelled} of 6 runs were cancelled midway");
+            output.WriteLine($"{finished} units finished across 6 cancelled runs");
             Files.AssertSameTree(clean, resumed);
-            Assert.True(cancelled >= 3, $"only {cancelled} of 6 runs were cancelled midway");
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }

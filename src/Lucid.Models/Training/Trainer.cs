@@ -30,6 +30,11 @@ public sealed record TrainingOptions
     public float Momentum { get; init; } = 0.9f;
     /// <summary>Random flips and shifts of training images; null for none.</summary>
     public Augmentation? Augmentation { get; init; }
+    /// <summary>
+    /// Also report progress after every this many steps inside an epoch (the loss is the epoch's running mean, the
+    /// accuracy null); 0 reports only at the end of each epoch. The history holds the epoch reports only.
+    /// </summary>
+    public int ReportEvery { get; init; }
 }
 
 public enum OptimizerKind { AdamW, Adam, Sgd }
@@ -44,6 +49,7 @@ public static class Trainer
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (options.Epochs <= 0) throw new LucidArgumentException(nameof(options), $"train: epochs must be positive, got {options.Epochs}.");
+        if (options.ReportEvery < 0) throw new LucidArgumentException(nameof(options), $"train: ReportEvery must be 0 (epochs only) or a positive number of steps, got {options.ReportEvery}.");
         var parameters = model.Parameters.Select(p => p.Value).ToList();
         Optimizer optimizer = options.Optimizer switch
         {
@@ -89,6 +95,8 @@ public static class Trainer
                 lossSum += value;
                 batches++;
                 step++;
+                if (options.ReportEvery > 0 && step % options.ReportEvery == 0 && batches < stepsPerEpoch)
+                    progress?.Report(new TrainingProgress(epoch, step, total, (float)(lossSum / batches), null));
             }
             double? accuracy = test is null ? null : Evaluate(model, test);
             var report = new TrainingProgress(epoch, step, total, (float)(lossSum / batches), accuracy);
