@@ -201,3 +201,53 @@ public sealed class LrnLayer(int size, float alpha = 1e-4f, float beta = 0.75f, 
         return inputs[0];
     }
 }
+
+/// <summary>
+/// Batch normalization in evaluation mode over [C, …]: (x − running_mean) / √(running_var + ε) · weight + bias. Its
+/// statistics are not parameters (they are not trained by gradient); LRP canonizers merge it into the layer before.
+/// </summary>
+public sealed class BatchNormLayer : Layer
+{
+    public BatchNormLayer(Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, float epsilon = 1e-5f)
+    {
+        int c = runningMean.Count;
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
+            if (t is not null && (t.Rank != 1 || t.Count != c))
+                throw new ModelException($"batch_norm: '{name}' must have shape [{c}], got [{string.Join(", ", t.Shape.ToArray())}].");
+        if (!(epsilon >= 0f)) throw new ModelException($"batch_norm: epsilon must be non-negative, got {epsilon}.");
+        RunningMean = runningMean.DetachFromScope();
+        RunningVar = runningVar.DetachFromScope();
+        Weight = weight is null ? null : Parameter(weight);
+        Bias = bias is null ? null : Parameter(bias);
+        Epsilon = epsilon;
+    }
+
+    public Tensor RunningMean { get; }
+    public Tensor RunningVar { get; }
+    public Tensor? Weight { get; }
+    public Tensor? Bias { get; }
+    public float Epsilon { get; }
+    public override string Kind => "batch_norm";
+
+    public override IEnumerable<(string, Tensor)> Parameters
+    {
+        get
+        {
+            if (Weight is not null) yield return ("weight", Weight);
+            if (Bias is not null) yield return ("bias", Bias);
+            yield return ("running_mean", RunningMean);
+            yield return ("running_var", RunningVar);
+        }
+    }
+
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Ops.BatchNorm(inputs[0], RunningMean, RunningVar, Weight, Bias, training: false, epsilon: Epsilon);
+
+    public override int[] OutputShape(IReadOnlyList<int[]> inputs)
+    {
+        if (inputs.Count != 1 || inputs[0].Length < 1)
+            throw new ModelException("batch_norm: expected one input of shape [C, …] (without batch).");
+        if (inputs[0][0] != RunningMean.Count)
+            throw new ModelException($"batch_norm: input has {inputs[0][0]} channels, the layer normalizes {RunningMean.Count}.");
+        return inputs[0].ToArray();
+    }
+}

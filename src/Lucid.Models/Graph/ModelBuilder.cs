@@ -25,6 +25,15 @@ public sealed class ModelBuilder(string name, int[] inputShape, float inputMin =
 
     public int[] ShapeOf(string tap) => _shapes[tap];
 
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+
+    /// <summary>Another name for <paramref name="tap"/> (e.g. a container whose output is its last layer's).</summary>
+    public void Alias(string alias, string tap)
+    {
+        if (!_shapes.ContainsKey(tap) || tap == "input") throw new ModelException($"model '{name}': alias '{alias}' names unknown tap '{tap}'.");
+        if (_shapes.ContainsKey(alias) || !_aliases.TryAdd(alias, tap)) throw new ModelException($"model '{name}': alias '{alias}' is already a name.");
+    }
+
     private Tensor Uniform(int[] shape, int fanIn)
     {
         float bound = 1f / MathF.Sqrt(fanIn);
@@ -50,4 +59,7 @@ public sealed class ModelBuilder(string name, int[] inputShape, float inputMin =
         Add(tap, ActivationLayer.Relu(), Linear(tap + "_pre_relu", input, outFeatures));
 
     public Model Build(IReadOnlyList<string> labels) => new(name, new ModelInput(inputShape, inputMin, inputMax), _nodes.ToList(), labels);
+
+    /// <summary>The model, reading images through <paramref name="contract"/> (the network's range, order, mean and std).</summary>
+    public Model Build(IReadOnlyList<string> labels, InputContract contract) => new(name, contract.For(inputShape), _nodes.ToList(), labels, _aliases);
 }
