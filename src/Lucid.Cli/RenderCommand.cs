@@ -27,7 +27,7 @@ internal static class RenderCommand
         {
             case "lucid":
             {
-                using var image = new LucidImage(size, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
+                using var image = LucidImage.For(model, size, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
                 return Renderer.Render(model, objective, image, preset with { Steps = steps, LearningRate = learningRate, Seed = seed, Cancellation = cancellation, Progress = progress });
             }
             case "maco":

@@ -46,7 +46,7 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
         // each cell's direction at the centre of an icon (rendered on the preview where the model has one)
         var iconModel = model.Preview ?? model;
         int size = iconModel.Input.Shape[^1];
-        using var canvas = new SharedFourierImage(size, batch: plane, sd: RenderOptions.SmallInputSd, sharedWeight: sharedWeight, seed: seed);
+        using var canvas = new SharedFourierImage(size, batch: plane, sd: RenderOptions.SmallInputSd, sharedWeight: sharedWeight, seed: seed, channels: iconModel.Input.Shape[0]);
         var result = Renderer.Render(iconModel, objective, canvas, Lucid.Interfaces.Icons.Options(model, steps, seed));
         var icons = new List<Image>();
         for (int p = 0; p < plane; p++)

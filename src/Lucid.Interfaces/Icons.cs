@@ -31,7 +31,7 @@ public static class Icons
         model = model.Preview ?? model;
         int size = model.Input.Shape[^1];
         var objective = Objective.Sum(directions.Select((d, i) => Objectives.Direction(tap, d, cossimPow: 1, batch: i)));
-        using var canvas = new LucidImage(size, batch: directions.Count, seed: seed, sd: RenderOptions.SmallInputSd);
+        using var canvas = LucidImage.For(model, size, batch: directions.Count, seed: seed, sd: RenderOptions.SmallInputSd);
         return Split(Renderer.Render(model, objective, canvas, options).Image);
     }
 

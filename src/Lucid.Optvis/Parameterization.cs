@@ -94,6 +94,16 @@ public abstract class ImageParameterization : IDisposable
 /// </summary>
 public sealed class LucidImage : SpatialImage
 {
+    /// <summary>
+    /// Lucid's image for <paramref name="model"/>: as many channels as it reads (colour decorrelation for three, none
+    /// for a grayscale network), <paramref name="size"/>² pixels (0: the model's input size).
+    /// </summary>
+    public static LucidImage For(Lucid.Models.Graph.Model model, int size = 0, int batch = 1, ulong seed = 0, float sd = 0.01f)
+    {
+        int channels = model.Input.Shape[0];
+        return new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: batch, decorrelate: channels == 3, sd: sd, channels: channels, seed: seed);
+    }
+
     private readonly Tensor _variable;
     private readonly Tensor? _scale;      // [H, W/2+1, 2] per-frequency scale (Fourier)
     private readonly bool _fourier;
@@ -539,12 +549,13 @@ public sealed class SharedFourierImage : SpatialImage
     /// <param name="sd">Initial spectrum standard deviation of both components.</param>
     /// <param name="sharedWeight">Scale of the shared component (0: independent images).</param>
     /// <param name="seed">Seeds both components.</param>
-    public SharedFourierImage(int width, int height = 0, int batch = 1, float sd = 0.01f, float sharedWeight = 1f, ulong seed = 0)
-        : base(batch, 3, height == 0 ? width : height, width, decorrelate: true, grayscale: false)
+    /// <param name="channels">Image channels (colour decorrelation for three).</param>
+    public SharedFourierImage(int width, int height = 0, int batch = 1, float sd = 0.01f, float sharedWeight = 1f, ulong seed = 0, int channels = 3)
+        : base(batch, channels, height == 0 ? width : height, width, decorrelate: channels == 3, grayscale: false)
     {
         if (!(sharedWeight >= 0)) throw new LucidArgumentException(nameof(sharedWeight), $"image: the shared weight must be non-negative, got {sharedWeight}.");
-        _own = new LucidImage(width, height, batch, fourier: true, decorrelate: false, sd: sd, seed: seed);
-        _shared = new LucidImage(width, height, 1, fourier: true, decorrelate: false, sd: sd, seed: seed ^ 0x5EED5EED);
+        _own = new LucidImage(width, height, batch, fourier: true, decorrelate: false, sd: sd, channels: channels, seed: seed);
+        _shared = new LucidImage(width, height, 1, fourier: true, decorrelate: false, sd: sd, channels: channels, seed: seed ^ 0x5EED5EED);
         SharedWeight = sharedWeight;
     }
 

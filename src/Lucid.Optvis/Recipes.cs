@@ -14,7 +14,7 @@ public static class Recipes
     {
         if (channels.Count == 0) throw new LucidArgumentException(nameof(channels), "channels recipe: give at least one channel.");
         var objective = Objective.Sum(channels.Select((c, i) => Objectives.Channel(tap, c, batch: i)));
-        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: channels.Count, seed: seed);
+        using var image = LucidImage.For(model, size, batch: channels.Count, seed: seed);
         return Renderer.Render(model, objective, image, options);
     }
 
@@ -30,7 +30,7 @@ public static class Recipes
         var objective = Objective.Sum(labels.Select((l, i) => Objectives.ClassLogProbability(l, batch: i)));
         bool small = side < 128;
         options ??= small ? RenderOptions.ForSmallInput(side) : new RenderOptions();
-        using var image = new LucidImage(side, batch: labels.Count, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
+        using var image = LucidImage.For(model, side, batch: labels.Count, seed: seed, sd: small ? RenderOptions.SmallInputSd : 0.01f);
         return Renderer.Render(model, objective, image, options with { Seed = seed });
     }
 
@@ -125,7 +125,7 @@ public static class Recipes
         int size = 0, RenderOptions? options = null, ulong seed = 0)
     {
         if (count < 2) throw new LucidArgumentException(nameof(count), $"diversity recipe: a set needs at least 2 images, got {count}.");
-        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: count, seed: seed);
+        using var image = LucidImage.For(model, size, batch: count, seed: seed);
         return Renderer.Render(model, objective - weight * Objectives.Diversity(diversityTap), image, options);
     }
 
@@ -150,7 +150,7 @@ public static class Recipes
     {
         if (frames < 2) throw new LucidArgumentException(nameof(frames), $"interpolation recipe: needs at least 2 frames, got {frames}.");
         var objective = Objectives.ChannelInterpolate(tap1, channel1, tap2, channel2) + alignment * Objectives.Alignment(tap1);
-        using var image = new LucidImage(size == 0 ? model.Input.Shape[^1] : size, batch: frames, seed: seed);
+        using var image = LucidImage.For(model, size, batch: frames, seed: seed);
         return Renderer.Render(model, objective, image, options);
     }
 }

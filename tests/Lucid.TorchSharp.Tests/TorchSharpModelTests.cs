@@ -18,10 +18,12 @@ namespace Lucid.TorchSharp.Tests;
 /// </summary>
 public sealed class RequiresTorchFactAttribute : FactAttribute
 {
-    public RequiresTorchFactAttribute()
+    public RequiresTorchFactAttribute(string? dataPath = null, string? debianPackage = null)
     {
         bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (!ci && !TorchRuntime.IsAvailable) Skip = TorchRuntime.FailureReason;
+        if (ci) return;
+        if (!TorchRuntime.IsAvailable) Skip = TorchRuntime.FailureReason;
+        else if (dataPath is not null && !Directory.Exists(dataPath)) Skip = $"needs {dataPath}: apt-get install -y {debianPackage}";
     }
 }
 
