@@ -155,3 +155,26 @@ public static partial class TorchModels
 
     private static LucidTensor Copy(Tensor t) => TorchTensors.ToLucid(t);
 }
+
+public static partial class TorchModels
+{
+    /// <summary>
+    /// The schema <c>[LucidModel]</c> checks declarations against: of the module rebuilt by <see cref="Import"/> when
+    /// it can be, otherwise of <see cref="Wrap"/> (its taps are then the module outputs only).
+    /// </summary>
+    public static ModelSchema Schema(nn.Module module, TorchModelOptions options)
+    {
+        Model model;
+        try { model = Import(module, options); }
+        catch (ModelException) { model = Wrap(module, options); }
+        return ModelSchema.From(model);
+    }
+
+    /// <summary>Writes <see cref="Schema"/> to <paramref name="path"/> (atomically) and returns it.</summary>
+    public static ModelSchema WriteSchema(nn.Module module, TorchModelOptions options, string path)
+    {
+        var schema = Schema(module, options);
+        schema.Save(path);
+        return schema;
+    }
+}

@@ -28,7 +28,9 @@ public static class SideBySide
         var ours = new Dictionary<string, double>();
         var allocated = new Dictionary<string, long>();
         var torch = new Dictionary<string, double>();
-        if (!args.Contains("--real-only"))
+        var torchSharp = new Dictionary<string, double>();
+        bool onlyTorchSharp = args.Contains("--torchsharp-only");
+        if (!args.Contains("--real-only") && !onlyTorchSharp)
         {
             var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
             foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
@@ -39,7 +41,7 @@ public static class SideBySide
             foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
             foreach (var (k, v) in render) ours[k] = v;
         }
-        if (!args.Contains("--no-real"))
+        if (!args.Contains("--no-real") && !onlyTorchSharp)
         {
             // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
             var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
@@ -49,7 +51,23 @@ public static class SideBySide
             foreach (var (k, v) in real) ours[k] = v;
             foreach (var (k, v) in realAllocated) allocated[k] = v;
         }
-        var report = Format(ours, torch, allocated);
+        // TorchSharp (libtorch 2.10) in this process, next to our engine cases and on torchvision's resnet18 in both engines
+        if (!args.Contains("--no-torchsharp"))
+        {
+            if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                Console.Error.WriteLine($"TorchSharp peer not run: {Lucid.TorchSharp.TorchRuntime.FailureReason}");
+            else
+            {
+                if (onlyTorchSharp) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
+                var (measured, measuredAllocated) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks));
+                foreach (var (k, v) in measured)
+                {
+                    if (k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) torchSharp[k[TorchSharpPrefix.Length..]] = v;
+                    else ours[k] = v;
+                }
+            }
+        }
+        var report = Format(ours, torch, allocated, torchSharp);
         Console.WriteLine(report);
         if (outFile is not null)
         {
@@ -86,6 +104,21 @@ public static class SideBySide
     {
         var b = report.BenchmarkCase;
         string Param(string n) => b.Parameters.Items.First(p => p.Name == n).Value.ToString()!;
+        if (b.Descriptor.Type == typeof(TorchSharpGemmBenchmarks)) return $"{TorchSharpPrefix}sgemm {Param("Case")}";
+        if (b.Descriptor.Type == typeof(TorchSharpConvBenchmarks))
+            return $"{TorchSharpPrefix}conv {(b.Descriptor.WorkloadMethod.Name == "Forward" ? "fwd" : "fwd+bwd")} b{Param("Batch")} {Param("Case")}";
+        if (b.Descriptor.Type == typeof(TorchvisionResNet18Benchmarks))
+        {
+            string method = b.Descriptor.WorkloadMethod.Name;
+            return $"{(method.StartsWith("TorchSharp", StringComparison.Ordinal) ? TorchSharpPrefix : "")}torchvision resnet18 {(method.EndsWith("InputGradient", StringComparison.Ordinal) ? "fwd+input grad" : "fwd")} b{Param("Batch")}";
+        }
+        if (b.Descriptor.Type == typeof(TorchSharpRenderBenchmarks))
+            return b.Descriptor.WorkloadMethod.Name switch
+            {
+                "OursOnImported" => "render step 224x224 torchvision resnet18 b1",
+                "OursOnWrapped" => "render step 224x224 torchvision resnet18 b1, our loop on TorchModels.Wrap",
+                _ => TorchSharpPrefix + "render step 224x224 torchvision resnet18 b1",
+            };
         return b.Descriptor.WorkloadMethod.Name switch
         {
             "RenderStep" when b.Descriptor.Type == typeof(ResNet18RenderBenchmarks) => $"render step 224x224 resnet18 b{Param("Batch")}",
@@ -152,14 +185,22 @@ public static class SideBySide
         }
     }
 
-    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated)
+    private const string TorchSharpPrefix = "torchsharp: ";
+
+    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated, Dictionary<string, double> torchSharp)
     {
+        // the plain TorchSharp render loop is the peer of both of our loops
+        if (torchSharp.TryGetValue("render step 224x224 torchvision resnet18 b1", out var plain))
+            torchSharp["render step 224x224 torchvision resnet18 b1, our loop on TorchModels.Wrap"] = plain;
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"Lucid.Dsl vs PyTorch {(torch.Count > 0 ? "" : "(peer unavailable) ")}— {Environment.ProcessorCount} cores, AVX-512 {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "yes" : "no")}, GEMM kernel {Lucid.Tensors.Kernels.Gemm.KernelName}, convolution {Lucid.Tensors.Kernels.Gemm.ConvolutionPath}, {DateTime.UtcNow:yyyy-MM-dd}");
         sb.AppendLine();
-        sb.AppendLine("| case | ours ms | torch ms | torch/ours |");
-        sb.AppendLine("|---|---:|---:|---:|");
+        bool ts = torchSharp.Count > 0;
+        if (ts) sb.AppendLine("TorchSharp 0.107 (libtorch 2.10) measured in this process with BenchmarkDotNet, next to our engine.");
+        sb.AppendLine(ts ? "| case | ours ms | torch ms | torch/ours | TorchSharp ms | TorchSharp/ours |" : "| case | ours ms | torch ms | torch/ours |");
+        sb.AppendLine(ts ? "|---|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|");
+        var tsRatios = new List<double>();
         var convRatios = new List<double>();
         var allRatios = new List<(string Name, double Ratio)>();
         foreach (var (name, ms) in ours)
@@ -174,7 +215,13 @@ public static class SideBySide
                 allRatios.Add((name, r));
             }
             string extra = name.StartsWith("sgemm", StringComparison.Ordinal) ? $" ({GemmFlops(name) / ms / 1e6:F0} GFLOP/s)" : "";
-            sb.AppendLine(string.Create(inv, $"| {name} | {ms:F3}{extra} | {t} | {ratio} |"));
+            string tsColumns = "";
+            if (ts)
+            {
+                tsColumns = torchSharp.TryGetValue(name, out var tsm) ? string.Create(inv, $" {tsm:F3} | {tsm / ms:F2} |") : " — | — |";
+                if (torchSharp.ContainsKey(name)) tsRatios.Add(tsm / ms);
+            }
+            sb.AppendLine(string.Create(inv, $"| {name} | {ms:F3}{extra} | {t} | {ratio} |{tsColumns}"));
         }
         if (convRatios.Count > 0)
         {
@@ -188,6 +235,12 @@ public static class SideBySide
             var sorted = allRatios.OrderBy(r => r.Ratio).ToList();
             double median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2].Ratio : (sorted[sorted.Count / 2 - 1].Ratio + sorted[sorted.Count / 2].Ratio) / 2;
             sb.AppendLine(string.Create(inv, $"All cases: median torch/ours {median:F2}; {sorted.Count(r => r.Ratio >= 1)} of {sorted.Count} at ≥ 1.0; slowest {sorted[0].Name} ({sorted[0].Ratio:F2})."));
+        }
+        if (tsRatios.Count > 0)
+        {
+            tsRatios.Sort();
+            double median = tsRatios.Count % 2 == 1 ? tsRatios[tsRatios.Count / 2] : (tsRatios[tsRatios.Count / 2 - 1] + tsRatios[tsRatios.Count / 2]) / 2;
+            sb.AppendLine(string.Create(inv, $"Against TorchSharp: median TorchSharp/ours {median:F2}; {tsRatios.Count(r => r >= 1)} of {tsRatios.Count} at ≥ 1.0."));
         }
         foreach (var (name, bytes) in allocated)
             sb.AppendLine(string.Create(inv, $"{name}: {bytes / 1024.0:F1} KiB allocated per operation on the managed heap."));

@@ -23,6 +23,15 @@ internal static class ModelEmitter
             w.Line("/// <param name=\"schemaPath\">The schema file.</param>");
             w.Line(TypeEmitter.GeneratedCode);
             w.Line("public static global::Lucid.Models.Graph.Model Load(string schemaPath) => global::Lucid.Models.ModelFiles.LoadBesideSchema(schemaPath);");
+            w.Line();
+            w.Summary("Checks that a model made in code (a TorchSharp module through TorchModels.Import or Wrap, a network built by hand) is the one this binding was generated from — the schema's input, taps (names, kinds, shapes) and labels — and returns it.");
+            w.Line("/// <param name=\"model\">The model.</param>");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Open("public static global::Lucid.Models.Graph.Model Bind(global::Lucid.Models.Graph.Model model)");
+            w.Line("var path = global::Lucid.Models.ModelFiles.Find(SchemaPath);");
+            w.Line("global::Lucid.Models.Graph.ModelSchema.Load(path).Verify(model, path);");
+            w.Line("return model;");
+            w.Close();
             if (schema is null) return;
             w.Line();
             w.Summary("The model's name in its schema.");

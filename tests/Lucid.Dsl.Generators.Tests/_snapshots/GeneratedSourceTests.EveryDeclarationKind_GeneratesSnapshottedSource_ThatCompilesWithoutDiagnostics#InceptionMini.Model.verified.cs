@@ -15,6 +15,16 @@ static partial class InceptionMini
     [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
     public static global::Lucid.Models.Graph.Model Load(string schemaPath) => global::Lucid.Models.ModelFiles.LoadBesideSchema(schemaPath);
 
+    /// <summary>Checks that a model made in code (a TorchSharp module through TorchModels.Import or Wrap, a network built by hand) is the one this binding was generated from — the schema's input, taps (names, kinds, shapes) and labels — and returns it.</summary>
+    /// <param name="model">The model.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
+    public static global::Lucid.Models.Graph.Model Bind(global::Lucid.Models.Graph.Model model)
+    {
+        var path = global::Lucid.Models.ModelFiles.Find(SchemaPath);
+        global::Lucid.Models.Graph.ModelSchema.Load(path).Verify(model, path);
+        return model;
+    }
+
     /// <summary>The model's name in its schema.</summary>
     public const string Name = "inception-mini";
     /// <summary>Input channels.</summary>

@@ -1,0 +1,237 @@
+using BenchmarkDotNet.Attributes;
+using Lucid.Models.Graph;
+using Lucid.Optvis;
+using Lucid.Tensors.Autograd;
+using Lucid.TorchSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+using static Lucid.Benchmarks.BenchmarkCases;
+using LucidTensor = Lucid.Tensors.Tensor;
+using Ops = Lucid.Tensors.Ops;
+using Rng = Lucid.Tensors.Rng;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace Lucid.Benchmarks;
+
+/// <summary>
+/// TorchSharp 0.107 (libtorch 2.10, CPU) in this process — the peer a .NET user would otherwise pick — on the engine's
+/// cases, and torchvision's resnet18 (TorchVision 0.107) at 224² in both engines with the same weights.
+/// </summary>
+internal static class TorchPeer
+{
+    static TorchPeer()
+    {
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(Environment.ProcessorCount);
+    }
+
+    private static readonly Lazy<nn.Module<Tensor, Tensor>> Resnet = new(() =>
+    {
+        torch.manual_seed(1);
+        var m = torchvision.models.resnet18();
+        m.eval();
+        return m;
+    });
+
+    public static nn.Module<Tensor, Tensor> Resnet18 => Resnet.Value;
+
+    public static TorchModelOptions Options { get; } = new() { Name = "torchvision-resnet18", InputShape = new[] { 3, 224, 224 }, Contract = InputContract.Torchvision };
+
+    private static readonly Lazy<Model> Imported = new(() => TorchModels.Import(Resnet18, Options));
+    private static readonly Lazy<Model> Wrapped = new(() => TorchModels.Wrap(Resnet18, Options));
+    public static Model ImportedResnet18 => Imported.Value;
+    public static Model WrappedResnet18 => Wrapped.Value;
+
+    public static Tensor Random(params long[] shape) => torch.rand(shape);
+}
+
+public class TorchSharpGemmBenchmarks
+{
+    private Tensor _a = null!, _b = null!;
+
+    [ParamsSource(nameof(Cases))]
+    public GemmCase Case { get; set; } = null!;
+    public static IEnumerable<GemmCase> Cases => Gemms;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _a = TorchPeer.Random(Case.M, Case.K);
+        _b = TorchPeer.Random(Case.K, Case.N);
+    }
+
+    [Benchmark]
+    public void Sgemm()
+    {
+        using var _ = no_grad();
+        torch.mm(_a, _b).Dispose();
+    }
+}
+
+public class TorchSharpConvBenchmarks
+{
+    private Tensor _x = null!, _w = null!, _b = null!, _g = null!;
+
+    [ParamsSource(nameof(CaseSource))]
+    public ConvCase Case { get; set; } = null!;
+    public static IEnumerable<ConvCase> CaseSource => Convs;
+
+    [ParamsSource(nameof(BatchSource))]
+    public int Batch { get; set; }
+    public static IEnumerable<int> BatchSource => Batches;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = TorchPeer.Random(Batch, Case.InChannels, Case.Size, Case.Size).requires_grad_(true);
+        _w = TorchPeer.Random(Case.OutChannels, Case.InChannels, Case.Kernel, Case.Kernel).requires_grad_(true);
+        _b = TorchPeer.Random(Case.OutChannels).requires_grad_(true);
+        using var _ = no_grad();
+        _g = torch.ones_like(nn.functional.conv2d(_x, _w, _b, new long[] { Case.Stride }, new long[] { Case.Padding }));
+    }
+
+    [Benchmark]
+    public void Forward()
+    {
+        using var _ = no_grad();
+        nn.functional.conv2d(_x, _w, _b, new long[] { Case.Stride }, new long[] { Case.Padding }).Dispose();
+    }
+
+    /// <summary>Input, weight and bias gradients, as our case computes them.</summary>
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        var grads = autograd.grad(new[] { nn.functional.conv2d(_x, _w, _b, new long[] { Case.Stride }, new long[] { Case.Padding }) }, new[] { _x, _w, _b }, new[] { _g });
+    }
+}
+
+/// <summary>torchvision's resnet18 at 224²: TorchSharp running it, and Lucid running the same module imported (same weights).</summary>
+public class TorchvisionResNet18Benchmarks
+{
+    private Tensor _x = null!;
+    private LucidTensor _pixels = null!;
+
+    [Params(1, 8)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = TorchPeer.Random(Batch, 3, 224, 224);
+        _pixels = new Rng(1).Uniform(new[] { Batch, 3, 224, 224 }).DetachFromScope();
+        _ = TorchPeer.ImportedResnet18;
+    }
+
+    [Benchmark]
+    public void TorchSharpForward()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        TorchPeer.Resnet18.call(_x);
+    }
+
+    [Benchmark]
+    public void TorchSharpForwardInputGradient()
+    {
+        using var scope = NewDisposeScope();
+        var x = _x.detach().requires_grad_(true);
+        autograd.grad(new[] { TorchPeer.Resnet18.call(x).sum() }, new[] { x });
+    }
+
+    [Benchmark]
+    public void OursForward()
+    {
+        using var _ = GradMode.NoGrad();
+        using var scope = LucidTensor.Scope();
+        TorchPeer.ImportedResnet18.Forward(_pixels);
+    }
+
+    [Benchmark]
+    public void OursForwardInputGradient()
+    {
+        using var scope = LucidTensor.Scope();
+        var x = _pixels.Detach().RequireGrad();
+        Gradients.Of(Ops.Sum(TorchPeer.ImportedResnet18.Forward(x)), new[] { x });
+    }
+}
+
+/// <summary>
+/// A render step of channel 9 of layer3.1 of torchvision's resnet18 at 224², batch 1: our loop on the imported module,
+/// our loop on the wrapped module (TorchSharp computes forward and gradients), and the step written as a plain TorchSharp
+/// loop (Fourier spectrum with 1/f scaling, colour decorrelation, sigmoid, Lucid's pad + jitter + scale, the unit's
+/// mean through a forward hook, Adam 0.05).
+/// </summary>
+public class TorchSharpRenderBenchmarks
+{
+    private const int Steps = 4, Size = 224, Channel = 9;
+    private LucidImage _image = null!;
+    private Objective _objective = null!;
+    private Tensor _spectrum = null!, _scale = null!, _colour = null!;
+    private optim.Optimizer _adam = null!;
+    private Tensor? _captured;
+    private readonly Random _random = new(1);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _ = TorchPeer.ImportedResnet18;
+        _ = TorchPeer.WrappedResnet18;
+        _image = new LucidImage(Size, seed: 1);
+        _objective = Objectives.Channel("layer3.1", Channel);
+        // the plain TorchSharp loop's state
+        torch.manual_seed(1);
+        int fw = Size / 2 + 1;
+        _spectrum = new global::TorchSharp.Modules.Parameter(torch.randn(new long[] { 1, 3, Size, fw, 2 }) * 0.01);
+        var fy = torch.fft.fftfreq(Size).reshape(-1, 1);
+        var fx = torch.fft.rfftfreq(Size).reshape(1, -1);
+        var freq = torch.sqrt(fx * fx + fy * fy);
+        _scale = (1.0 / torch.maximum(freq, torch.tensor(1.0 / Size))).reshape(1, 1, Size, fw, 1) * Size;
+        _colour = torch.tensor(new float[] { 0.26f, 0.09f, 0.02f, 0.27f, 0.00f, -0.05f, 0.27f, -0.09f, 0.03f }).reshape(3, 3);
+        var norm = _colour.square().sum(0).sqrt().max();
+        _colour = _colour / norm;
+        _adam = optim.Adam(new[] { (global::TorchSharp.Modules.Parameter)_spectrum }, 0.05);
+        var layer = TorchPeer.Resnet18.named_modules().First(m => m.name == "layer3.1").module as nn.Module<Tensor, Tensor>;
+        layer!.register_forward_hook((_, _, output) => { _captured = output; return null!; });
+    }
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public void OursOnImported() =>
+        Renderer.Render(TorchPeer.ImportedResnet18, _objective, _image, new RenderOptions { Steps = Steps, Seed = 1, RedirectRelu = false }).Image.Dispose();
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public void OursOnWrapped() =>
+        Renderer.Render(TorchPeer.WrappedResnet18, _objective, _image, new RenderOptions { Steps = Steps, Seed = 1, RedirectRelu = false }).Image.Dispose();
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public void PlainTorchSharp()
+    {
+        var mean = torch.tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
+        var std = torch.tensor(new[] { 0.229f, 0.224f, 0.225f }).reshape(1, 3, 1, 1);
+        for (int step = 0; step < Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            _adam.zero_grad();
+            var spectrum = torch.view_as_complex(_spectrum * _scale);
+            var pixels = torch.fft.irfft2(spectrum, new long[] { Size, Size }, norm: FFTNormType.Ortho) / 4;
+            var rgb = torch.einsum("nchw,dc->ndhw", pixels, _colour).sigmoid();
+            // Lucid's standard transforms: pad 12 (constant 0.5), jitter 8, scale 0.9–1.1, jitter 4
+            var x = nn.functional.pad(rgb, new long[] { 12, 12, 12, 12 }, value: 0.5);
+            x = Jitter(x, 8);
+            double s = 0.9 + 0.2 * _random.NextDouble();
+            x = nn.functional.interpolate(x, scale_factor: new[] { s, s }, mode: InterpolationMode.Bilinear, align_corners: false);
+            x = Jitter(x, 4);
+            TorchPeer.Resnet18.call((x - mean) / std);
+            var loss = -_captured![.., Channel].mean();
+            loss.backward();
+            _adam.step();
+        }
+    }
+
+    private Tensor Jitter(Tensor x, int d)
+    {
+        long h = x.shape[2], w = x.shape[3];
+        int dy = _random.Next(d + 1), dx = _random.Next(d + 1);
+        return x[.., .., dy..(int)(h - d + dy), dx..(int)(w - d + dx)];
+    }
+}
