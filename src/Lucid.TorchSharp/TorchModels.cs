@@ -26,7 +26,7 @@ public sealed record TorchModelOptions
 /// <summary>
 /// TorchSharp modules as Lucid models. <see cref="Import"/> rebuilds the network in Lucid's engine with the module's
 /// weights (every capability: LRP with canonizers, layer attribution, training), for networks whose forward it can
-/// read: <c>Sequential</c> trees of standard layers and torchvision's ResNets. <see cref="Wrap"/> runs any module in
+/// read: <c>Sequential</c> trees of standard layers, torchvision's ResNets and GoogLeNet. <see cref="Wrap"/> runs any module in
 /// TorchSharp as one differentiable operation, its taps taken by forward hooks and its gradients by
 /// <c>torch.autograd.grad</c>.
 /// </summary>
@@ -106,15 +106,17 @@ public static partial class TorchModels
                 default:
                     return m.GetType().FullName switch
                     {
-                        "TorchSharp.Modules.ResNet" => Sequence(m, name, input),
+                        "TorchSharp.Modules.ResNet" => Ordered(m, name, input, "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten", "fc"),
                         "TorchSharp.Modules.ResNet+BasicBlock" => Block(m, name, input, "conv1", "bn1", "relu1", "conv2", "bn2"),
                         "TorchSharp.Modules.ResNet+Bottleneck" => Block(m, name, input, "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3"),
+                        "TorchSharp.Modules.GoogleNet" => GoogLeNet(m, name, input),
+                        "TorchSharp.Modules.GoogleNet+Inception" => Inception(m, name, input),
                         _ => throw Unsupported(name, $"a {m.GetType().Name}, whose forward Lucid cannot read"),
                     };
             }
         }
 
-        /// <summary>Children in order: Sequential, and torchvision's ResNet (conv1, bn1, relu, maxpool, layer1 … layer4, avgpool, flatten, fc).</summary>
+        /// <summary>A Sequential's children in order; the container's name becomes an alias of its last tap.</summary>
         private string Sequence(nn.Module<Tensor, Tensor> m, string name, string input)
         {
             string start = input;
@@ -122,6 +124,39 @@ public static partial class TorchModels
                 input = Build(Child(sub, Join(name, child)), Join(name, child), input);
             if (name.Length > 0 && input != start && input != name) builder.Alias(name, input);   // "layer3" is "layer3.1"
             return input;
+        }
+
+        /// <summary>
+        /// torchvision's GoogLeNet: its children in order, with the flatten its forward does between avgpool and dropout
+        /// (tap "flatten"). The auxiliary classifiers are not part of its forward; transform_input is refused.
+        /// </summary>
+        private string GoogLeNet(nn.Module<Tensor, Tensor> m, string name, string input)
+        {
+            var transform = m.GetType().GetField("transform_input", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+            if (transform?.GetValue(m) is true)
+                throw Unsupported(name, "a GoogLeNet with transform_input = true (its forward re-normalizes the input); build it with transform_input: false and give its normalization as the Contract");
+            input = Ordered(m, name, input, "conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3",
+                "inception4a", "inception4b", "inception4c", "inception4d", "inception4e", "maxpool4", "inception5a", "inception5b", "avgpool");
+            input = builder.Add(Join(name, "flatten"), new FlattenLayer(), input);
+            return Ordered(m, name, input, "dropout", "fc");
+        }
+
+        /// <summary>The named children of a module whose forward calls them in this order (torchvision's architectures).</summary>
+        private string Ordered(nn.Module<Tensor, Tensor> m, string name, string input, params string[] order)
+        {
+            var children = m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+            foreach (var child in order)
+                input = Build(Child(children.TryGetValue(child, out var sub) ? sub : throw Unsupported(name, $"a {m.GetType().Name} without '{child}'"), Join(name, child)), Join(name, child), input);
+            return input;
+        }
+
+        /// <summary>An Inception block: its four branches on the same input, concatenated along channels under the block's name.</summary>
+        private string Inception(nn.Module<Tensor, Tensor> m, string name, string input)
+        {
+            var children = m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+            var branches = new[] { "branch1", "branch2", "branch3", "branch4" }.Select(b =>
+                Build(Child(children.TryGetValue(b, out var sub) ? sub : throw Unsupported(name, $"an Inception block without '{b}'"), Join(name, b)), Join(name, b), input)).ToArray();
+            return builder.Add(name, new ConcatLayer(), branches);
         }
 
         /// <summary>A residual block: the main path's modules in order, plus the shortcut (downsample or identity), added, then ReLU.</summary>
@@ -141,7 +176,7 @@ public static partial class TorchModels
 
         private ModelException Unsupported(string name, string what) =>
             new($"TorchSharp model '{model}': module '{(name.Length == 0 ? "(root)" : name)}' is {what}; TorchModels.Import rebuilds Sequential, Conv2d, Linear, " +
-                "BatchNorm2d, ReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, Dropout and torchvision's ResNets. TorchModels.Wrap runs any module in TorchSharp.");
+                "BatchNorm2d, ReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, Dropout and torchvision's ResNets and GoogLeNet. TorchModels.Wrap runs any module in TorchSharp.");
 
         private int Square(long[] values, string name, string what)
         {
