@@ -16,7 +16,7 @@ namespace Lucid.Reliability.Tests;
 /// </summary>
 public class KillTests(ITestOutputHelper output)
 {
-    private const string Taps = "mixed4a_5x5_bottleneck,mixed3a_5x5_bottleneck,mixed3a_3x3_bottleneck";   // 8 + 8 + 16 units
+    private const string Taps = "mixed4a_5x5_bottleneck,mixed3a_5x5_bottleneck,mixed3a_3x3_bottleneck,mixed3b_3x3_bottleneck";   // 8 + 8 + 16 + 24 units: more than 20 kills can let finish when the machine speeds up after trial 0 measured it
 
     [Fact]
     public void TwentyKillsAtRandomMoments_LeaveNoBrokenFile_AndResumeToTheSameCatalog()
@@ -71,9 +71,9 @@ public class KillTests(ITestOutputHelper output)
                 Assert.True(finished >= finishedBefore, "a finished unit disappeared");
                 finishedBefore = finished;
             }
-            output.WriteLine($"20 kills: {string.Join("; ", delays)} ms ({killedRunning} while running); {finishedBefore} of 32 units finished by then; {temporariesSeen} stray temporaries seen (removed on resume)");
+            output.WriteLine($"20 kills: {string.Join("; ", delays)} ms ({killedRunning} while running); {finishedBefore} of 56 units finished by then; {temporariesSeen} stray temporaries seen (removed on resume)");
             Assert.True(killedRunning >= 18, $"only {killedRunning} of 20 kills hit a running process");
-            Assert.True(finishedBefore is > 0 and < 32, $"{finishedBefore} of 32 units finished: the kills should fall mid-catalog");
+            Assert.True(finishedBefore is > 0 and < 56, $"{finishedBefore} of 56 units finished: the kills should fall mid-catalog");
             ChannelCatalog.Run(ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema),
                 new CatalogSettings { Model = "inception-mini", Taps = Taps.Split(','), Steps = 300 }, target);
             ChannelCatalog.Run(ModelFiles.LoadBesideSchema(TestPaths.InceptionMiniSchema),
