@@ -79,6 +79,12 @@ public static partial class TorchModels
         /// </summary>
         private (List<(string Name, Tensor Value)> Taps, Tensor? Result) RunHooked(Tensor x)
         {
+            // hooks belong to the module, not to this call: one hooked pass at a time per module (every Wrap of it)
+            lock (_module) return RunHookedAlone(x);
+        }
+
+        private (List<(string Name, Tensor Value)> Taps, Tensor? Result) RunHookedAlone(Tensor x)
+        {
             var taps = new List<(string Name, Tensor Value)>();
             var calls = new Dictionary<string, int>(StringComparer.Ordinal);
             var raw = new List<Tensor>();
@@ -91,7 +97,8 @@ public static partial class TorchModels
                     var remover = module.register_forward_hook((_, _, output) =>
                     {
                         int n = calls[moduleName] = calls.GetValueOrDefault(moduleName) + 1;
-                        taps.Add((n == 1 ? moduleName : $"{moduleName}:{n}", output.clone().DetachFromDisposeScope()));   // modules' own scopes must not take it
+                        taps.Add((n == 1 ? moduleName : $"{moduleName}:{n}", output.clone().DetachFromDisposeScope()));   // modules' own scopes must not take it; never shared between
+                        // modules by identity: in-place ops make a block return its bn2's very tensor, with other values
                         raw.Add(output);
                         return null!;
                     });

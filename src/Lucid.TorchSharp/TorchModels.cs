@@ -144,29 +144,32 @@ public static partial class TorchModels
         /// <summary>The named children of a module whose forward calls them in this order (torchvision's architectures).</summary>
         private string Ordered(nn.Module<Tensor, Tensor> m, string name, string input, params string[] order)
         {
-            var children = m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
-            foreach (var child in order)
-                input = Build(Child(children.TryGetValue(child, out var sub) ? sub : throw Unsupported(name, $"a {m.GetType().Name} without '{child}'"), Join(name, child)), Join(name, child), input);
+            var children = Children(m);
+            foreach (var child in order) input = BuildChild(m, children, name, child, input);
             return input;
         }
+
+        private static Dictionary<string, nn.Module> Children(nn.Module m) => m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+
+        /// <summary>Rebuilds the child called <paramref name="child"/> of a known architecture on <paramref name="input"/>.</summary>
+        private string BuildChild(nn.Module owner, Dictionary<string, nn.Module> children, string name, string child, string input) =>
+            Build(Child(children.TryGetValue(child, out var sub) ? sub : throw Unsupported(name, $"a {owner.GetType().Name} without '{child}'"), Join(name, child)), Join(name, child), input);
 
         /// <summary>An Inception block: its four branches on the same input, concatenated along channels under the block's name.</summary>
         private string Inception(nn.Module<Tensor, Tensor> m, string name, string input)
         {
-            var children = m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
-            var branches = new[] { "branch1", "branch2", "branch3", "branch4" }.Select(b =>
-                Build(Child(children.TryGetValue(b, out var sub) ? sub : throw Unsupported(name, $"an Inception block without '{b}'"), Join(name, b)), Join(name, b), input)).ToArray();
+            var children = Children(m);
+            var branches = new[] { "branch1", "branch2", "branch3", "branch4" }.Select(b => BuildChild(m, children, name, b, input)).ToArray();
             return builder.Add(name, new ConcatLayer(), branches);
         }
 
         /// <summary>A residual block: the main path's modules in order, plus the shortcut (downsample or identity), added, then ReLU.</summary>
         private string Block(nn.Module<Tensor, Tensor> m, string name, string input, params string[] main)
         {
-            var children = m.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+            var children = Children(m);
             string x = input;
-            foreach (var child in main)
-                x = Build(Child(children.TryGetValue(child, out var sub) ? sub : throw Unsupported(name, $"a residual block without '{child}'"), Join(name, child)), Join(name, child), x);
-            string shortcut = children.TryGetValue("downsample", out var down) ? Build(Child(down, Join(name, "downsample")), Join(name, "downsample"), input) : input;
+            foreach (var child in main) x = BuildChild(m, children, name, child, x);
+            string shortcut = children.ContainsKey("downsample") ? BuildChild(m, children, name, "downsample", input) : input;
             var sum = builder.Add(Join(name, "add"), new AddLayer(), x, shortcut);
             return builder.Add(name, ActivationLayer.Relu(), sum);
         }
