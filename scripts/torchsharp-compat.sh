@@ -24,7 +24,7 @@ helper=libLucidIosBaseInit.so
 
 [ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ] || { echo "torchsharp-compat: not linux-x64, nothing to do."; exit 0; }
 
-libstdcxx=$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+libstdcxx=$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found { found = $NF } END { print found }')   # reads to the end: an early exit would SIGPIPE ldconfig under pipefail
 [ -n "$libstdcxx" ] || libstdcxx=/usr/lib/x86_64-linux-gnu/libstdc++.so.6
 if grep -aq 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
   echo "torchsharp-compat: $libstdcxx has GLIBCXX_3.4.32; TorchSharp loads as shipped, nothing to do."
