@@ -13,9 +13,12 @@ public static class LrpComposites
     /// composite says so (z^B uses the model's input range as its bounds). Average pooling takes the convolution rule's
     /// place in Plus composites only through its own kind ("avg_pool2d" → ε, which is what Zennit's Norm rule computes).
     /// </summary>
-    public static Lrp For(LrpComposite composite, Model model, float epsilon = LrpRule.DefaultEpsilon)
+    public static Lrp For(LrpComposite composite, Model model, float epsilon = LrpRule.DefaultEpsilon) =>
+        For(composite, model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name, () => LrpZBox.ForModel(model), epsilon);
+
+    /// <summary>The composite's assignment given the first linear layer's tap and the z^B bounds (for engines that see the network's layers themselves).</summary>
+    internal static Lrp For(LrpComposite composite, string? first, Func<LrpZBox> zBox, float epsilon = LrpRule.DefaultEpsilon)
     {
-        string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
         LrpRule dense = new LrpEpsilon(epsilon);
         LrpRule conv = composite switch
         {
@@ -26,7 +29,7 @@ public static class LrpComposites
         LrpRule? firstRule = composite switch
         {
             LrpComposite.EpsilonPlusFlat or LrpComposite.EpsilonAlpha2Beta1Flat => new LrpFlat(),
-            LrpComposite.EpsilonGammaBox => LrpZBox.ForModel(model),
+            LrpComposite.EpsilonGammaBox => zBox(),
             _ => null,
         };
         bool excitation = composite == LrpComposite.ExcitationBackprop;

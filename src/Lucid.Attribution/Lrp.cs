@@ -381,6 +381,15 @@ public sealed class Lrp
         _positiveSumSplit = positiveSumSplit;
     }
 
+    /// <summary>The rule for a layer (its tap and op), as this assignment gives it.</summary>
+    internal LrpRule RuleFor(string? tap, string op) => _ruleFor(tap, op);
+
+    /// <summary>The stabilizer of the proportional split at residual sums.</summary>
+    internal float SumStabilizer => _sumStabilizer;
+
+    /// <summary>Whether residual sums split by the summands' positive parts.</summary>
+    internal bool PositiveSumSplit => _positiveSumSplit;
+
     /// <summary>Ignore every layer's bias (and a merged batch normalization's shift): z = W·x only.</summary>
     public bool IgnoreBias { get; init; }
 

@@ -47,12 +47,19 @@ public sealed class Objective
 {
     private readonly Func<ObjectiveContext, Tensor> _value;
 
-    internal Objective(string description, IReadOnlyList<string> taps, Func<ObjectiveContext, Tensor> value)
+    internal Objective(string description, IReadOnlyList<string> taps, Func<ObjectiveContext, Tensor> value, ObjectiveForm? form = null)
     {
         Description = description;
         Taps = taps;
         _value = value;
+        Form = form;
     }
+
+    /// <summary>
+    /// What the objective computes, as data another engine can evaluate (Lucid.TorchSharp's native render); null for
+    /// objectives known only as code (<see cref="Objectives.Custom"/> and the batch-structured ones).
+    /// </summary>
+    internal ObjectiveForm? Form { get; }
 
     /// <summary>A readable description, e.g. "Channel [mixed4a, 97]".</summary>
     public string Description { get; }
@@ -88,29 +95,31 @@ public sealed class Objective
 
     private static IReadOnlyList<string> Union(Objective a, Objective b) => a.Taps.Union(b.Taps).ToArray();
 
-    private static Objective Combine(Objective a, Objective b, string description, Func<Tensor, Tensor, Tensor> op)
+    private static Objective Combine(Objective a, Objective b, string description, char symbol, Func<Tensor, Tensor, Tensor> op)
     {
-        var result = new Objective(description, Union(a, b), c => op(a.Evaluate(c), b.Evaluate(c))) { ReadsOutput = a.ReadsOutput || b.ReadsOutput };
+        var form = a.Form is { } fa && b.Form is { } fb ? new ObjectiveForm.Binary(symbol, fa, fb) : null;
+        var result = new Objective(description, Union(a, b), c => op(a.Evaluate(c), b.Evaluate(c)), form) { ReadsOutput = a.ReadsOutput || b.ReadsOutput };
         result._checks.AddRange(a._checks);
         result._checks.AddRange(b._checks);
         return result;
     }
 
-    private Objective Map(string description, Func<Tensor, Tensor> op)
+    private Objective Map(string description, Func<Tensor, Tensor> op, double scale, double offset)
     {
-        var result = new Objective(description, Taps, c => op(Evaluate(c))) { ReadsOutput = ReadsOutput };
+        var form = Form is { } f ? new ObjectiveForm.Affine(f, scale, offset) : null;
+        var result = new Objective(description, Taps, c => op(Evaluate(c)), form) { ReadsOutput = ReadsOutput };
         result._checks.AddRange(_checks);
         return result;
     }
 
-    public static Objective operator +(Objective a, Objective b) => Combine(a, b, $"{a.Description} + {b.Description}", Ops.Add);
-    public static Objective operator -(Objective a, Objective b) => Combine(a, b, $"{a.Description} − {b.Description}", Ops.Sub);
-    public static Objective operator *(Objective a, Objective b) => Combine(a, b, $"({a.Description}) × ({b.Description})", Ops.Mul);
-    public static Objective operator -(Objective a) => a.Map($"−{a.Description}", t => Ops.Mul(t, -1f));
-    public static Objective operator +(Objective a, double c) => a.Map($"{a.Description} + {c}", t => Ops.Add(t, (float)c));
+    public static Objective operator +(Objective a, Objective b) => Combine(a, b, $"{a.Description} + {b.Description}", '+', Ops.Add);
+    public static Objective operator -(Objective a, Objective b) => Combine(a, b, $"{a.Description} − {b.Description}", '-', Ops.Sub);
+    public static Objective operator *(Objective a, Objective b) => Combine(a, b, $"({a.Description}) × ({b.Description})", '*', Ops.Mul);
+    public static Objective operator -(Objective a) => a.Map($"−{a.Description}", t => Ops.Mul(t, -1f), -1, 0);
+    public static Objective operator +(Objective a, double c) => a.Map($"{a.Description} + {c}", t => Ops.Add(t, (float)c), 1, c);
     public static Objective operator +(double c, Objective a) => a + c;
     public static Objective operator -(Objective a, double c) => a + (-c);
-    public static Objective operator *(Objective a, double c) => a.Map($"{c}·{a.Description}", t => Ops.Mul(t, (float)c));
+    public static Objective operator *(Objective a, double c) => a.Map($"{c}·{a.Description}", t => Ops.Mul(t, (float)c), c, 0);
     public static Objective operator *(double c, Objective a) => a * c;
     /// <summary>c − objective (e.g. 1 − mean alpha).</summary>
     public static Objective operator -(double c, Objective a) => -a + c;
@@ -141,7 +150,7 @@ public sealed class Objective
             var v = Evaluate(c);
             c.ReportTerm(name, v.Item());
             return v;
-        }) { ReadsOutput = ReadsOutput, TermName = name };
+        }, Form is { } f ? new ObjectiveForm.Named(f, name) : null) { ReadsOutput = ReadsOutput, TermName = name };
         result._checks.AddRange(_checks);
         return result;
     }
@@ -150,4 +159,35 @@ public sealed class Objective
     public string? TermName { get; private init; }
 
     public override string ToString() => Description;
+}
+
+/// <summary>
+/// An objective as data: a term with its arguments, or a combination of forms. The term kinds are those of
+/// <see cref="Objectives"/> (channel, neuron, direction, direction_neuron, channel_weight, neuron_weight, class_logit,
+/// class_log_probability, deep_dream, total_variation, l1, l2); an engine that evaluates forms must give each the same
+/// value as the objective's own code.
+/// </summary>
+internal abstract record ObjectiveForm
+{
+    /// <param name="Kind">The term (see the record's summary).</param>
+    /// <param name="Tap">The tap it reads ("input" for the image; the output for class terms).</param>
+    /// <param name="Index">A channel, or a class index (−1 with <paramref name="Label"/>).</param>
+    /// <param name="Y">A position (null: the centre).</param>
+    /// <param name="X">A position (null: the centre).</param>
+    /// <param name="Batch">One batch item, or all.</param>
+    /// <param name="Vector">A direction or channel weights.</param>
+    /// <param name="Parameter">cossim_pow, or the constant of L1/L2.</param>
+    /// <param name="Epsilon">L2's ε.</param>
+    /// <param name="Label">A class by name.</param>
+    internal sealed record Term(string Kind, string Tap, int Index = -1, int? Y = null, int? X = null, int? Batch = null, float[]? Vector = null,
+        double Parameter = 0, double Epsilon = 0, string? Label = null) : ObjectiveForm;
+
+    /// <summary>Left op right, op one of + − *.</summary>
+    internal sealed record Binary(char Op, ObjectiveForm Left, ObjectiveForm Right) : ObjectiveForm;
+
+    /// <summary>Scale·inner + offset.</summary>
+    internal sealed record Affine(ObjectiveForm Inner, double Scale, double Offset) : ObjectiveForm;
+
+    /// <summary>A named term (its value is reported per step).</summary>
+    internal sealed record Named(ObjectiveForm Inner, string Name) : ObjectiveForm;
 }

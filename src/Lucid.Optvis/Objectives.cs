@@ -28,19 +28,20 @@ public static class Objectives
             int yy = y ?? a.Size(2) / 2, xx = x ?? a.Size(3) / 2;
             RequirePosition(a, tap, yy, xx);
             return Ops.Mean(Ops.Slice(Ops.Slice(Ops.Slice(a, 1, channel, channel + 1), 2, yy, yy + 1), 3, xx, xx + 1));
-        }).WithCheck(m => RequireChannel(m, tap, channel));
+        }, new ObjectiveForm.Term("neuron", tap, channel, y, x, batch)).WithCheck(m => RequireChannel(m, tap, channel));
 
     /// <summary>One channel: its mean over the batch and every position (Lucid's <c>channel</c>).</summary>
     public static Objective Channel(string tap, int channel, int? batch = null) =>
-        new Objective($"Channel [{tap}, {channel}]", new[] { tap }, c => Ops.Mean(Ops.Flatten(Ops.Slice(c.Select(tap, batch), 1, channel, channel + 1), 0), 0))
-            .WithCheck(m => RequireChannel(m, tap, channel));
+        new Objective($"Channel [{tap}, {channel}]", new[] { tap }, c => Ops.Mean(Ops.Flatten(Ops.Slice(c.Select(tap, batch), 1, channel, channel + 1), 0), 0),
+            new ObjectiveForm.Term("channel", tap, channel, Batch: batch)).WithCheck(m => RequireChannel(m, tap, channel));
 
     /// <summary>
     /// A direction in activation space, averaged over the batch and positions: ⟨a, v⟩, or with
     /// <paramref name="cossimPow"/> &gt; 0 Lucid's ⟨a, v⟩·max(0.1, cos(a, v))^pow (norms with +1e-4).
     /// </summary>
     public static Objective Direction(string tap, float[] direction, double cossimPow = 0, int? batch = null) =>
-        new Objective($"Direction [{tap}]", new[] { tap }, c => DotCossim(c.Select(tap, batch), direction, cossimPow))
+        new Objective($"Direction [{tap}]", new[] { tap }, c => DotCossim(c.Select(tap, batch), direction, cossimPow),
+            new ObjectiveForm.Term("direction", tap, Batch: batch, Vector: direction, Parameter: cossimPow))
             .WithCheck(m => RequireLength(m, tap, direction));
 
     /// <summary>A direction at one position (the centre by default).</summary>
@@ -52,16 +53,18 @@ public static class Objectives
             int yy = y ?? a.Size(2) / 2, xx = x ?? a.Size(3) / 2;
             RequirePosition(a, tap, yy, xx);
             return DotCossim(Ops.Slice(Ops.Slice(a, 2, yy, yy + 1), 3, xx, xx + 1), direction, cossimPow);
-        }).WithCheck(m => RequireLength(m, tap, direction));
+        }, new ObjectiveForm.Term("direction_neuron", tap, -1, y, x, batch, direction, cossimPow)).WithCheck(m => RequireLength(m, tap, direction));
 
     /// <summary>A class logit by label, summed over the batch (Lucid's <c>class_logit</c>).</summary>
     public static Objective ClassLogit(string label, int? batch = null) =>
-        new Objective($"ClassLogit [{label}]", Array.Empty<string>(), c => Logit(c, IndexOf(c.Model, label), batch)) { ReadsOutput = true }
+        new Objective($"ClassLogit [{label}]", Array.Empty<string>(), c => Logit(c, IndexOf(c.Model, label), batch),
+            new ObjectiveForm.Term("class_logit", "output", Batch: batch, Label: label)) { ReadsOutput = true }
             .WithCheck(m => IndexOf(m, label));
 
     /// <summary>A class logit by index.</summary>
     public static Objective ClassLogit(int index, int? batch = null) =>
-        new Objective($"ClassLogit [{index}]", Array.Empty<string>(), c => Logit(c, index, batch)) { ReadsOutput = true }
+        new Objective($"ClassLogit [{index}]", Array.Empty<string>(), c => Logit(c, index, batch),
+            new ObjectiveForm.Term("class_logit", "output", index, Batch: batch)) { ReadsOutput = true }
             .WithCheck(m =>
             {
                 int classes = m[m.OutputTap].OutputShape[0];
@@ -79,11 +82,12 @@ public static class Objectives
             var logits = c.Select(c.Model.OutputTap, batch);
             int k = IndexOf(c.Model, label);
             return SumAll(Ops.Slice(Ops.LogSoftmax(logits, 1), 1, k, k + 1));
-        }) { ReadsOutput = true }.WithCheck(m => IndexOf(m, label));
+        }, new ObjectiveForm.Term("class_log_probability", "output", Batch: batch, Label: label)) { ReadsOutput = true }.WithCheck(m => IndexOf(m, label));
 
     /// <summary>DeepDream: mean(a²) over the whole tap.</summary>
     public static Objective DeepDream(string tap) =>
-        new Objective($"DeepDream [{tap}]", new[] { tap }, c => { var a = c[tap]; return Ops.Mean(Ops.Flatten(Ops.Mul(a, a), 0), 0); });
+        new Objective($"DeepDream [{tap}]", new[] { tap }, c => { var a = c[tap]; return Ops.Mean(Ops.Flatten(Ops.Mul(a, a), 0), 0); },
+            new ObjectiveForm.Term("deep_dream", tap));
 
     /// <summary>Total variation Σ|x[i+1, j] − x[i, j]| + Σ|x[i, j+1] − x[i, j]| (a penalty: subtract it).</summary>
     public static Objective TotalVariation(string tap = "input") =>
@@ -95,11 +99,12 @@ public static class Objectives
             var dy = Ops.Sub(Ops.Slice(a, 2, 1, h), Ops.Slice(a, 2, 0, h - 1));
             var dx = Ops.Sub(Ops.Slice(a, 3, 1, w), Ops.Slice(a, 3, 0, w - 1));
             return Ops.Add(SumAll(Ops.Abs(dy)), SumAll(Ops.Abs(dx)));
-        });
+        }, new ObjectiveForm.Term("total_variation", tap));
 
     /// <summary>L1 distance to a constant: Σ|a − c| (a penalty).</summary>
     public static Objective L1(string tap = "input", float constant = 0f) =>
-        new Objective($"L1 [{tap}]", new[] { tap }, c => SumAll(Ops.Abs(Ops.Add(c[tap], -constant))));
+        new Objective($"L1 [{tap}]", new[] { tap }, c => SumAll(Ops.Abs(Ops.Add(c[tap], -constant))),
+            new ObjectiveForm.Term("l1", tap, Parameter: constant));
 
     /// <summary>L2 distance to a constant: √(ε + Σ(a − c)²) (a penalty).</summary>
     public static Objective L2(string tap = "input", float constant = 0f, float epsilon = 1e-6f) =>
@@ -107,7 +112,7 @@ public static class Objectives
         {
             var d = Ops.Add(c[tap], -constant);
             return Ops.Sqrt(Ops.Add(SumAll(Ops.Mul(d, d)), epsilon));
-        });
+        }, new ObjectiveForm.Term("l2", tap, Parameter: constant, Epsilon: epsilon));
 
     /// <summary>
     /// Lucid's blur_input_each_step: 0.5·Σ(x − stop_grad(blur(x)))², blur a per-channel 3×3 box (border weights 0.5,
@@ -200,7 +205,7 @@ public static class Objectives
             var a = c.Select(tap, batch);
             var w = Tensor.FromArray(weight, Broadcast(a.Rank, weight.Length));
             return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(a, w), 1), 0), 0);
-        }).WithCheck(m => RequireLength(m, tap, weight));
+        }, new ObjectiveForm.Term("channel_weight", tap, Batch: batch, Vector: weight)).WithCheck(m => RequireLength(m, tap, weight));
 
     /// <summary>Lucent's neuron_weight: Σ_c w_c·a_c at one position (the centre by default), averaged over the batch.</summary>
     public static Objective NeuronWeight(string tap, float[] weight, int? y = null, int? x = null, int? batch = null) =>
@@ -213,7 +218,7 @@ public static class Objectives
             var at = Ops.Slice(Ops.Slice(a, 2, yy, yy + 1), 3, xx, xx + 1);
             var w = Tensor.FromArray(weight, Broadcast(4, weight.Length));
             return Ops.Mean(Ops.Flatten(Ops.Sum(Ops.Mul(at, w), 1), 0), 0);
-        }).WithCheck(m => RequireLength(m, tap, weight));
+        }, new ObjectiveForm.Term("neuron_weight", tap, -1, y, x, batch, weight)).WithCheck(m => RequireLength(m, tap, weight));
 
     /// <summary>
     /// Lucid's tensor_direction: a spatial direction patch [C, h, w] (or one per batch item, [N, C, h, w]) against the

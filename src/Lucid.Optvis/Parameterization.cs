@@ -137,6 +137,10 @@ public sealed class LucidImage : SpatialImage
 
     public override IReadOnlyList<Tensor> Parameters => new[] { _variable };
 
+    internal bool IsFourier => _fourier;
+    /// <summary>The per-bin scale [H, W/2+1, 2] (Fourier).</summary>
+    internal Tensor? FrequencyScaleTensor => _scale;
+
     /// <summary>sqrt(fx² + fy²) per rfft2 bin, fy = fftfreq(H), fx = the first W/2+1 of fftfreq(W).</summary>
     internal static double[] Frequencies(int h, int w)
     {
@@ -226,6 +230,11 @@ public abstract class SpatialImage : ImageParameterization
 
     /// <summary>The unbounded tensor before colour and sigmoid ([N, 1, H, W] for grayscale).</summary>
     public abstract Tensor Spatial();
+
+    internal float[,]? Decorrelation => _decorrelation;
+    internal bool UsesSigmoid => _sigmoid;
+    internal bool IsGrayscale => _grayscale;
+    internal static float[] ImageNetColorMean => ColorMean;
 
     /// <summary>The spatial tensor whose <see cref="Image"/> is <paramref name="image"/> (colour images; not grayscale).</summary>
     protected Tensor ToSpatial(Tensor image)

@@ -79,9 +79,9 @@ public enum PadKind { Constant, Reflect, Uniform }
 
 internal sealed class PadTransform : Transform
 {
-    private readonly int _width;
-    private readonly PadKind _kind;
-    private readonly float _value;
+    internal readonly int _width;
+    internal readonly PadKind _kind;
+    internal readonly float _value;
 
     public PadTransform(int width, PadKind kind, float value)
     {
@@ -107,7 +107,7 @@ internal sealed class PadTransform : Transform
 
 internal sealed class JitterTransform : Transform
 {
-    private readonly int _d;
+    internal readonly int _d;
 
     public JitterTransform(int d)
     {
@@ -130,7 +130,7 @@ internal sealed class JitterTransform : Transform
 
 internal sealed class ScaleTransform : Transform
 {
-    private readonly double[] _scales;
+    internal readonly double[] _scales;
 
     public ScaleTransform(double[] scales)
     {
@@ -150,7 +150,7 @@ internal sealed class ScaleTransform : Transform
 
 internal sealed class RotateTransform : Transform
 {
-    private readonly double[] _degrees;
+    internal readonly double[] _degrees;
 
     public RotateTransform(double[] degrees)
     {
@@ -178,7 +178,7 @@ internal sealed class RotateTransform : Transform
 
 internal sealed class CropOrPadTransform : Transform
 {
-    private readonly int _height, _width;
+    internal readonly int _height, _width;
 
     public CropOrPadTransform(int height, int width)
     {
@@ -211,8 +211,8 @@ internal sealed class CropOrPadTransform : Transform
 
 internal sealed class CropsTransform : Transform
 {
-    private readonly int _count, _size;
-    private readonly double _min, _max, _centerStd;
+    internal readonly int _count, _size;
+    internal readonly double _min, _max, _centerStd;
 
     public CropsTransform(int count, double minBox, double maxBox, int size, double centerStd)
     {
@@ -249,7 +249,7 @@ internal sealed class CropsTransform : Transform
 
 internal sealed class NoiseTransform : Transform
 {
-    private readonly float _sigma;
+    internal readonly float _sigma;
 
     public NoiseTransform(float sigma)
     {
@@ -307,7 +307,7 @@ internal sealed class CollapseAlphaTransform(float sd) : Transform
 
 internal sealed class RollTransform : Transform
 {
-    private readonly int _max;
+    internal readonly int _max;
 
     public RollTransform(int maxShift)
     {
@@ -324,6 +324,8 @@ internal sealed class RollTransform : Transform
 
 internal sealed class ComposeTransform(Transform[] transforms) : Transform
 {
+    internal IReadOnlyList<Transform> Parts => transforms;
+
     public override int MinimumSize
     {
         get

@@ -63,6 +63,19 @@ internal static class TorchNets
 
     public static LucidTensor Images(int n, int size, ulong seed) => new Rng(seed).Uniform(new[] { n, 3, size, size }, 0f, 1f);
 
+    /// <summary>
+    /// The imported network with conv1's weights scaled by 1 + 1e-6: how far our own engine moves under a change of
+    /// float rounding's size. Work that passes many ReLU kinks or max-pool switches (an IG path, a render's steps)
+    /// amplifies such changes; two engines can agree no better than this.
+    /// </summary>
+    public static Model Perturbed(int size)
+    {
+        var control = TorchModels.Import(Resnet18, Options(size));
+        var w = control.Parameters.Single(p => p.Name == "conv1.weight").Value.Data;
+        for (int i = 0; i < w.Length; i++) w[i] *= 1f + 1e-6f;
+        return control;
+    }
+
     /// <summary>max |a − b| / max |b|.</summary>
     public static double Relative(float[] a, float[] b)
     {
@@ -151,19 +164,6 @@ public class TorchSharpModelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>
-    /// The imported network with conv1's weights scaled by 1 + 1e-6: how far our own engine moves under a change of
-    /// float rounding's size. Work that passes many ReLU kinks or max-pool switches (an IG path, a render's steps)
-    /// amplifies such changes; two engines can agree no better than this.
-    /// </summary>
-    private static Model Perturbed(int size)
-    {
-        var control = TorchModels.Import(TorchNets.Resnet18, TorchNets.Options(size));
-        var w = control.Parameters.Single(p => p.Name == "conv1.weight").Value.Data;
-        for (int i = 0; i < w.Length; i++) w[i] *= 1f + 1e-6f;
-        return control;
-    }
-
     private static double RelativeL2(float[] a, float[] b) =>
         Math.Sqrt(a.Zip(b, (p, q) => (double)(p - q) * (p - q)).Sum() / Math.Max(1e-30, b.Sum(q => (double)q * q)));
 
@@ -177,7 +177,7 @@ public class TorchSharpModelTests(ITestOutputHelper output)
         var target = AttributionTarget.Class(7);
         var a = GradientAttribution.IntegratedGradients(imported, images, target, steps: 16);
         var b = GradientAttribution.IntegratedGradients(wrapped, images, target, steps: 16);
-        var c = GradientAttribution.IntegratedGradients(Perturbed(112), images, target, steps: 16);
+        var c = GradientAttribution.IntegratedGradients(TorchNets.Perturbed(112), images, target, steps: 16);
         double r = RelativeL2(b.Attribution.ToArray(), a.Attribution.ToArray()), rc = RelativeL2(c.Attribution.ToArray(), a.Attribution.ToArray());
         output.WriteLine($"IG (16 steps), relative L2 distance to our engine: TorchSharp {r:E2}, our engine with conv1 × (1 + 1e-6) {rc:E2}; deltas {a.Delta![0]:E3} / {b.Delta![0]:E3}");
         Assert.True(r <= 2e-3, $"IG differs by {r:E2} (relative L2)");
@@ -190,7 +190,7 @@ public class TorchSharpModelTests(ITestOutputHelper output)
     {
         var imported = TorchModels.Import(TorchNets.Resnet18, TorchNets.Options(112));
         var wrapped = TorchModels.Wrap(TorchNets.Resnet18, TorchNets.Options(112));
-        var control = Perturbed(112);
+        var control = TorchNets.Perturbed(112);
         float[] Render(Model model, int steps)
         {
             using var image = new LucidImage(112, seed: 5);

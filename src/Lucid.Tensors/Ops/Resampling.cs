@@ -48,7 +48,7 @@ public static partial class Ops
         return gx;
     }
 
-    private static ResampleTaps BilinearTaps(int input, int output, bool alignCorners)
+    internal static ResampleTaps BilinearTaps(int input, int output, bool alignCorners)
     {
         var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
         for (int o = 0; o < output; o++)

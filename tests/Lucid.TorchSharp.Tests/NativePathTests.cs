@@ -1,0 +1,180 @@
+using Lucid.Attribution;
+using Lucid.Models.Graph;
+using Lucid.Optvis;
+using Lucid.Tensors;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+using LucidTensor = Lucid.Tensors.Tensor;
+using Rng = Lucid.Tensors.Rng;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace Lucid.TorchSharp.Tests;
+
+/// <summary>
+/// Path (b): renders and attributions whose every tensor is TorchSharp's, on the module's device — against path (a)
+/// (the same module wrapped as one operation of Lucid's engine) and against the network rebuilt in Lucid's engine.
+/// </summary>
+public class NativePathTests(ITestOutputHelper output)
+{
+    private static double RelativeL2(float[] a, float[] b) =>
+        Math.Sqrt(a.Zip(b, (p, q) => (double)(p - q) * (p - q)).Sum() / Math.Max(1e-30, b.Sum(q => (double)q * q)));
+
+    private static float[] Values(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
+
+    private static double MaxDifference(float[] x, float[] y) => x.Zip(y, (p, q) => Math.Abs(p - q)).Max();
+
+    private static void AssertOnModuleDevice(TorchModel model, Tensor t, string what)
+    {
+        var device = TorchNets.Resnet18.parameters().First().device;
+        Assert.True(t.device.type == device.type && t.device.type == model.Device.type, $"{what} is on {t.device}, the module on {device}");
+        Assert.Equal(ScalarType.Float32, t.dtype);
+    }
+
+    [RequiresTorchFact]
+    public void NativeRender_KeepsEveryTensorOnTheModuleDevice_AndStepsAsPathA()
+    {
+        var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(112));
+        var objective = Objectives.Channel("layer3.1", 9) + 0.5 * Objectives.Neuron("layer2.1", 4);
+        RenderResult PathA(Model m, int steps, Transform transforms)
+        {
+            using var image = new LucidImage(112, seed: 5);
+            return Renderer.Render(m, objective, image, new RenderOptions { Steps = steps, Seed = 5, RedirectRelu = false, Transforms = transforms });
+        }
+        TorchRenderResult PathB(int steps, Transform transforms)
+        {
+            using var image = new LucidImage(112, seed: 5);
+            return TorchRender.Render(model, objective, image, new RenderOptions { Steps = steps, Seed = 5, RedirectRelu = false, Transforms = transforms });
+        }
+        var b1 = PathB(1, Transform.Standard);
+        foreach (var p in b1.Parameters) AssertOnModuleDevice(model, p, "an image parameter");
+        foreach (var (m, v) in b1.OptimizerState) { AssertOnModuleDevice(model, m, "Adam's m"); AssertOnModuleDevice(model, v, "Adam's v"); }
+        AssertOnModuleDevice(model, b1.Image, "the image");
+        Assert.True(b1.Parameters[0].requires_grad);
+        Assert.True(b1.OptimizerState[0].V.abs().max().item<float>() > 0, "Adam's second moment was never updated");
+        double one = MaxDifference(Values(b1.Image), PathA(model.View, 1, Transform.Standard).Image.ToArray());
+        Assert.True(one <= 1e-4, $"after one step the paths differ by {one:E2}");
+
+        // ten steps with transforms that move pixels without resampling them (pad, roll): the same image to rounding
+        var exact = Transform.Compose(Transform.Pad(12, PadKind.Uniform), Transform.Roll(8));
+        double ten = MaxDifference(Values(PathB(10, exact).Image), PathA(model.View, 10, exact).Image.ToArray());
+        // ten steps with Lucid's standard transforms: bilinear resampling (scale, rotation, the resize to the input) leaves
+        // some Fourier coefficients a gradient that is rounding noise, and Adam's per-coordinate normalization turns noise
+        // into full steps of ±lr — so two implementations with a different float order part at those coefficients (our
+        // engine from the same module through Import does too). The renders stay the same render: the mean pixel
+        // difference and the objective's course agree closely
+        var a10 = PathA(model.View, 10, Transform.Standard);
+        var b10 = PathB(10, Transform.Standard);
+        var (pa, pb) = (a10.Image.ToArray(), Values(b10.Image));
+        double standard = MaxDifference(pb, pa), mean = pa.Zip(pb, (p, q) => Math.Abs(p - q)).Average();
+        double course = a10.ObjectivePerStep.Zip(b10.ObjectivePerStep, (p, q) => Math.Abs(p - q) / Math.Max(1e-6, Math.Abs(p))).Max();
+        output.WriteLine($"path (b) vs path (a) at 112², largest pixel difference: 1 step {one:E2}; 10 steps with pad + roll {ten:E2}; " +
+            $"10 steps with the standard transforms {standard:E2} (mean {mean:E2}; objective per step within {course:E2} relative)");
+        Assert.True(ten <= 1e-3, $"after ten steps the paths differ by {ten:E2}");
+        Assert.True(mean <= 5e-3 && course <= 2e-2, $"with the standard transforms the renders part: mean pixel difference {mean:E2}, objective {course:E2}");
+    }
+
+    [RequiresTorchFact]
+    public void EveryObjectiveForm_HasTheValueOfItsOwnCode()
+    {
+        var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(64));
+        var direction = Enumerable.Range(0, 128).Select(i => MathF.Sin(i * 0.37f)).ToArray();
+        var objectives = new[]
+        {
+            Objectives.Neuron("layer2.1", 4, 3, 5),
+            Objectives.Channel("layer3.1", 9, batch: 1),
+            Objectives.Direction("layer2", direction),
+            Objectives.Direction("layer2", direction, cossimPow: 2),
+            Objectives.DirectionNeuron("layer2", direction, 2, 3, cossimPow: 1),
+            Objectives.ClassLogit(17),
+            Objectives.ClassLogit("class 4", batch: 0),
+            Objectives.ClassLogProbability("class 9"),
+            Objectives.DeepDream("layer1.0.conv2"),
+            Objectives.TotalVariation(),
+            Objectives.L1("input", 0.5f),
+            Objectives.L2("layer1", 0.1f),
+            Objectives.ChannelWeight("layer2", direction),
+            Objectives.NeuronWeight("layer2", direction, 1, 2),
+            (Objectives.Channel("layer1", 3) - 2.5 * Objectives.Neuron("layer1", 1)) * Objectives.Channel("layer2", 7).Named("c7") + 1.5,
+        };
+        foreach (var objective in objectives)
+        {
+            float Value(bool native)
+            {
+                using var image = new LucidImage(64, batch: 2, seed: 3);
+                var options = new RenderOptions { Steps = 1, Seed = 3, Transforms = Transform.None };
+                return native ? TorchRender.Render(model, objective, image, options).ObjectivePerStep[0] : Renderer.Render(model.View, objective, image, options).ObjectivePerStep[0];
+            }
+            float a = Value(false), b = Value(true);
+            Assert.True(Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(a)), $"{objective.Description}: {b} natively, {a} in Lucid's engine");
+        }
+        Assert.Throws<LucidArgumentException>(() =>
+        {
+            using var image = new LucidImage(64, seed: 3);
+            TorchRender.Render(model, Objectives.Custom("mine", new[] { "layer1" }, c => c["layer1"]), image, new RenderOptions { Steps = 1 });
+        });
+    }
+
+    [RequiresTorchFact]
+    public void NativeRender_RedirectsReluAsLucidsEngineDoes()
+    {
+        // the imported network's ReLUs (and the one ending each residual block) are graph nodes our renderer redirects;
+        // the native loop redirects them by custom functions — from a start where the channel is dead the two agree
+        var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(112));
+        var imported = TorchModels.Import(TorchNets.Resnet18, TorchNets.Options(112));
+        var objective = Objectives.Channel("layer4.1", 3);
+        using var imageA = new LucidImage(112, seed: 8);
+        using var imageB = new LucidImage(112, seed: 8);
+        var options = new RenderOptions { Steps = 2, Seed = 8, Transforms = Transform.Roll(4) };
+        var a = Renderer.Render(imported, objective, imageA, options);
+        var b = TorchRender.Render(model, objective, imageB, options);
+        double gap = MaxDifference(Values(b.Image), a.Image.ToArray());
+        output.WriteLine($"2 redirected steps, native vs Lucid's engine: {gap:E2}");
+        Assert.True(gap <= 1e-4, $"redirected steps differ by {gap:E2}");
+    }
+
+    [RequiresTorchFact]
+    public void NativeAttribution_IsOnTheModuleDevice_AndAgreesWithPathA()
+    {
+        var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(112));
+        using var scope = LucidTensor.Scope();
+        var pixels = TorchNets.Images(2, 112, 4);
+        var x = TorchTensors.ToTorch(pixels, model.Device);
+        foreach (var target in new[] { AttributionTarget.Class(7), AttributionTarget.Channel("layer3.1", 5) })
+        {
+            var ig = TorchAttribution.IntegratedGradients(model, x, target, steps: 16);
+            AssertOnModuleDevice(model, ig.Attribution, "the IG map");
+            var reference = GradientAttribution.IntegratedGradients(model.View, pixels, target, steps: 16);
+            double r = RelativeL2(Values(ig.Attribution), reference.Attribution.ToArray());
+            output.WriteLine($"IG-16 {target}: path (b) vs (a) relative L2 {r:E2}; deltas {ig.Delta![0]:E3} / {reference.Delta![0]:E3}");
+            Assert.True(r <= 1e-3, $"IG {target}: {r:E2}");
+            Assert.Equal((double)reference.Delta[1], ig.Delta[1], 1e-3 * Math.Max(1, Math.Abs(reference.TargetValues[1])));
+
+            var saliency = TorchAttribution.InputXGradient(model, x, target);
+            var s = GradientAttribution.InputXGradient(model.View, pixels, target);
+            double rs = RelativeL2(Values(saliency.Attribution), s.Attribution.ToArray());
+            Assert.True(rs <= 1e-4, $"input × gradient {target}: {rs:E2}");
+        }
+    }
+
+    [RequiresTorchFact]
+    public void NativeLrp_EpsilonPlusFlat_AgreesWithLucidsEngine_OnResnet18()
+    {
+        var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(112));
+        var imported = TorchModels.Import(TorchNets.Resnet18, TorchNets.Options(112));
+        using var scope = LucidTensor.Scope();
+        var pixels = TorchNets.Images(1, 112, 6);
+        var x = TorchTensors.ToTorch(pixels, model.Device);
+        foreach (var composite in new[] { LrpComposite.EpsilonPlusFlat, LrpComposite.EpsilonGammaBox, LrpComposite.EpsilonAlpha2Beta1Flat })
+            foreach (var target in new[] { AttributionTarget.Class(11), AttributionTarget.Channel("layer3.1", 5) })
+            {
+                var native = TorchAttribution.Lrp(model, x, target, composite);
+                AssertOnModuleDevice(model, native.Attribution, "the LRP map");
+                var reference = LrpComposites.For(composite, imported).Attribute(imported, pixels, target);
+                double r = RelativeL2(Values(native.Attribution), reference.Attribution.ToArray());
+                output.WriteLine($"LRP {composite} {target}: native vs Lucid's engine relative L2 {r:E2}; Σ R − f {native.Delta![0]:E3} / {reference.Delta![0]:E3}; f {native.TargetValues[0]:F3}");
+                Assert.True(r <= 1e-3, $"LRP {composite} {target}: {r:E2}");
+            }
+    }
+}
