@@ -39,6 +39,7 @@ public static class TorchRuntime
         try
         {
             using var probe = global::TorchSharp.torch.zeros(1);
+            NativeDefaults();
             return null;
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException or EntryPointNotFoundException)
@@ -46,6 +47,59 @@ public static class TorchRuntime
             return new TorchSharpLoadException(Explain(e), e);
         }
     }
+
+    /// <summary>
+    /// libtorch settings Lucid makes once libtorch has loaded (C++ entry points of at::Context, Linux and macOS):
+    /// <list type="bullet">
+    /// <item><b>oneDNN convolutions off.</b> libtorch 2.10's oneDNN 3.7.1 computes wrong input gradients of
+    /// convolutions with batch &gt; 1 whose output channels do not fill its SIMD blocks (16 with AVX-512, 8 with AVX2):
+    /// measured here, a 3×3 convolution 3 → 4 channels on [2, 3, 8, 8] gives a batched input gradient summing to 146.7
+    /// where each item's own gradients sum to 281.5 (on AVX-512 also 5 → 8 channels, and the first call on two threads
+    /// NaN). Batch 1 is right; libtorch's own convolution is right everywhere, and on ResNet-18 at 224² (forward +
+    /// input gradient, batch 1) it is also faster here (186 ms against 237). <c>TorchRuntimeTests</c> checks the
+    /// batched gradients against each item's. <see cref="UseOneDnn"/> turns oneDNN back on.</item>
+    /// <item><b>NNPACK off where it cannot run.</b> Where cpuinfo cannot read the CPU (containers), libtorch tries NNPACK
+    /// on every convolution and warns "Could not initialize NNPACK! Reason: Unsupported hardware." each time.</item>
+    /// </list>
+    /// </summary>
+    private static void NativeDefaults()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        try
+        {
+            var context = GlobalContext();
+            SetUserEnabledMkldnn(context, false);
+            if (!NnpackAvailable()) SetUserEnabledNnpack(context, false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    /// <summary>Whether libtorch may use oneDNN for convolutions (Lucid turns it off when it loads libtorch: see the remarks).</summary>
+    /// <remarks>libtorch 2.10's oneDNN gives wrong input gradients of some batched convolutions (channels not filling its SIMD blocks).</remarks>
+    public static bool UseOneDnn
+    {
+        get { EnsureLoaded(); return UserEnabledMkldnn(GlobalContext()); }
+        set { EnsureLoaded(); SetUserEnabledMkldnn(GlobalContext(), value); }
+    }
+
+    private const string LibTorchCpu = "libtorch_cpu";
+
+    [DllImport(LibTorchCpu, EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport(LibTorchCpu, EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [DllImport(LibTorchCpu, EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool UserEnabledMkldnn(IntPtr context);
+
+    [DllImport(LibTorchCpu, EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [DllImport(LibTorchCpu, EntryPoint = "_ZN2at6native17_nnpack_availableEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool NnpackAvailable();
 
     /// <summary>The libstdc++ version TorchSharp 0.107's shim needs.</summary>
     internal const string NeededCxxAbi = "GLIBCXX_3.4.32";

@@ -12,7 +12,7 @@ namespace Lucid.TorchSharp.Tests;
 public class LrpPropertyTests
 {
     /// <summary>A random bias-free ReLU CNN: 1–3 conv blocks (with or without max pooling), then 1–2 linear layers.</summary>
-    private static nn.Module<Tensor, Tensor> RandomNet(Rng rng, int size, out int classes)
+    internal static nn.Module<Tensor, Tensor> RandomNet(Rng rng, int size, out int classes)
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         int channels = 3, side = size, blocks = rng.NextInt(1, 4);
