@@ -60,14 +60,18 @@ public sealed class LucidGenerator : IIncrementalGenerator
             context.RegisterSourceOutput(images, static (spc, i) => Add(spc, i.Type, "Image", () => ImageEmitter.Emit(i)));
         context.RegisterSourceOutput(transformSets, static (spc, t) => Add(spc, t.Type, "Transforms", () => TransformEmitter.Emit(t)));
         context.RegisterSourceOutput(vitals, static (spc, v) => Add(spc, v.Type, "Vital", () => RenderEmitter.EmitVital(v)));
-        context.RegisterSourceOutput(attributions, static (spc, a) => Add(spc, a.Type, "Attribution", () => AttributionEmitter.Emit(a)));
+        // a compilation that references Lucid.TorchSharp also gets Run/Attribute overloads for TorchSharp models
+        var torchSharp = context.CompilationProvider
+            .Select(static (c, _) => c.GetTypeByMetadataName("Lucid.TorchSharp.TorchRender") is not null)
+            .WithTrackingName(TrackingNames.TorchSharp);
+        context.RegisterSourceOutput(attributions.Combine(torchSharp), static (spc, x) => Add(spc, x.Left.Type, "Attribution", () => AttributionEmitter.Emit(x.Left, x.Right)));
         context.RegisterSourceOutput(interfaces, static (spc, i) => Add(spc, i.Type, "Interface", () => InterfaceEmitter.Emit(i)));
         var resolvedRenders = renders.Combine(catalog)
             .Select(static (x, _) => ResolvedRender.From(x.Left, x.Right))
             .WithTrackingName(TrackingNames.ResolvedRenders);
-        context.RegisterSourceOutput(resolvedRenders, static (spc, r) =>
+        context.RegisterSourceOutput(resolvedRenders.Combine(torchSharp), static (spc, x) =>
         {
-            if (r is not null) Add(spc, r.Render.Type, "Render", () => RenderEmitter.Emit(r));
+            if (x.Left is { } r) Add(spc, r.Render.Type, "Render", () => RenderEmitter.Emit(r, x.Right));
         });
 
         // Diagnostics: validated from the same specs, reported at locations in the current compilation's trees.

@@ -16,4 +16,5 @@ public static class TrackingNames
     public const string ModelOutputs = nameof(ModelOutputs);
     public const string ResolvedRenders = nameof(ResolvedRenders);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string TorchSharp = nameof(TorchSharp);
 }

@@ -91,7 +91,37 @@ public static class TorchAttribution
 
     /// <summary>LRP with one of Zennit's composites (<see cref="LrpComposites"/>), as Lucid's engine assigns it.</summary>
     public static TorchAttributionResult Lrp(TorchModel model, Tensor input, AttributionTarget target, LrpComposite composite, float epsilon = LrpRule.DefaultEpsilon) =>
-        Lrp(model, input, target, LrpComposites.For(composite, model.FirstLinear, () => LrpZBox.ForModel(model.View), epsilon));
+        Lrp(model, input, target, Rules(model, composite, epsilon: epsilon));
+
+    /// <summary>
+    /// A composite's rule assignment for <paramref name="model"/>'s modules (its first convolution or linear module is the
+    /// input layer), with rules for named modules overriding it (Zennit's name map). A name must be a convolution, linear
+    /// or average-pooling module of the model.
+    /// </summary>
+    public static LrpRules Rules(TorchModel model, LrpComposite composite, IReadOnlyDictionary<string, LrpRule>? overrides = null, float epsilon = LrpRule.DefaultEpsilon)
+    {
+        var rules = LrpComposites.For(composite, model.FirstLinear, () => LrpZBox.ForModel(model.View), epsilon);
+        if (overrides is null || overrides.Count == 0) return rules;
+        foreach (var (name, rule) in overrides)
+        {
+            string kind = model.KindOf(name);
+            if (kind is not ("conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d"))
+                throw new LucidArgumentException(nameof(overrides), $"LRP: rule {rule.GetType().Name} is assigned to module '{name}' of TorchSharp model '{model.Name}', a {kind}; rules apply to convolution, linear and average-pooling modules.");
+        }
+        var byName = new Dictionary<string, LrpRule>(overrides, StringComparer.Ordinal);
+        return new LrpRules((tap, op) => tap is not null && byName.TryGetValue(tap, out var r) ? r : rules.RuleFor(tap, op), rules.SumStabilizer, rules.PositiveSumSplit)
+        {
+            IgnoreBias = rules.IgnoreBias,
+        };
+    }
+
+    /// <summary>Deep Taylor Decomposition as <see cref="LrpRules.DeepTaylor"/>: z⁺ without biases on hidden layers, z^B (the model's pixel bounds) or w² at the first; residual sums split by positive parts.</summary>
+    public static TorchAttributionResult DeepTaylor(TorchModel model, Tensor input, AttributionTarget target, bool boundedInput = true)
+    {
+        string? first = model.FirstLinear;
+        LrpRule inputRule = boundedInput ? LrpZBox.ForModel(model.View) : new LrpWSquare();
+        return Lrp(model, input, target, new LrpRules((tap, _) => tap == first ? inputRule : new LrpZPlus { IncludeBias = false }, positiveSumSplit: true));
+    }
 
     /// <summary>
     /// LRP with a rule assignment: relevance starts at the target's tap as a ⊙ ∂f/∂a (Zennit's output ⊙ mask) and flows back

@@ -58,6 +58,14 @@ public sealed class TorchModel
         return View.Taps.FirstOrDefault(t => kinds.TryGetValue(t, out var k) && k is "conv2d" or "linear");
     }
 
+    /// <summary>The kind of the module named <paramref name="name"/> (did-you-mean when there is none).</summary>
+    internal string KindOf(string name)
+    {
+        foreach (var (n, m) in _modules) if (n == name) return KindOf(m);
+        _ = View[name];                                   // throws, naming the nearest tap
+        throw new ModelException($"TorchSharp model '{Name}' has no module '{name}'.");
+    }
+
     /// <summary>The op a module computes, in Lucid's names (what LRP composites assign rules by).</summary>
     internal static string KindOf(nn.Module m) => m switch
     {

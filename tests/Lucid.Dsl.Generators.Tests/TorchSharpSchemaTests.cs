@@ -50,4 +50,33 @@ public class TorchSharpSchemaTests
         Assert.Contains("did you mean 'layer3.1.relu1'", run.GeneratorDiagnostics.Single(d => d.Id == "LUCID001").GetMessage());
         Assert.Contains("256 channels", run.GeneratorDiagnostics.Single(d => d.Id == "LUCID002").GetMessage());
     }
+
+    [Fact]
+    public void ACompilationReferencingLucidTorchSharp_GetsNativeRunAndAttributeOverloads_OthersDoNot()
+    {
+        const string declarations = """
+            [Objective(typeof(TorchResNet18))] public partial class Unit { [Channel("layer3.1", 9)] public partial Term A { get; } }
+            [FourierImage(Width = 224)] public partial class Canvas;
+            [Render(typeof(Canvas), typeof(Unit), Steps = 64)] public partial class UnitRender;
+            [Attribution(typeof(TorchResNet18), AttributionKind.Lrp, TargetTap = "layer3.1", TargetChannel = 9, Composite = Lucid.Attribution.LrpComposite.EpsilonGammaBox)]
+            [LrpRule("layer4.1.conv2", LrpRuleKind.Gamma, Parameter = 0.5)]
+            public partial class UnitLrp;
+            [Attribution(typeof(TorchResNet18), AttributionKind.IntegratedGradients, TargetTap = "layer3.1", TargetChannel = 9, Steps = 16, Baseline = BaselineKind.Blurred)]
+            public partial class UnitIg;
+            [Attribution(typeof(TorchResNet18), AttributionKind.GradCam, TargetTap = "layer3.1", TargetChannel = 9, Layer = "layer2.1")]
+            public partial class UnitCam;
+            """;
+        string Source(GeneratorRun run, string type) => run.Sources.Single(s => s.HintName == $"{type}.g.cs").SourceText.ToString();
+        var plain = Run(declarations);
+        Assert.Empty(plain.GeneratorDiagnostics);
+        Assert.Empty(plain.CompilationProblems);
+        Assert.DoesNotContain("Lucid.TorchSharp", Source(plain, "UnitRender.Render") + Source(plain, "UnitLrp.Attribution"));
+        // the marker the generator looks for (the real library is referenced where the generated code runs: Lucid.TorchSharp.Tests)
+        var native = Run(declarations + "\nnamespace Lucid.TorchSharp { public static class TorchRender { } }\n");
+        Assert.Empty(native.GeneratorDiagnostics);
+        Lucid.Testing.Snapshot.Verify(Source(native, "UnitRender.Render"), "TorchSharp.UnitRender.Render");
+        Lucid.Testing.Snapshot.Verify(Source(native, "UnitLrp.Attribution"), "TorchSharp.UnitLrp.Attribution");
+        Assert.Contains("global::Lucid.TorchSharp.TorchAttribution.IntegratedGradients(model, images, Target, global::Lucid.TorchSharp.TorchTensors.ToTorch(", Source(native, "UnitIg.Attribution"));
+        Assert.DoesNotContain("Lucid.TorchSharp", Source(native, "UnitCam.Attribution"));     // Grad-CAM runs through path (a) only
+    }
 }

@@ -19,6 +19,17 @@ public partial class Layer3Unit
 
 [Render(typeof(TorchCanvas), typeof(Layer3Unit), Steps = 4)] public partial class TorchUnitRender;
 
+[FourierImage(Width = 112)] public partial class SmallCanvas;
+
+[Render(typeof(SmallCanvas), typeof(Layer3Unit), Steps = 3, RedirectRelu = false)] public partial class SmallUnitRender;
+
+[Attribution(typeof(TorchResNet18), AttributionKind.Lrp, TargetTap = "layer3.1", TargetChannel = 9)]
+[LrpRule("layer4.1.conv2", LrpRuleKind.Gamma, Parameter = 0.5)]
+public partial class UnitLrp;
+
+[Attribution(typeof(TorchResNet18), AttributionKind.IntegratedGradients, TargetTap = "layer3.1", TargetChannel = 9, Steps = 8)]
+public partial class UnitIg;
+
 /// <summary>A declaration compiled against a TorchSharp model's schema, run on the model.</summary>
 public class DslTests
 {
@@ -52,5 +63,28 @@ public class DslTests
 
         var other = Assert.Throws<ModelFormatException>(() => TorchResNet18.Bind(TorchModels.Import(TorchNets.Resnet18, Options(112))));
         Assert.Contains("schema input shape [3, 224, 224] does not match model 'resnet18-torch' ([3, 112, 112])", other.Message);
+    }
+
+    [RequiresTorchFact]
+    public void TheGeneratedRunAndAttribute_TakeATorchSharpModel_AndRunNatively()
+    {
+        var torchModel = TorchModel.Create(TorchNets.Resnet18, Options(112));
+        var native = SmallUnitRender.Run(torchModel, seed: 2);
+        Assert.Equal(torchModel.Device.type, native.Image.device.type);
+        Assert.Equal(new long[] { 1, 3, 112, 112 }, native.Image.shape);
+        var wrapped = SmallUnitRender.Run(torchModel.View, seed: 2);
+        double first = Math.Abs(native.ObjectivePerStep[0] - wrapped.ObjectivePerStep[0]);
+        Assert.True(first <= 1e-5 * Math.Max(1, Math.Abs(wrapped.ObjectivePerStep[0])), $"the generated render's first objective: {native.ObjectivePerStep[0]} natively, {wrapped.ObjectivePerStep[0]} through path (a)");
+
+        var images = TorchNets.Images(1, 112, 9);
+        var x = TorchTensors.ToTorch(images, torchModel.Device);
+        var lrp = UnitLrp.Attribute(torchModel, x);
+        Assert.Equal(torchModel.Device.type, lrp.Attribution.device.type);
+        var imported = TorchModels.Import(TorchNets.Resnet18, Options(112));
+        var reference = UnitLrp.Attribute(imported, images);
+        Assert.True(TorchNets.Relative(lrp.ToLucid().Attribution.ToArray(), reference.Attribution.ToArray()) <= 1e-4, "the generated LRP differs between engines");
+        var ig = UnitIg.Attribute(torchModel, x);
+        var igReference = UnitIg.Attribute(torchModel.View, images);
+        Assert.True(TorchNets.Relative(ig.ToLucid().Attribution.ToArray(), igReference.Attribution.ToArray()) <= 1e-5, "the generated IG differs between paths");
     }
 }

@@ -9,7 +9,7 @@ internal static class AttributionEmitter
 {
     private const string A = "global::Lucid.Attribution";
 
-    public static string Emit(AttributionSpec attribution)
+    public static string Emit(AttributionSpec attribution, bool torchSharp = false)
     {
         var a = attribution.Attribute;
         bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
@@ -47,7 +47,45 @@ internal static class AttributionEmitter
             }
             else w.Line("return " + Call(attribution) + ";");
             w.Close();
+            if (torchSharp && TorchCall(attribution) is { } native)
+            {
+                const string Torch = "global::Lucid.TorchSharp";
+                w.Line();
+                w.Summary($"{attribution.Method} attribution natively in TorchSharp: the map is a TorchSharp tensor on the module's device.");
+                w.Line("/// <param name=\"model\">The TorchSharp model.</param>");
+                w.Line("/// <param name=\"images\">Pixels, [N, C, H, W] RGB in [0, 1], on the model's device.</param>");
+                w.Line(TypeEmitter.GeneratedCode);
+                w.Open($"public static {Torch}.TorchAttributionResult Attribute({Torch}.TorchModel model, global::TorchSharp.torch.Tensor images)");
+                if (attribution.Method == "Lrp" && attribution.Rules.Count > 0)
+                {
+                    w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
+                    w.Line("{");
+                    foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
+                    w.Line("};");
+                }
+                w.Line("return " + native + ";");
+                w.Close();
+            }
         });
+    }
+
+    /// <summary>The native TorchSharp call for methods path (b) runs (gradients, IG, LRP), or null.</summary>
+    private static string? TorchCall(AttributionSpec attribution)
+    {
+        const string T = "global::Lucid.TorchSharp.TorchAttribution";
+        var a = attribution.Attribute;
+        string baseline = (a.String("Baseline") ?? "Black") is "Black" or "Zero"
+            ? "null"
+            : $"global::Lucid.TorchSharp.TorchTensors.ToTorch({Baseline(a)}.For(model.View, global::Lucid.TorchSharp.TorchTensors.ToLucid(images)), model.Device)";
+        return attribution.Method switch
+        {
+            "Saliency" => $"{T}.Saliency(model, images, Target)",
+            "InputXGradient" => $"{T}.InputXGradient(model, images, Target)",
+            "IntegratedGradients" => $"{T}.IntegratedGradients(model, images, Target, {baseline}, steps: {Names.Int(a.Int("Steps", 50))})",
+            "Lrp" => $"{T}.Lrp(model, images, Target, {T}.Rules(model, {A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}{(attribution.Rules.Count > 0 ? ", rules" : "")}))",
+            "DeepTaylor" => $"{T}.DeepTaylor(model, images, Target)",
+            _ => null,
+        };
     }
 
     private static string Target(AttributeSpec a)

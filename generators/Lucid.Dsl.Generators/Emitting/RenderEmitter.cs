@@ -8,7 +8,7 @@ namespace Lucid.Dsl.Generators.Emitting;
 /// <summary>A render plan: its settings as constants and typed <c>Run</c> methods.</summary>
 internal static class RenderEmitter
 {
-    public static string Emit(ResolvedRender resolved)
+    public static string Emit(ResolvedRender resolved, bool torchSharp = false)
     {
         var render = resolved.Render;
         var a = render.Attribute;
@@ -40,24 +40,27 @@ internal static class RenderEmitter
             w.Line("ulong s = seed ?? DefaultSeed;");
             w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
             w.Line($"using var image = {resolved.ImageFqn}.Create({magnitudeArgument}s);");
-            w.Line("var options = new global::Lucid.Optvis.RenderOptions");
-            w.Line("{");
-            w.Line("    Steps = Steps,");
-            w.Line($"    LearningRate = {Names.FloatLiteral(lr)},");
-            w.Line($"    Beta1 = {Names.FloatLiteral(a.Double("Beta1", 0.9))},");
-            w.Line($"    Beta2 = {Names.FloatLiteral(a.Double("Beta2", 0.999))},");
-            if (a.Bool("NoTransforms", false)) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
-            else if (resolved.TransformsFqn is { } transforms) w.Line($"    Transforms = {transforms}.Create(),");
-            else w.Line("    Transforms = global::Lucid.Optvis.Transform.Standard,");
-            if (a.Get("Thresholds") is { } thresholds)
-                w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Items)} }},");
-            w.Line("    Seed = s,");
-            w.Line($"    RedirectRelu = {(a.Bool("RedirectRelu", true) ? "true" : "false")},");
-            w.Line("    Progress = progress,");
-            w.Line("    Cancellation = cancellationToken,");
-            w.Line("};");
+            Options(w, a, resolved, lr);
             w.Line($"return new {result}(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));");
             w.Close();
+            if (torchSharp && !resolved.ImageIsMaco)
+            {
+                const string Torch = "global::Lucid.TorchSharp";
+                w.Line();
+                w.Summary($"Renders {Short(resolved.ObjectiveFqn)} on {Short(resolved.ImageFqn)} natively in TorchSharp: the image, transforms, objective and Adam are TorchSharp tensors on the module's device.");
+                w.Line("/// <param name=\"model\">The TorchSharp model (its taps are those the objective was checked against when its schema is the one bound).</param>");
+                w.Line("/// <param name=\"seed\">Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>).</param>");
+                w.Line("/// <param name=\"progress\">Receives the objective after each step.</param>");
+                w.Line("/// <param name=\"cancellationToken\">Stops the render early; the result then holds the latest image.</param>");
+                w.Line(TypeEmitter.GeneratedCode);
+                w.Open($"public static {Torch}.TorchRenderResult Run({Torch}.TorchModel model, ulong? seed = null, {Progress} progress = null, {Token} cancellationToken = default)");
+                w.Line("ulong s = seed ?? DefaultSeed;");
+                w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
+                w.Line($"using var image = {resolved.ImageFqn}.Create(s);");
+                Options(w, a, resolved, lr);
+                w.Line($"return {Torch}.TorchRender.Render(model, objective, image, options);");
+                w.Close();
+            }
             if (resolved.ModelFqn is { } modelFqn)
             {
                 w.Line();
@@ -95,6 +98,27 @@ internal static class RenderEmitter
             w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(a.Double("LearningRate", 0.1))}, " +
                    $"seed: seed ?? {a.String("Seed") ?? "0"}UL, totalVariation: {Names.Literal(a.Double("TotalVariation", 0))});");
         });
+    }
+
+    /// <summary>The render's options, as a local <c>options</c>.</summary>
+    private static void Options(SourceWriter w, AttributeSpec a, ResolvedRender resolved, double lr)
+    {
+        w.Line("var options = new global::Lucid.Optvis.RenderOptions");
+        w.Line("{");
+        w.Line("    Steps = Steps,");
+        w.Line($"    LearningRate = {Names.FloatLiteral(lr)},");
+        w.Line($"    Beta1 = {Names.FloatLiteral(a.Double("Beta1", 0.9))},");
+        w.Line($"    Beta2 = {Names.FloatLiteral(a.Double("Beta2", 0.999))},");
+        if (a.Bool("NoTransforms", false)) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
+        else if (resolved.TransformsFqn is { } transforms) w.Line($"    Transforms = {transforms}.Create(),");
+        else w.Line("    Transforms = global::Lucid.Optvis.Transform.Standard,");
+        if (a.Get("Thresholds") is { } thresholds)
+            w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Items)} }},");
+        w.Line("    Seed = s,");
+        w.Line($"    RedirectRelu = {(a.Bool("RedirectRelu", true) ? "true" : "false")},");
+        w.Line("    Progress = progress,");
+        w.Line("    Cancellation = cancellationToken,");
+        w.Line("};");
     }
 
     private static string Short(string fqn) => fqn.Replace("global::", "");
