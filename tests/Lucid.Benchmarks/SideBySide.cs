@@ -59,7 +59,7 @@ public static class SideBySide
             else
             {
                 if (onlyTorchSharp) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
-                var (measured, measuredAllocated) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks));
+                var (measured, measuredAllocated) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
                 foreach (var (k, v) in measured)
                 {
                     if (k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) torchSharp[k[TorchSharpPrefix.Length..]] = v;
@@ -117,7 +117,16 @@ public static class SideBySide
             {
                 "OursOnImported" => "render step 224x224 torchvision resnet18 b1",
                 "OursOnWrapped" => "render step 224x224 torchvision resnet18 b1, our loop on TorchModels.Wrap",
+                "OursNative" => "render step 224x224 torchvision resnet18 b1, our loop native in TorchSharp (TorchRender)",
                 _ => TorchSharpPrefix + "render step 224x224 torchvision resnet18 b1",
+            };
+        if (b.Descriptor.Type == typeof(TorchSharpAttributionBenchmarks))
+            return b.Descriptor.WorkloadMethod.Name switch
+            {
+                "LrpImported" => "lrp epsilon-plus-flat torchvision resnet18 layer3.1 b1, imported",
+                "LrpNative" => "lrp epsilon-plus-flat torchvision resnet18 layer3.1 b1, native TorchSharp",
+                "IntegratedGradients16Wrapped" => "ig 16 steps torchvision resnet18 b1, TorchModels.Wrap",
+                _ => "ig 16 steps torchvision resnet18 b1, native TorchSharp",
             };
         return b.Descriptor.WorkloadMethod.Name switch
         {
@@ -191,7 +200,10 @@ public static class SideBySide
     {
         // the plain TorchSharp render loop is the peer of both of our loops
         if (torchSharp.TryGetValue("render step 224x224 torchvision resnet18 b1", out var plain))
+        {
             torchSharp["render step 224x224 torchvision resnet18 b1, our loop on TorchModels.Wrap"] = plain;
+            torchSharp["render step 224x224 torchvision resnet18 b1, our loop native in TorchSharp (TorchRender)"] = plain;
+        }
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"Lucid.Dsl vs PyTorch {(torch.Count > 0 ? "" : "(peer unavailable) ")}— {Environment.ProcessorCount} cores, AVX-512 {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "yes" : "no")}, GEMM kernel {Lucid.Tensors.Kernels.Gemm.KernelName}, convolution {Lucid.Tensors.Kernels.Gemm.ConvolutionPath}, {DateTime.UtcNow:yyyy-MM-dd}");

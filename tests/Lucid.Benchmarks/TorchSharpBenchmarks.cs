@@ -39,8 +39,10 @@ internal static class TorchPeer
 
     private static readonly Lazy<Model> Imported = new(() => TorchModels.Import(Resnet18, Options));
     private static readonly Lazy<Model> Wrapped = new(() => TorchModels.Wrap(Resnet18, Options));
+    private static readonly Lazy<TorchModel> Native = new(() => TorchModel.Create(Resnet18, Options));
     public static Model ImportedResnet18 => Imported.Value;
     public static Model WrappedResnet18 => Wrapped.Value;
+    public static TorchModel NativeResnet18 => Native.Value;
 
     public static Tensor Random(params long[] shape) => torch.rand(shape);
 }
@@ -177,6 +179,7 @@ public class TorchSharpRenderBenchmarks
     {
         _ = TorchPeer.ImportedResnet18;
         _ = TorchPeer.WrappedResnet18;
+        _ = TorchPeer.NativeResnet18;
         _image = new LucidImage(Size, seed: 1);
         _objective = Objectives.Channel("layer3.1", Channel);
         // the plain TorchSharp loop's state
@@ -202,6 +205,14 @@ public class TorchSharpRenderBenchmarks
     [Benchmark(OperationsPerInvoke = Steps)]
     public void OursOnWrapped() =>
         Renderer.Render(TorchPeer.WrappedResnet18, _objective, _image, new RenderOptions { Steps = Steps, Seed = 1, RedirectRelu = false }).Image.Dispose();
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public void OursNative()
+    {
+        using var image = new LucidImage(Size, seed: 1);
+        var result = TorchRender.Render(TorchPeer.NativeResnet18, _objective, image, new RenderOptions { Steps = Steps, Seed = 1, RedirectRelu = false });
+        result.Image.Dispose();
+    }
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public void PlainTorchSharp()
@@ -233,5 +244,54 @@ public class TorchSharpRenderBenchmarks
         long h = x.shape[2], w = x.shape[3];
         int dy = _random.Next(d + 1), dx = _random.Next(d + 1);
         return x[.., .., dy..(int)(h - d + dy), dx..(int)(w - d + dx)];
+    }
+}
+
+/// <summary>
+/// Attribution of torchvision's resnet18 at 224², batch 1, target channel 9 of layer3.1: LRP (EpsilonPlusFlat, batch norm
+/// merged) in Lucid's engine on the imported module and natively in TorchSharp (path (b)); Integrated Gradients (16 steps,
+/// one batch) through the wrapped module (path (a)) and natively.
+/// </summary>
+public class TorchSharpAttributionBenchmarks
+{
+    private LucidTensor _pixels = null!;
+    private Tensor _x = null!;
+    private readonly Lucid.Attribution.AttributionTarget _target = Lucid.Attribution.AttributionTarget.Channel("layer3.1", 9);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _ = TorchPeer.ImportedResnet18;
+        _ = TorchPeer.WrappedResnet18;
+        _pixels = new Rng(2).Uniform(new[] { 1, 3, 224, 224 }).DetachFromScope();
+        _x = TorchTensors.ToTorch(_pixels, TorchPeer.NativeResnet18.Device);
+    }
+
+    [Benchmark]
+    public void LrpImported()
+    {
+        using var scope = LucidTensor.Scope();
+        Lucid.Attribution.LrpComposites.For(Lucid.Attribution.LrpComposite.EpsilonPlusFlat, TorchPeer.ImportedResnet18).Attribute(TorchPeer.ImportedResnet18, _pixels, _target);
+    }
+
+    [Benchmark]
+    public void LrpNative()
+    {
+        using var scope = NewDisposeScope();
+        TorchAttribution.Lrp(TorchPeer.NativeResnet18, _x, _target, Lucid.Attribution.LrpComposite.EpsilonPlusFlat);
+    }
+
+    [Benchmark]
+    public void IntegratedGradients16Wrapped()
+    {
+        using var scope = LucidTensor.Scope();
+        Lucid.Attribution.GradientAttribution.IntegratedGradients(TorchPeer.WrappedResnet18, _pixels, _target, steps: 16);
+    }
+
+    [Benchmark]
+    public void IntegratedGradients16Native()
+    {
+        using var scope = NewDisposeScope();
+        TorchAttribution.IntegratedGradients(TorchPeer.NativeResnet18, _x, _target, steps: 16);
     }
 }
