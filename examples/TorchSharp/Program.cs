@@ -43,7 +43,8 @@ public static class TorchSharpExample
         net.eval();
 
         // the same network in Lucid's engine: module names are its taps
-        var model = TorchModels.Import(net, new TorchModelOptions { Name = "fashion-torchsharp", InputShape = [1, 28, 28], Labels = FashionMnist.ClassNames.ToArray() });
+        var options = new TorchModelOptions { Name = "fashion-torchsharp", InputShape = [1, 28, 28], Labels = FashionMnist.ClassNames.ToArray() };
+        var model = TorchModels.Import(net, options);
         var predictions = new int[test.Count];
         for (int start = 0; start < test.Count; start += 1000)
         {
@@ -67,6 +68,14 @@ public static class TorchSharpExample
             ["input", "LRP", "IG"], columns: 3, scale: 4).SavePng(Path.Combine(output, "explanations.png"));
         yield return $"test image 0 ({FashionMnist.ClassNames[test.Labels[0]]}): predicted {FashionMnist.ClassNames[predictions[0]]}; " +
                      $"LRP relevance sums to {lrp.Attribution.ToArray().Sum():F3} of f(x) = {lrp.TargetValues[0]:F3}, IG's completeness gap {ig.Delta![0]:E2}";
+
+        // the same LRP and IG with every tensor TorchSharp's, on the module's device (a GPU where libtorch has CUDA)
+        var native = TorchModel.Create(net, options);
+        var onDevice = TorchTensors.ToTorch(first, native.Device);
+        var nativeLrp = TorchAttribution.Lrp(native, onDevice, target, LrpComposite.EpsilonPlusFlat).ToLucid().Attribution.ToArray();
+        var nativeIg = TorchAttribution.IntegratedGradients(native, onDevice, target, steps: 64).ToLucid().Attribution.ToArray();
+        static double Apart(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (p, q) => (double)(p - q) * (p - q)).Sum() / b.Sum(q => (double)q * q));
+        yield return $"natively in TorchSharp ({native.Device}): LRP {Apart(nativeLrp, lrp.Attribution.ToArray()):E1} and IG {Apart(nativeIg, ig.Attribution.ToArray()):E1} apart from Lucid's engine (relative L2)";
 
         // the Building Blocks page at relu2 (relu1 the earlier layer): activations after the ReLU, which the page factorizes
         var (title, parts) = BuildingBlocksReport.Build(model, first, "relu2", "relu1");

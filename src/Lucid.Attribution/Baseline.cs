@@ -18,6 +18,9 @@ public abstract record Baseline
     /// <summary>Every pixel at the model's minimum input value (black).</summary>
     public static Baseline Black { get; } = new ConstantBaseline(float.NegativeInfinity);
 
+    /// <summary>Every pixel at 1 (white: RGB in [0, 1]).</summary>
+    public static Baseline White { get; } = new ConstantBaseline(1f);
+
     /// <summary>The input blurred by a Gaussian of standard deviation <paramref name="sigma"/> pixels (Sturmfels et al., 2020).</summary>
     public static Baseline Blurred(float sigma = 5f) => new BlurredBaseline(sigma);
 
@@ -41,6 +44,8 @@ public abstract record Baseline
 
 internal sealed record ConstantBaseline(float? Value) : Baseline
 {
+    public override string ToString() => Value switch { null => "zero", float.NegativeInfinity => "black", 1f => "white", { } v => $"constant {v:G3}" };
+
     public override Tensor For(Model model, Tensor input)
     {
         var result = Like(input);
@@ -51,6 +56,8 @@ internal sealed record ConstantBaseline(float? Value) : Baseline
 
 internal sealed record BlurredBaseline(float Sigma) : Baseline
 {
+    public override string ToString() => $"blurred σ {Sigma:G3}";
+
     public override Tensor For(Model model, Tensor input) => Blur(input, Sigma, "blurred baseline");
 
     /// <summary>A separable Gaussian blur of every plane of [N, C, H, W].</summary>
@@ -93,6 +100,8 @@ internal sealed record BlurredBaseline(float Sigma) : Baseline
 
 internal sealed record NoiseBaseline(ulong Seed) : Baseline
 {
+    public override string ToString() => "noise";
+
     public override Tensor For(Model model, Tensor input)
     {
         var result = Like(input);
@@ -103,6 +112,8 @@ internal sealed record NoiseBaseline(ulong Seed) : Baseline
 
 internal sealed record MeanBaseline(float[]? Means) : Baseline
 {
+    public override string ToString() => "dataset mean";
+
     public override Tensor For(Model model, Tensor input)
     {
         // the contract's mean as RGB pixels in [0, 1]
@@ -120,6 +131,8 @@ internal sealed record MeanBaseline(float[]? Means) : Baseline
 
 internal sealed record CustomBaseline(Tensor Reference) : Baseline
 {
+    public override string ToString() => "custom";
+
     public override Tensor For(Model model, Tensor input)
     {
         var shape = input.Shape.ToArray();

@@ -18,11 +18,11 @@ public static class BatchAttribution
     /// <param name="model">The model.</param>
     /// <param name="images">All examples, [N, …].</param>
     /// <param name="target">What every example's attribution explains.</param>
-    /// <param name="method">The method (e.g. <c>AttributionMethods.Get("lrp-epsilon-plus-flat", null).Attribute</c>).</param>
+    /// <param name="method">The method (e.g. <c>new CompositeLrp { Composite = LrpComposite.EpsilonPlusFlat }</c>).</param>
     /// <param name="batchSize">Examples per call of the method.</param>
     /// <param name="progress">Examples finished so far, after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
-    public static BatchAttributionResult Run(Model model, Tensor images, AttributionTarget target, Func<Model, Tensor, AttributionTarget, Tensor> method,
+    public static BatchAttributionResult Run(Model model, Tensor images, AttributionTarget target, IAttribution method,
         int batchSize = 16, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         if (batchSize < 1) throw new LucidArgumentException(nameof(batchSize), $"batch attribution: batch size must be positive, got {batchSize}.");
@@ -39,7 +39,7 @@ public static class BatchAttribution
                 using (Tensor.Scope())
                 {
                     var batch = Ops.Slice(images, 0, done, done + count);
-                    part = method(model, batch, target).Clone().DetachFromScope();
+                    part = method.Attribute(model, batch, target, cancellation).Attribution.Clone().DetachFromScope();
                 }
                 parts.Add(part);
                 done += count;

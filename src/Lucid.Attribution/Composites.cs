@@ -1,4 +1,5 @@
 using Lucid.Models.Graph;
+using Lucid.Tensors;
 
 namespace Lucid.Attribution;
 
@@ -43,6 +44,47 @@ public static class LrpComposites
                 "conv2d" => conv,
                 _ => new LrpEpsilon(epsilon),
             };
-        }, positiveSumSplit: excitation || composite == LrpComposite.EpsilonPlus || composite == LrpComposite.EpsilonPlusFlat);
+        }, positiveSumSplit: excitation || composite == LrpComposite.EpsilonPlus || composite == LrpComposite.EpsilonPlusFlat)
+        {
+            Name = $"LRP {composite}",
+        };
     }
+}
+
+/// <summary>
+/// A composite as data (Zennit's LayerMapComposite + NameMapComposite): the input layer's rule, a rule per layer kind
+/// ("conv2d", "linear", "avg_pool2d", "adaptive_avg_pool2d"; a kind not listed gets ε), rules by tap name over both,
+/// and how residual sums split.
+/// </summary>
+public sealed record LrpRuleMap : IAttribution
+{
+    /// <summary>The rule of the model's first convolution or linear layer (null: by its kind).</summary>
+    public LrpRule? First { get; init; }
+    public IReadOnlyDictionary<string, LrpRule> ByKind { get; init; } = new Dictionary<string, LrpRule>();
+    public IReadOnlyDictionary<string, LrpRule> ByName { get; init; } = new Dictionary<string, LrpRule>();
+    /// <summary>Split residual sums by the summands' positive parts (z⁺ composites) rather than the summands.</summary>
+    public bool PositiveSumSplit { get; init; }
+    public float SumStabilizer { get; init; } = LrpRule.DefaultEpsilon;
+    public string Name { get; init; } = "LRP (rule map)";
+
+    /// <summary>The assignment for <paramref name="model"/> (names are checked against its layers).</summary>
+    public Lrp For(Model model)
+    {
+        string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
+        var byKind = ByKind;
+        var epsilon = new LrpEpsilon();
+        var lrp = new Lrp((tap, op) => First is not null && tap == first ? First : byKind.TryGetValue(op, out var r) ? r : epsilon, SumStabilizer, PositiveSumSplit) { Name = Name };
+        return ByName.Count == 0 ? lrp : lrp.WithOverrides(model, ByName);
+    }
+
+    public LrpResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return For(model).Attribute(model, inputs, target);
+    }
+
+    AttributionResult IAttribution.Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken) =>
+        Attribute(model, inputs, target, cancellationToken);
+
+    public override string ToString() => Name;
 }

@@ -14,7 +14,7 @@ namespace Lucid.Attribution;
 /// normalizer acting as a gate, as LRP treats it). So Σ attribution = f(x) − f(x′) exactly up to float rounding on
 /// ReLU networks with convolutions, pooling, concatenation and residual sums — the delta reports the remainder.
 /// </summary>
-public static class DeepLift
+internal static class DeepLiftRescale
 {
     private const float Eps = 1e-10f;
 

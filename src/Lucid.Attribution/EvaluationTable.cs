@@ -33,7 +33,7 @@ public static class EvaluationTable
         foreach (var method in AttributionMethods.All(camLayer).Where(m => m.Evaluated))
         {
             string name = method.DisplayName;
-            Tensor attribute(Model m, Tensor x, int c) => method.Attribute(m, x, AttributionTarget.Class(c));
+            Tensor attribute(Model m, Tensor x, int c) => method.Attribute(m, x, AttributionTarget.Class(c)).Attribution;
             double pointing = 0, mass = 0, similarity = 0;
             double[]? deletionCurve = null, insertionCurve = null;
             for (int i = 0; i < scenes; i++)

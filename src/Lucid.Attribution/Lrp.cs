@@ -66,6 +66,50 @@ public abstract record LrpRule
     protected static Tensor Negative(Tensor t) => Ops.Clamp(t, max: 0f);
 }
 
+/// <summary>One term of a rule's z (Zennit's BasicHook): the layer run on a modified input with modified weights, and with its bias (modified) or without.</summary>
+/// <param name="Input">The modified input x′ (relevance goes to it as x′ ⊙ ∂(Σ z ⊙ s)/∂x′).</param>
+/// <param name="Weight">Weight modifier (null: the weights as they are).</param>
+/// <param name="Bias">Bias modifier (null: the bias as it is).</param>
+/// <param name="UseBias">Whether the bias enters this branch.</param>
+public readonly record struct LrpBranch(Tensor Input, Func<Tensor, Tensor>? Weight = null, Func<Tensor, Tensor>? Bias = null, bool UseBias = true);
+
+/// <summary>The convolution, linear or average-pooling layer a rule redistributes through (a merged batch norm included).</summary>
+public sealed class LrpLayer
+{
+    internal LrpLayer(LinearView view) => View = view;
+
+    internal LinearView View { get; }
+
+    /// <summary>"conv2d", "linear", "avg_pool2d" or "adaptive_avg_pool2d" (pooling ignores weight modifiers).</summary>
+    public string Op => View.Op;
+
+    /// <summary>The layer's input x.</summary>
+    public Tensor Input => View.Input;
+
+    /// <summary>Whether the layer has a bias (its own or a merged batch norm's shift) that rules may use.</summary>
+    public bool HasBias => View.HasBias;
+
+    /// <summary>z for input <paramref name="x"/> with modified weights and bias.</summary>
+    public Tensor Forward(Tensor x, Func<Tensor, Tensor>? weight = null, bool useBias = true, Func<Tensor, Tensor>? bias = null) => View.Forward(x, weight, useBias, bias);
+}
+
+/// <summary>
+/// A rule written as Zennit's BasicHook: the branches of z (input and parameter modifiers) and the stabilizer; the
+/// redistribution R_in = Σ_k x_k ⊙ ∂(Σ z ⊙ R/stab(z))/∂x_k is Lucid's. Derive from it to write your own rule in a few
+/// lines (rules from <c>Lucid.Attribution</c> run in TorchSharp too; a rule of your own runs in Lucid's engine).
+/// </summary>
+public abstract record LrpBranchRule : LrpRule
+{
+    /// <summary>The stabilizer ε of z + ε·sign(z).</summary>
+    public float Stabilizer { get; init; } = DefaultEpsilon;
+
+    /// <summary>The branches whose sum is the rule's z for <paramref name="layer"/>.</summary>
+    protected abstract IReadOnlyList<LrpBranch> Branches(LrpLayer layer);
+
+    internal sealed override Tensor Propagate(LinearView layer, Tensor relevance) =>
+        RedistributeBranches(layer, Branches(new LrpLayer(layer)).Select(b => new Branch(b.Input, b.Weight, b.Bias, b.UseBias)).ToList(), relevance, Stabilizer);
+}
+
 /// <summary>LRP-0 (Bach et al., 2015): relevance in proportion to the contributions x·w (the stabilizer only guards against 0/0).</summary>
 public sealed record LrpZero(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
@@ -364,8 +408,20 @@ public sealed record LrpResult(Tensor Attribution, float[] TargetValues, float[]
 /// convolution or linear layer before it; per-channel constant scalings (a model's input normalization) pass it
 /// through. Each linear layer reports its conservation delta Σ R_in − Σ R_out — with biases, the relevance they absorb.
 /// </summary>
-public sealed class Lrp
+public sealed class Lrp : IAttribution
 {
+    /// <summary>The assignment's name in tables ("LRP EpsilonPlusFlat" for a composite).</summary>
+    public string Name { get; init; } = "LRP";
+
+    /// <summary>LRP through the common contract (relevance is not recorded per tap; use <see cref="Attribute(Model, Tensor, AttributionTarget, bool)"/> for that).</summary>
+    AttributionResult IAttribution.Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Attribute(model, inputs, target);
+    }
+
+    public override string ToString() => Name;
+
     private readonly Func<string?, string, LrpRule> _ruleFor;
     private readonly float _sumStabilizer;
     private readonly bool _positiveSumSplit;
@@ -394,7 +450,10 @@ public sealed class Lrp
     public bool IgnoreBias { get; init; }
 
     /// <summary>This assignment with every bias ignored (<see cref="IgnoreBias"/>): every layer then conserves relevance.</summary>
-    public Lrp IgnoringBias() => new(_ruleFor, _sumStabilizer, _positiveSumSplit) { IgnoreBias = true, MaxPool = MaxPool };
+    public Lrp IgnoringBias() => new(_ruleFor, _sumStabilizer, _positiveSumSplit) { IgnoreBias = true, MaxPool = MaxPool, Name = Name + " (biases ignored)" };
+
+    /// <summary>This assignment with max-pooling relevance <paramref name="maxPool"/>.</summary>
+    public Lrp WithMaxPool(MaxPoolRelevance maxPool) => new(_ruleFor, _sumStabilizer, _positiveSumSplit) { IgnoreBias = IgnoreBias, MaxPool = maxPool, Name = Name };
 
     /// <summary>Max-pooling: winner-take-all (default) or proportional redistribution.</summary>
     public MaxPoolRelevance MaxPool { get; init; } = MaxPoolRelevance.WinnerTakeAll;
@@ -428,6 +487,7 @@ public sealed class Lrp
         {
             IgnoreBias = IgnoreBias,
             MaxPool = MaxPool,
+            Name = Name + " (with rules by tap)",
         };
     }
 
@@ -452,7 +512,10 @@ public sealed class Lrp
     {
         string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
         LrpRule input = boundedInput ? LrpZBox.ForModel(model) : new LrpWSquare();
-        return new Lrp((tap, _) => tap == first ? input : new LrpZPlus { IncludeBias = false }, positiveSumSplit: true);
+        return new Lrp((tap, _) => tap == first ? input : new LrpZPlus { IncludeBias = false }, positiveSumSplit: true)
+        {
+            Name = boundedInput ? "Deep Taylor (z⁺, z^B input)" : "Deep Taylor (z⁺, w² input)",
+        };
     }
 
     /// <summary>

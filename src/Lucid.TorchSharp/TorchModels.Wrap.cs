@@ -22,6 +22,7 @@ public static partial class TorchModels
         TorchRuntime.EnsureLoaded();
         var typed = Typed(module, options.Name);
         CheckOptions(options);
+        TorchRuntime.Guard(module, options.Name);
         var runner = new TorchRunner(typed, options.Name);
         var taps = runner.Probe(options.InputShape);
         var nodes = new List<ModelNode>(taps.Count);

@@ -49,15 +49,18 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// libtorch settings Lucid makes once libtorch has loaded (C++ entry points of at::Context, Linux and macOS):
+    /// libtorch settings Lucid makes when it loads libtorch (Linux and macOS; C++ entry points of at::Context and the
+    /// process environment, set natively before oneDNN reads it):
     /// <list type="bullet">
-    /// <item><b>oneDNN convolutions off.</b> libtorch 2.10's oneDNN 3.7.1 computes wrong input gradients of
-    /// convolutions with batch &gt; 1 whose output channels do not fill its SIMD blocks (16 with AVX-512, 8 with AVX2):
-    /// measured here, a 3×3 convolution 3 → 4 channels on [2, 3, 8, 8] gives a batched input gradient summing to 146.7
-    /// where each item's own gradients sum to 281.5 (on AVX-512 also 5 → 8 channels, and the first call on two threads
-    /// NaN). Batch 1 is right; libtorch's own convolution is right everywhere, and on ResNet-18 at 224² (forward +
-    /// input gradient, batch 1) it is also faster here (186 ms against 237). <c>TorchRuntimeTests</c> checks the
-    /// batched gradients against each item's. <see cref="UseOneDnn"/> turns oneDNN back on.</item>
+    /// <item><b>oneDNN at AVX2.</b> libtorch 2.10's oneDNN 3.7.1 computes wrong input gradients of batched convolutions
+    /// whose output channels do not fill its SIMD blocks — 16 channels with AVX-512, 8 with AVX2. Measured here: a 3×3
+    /// convolution 3 → 4 channels on [2, 3, 8, 8] gives a batched input gradient summing to 146.7 where each item's own
+    /// gradients sum to 281.5; with AVX-512 also 5 → 8 channels (and the first call on two threads NaN). Batch 1 is
+    /// right; libtorch's own convolution is right everywhere but 3–12× slower on batches. Capping oneDNN at AVX2
+    /// (<c>ONEDNN_MAX_CPU_ISA</c>, where the user has not set it) keeps it right for every network whose convolutions
+    /// have multiples of 8 output channels — torchvision's ResNets and GoogLeNet (whose 24- and 48-channel branches
+    /// AVX-512 gets wrong) — and <see cref="Guard"/> turns oneDNN off for a module that has another kind of
+    /// convolution. <c>TorchRuntimeTests</c> compares batched input gradients with each item's own.</item>
     /// <item><b>NNPACK off where it cannot run.</b> Where cpuinfo cannot read the CPU (containers), libtorch tries NNPACK
     /// on every convolution and warns "Could not initialize NNPACK! Reason: Unsupported hardware." each time.</item>
     /// </list>
@@ -67,14 +70,45 @@ public static class TorchRuntime
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         try
         {
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is null
+                && Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is null)
+            {
+                Environment.SetEnvironmentVariable("ONEDNN_MAX_CPU_ISA", "AVX2");
+                _ = setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
+            }
             var context = GlobalContext();
-            SetUserEnabledMkldnn(context, false);
             if (!NnpackAvailable()) SetUserEnabledNnpack(context, false);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
-    /// <summary>Whether libtorch may use oneDNN for convolutions (Lucid turns it off when it loads libtorch: see the remarks).</summary>
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    /// <summary>Why oneDNN was turned off (a module's convolution it computes wrong), or null while it is on.</summary>
+    public static string? OneDnnOffBecause { get; private set; }
+
+    /// <summary>
+    /// Turns libtorch's oneDNN convolutions off when <paramref name="module"/> has a convolution oneDNN 3.7.1 differentiates
+    /// wrong in batches (output channels not a multiple of 8, or grouped); called by <see cref="TorchModels.Wrap"/> and
+    /// <see cref="TorchModel.Create"/>. The switch is process-wide: libtorch's own convolution is then used for every module.
+    /// </summary>
+    public static void Guard(global::TorchSharp.torch.nn.Module module, string model)
+    {
+        EnsureLoaded();
+        foreach (var (name, m) in module.named_modules())
+        {
+            if (m is not global::TorchSharp.Modules.Conv2d conv || conv.out_channels % 8 == 0 && conv.groups == 1) continue;
+            if (UseOneDnn)
+            {
+                UseOneDnn = false;
+                OneDnnOffBecause = $"model '{model}': convolution '{name}' has {conv.out_channels} output channels{(conv.groups == 1 ? "" : $" in {conv.groups} groups")}, which libtorch 2.10's oneDNN differentiates wrong in batches";
+            }
+            return;
+        }
+    }
+
+    /// <summary>Whether libtorch may use oneDNN for convolutions (<see cref="Guard"/> turns it off for modules it would get wrong).</summary>
     /// <remarks>libtorch 2.10's oneDNN gives wrong input gradients of some batched convolutions (channels not filling its SIMD blocks).</remarks>
     public static bool UseOneDnn
     {

@@ -37,7 +37,7 @@ public class MoreMethodsTests
             var model = LrpTests.RandomBiasFreeNet((ulong)seed, withBias: true);
             using var x = new Rng((ulong)seed + 1).Uniform(new[] { 2, 2, 8, 8 });
             using var x0 = new Rng((ulong)seed + 2).Uniform(new[] { 2, 2, 8, 8 });
-            var r = DeepLift.Attribute(model, x, AttributionTarget.Class(seed % 4), x0);
+            var r = new DeepLift().Attribute(model, x, AttributionTarget.Class(seed % 4), x0);
             var f0 = GradientAttribution.Evaluate(model, x0, AttributionTarget.Class(seed % 4));
             var a = r.Attribution.ToArray();
             for (int e = 0; e < 2; e++)
@@ -55,7 +55,7 @@ public class MoreMethodsTests
     {
         var model = LinearModel(3, out var w);
         using var x = new Rng(4).Uniform(new[] { 1, 2, 4, 4 });
-        var r = DeepLift.Attribute(model, x, AttributionTarget.Class(1), Baseline.Black);
+        var r = new DeepLift { Baseline = Baseline.Black }.Attribute(model, x, AttributionTarget.Class(1));
         var a = r.Attribution.ToArray();
         var xd = x.ToArray();
         for (int i = 0; i < 32; i++) Assert.Equal(xd[i] * w[32 + i], a[i], 5);

@@ -195,7 +195,8 @@ public class TorchSharpRenderBenchmarks
         _colour = _colour / norm;
         _adam = optim.Adam(new[] { (global::TorchSharp.Modules.Parameter)_spectrum }, 0.05);
         var layer = TorchPeer.Resnet18.named_modules().First(m => m.name == "layer3.1").module as nn.Module<Tensor, Tensor>;
-        layer!.register_forward_hook((_, _, output) => { _captured = output; return null!; });
+        // the hook's output lives in ResNet.forward's dispose scope: move it to the step's scope, or it is gone on return
+        layer!.register_forward_hook((_, _, output) => { _captured = output.MoveToOuterDisposeScope(); return output; });
     }
 
     [Benchmark(OperationsPerInvoke = Steps)]

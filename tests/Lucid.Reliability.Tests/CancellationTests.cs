@@ -59,7 +59,7 @@ public class CancellationTests(ITestOutputHelper output)
         var model = Mini.Value;
         var scenes = Enumerable.Range(0, 24).SelectMany(i => SyntheticScenes.Render(3, i, new[] { i % 10 }).Pixels).ToArray();
         using var images = Tensor.FromArray(scenes, 24, 3, 64, 64);
-        var lrp = AttributionMethods.Get("lrp-epsilon-plus-flat", null).Attribute;
+        var lrp = AttributionMethods.Get("lrp-epsilon-plus-flat", null).Method;
         var target = AttributionTarget.Class("solid ring");
         var full = BatchAttribution.Run(model, images, target, lrp, batchSize: 5);
         Assert.False(full.Cancelled);

@@ -22,7 +22,10 @@ public class ExampleTests(ITestOutputHelper output)
             var sums = Regex.Match(lines[1], @"LRP relevance sums to (-?[\d.]+) of f\(x\) = (-?[\d.]+)");
             double relevance = double.Parse(sums.Groups[1].Value, CultureInfo.InvariantCulture), value = double.Parse(sums.Groups[2].Value, CultureInfo.InvariantCulture);
             Assert.InRange(relevance, 0.5 * value, 1.05 * value);                            // biases absorb some, none is created
-            Assert.EndsWith("index.html", lines[2]);
+            var apart = Regex.Match(lines[2], @"LRP ([\d.E+-]+) and IG ([\d.E+-]+) apart");
+            Assert.True(double.Parse(apart.Groups[1].Value, CultureInfo.InvariantCulture) <= 1e-4, lines[2]);   // the same rules, another engine
+            Assert.True(double.Parse(apart.Groups[2].Value, CultureInfo.InvariantCulture) <= 1e-3, lines[2]);
+            Assert.EndsWith("index.html", lines[3]);
             foreach (var png in new[] { "conv2-channels.png", "explanations.png", "neuron-groups-relu2.png", "activation-grid-relu2.png", "spatial-attribution-relu1-relu2.png" })
                 Assert.True(Lucid.Imaging.Image.LoadPng(Path.Combine(directory, png)).Width > 100, $"{png} is missing or empty");
             Assert.Contains("Neuron groups of fashion-torchsharp at relu2", File.ReadAllText(Path.Combine(directory, "index.html")));

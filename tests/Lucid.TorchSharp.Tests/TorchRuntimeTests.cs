@@ -7,18 +7,14 @@ namespace Lucid.TorchSharp.Tests;
 /// <summary>What Lucid sets up when it loads libtorch, checked against libtorch itself.</summary>
 public class TorchRuntimeTests
 {
-    [RequiresTorchFact]
-    public void SmallConvolutionInputGradients_WithABatch_AreEachItemsOwn_OnOneThreadAndOnTwo()
+    private static void AssertBatchedGradientsAreEachItemsOwn(IEnumerable<(int N, int In, int Out, int Side, int K)> cases, string setting)
     {
-        // libtorch 2.10's oneDNN gets this wrong where the output channels do not fill its SIMD blocks (TorchRuntime turns it off)
-        TorchRuntime.EnsureLoaded();
-        Assert.False(TorchRuntime.UseOneDnn);
         int threads = torch.get_num_threads();
         try
         {
-            foreach (var (n, cin, cout, side, k) in new[] { (2, 5, 8, 2, 3), (2, 5, 8, 4, 3), (2, 3, 4, 8, 3), (2, 8, 4, 8, 3), (4, 3, 4, 8, 3), (3, 5, 24, 5, 3), (4, 6, 10, 7, 5) })
+            foreach (var (n, cin, cout, side, k) in cases)
             {
-                torch.manual_seed(n * 100 + side);
+                torch.manual_seed(n * 100 + side + cout);
                 var x = rand(n, cin, side, side);
                 var w = randn(cout, cin, k, k);
                 var s = rand(n, cout, side, side);
@@ -36,7 +32,7 @@ public class TorchRuntimeTests
                     {
                         var batched = Gradient(x, s);
                         double gap = (batched - each).abs().max().item<float>(), scale = each.abs().max().item<float>();
-                        Assert.True(gap <= 1e-5 * scale, $"[{n}, {cin}, {side}, {side}] → {cout} k{k}, {t} thread(s), call {repeat + 1}: batched input gradient differs from the items' own by {gap} (scale {scale})");
+                        Assert.True(gap <= 1e-5 * scale, $"{setting}: [{n}, {cin}, {side}, {side}] → {cout} k{k}, {t} thread(s), call {repeat + 1}: batched input gradient differs from the items' own by {gap} (scale {scale})");
                     }
                 }
             }
@@ -44,6 +40,31 @@ public class TorchRuntimeTests
         finally
         {
             torch.set_num_threads(threads);
+        }
+    }
+
+    [RequiresTorchFact]
+    public void BatchedConvolutionInputGradients_AreEachItemsOwn_WithOneDnnCapped_AndWithoutIt()
+    {
+        // libtorch 2.10's oneDNN gets these wrong where the output channels do not fill its SIMD blocks (16 with AVX-512,
+        // 8 with AVX2): TorchRuntime caps it at AVX2, and Guard turns it off for modules with other convolutions
+        TorchRuntime.EnsureLoaded();
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is null)
+            Assert.Equal("AVX2", Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+        bool before = TorchRuntime.UseOneDnn;
+        try
+        {
+            TorchRuntime.UseOneDnn = true;
+            AssertBatchedGradientsAreEachItemsOwn(new[] { (2, 5, 8, 2, 3), (2, 5, 8, 4, 3), (2, 3, 8, 8, 3), (3, 5, 24, 5, 3), (2, 16, 48, 7, 3), (2, 3, 64, 9, 7) }, "oneDNN");
+            var odd = nn.Sequential(("conv", nn.Conv2d(3, 4, 3, padding: 1)), ("relu", nn.ReLU()));
+            TorchRuntime.Guard(odd, "odd");
+            Assert.False(TorchRuntime.UseOneDnn);
+            Assert.Contains("convolution 'conv' has 4 output channels", TorchRuntime.OneDnnOffBecause);
+            AssertBatchedGradientsAreEachItemsOwn(new[] { (2, 3, 4, 8, 3), (2, 8, 4, 8, 3), (4, 3, 4, 8, 3), (4, 6, 10, 7, 5), (2, 5, 8, 4, 3) }, "libtorch's own convolution");
+        }
+        finally
+        {
+            TorchRuntime.UseOneDnn = before;
         }
     }
 }

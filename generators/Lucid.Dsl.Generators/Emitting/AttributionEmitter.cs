@@ -31,19 +31,16 @@ internal static class AttributionEmitter
             w.Open($"public static {resultType} Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)");
             if (lrp)
             {
-                var start = attribution.Method == "DeepTaylor"
-                    ? $"{A}.Lrp.DeepTaylor(model)"
-                    : $"{A}.LrpComposites.For({A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}, model)";
-                if (attribution.Rules.Count == 0) w.Line($"var lrp = {start};");
-                else
+                if (attribution.Rules.Count > 0)
                 {
                     w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
                     w.Line("{");
                     foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
                     w.Line("};");
-                    w.Line($"var lrp = {start}.WithOverrides(model, rules);");
                 }
-                w.Line("return lrp.Attribute(model, images, Target);");
+                w.Line(attribution.Method == "DeepTaylor"
+                    ? $"return new {A}.DeepTaylor().Attribute(model, images, Target);"
+                    : $"return new {A}.CompositeLrp {{ Composite = {A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}{(attribution.Rules.Count > 0 ? ", Rules = rules" : "")} }}.Attribute(model, images, Target);");
             }
             else w.Line("return " + Call(attribution) + ";");
             w.Close();
@@ -112,21 +109,22 @@ internal static class AttributionEmitter
         var a = attribution.Attribute;
         string steps = Names.Int(a.Int("Steps", 50));
         string layer = Names.Literal(a.String("Layer") ?? "");
+        string Run(string method) => $"new {A}.{method}.Attribute(model, images, Target)";
         return attribution.Method switch
         {
-            "Saliency" => $"{A}.GradientAttribution.Saliency(model, images, Target)",
-            "InputXGradient" => $"{A}.GradientAttribution.InputXGradient(model, images, Target)",
-            "IntegratedGradients" => $"{A}.GradientAttribution.IntegratedGradients(model, images, Target, {Baseline(a)}, steps: {steps})",
-            "SmoothGrad" => $"{A}.GradientAttribution.NoiseTunnel(model, images, noisy => {A}.GradientAttribution.Saliency(model, noisy, Target), samples: {steps})",
-            "DeepLift" => $"{A}.DeepLift.Attribute(model, images, Target, {Baseline(a)})",
-            "GuidedBackprop" => $"{A}.ModifiedGradients.GuidedBackprop(model, images, Target)",
-            "Deconvnet" => $"{A}.ModifiedGradients.Deconvolution(model, images, Target)",
-            "GradCam" => $"{A}.ModifiedGradients.GradCam(model, images, Target, {layer})",
-            "GuidedGradCam" => $"{A}.ModifiedGradients.GuidedGradCam(model, images, Target, {layer})",
-            "Occlusion" => $"{A}.ModifiedGradients.Occlusion(model, images, Target, {Names.Int(a.Int("Window", 8))}, {Names.Int(a.Int("Stride", 4))})",
-            "LayerGradientXActivation" => $"{A}.LayerAttribution.GradientTimesActivation(model, images, Target, {layer})",
-            "LayerIntegratedGradients" => $"{A}.LayerAttribution.IntegratedGradients(model, images, Target, {layer}, steps: {steps})",
-            "LayerConductance" => $"{A}.LayerAttribution.Conductance(model, images, Target, {layer}, {Baseline(a)}, steps: {steps})",
+            "Saliency" => Run("Saliency()"),
+            "InputXGradient" => Run("InputXGradient()"),
+            "IntegratedGradients" => Run($"IntegratedGradients {{ Baseline = {Baseline(a)}, Steps = {steps} }}"),
+            "SmoothGrad" => Run($"NoiseTunnel {{ Method = new {A}.Saliency(), Samples = {steps} }}"),
+            "DeepLift" => Run($"DeepLift {{ Baseline = {Baseline(a)} }}"),
+            "GuidedBackprop" => Run("GuidedBackprop()"),
+            "Deconvnet" => Run("Deconvolution()"),
+            "GradCam" => Run($"GradCam {{ Layer = {layer} }}"),
+            "GuidedGradCam" => Run($"GuidedGradCam {{ Layer = {layer} }}"),
+            "Occlusion" => Run($"Occlusion {{ Window = {Names.Int(a.Int("Window", 8))}, Stride = {Names.Int(a.Int("Stride", 4))} }}"),
+            "LayerGradientXActivation" => Run($"LayerGradientXActivation {{ Layer = {layer} }}"),
+            "LayerIntegratedGradients" => Run($"LayerIntegratedGradients {{ Layer = {layer}, Steps = {steps} }}"),
+            "LayerConductance" => Run($"LayerConductance {{ Layer = {layer}, Baseline = {Baseline(a)}, Steps = {steps} }}"),
             _ => $"throw new global::Lucid.LucidArgumentException(\"method\", {Names.Literal($"attribution method '{attribution.Method}' is not known to this version of Lucid.Dsl.")})",
         };
     }

@@ -34,7 +34,8 @@ public static partial class Cli
             else if (name == "lrp") name = "lrp-epsilon-plus-flat";
             var attribution = Lucid.Attribution.AttributionMethods.Get(name, camLayer);
             var clock = Stopwatch.StartNew();
-            using var map = attribution.Attribute(m, input, target);
+            var result = attribution.Attribute(m, input, target);
+            using var map = result.Attribution;
             var heatmap = Lucid.Imaging.Heatmap.Render(map);
             var picture = s.Get(overlay) ? Lucid.Imaging.Heatmap.Overlay(Lucid.Imaging.Image.FromTensor(input), heatmap) : heatmap;
             string path = s.Get(output)!;

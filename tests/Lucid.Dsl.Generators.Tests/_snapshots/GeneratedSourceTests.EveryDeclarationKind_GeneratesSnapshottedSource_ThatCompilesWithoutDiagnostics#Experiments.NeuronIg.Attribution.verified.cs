@@ -14,7 +14,7 @@ namespace Experiments
         [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
         public static global::Lucid.Attribution.AttributionResult Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)
         {
-            return global::Lucid.Attribution.GradientAttribution.IntegratedGradients(model, images, Target, global::Lucid.Attribution.Baseline.Blurred(), steps: 32);
+            return new global::Lucid.Attribution.IntegratedGradients { Baseline = global::Lucid.Attribution.Baseline.Blurred(), Steps = 32 }.Attribute(model, images, Target);
         }
     }
 }

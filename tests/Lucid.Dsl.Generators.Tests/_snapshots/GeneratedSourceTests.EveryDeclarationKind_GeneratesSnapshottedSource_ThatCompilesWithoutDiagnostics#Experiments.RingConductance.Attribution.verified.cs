@@ -16,7 +16,7 @@ namespace Experiments
         [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
         public static global::Lucid.Attribution.AttributionResult Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)
         {
-            return global::Lucid.Attribution.LayerAttribution.Conductance(model, images, Target, "mixed3b", global::Lucid.Attribution.Baseline.Black, steps: 50);
+            return new global::Lucid.Attribution.LayerConductance { Layer = "mixed3b", Baseline = global::Lucid.Attribution.Baseline.Black, Steps = 50 }.Attribute(model, images, Target);
         }
     }
 }

@@ -20,8 +20,7 @@ namespace Experiments
                 ["mixed4a_1x1_pre_relu"] = new global::Lucid.Attribution.LrpGamma(0.5f),
                 ["logits"] = new global::Lucid.Attribution.LrpEpsilon(),
             };
-            var lrp = global::Lucid.Attribution.LrpComposites.For(global::Lucid.Attribution.LrpComposite.EpsilonGammaBox, model).WithOverrides(model, rules);
-            return lrp.Attribute(model, images, Target);
+            return new global::Lucid.Attribution.CompositeLrp { Composite = global::Lucid.Attribution.LrpComposite.EpsilonGammaBox, Rules = rules }.Attribute(model, images, Target);
         }
     }
 }

@@ -16,8 +16,7 @@ partial class UnitLrp
         {
             ["layer4.1.conv2"] = new global::Lucid.Attribution.LrpGamma(0.5f),
         };
-        var lrp = global::Lucid.Attribution.LrpComposites.For(global::Lucid.Attribution.LrpComposite.EpsilonGammaBox, model).WithOverrides(model, rules);
-        return lrp.Attribute(model, images, Target);
+        return new global::Lucid.Attribution.CompositeLrp { Composite = global::Lucid.Attribution.LrpComposite.EpsilonGammaBox, Rules = rules }.Attribute(model, images, Target);
     }
 
     /// <summary>Lrp attribution natively in TorchSharp: the map is a TorchSharp tensor on the module's device.</summary>
