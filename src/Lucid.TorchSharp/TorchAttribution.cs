@@ -105,7 +105,7 @@ public static class TorchAttribution
         foreach (var (name, rule) in overrides)
         {
             string kind = model.KindOf(name);
-            if (kind is not ("conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d"))
+            if (!LrpKinds.IsRuleOp(kind))
                 throw new LucidArgumentException(nameof(overrides), $"LRP: rule {rule.GetType().Name} is assigned to module '{name}' of TorchSharp model '{model.Name}', a {kind}; rules apply to convolution, linear and average-pooling modules.");
         }
         var byName = new Dictionary<string, LrpRule>(overrides, StringComparer.Ordinal);

@@ -55,7 +55,7 @@ public sealed class TorchModel
     private string? FirstLinearModule()
     {
         var kinds = _modules.ToDictionary(m => m.Name, m => KindOf(m.Module), StringComparer.Ordinal);
-        return View.Taps.FirstOrDefault(t => kinds.TryGetValue(t, out var k) && k is "conv2d" or "linear");
+        return View.Taps.FirstOrDefault(t => kinds.TryGetValue(t, out var k) && Lucid.Attribution.LrpKinds.HasWeights(k));
     }
 
     /// <summary>The kind of the module named <paramref name="name"/> (did-you-mean when there is none).</summary>
@@ -152,7 +152,7 @@ public sealed class TorchModel
                                 var (sa, sb) = BlockSummands(pass, moduleName, kind, input);
                                 kept = NativeFunctions.SumRule(pass, sa, sb, output.detach(), rules!.SumStabilizer, rules.PositiveSumSplit);
                                 break;
-                            case BackwardMode.Lrp when kind is "conv2d" or "linear" or "avg_pool2d" or "adaptive_avg_pool2d":
+                            case BackwardMode.Lrp when Lucid.Attribution.LrpKinds.IsRuleOp(kind):
                                 var layer = new NativeLinear(pass, m, kind, rules!.IgnoreBias);
                                 pass.Linear[moduleName] = layer;
                                 kept = NativeFunctions.Rule(pass, input, output.detach(), rules.RuleFor(moduleName, kind), layer);
@@ -170,7 +170,7 @@ public sealed class TorchModel
                         }
                         pass.Taps[tap] = pass.Keep(kept);
                         var returned = kept.clone();
-                        lastLinear = kind is "conv2d" or "linear" ? (moduleName, m, returned) : null;
+                        lastLinear = Lucid.Attribution.LrpKinds.HasWeights(kind) ? (moduleName, m, returned) : null;
                         return returned;
                     });
                     removers.Add(remover.remove);

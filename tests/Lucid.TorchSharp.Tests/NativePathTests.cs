@@ -35,6 +35,16 @@ public class NativePathTests(ITestOutputHelper output)
     [RequiresTorchFact]
     public void NativeRender_KeepsEveryTensorOnTheModuleDevice_AndStepsAsPathA()
     {
+        // resnet18's convolutions all have multiples of 8 output channels: oneDNN (capped at AVX2) computes them right, and
+        // Lucid leaves it on for such modules (another test in this process may have turned it off for its own module)
+        bool oneDnn = TorchRuntime.UseOneDnn;
+        TorchRuntime.UseOneDnn = true;
+        try { RenderAgainstPathA(); }
+        finally { TorchRuntime.UseOneDnn = oneDnn; }
+    }
+
+    private void RenderAgainstPathA()
+    {
         var model = TorchModel.Create(TorchNets.Resnet18, TorchNets.Options(112));
         var objective = Objectives.Channel("layer3.1", 9) + 0.5 * Objectives.Neuron("layer2.1", 4);
         RenderResult PathA(Model m, int steps, Transform transforms)
@@ -71,6 +81,8 @@ public class NativePathTests(ITestOutputHelper output)
             double course = a10.ObjectivePerStep.Zip(b10.ObjectivePerStep, (p, q) => Math.Abs(p - q) / Math.Max(1e-6, Math.Abs(p))).Max();
             lines.Add($"10 steps with {name}: largest {largest:E2}, mean {mean:E2}, objective per step within {course:E2} (relative)");
             Assert.True(mean <= 5e-3 && course <= 2e-2, $"with {name} the renders part: mean pixel difference {mean:E2}, objective {course:E2}");
+            // transforms that only move pixels leave no coordinate whose gradient is rounding noise: the same image
+            if (name == "pad + roll") Assert.True(largest <= 1e-3, $"ten steps with pad + roll differ by {largest:E2}");
         }
         output.WriteLine($"path (b) vs path (a) at 112², pixel differences: {string.Join("; ", lines)}");
     }

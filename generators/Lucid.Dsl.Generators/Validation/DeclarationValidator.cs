@@ -280,7 +280,7 @@ internal static class DeclarationValidator
         return d.ToEquatableArray();
     }
 
-    private static bool IsRuleKind(string kind) => kind is "conv2d" or "linear" or "avg_pool2d" or "global_avg_pool2d" or "adaptive_avg_pool2d";
+    private static bool IsRuleKind(string kind) => Lucid.Attribution.LrpKinds.IsRuleLayer(kind);
 
     /// <summary>Whether a path leads from <paramref name="layer"/> to <paramref name="target"/> (by the schema's inputs, or its order if it has none).</summary>
     internal static bool Precedes(ModelSchemaSpec schema, string layer, string target)

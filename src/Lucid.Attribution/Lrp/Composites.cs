@@ -15,7 +15,7 @@ public static class LrpComposites
     /// place in Plus composites only through its own kind ("avg_pool2d" → ε, which is what Zennit's Norm rule computes).
     /// </summary>
     public static Lrp For(LrpComposite composite, Model model, float epsilon = LrpRule.DefaultEpsilon) =>
-        For(composite, model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name, () => LrpZBox.ForModel(model), epsilon);
+        For(composite, model.Nodes.FirstOrDefault(n => LrpKinds.HasWeights(n.Layer.Kind))?.Name, () => LrpZBox.ForModel(model), epsilon);
 
     /// <summary>The composite's assignment given the first linear layer's tap and the z^B bounds (for engines that see the network's layers themselves).</summary>
     internal static Lrp For(LrpComposite composite, string? first, Func<LrpZBox> zBox, float epsilon = LrpRule.DefaultEpsilon)
@@ -70,7 +70,7 @@ public sealed record LrpRuleMap : IAttribution
     /// <summary>The assignment for <paramref name="model"/> (names are checked against its layers).</summary>
     public Lrp For(Model model)
     {
-        string? first = model.Nodes.FirstOrDefault(n => n.Layer.Kind is "conv2d" or "linear")?.Name;
+        string? first = model.Nodes.FirstOrDefault(n => LrpKinds.HasWeights(n.Layer.Kind))?.Name;
         var byKind = ByKind;
         var epsilon = new LrpEpsilon();
         var lrp = new Lrp((tap, op) => First is not null && tap == first ? First : byKind.TryGetValue(op, out var r) ? r : epsilon, SumStabilizer, PositiveSumSplit) { Name = Name };

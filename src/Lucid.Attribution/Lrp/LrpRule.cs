@@ -1,0 +1,67 @@
+using Lucid.Models.Graph;
+using Lucid.Tensors;
+using Lucid.Tensors.Autograd;
+
+namespace Lucid.Attribution;
+
+/// <summary>
+/// A rule for layers that compute z = Σ w·x (+ b): conv2d, linear and average pooling. Relevance R at the layer's
+/// output is redistributed to its input as R_in = x′ ⊙ ∂/∂x′ [Σ z′(x′) ⊙ R / stabilize(z′)] with the rule's modified
+/// input x′ and weights — Zennit's formulation, evaluated with the engine's autograd inside a backward hook.
+/// Defaults follow Zennit: stabilizer 1e-6 (sign-aware, sign(0) = +1), γ = 0.25, α = 2, β = 1.
+/// </summary>
+public abstract record LrpRule
+{
+    /// <summary>Zennit's default stabilizer.</summary>
+    public const float DefaultEpsilon = 1e-6f;
+
+    /// <summary>Returns the relevance of the layer's input (the first node input).</summary>
+    internal abstract Tensor Propagate(LinearView layer, Tensor relevance);
+
+    /// <summary>z + ε·sign(z), with sign(0) = +1 so an all-zero output never divides by zero.</summary>
+    internal static float Stabilize(float z, float epsilon) => z >= 0 ? z + epsilon : z - epsilon;
+
+    /// <summary>x′ ⊙ ∂/∂x′ Σ z′ ⊙ (R / stabilize(z′)) for one (input, weights, bias) variant: a single branch.</summary>
+    private protected static Tensor Redistribute(LinearView layer, Tensor input, Func<Tensor, Tensor>? weight, bool useBias, Func<Tensor, Tensor>? biasMod,
+        Tensor relevance, float epsilon) =>
+        RedistributeBranches(layer, new Branch[] { new(input, weight, biasMod, useBias) }, relevance, epsilon);
+
+    /// <summary>One term of a rule's z: the layer run on a modified input with modified weights (and bias, or none).</summary>
+    private protected readonly record struct Branch(Tensor Input, Func<Tensor, Tensor>? Weight, Func<Tensor, Tensor>? Bias, bool UseBias);
+
+    /// <summary>
+    /// Zennit's multi-branch form: z = Σ_k layer(x_k; w_k, b_k), s = R / stabilize(z), R_in = Σ_k x_k ⊙ ∂(Σ z ⊙ s)/∂x_k.
+    /// A branch whose input is all zeros (the negative part of a post-ReLU input) contributes nothing and is skipped.
+    /// </summary>
+    private protected static Tensor RedistributeBranches(LinearView layer, IReadOnlyList<Branch> branches, Tensor relevance, float epsilon)
+    {
+        var live = branches.Where(b => !IsZero(b.Input)).ToList();
+        if (live.Count == 0) live.Add(branches[0]);
+        using var grad = GradMode.EnableGrad();
+        var leaves = live.Select(b => b.Input.Detach().RequireGrad()).ToArray();
+        Tensor? z = null;
+        for (int k = 0; k < live.Count; k++)
+        {
+            var term = layer.Forward(leaves[k], live[k].Weight, live[k].UseBias, live[k].Bias);
+            z = z is null ? term : Ops.Add(z, term);
+        }
+        Tensor share;
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z!, epsilon);
+        var g = Gradients.Of(z!, leaves, gradOutput: share);
+        using (GradMode.NoGrad())
+        {
+            Tensor result = Ops.Mul(live[0].Input, g[0]);
+            for (int k = 1; k < live.Count; k++) result = Ops.Add(result, Ops.Mul(live[k].Input, g[k]));
+            return result;
+        }
+    }
+
+    private static bool IsZero(Tensor t)
+    {
+        foreach (var v in t.Data) if (v != 0f) return false;
+        return true;
+    }
+
+    protected static Tensor Positive(Tensor t) => Ops.Clamp(t, 0f);
+    protected static Tensor Negative(Tensor t) => Ops.Clamp(t, max: 0f);
+}
