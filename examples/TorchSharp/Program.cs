@@ -74,6 +74,11 @@ public static class TorchSharpExample
         var onDevice = TorchTensors.ToTorch(first, native.Device);
         var nativeLrp = TorchAttribution.Lrp(native, onDevice, target, LrpComposite.EpsilonPlusFlat).ToLucid().Attribution.ToArray();
         var nativeIg = TorchAttribution.IntegratedGradients(native, onDevice, target, steps: 64).ToLucid().Attribution.ToArray();
+        // the same four channels rendered natively (as Recipes.Channels does): image, transforms, objective, Adam in TorchSharp
+        var channels = Objective.Sum(Enumerable.Range(0, 4).Select(c => Objectives.Channel("conv2", c, batch: c)));
+        using (var canvas = LucidImage.For(native.View, 28, batch: 4, seed: 1))
+        using (var nativeRenders = TorchRender.Render(native, channels, canvas, RenderOptions.ForSmallInput(28) with { Steps = 256 }).ToLucid().Image)
+            ImageGrid.FromBatch(nativeRenders, ["conv2:0", "conv2:1", "conv2:2", "conv2:3"], scale: 4).SavePng(Path.Combine(output, "conv2-channels-native.png"));
         static double Apart(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (p, q) => (double)(p - q) * (p - q)).Sum() / b.Sum(q => (double)q * q));
         yield return $"natively in TorchSharp ({native.Device}): LRP {Apart(nativeLrp, lrp.Attribution.ToArray()):E1} and IG {Apart(nativeIg, ig.Attribution.ToArray()):E1} apart from Lucid's engine (relative L2)";
 

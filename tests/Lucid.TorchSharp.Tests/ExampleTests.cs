@@ -26,7 +26,7 @@ public class ExampleTests(ITestOutputHelper output)
             Assert.True(double.Parse(apart.Groups[1].Value, CultureInfo.InvariantCulture) <= 1e-4, lines[2]);   // the same rules, another engine
             Assert.True(double.Parse(apart.Groups[2].Value, CultureInfo.InvariantCulture) <= 1e-3, lines[2]);
             Assert.EndsWith("index.html", lines[3]);
-            foreach (var png in new[] { "conv2-channels.png", "explanations.png", "neuron-groups-relu2.png", "activation-grid-relu2.png", "spatial-attribution-relu1-relu2.png" })
+            foreach (var png in new[] { "conv2-channels.png", "conv2-channels-native.png", "explanations.png", "neuron-groups-relu2.png", "activation-grid-relu2.png", "spatial-attribution-relu1-relu2.png" })
                 Assert.True(Lucid.Imaging.Image.LoadPng(Path.Combine(directory, png)).Width > 100, $"{png} is missing or empty");
             Assert.Contains("Neuron groups of fashion-torchsharp at relu2", File.ReadAllText(Path.Combine(directory, "index.html")));
         }
