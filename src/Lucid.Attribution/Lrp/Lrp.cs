@@ -295,14 +295,12 @@ public sealed class Lrp : IAttribution
     {
         var a = (Pool2dAttributes)node.Attributes!;
         if (a.DilationH != 1 || a.DilationW != 1) return null;
-        using var grad = GradMode.EnableGrad();
-        var input = node.Inputs[0];
-        var x = input.Detach().RequireGrad();
-        var z = Ops.AvgPool2d(x, (a.KernelH, a.KernelW), (a.StrideH, a.StrideW), (a.PadH, a.PadW), a.CeilMode, countIncludePad: true);
-        Tensor share;
-        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(r, z, _sumStabilizer);
-        var g = Gradients.Of(z, new[] { x }, gradOutput: share)[0];
-        using (GradMode.NoGrad()) return new Tensor?[] { Ops.Mul(input, g) };
+        // the z-rule with unit weights: a sum pool (an average pool, whose constant factor the share cancels)
+        return new Tensor?[]
+        {
+            LrpRule.Redistribute(new[] { node.Inputs[0] }, xs => Ops.AvgPool2d(xs[0], (a.KernelH, a.KernelW), (a.StrideH, a.StrideW), (a.PadH, a.PadW), a.CeilMode, countIncludePad: true),
+                r, _sumStabilizer),
+        };
     }
 
     /// <summary>

@@ -37,21 +37,34 @@ public abstract record LrpRule
     {
         var live = branches.Where(b => !IsZero(b.Input)).ToList();
         if (live.Count == 0) live.Add(branches[0]);
-        using var grad = GradMode.EnableGrad();
-        var leaves = live.Select(b => b.Input.Detach().RequireGrad()).ToArray();
-        Tensor? z = null;
-        for (int k = 0; k < live.Count; k++)
+        return Redistribute(live.Select(b => b.Input).ToArray(), leaves =>
         {
-            var term = layer.Forward(leaves[k], live[k].Weight, live[k].UseBias, live[k].Bias);
-            z = z is null ? term : Ops.Add(z, term);
-        }
+            Tensor? z = null;
+            for (int k = 0; k < live.Count; k++)
+            {
+                var term = layer.Forward(leaves[k], live[k].Weight, live[k].UseBias, live[k].Bias);
+                z = z is null ? term : Ops.Add(z, term);
+            }
+            return z!;
+        }, relevance, epsilon);
+    }
+
+    /// <summary>
+    /// The one redistribution step every rule (and the proportional max-pool) is made of, Zennit's BasicHook:
+    /// z = forward(x₁ … x_k), s = R / stabilize(z), R_in = Σ_k x_k ⊙ ∂(Σ z ⊙ s)/∂x_k.
+    /// </summary>
+    internal static Tensor Redistribute(IReadOnlyList<Tensor> inputs, Func<Tensor[], Tensor> forward, Tensor relevance, float epsilon)
+    {
+        using var grad = GradMode.EnableGrad();
+        var leaves = inputs.Select(t => t.Detach().RequireGrad()).ToArray();
+        var z = forward(leaves);
         Tensor share;
-        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z!, epsilon);
-        var g = Gradients.Of(z!, leaves, gradOutput: share);
+        using (GradMode.NoGrad()) share = LrpKernels.StableDivide(relevance, z, epsilon);
+        var g = Gradients.Of(z, leaves, gradOutput: share);
         using (GradMode.NoGrad())
         {
-            Tensor result = Ops.Mul(live[0].Input, g[0]);
-            for (int k = 1; k < live.Count; k++) result = Ops.Add(result, Ops.Mul(live[k].Input, g[k]));
+            Tensor result = Ops.Mul(inputs[0], g[0]);
+            for (int k = 1; k < inputs.Count; k++) result = Ops.Add(result, Ops.Mul(inputs[k], g[k]));
             return result;
         }
     }
