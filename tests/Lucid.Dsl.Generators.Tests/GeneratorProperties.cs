@@ -114,3 +114,23 @@ public class GeneratorProperties
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithQuietOnSuccess(true));
     }
 }
+
+/// <summary>The generator's typed defaults are the attribute classes' own (written once, on each side of the compiler boundary).</summary>
+public class AttributeDefaultsTests
+{
+    [Xunit.Fact]
+    public void AttributionSettingsDefaults_AreAttributionAttributesDefaults()
+    {
+        var attribute = new Lucid.Dsl.AttributionAttribute(typeof(object), Lucid.Dsl.AttributionKind.Saliency);
+        var defaults = Lucid.Dsl.Generators.Specs.AttributionSettings.Defaults;
+        var compared = new List<string>();
+        foreach (var property in typeof(Lucid.Dsl.Generators.Specs.AttributionSettings).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var own = typeof(Lucid.Dsl.AttributionAttribute).GetProperty(property.Name);
+            Xunit.Assert.True(own is not null, $"AttributionAttribute has no '{property.Name}'");
+            Xunit.Assert.Equal(own!.GetValue(attribute)?.ToString(), property.GetValue(defaults)?.ToString());
+            compared.Add(property.Name);
+        }
+        Xunit.Assert.Equal(11, compared.Count);
+    }
+}

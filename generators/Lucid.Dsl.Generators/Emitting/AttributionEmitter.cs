@@ -11,14 +11,14 @@ internal static class AttributionEmitter
 
     public static string Emit(AttributionSpec attribution, bool torchSharp = false)
     {
-        var a = attribution.Attribute;
+        var a = attribution.Settings;
         bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
         string resultType = lrp ? $"{A}.LrpResult" : $"{A}.AttributionResult";
         return TypeEmitter.Write(attribution.Type, null, w =>
         {
             w.Summary("What is explained.");
             w.Line($"public static {A}.AttributionTarget Target {{ get; }} = {Target(a)};");
-            if (a.String("Layer") is { } layer)
+            if (a.Layer is { } layer)
             {
                 w.Summary("The layer explained by layer methods and CAMs.");
                 w.Line($"public const string Layer = {Names.Literal(layer)};");
@@ -40,7 +40,7 @@ internal static class AttributionEmitter
                 }
                 w.Line(attribution.Method == "DeepTaylor"
                     ? $"return new {A}.DeepTaylor().Attribute(model, images, Target);"
-                    : $"return new {A}.CompositeLrp {{ Composite = {A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}{(attribution.Rules.Count > 0 ? ", Rules = rules" : "")} }}.Attribute(model, images, Target);");
+                    : $"return new {A}.CompositeLrp {{ Composite = {A}.LrpComposite.{a.Composite}{(attribution.Rules.Count > 0 ? ", Rules = rules" : "")} }}.Attribute(model, images, Target);");
             }
             else w.Line("return " + Call(attribution) + ";");
             w.Close();
@@ -70,32 +70,32 @@ internal static class AttributionEmitter
     private static string? TorchCall(AttributionSpec attribution)
     {
         const string T = "global::Lucid.TorchSharp.TorchAttribution";
-        var a = attribution.Attribute;
-        string baseline = (a.String("Baseline") ?? "Black") is "Black" or "Zero"
+        var a = attribution.Settings;
+        string baseline = a.Baseline is "Black" or "Zero"
             ? "null"
             : $"global::Lucid.TorchSharp.TorchTensors.ToTorch({Baseline(a)}.For(model.View, global::Lucid.TorchSharp.TorchTensors.ToLucid(images)), model.Device)";
         return attribution.Method switch
         {
             "Saliency" => $"{T}.Saliency(model, images, Target)",
             "InputXGradient" => $"{T}.InputXGradient(model, images, Target)",
-            "IntegratedGradients" => $"{T}.IntegratedGradients(model, images, Target, {baseline}, steps: {Names.Int(a.Int("Steps", 50))})",
-            "Lrp" => $"{T}.Lrp(model, images, Target, {T}.Rules(model, {A}.LrpComposite.{a.String("Composite") ?? "EpsilonPlusFlat"}{(attribution.Rules.Count > 0 ? ", rules" : "")}))",
+            "IntegratedGradients" => $"{T}.IntegratedGradients(model, images, Target, {baseline}, steps: {Names.Int(a.Steps)})",
+            "Lrp" => $"{T}.Lrp(model, images, Target, {T}.Rules(model, {A}.LrpComposite.{a.Composite}{(attribution.Rules.Count > 0 ? ", rules" : "")}))",
             "DeepTaylor" => $"{T}.DeepTaylor(model, images, Target)",
             _ => null,
         };
     }
 
-    private static string Target(AttributeSpec a)
+    private static string Target(AttributionSettings a)
     {
-        if (a.String("Class") is { } label) return $"{A}.AttributionTarget.Class({Names.Literal(label)})";
-        var tap = Names.Literal(a.String("TargetTap") ?? "");
-        int channel = a.Int("TargetChannel", 0), x = a.Int("TargetX", -1), y = a.Int("TargetY", -1);
+        if (a.Class is { } label) return $"{A}.AttributionTarget.Class({Names.Literal(label)})";
+        var tap = Names.Literal(a.TargetTap ?? "");
+        int channel = System.Math.Max(a.TargetChannel, 0), x = a.TargetX, y = a.TargetY;
         return x >= 0 && y >= 0
             ? $"{A}.AttributionTarget.Neuron({tap}, {Names.Int(channel)}, {Names.Int(y)}, {Names.Int(x)})"
             : $"{A}.AttributionTarget.Channel({tap}, {Names.Int(channel)})";
     }
 
-    private static string Baseline(AttributeSpec a) => (a.String("Baseline") ?? "Black") switch
+    private static string Baseline(AttributionSettings a) => a.Baseline switch
     {
         "Zero" => $"{A}.Baseline.Zero",
         "Blurred" => $"{A}.Baseline.Blurred()",
@@ -106,9 +106,9 @@ internal static class AttributionEmitter
 
     private static string Call(AttributionSpec attribution)
     {
-        var a = attribution.Attribute;
-        string steps = Names.Int(a.Int("Steps", 50));
-        string layer = Names.Literal(a.String("Layer") ?? "");
+        var a = attribution.Settings;
+        string steps = Names.Int(a.Steps);
+        string layer = Names.Literal(a.Layer ?? "");
         string Run(string method) => $"new {A}.{method}.Attribute(model, images, Target)";
         return attribution.Method switch
         {
@@ -121,7 +121,7 @@ internal static class AttributionEmitter
             "Deconvnet" => Run("Deconvolution()"),
             "GradCam" => Run($"GradCam {{ Layer = {layer} }}"),
             "GuidedGradCam" => Run($"GuidedGradCam {{ Layer = {layer} }}"),
-            "Occlusion" => Run($"Occlusion {{ Window = {Names.Int(a.Int("Window", 8))}, Stride = {Names.Int(a.Int("Stride", 4))} }}"),
+            "Occlusion" => Run($"Occlusion {{ Window = {Names.Int(a.Window)}, Stride = {Names.Int(a.Stride)} }}"),
             "LayerGradientXActivation" => Run($"LayerGradientXActivation {{ Layer = {layer} }}"),
             "LayerIntegratedGradients" => Run($"LayerIntegratedGradients {{ Layer = {layer}, Steps = {steps} }}"),
             "LayerConductance" => Run($"LayerConductance {{ Layer = {layer}, Baseline = {Baseline(a)}, Steps = {steps} }}"),

@@ -51,6 +51,25 @@ internal sealed record VitalSpec(TypeSpec Type, AttributeSpec Attribute, string?
 internal sealed record AttributionSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Rules)
 {
     public string Method => Attribute.String("method") ?? "Saliency";
+
+    /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
+    public AttributionSettings Settings => AttributionSettings.From(Attribute);
+}
+
+/// <summary>
+/// <c>[Attribution]</c>'s settings, typed. <see cref="Defaults"/> are <c>AttributionAttribute</c>'s own defaults,
+/// written here once for the emitter and the validator (a test compares them with the attribute class).
+/// </summary>
+internal sealed record AttributionSettings(string? Class, string? TargetTap, int TargetChannel, int TargetX, int TargetY, string? Layer,
+    string Composite, int Steps, string Baseline, int Window, int Stride)
+{
+    public static AttributionSettings Defaults { get; } = new(null, null, -1, -1, -1, null, "EpsilonPlusFlat", 50, "Black", 8, 4);
+
+    public static AttributionSettings From(AttributeSpec a) => new(
+        a.String(nameof(Class)), a.String(nameof(TargetTap)), a.Int(nameof(TargetChannel), Defaults.TargetChannel),
+        a.Int(nameof(TargetX), Defaults.TargetX), a.Int(nameof(TargetY), Defaults.TargetY), a.String(nameof(Layer)),
+        a.String(nameof(Composite)) ?? Defaults.Composite, a.Int(nameof(Steps), Defaults.Steps), a.String(nameof(Baseline)) ?? Defaults.Baseline,
+        a.Int(nameof(Window), Defaults.Window), a.Int(nameof(Stride), Defaults.Stride));
 }
 
 /// <summary>An <c>[Interface]</c> layout: its panels in the order written.</summary>

@@ -239,13 +239,14 @@ internal static class DeclarationValidator
         if (catalog.Model(attribution.ModelFqn) is null)
             d.Add(TapChecks.WrongDeclaration(attribution.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
         foreach (var setting in new[] { "Steps", "Window", "Stride" }) TapChecks.Positive(a, setting, name, d);
-        bool hasClass = a.String("Class") is not null, hasTap = a.String("TargetTap") is not null;
+        var settings = attribution.Settings;
+        bool hasClass = settings.Class is not null, hasTap = settings.TargetTap is not null;
         if (!hasClass && !hasTap)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, attribution.Type.NameLocation, "Attribution", name, "a target: Class = \"label\" or TargetTap (with TargetChannel)"));
-        if (hasTap && a.Int("TargetChannel", -1) < 0)
+        if (hasTap && settings.TargetChannel < 0)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("TargetTap"), "Attribution", name, "TargetChannel with TargetTap"));
         bool layerMethod = LayerMethods.Contains(attribution.Method);
-        if (layerMethod && a.String("Layer") is null)
+        if (layerMethod && settings.Layer is null)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("method"), "Attribution", name, $"Layer: {attribution.Method} explains a layer"));
         bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
         if (attribution.Rules.Count > 0 && !lrp)
