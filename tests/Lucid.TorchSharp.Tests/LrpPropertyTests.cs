@@ -64,3 +64,38 @@ public class LrpPropertyTests
         }
     }
 }
+
+/// <summary>LRP on torchvision's resnet18 architecture (random weights, non-trivial batch-norm statistics) with a hidden-channel target.</summary>
+public class ResNetConservationTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// <summary>
+    /// With biases and batch-norm shifts ignored, z⁺ and flat conserve exactly and ε nearly: relevance from a layer3.1
+    /// channel passes every residual block (split in proportion), every merged batch norm and the max-pool — each layer's
+    /// delta is ~0 and Σ R at the pixels is f(x) — in Lucid's engine on the imported module and natively in TorchSharp.
+    /// </summary>
+    [RequiresTorchFact]
+    public void HiddenChannelTarget_ConservesThroughEveryBlock_InBothEngines_WhenBiasesAreIgnored()
+    {
+        var options = TorchNets.Options(64);
+        var imported = TorchModels.Import(TorchNets.Resnet18, options);
+        var native = TorchModel.Create(TorchNets.Resnet18, options);
+        foreach (var (channel, seed) in new[] { (5, 1UL), (77, 2UL), (200, 3UL) })
+        {
+            using var scope = LucidTensor.Scope();
+            var pixels = TorchNets.Images(1, 64, seed);
+            var target = AttributionTarget.Channel("layer3.1", channel);
+            var rules = LrpComposites.For(LrpComposite.EpsilonPlusFlat, imported).IgnoringBias();
+            var lrp = rules.Attribute(imported, pixels, target);
+            float f = lrp.TargetValues[0];
+            double scale = Math.Max(1, Math.Abs(f));
+            Assert.True(lrp.LayerDeltas.Count >= 15, $"only {lrp.LayerDeltas.Count} layers reported");
+            foreach (var (layer, delta) in lrp.LayerDeltas)
+                Assert.True(Math.Abs(delta[0]) <= 1e-3 * scale, $"channel {channel}: layer {layer} lost {delta[0]} of f(x) = {f}");
+            Assert.True(Math.Abs(lrp.Delta![0]) <= 1e-3 * scale, $"channel {channel}: Σ R − f(x) = {lrp.Delta![0]} (f = {f})");
+            var nativeResult = TorchAttribution.Lrp(native, TorchTensors.ToTorch(pixels, native.Device), target,
+                TorchAttribution.Rules(native, LrpComposite.EpsilonPlusFlat).IgnoringBias());
+            Assert.True(Math.Abs(nativeResult.Delta![0]) <= 1e-3 * scale, $"channel {channel}, native: Σ R − f(x) = {nativeResult.Delta[0]} (f = {f})");
+            output.WriteLine($"layer3.1:{channel}: f = {f:F3}; Σ R − f = {lrp.Delta![0]:E2} (engine), {nativeResult.Delta![0]:E2} (native); largest layer delta {lrp.LayerDeltas.Values.Max(d => Math.Abs(d[0])):E2} over {lrp.LayerDeltas.Count} layers");
+        }
+    }
+}
