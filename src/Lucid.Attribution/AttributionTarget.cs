@@ -98,8 +98,7 @@ internal sealed record ClassTarget(int Index, string? Label) : AttributionTarget
             int i = model.Labels.ToList().IndexOf(Label);
             if (i < 0)
             {
-                var near = model.Labels.OrderBy(l => Distance(l, Label)).FirstOrDefault();
-                throw new LucidArgumentException("target", $"model '{model.Name}' has no class '{Label}'{(near is null ? "" : $" (did you mean '{near}'?)")}.");
+                throw new LucidArgumentException("target", $"model '{model.Name}' has no class '{Label}'{Suggest.DidYouMean(Label, model.Labels)}.");
             }
             return i;
         }
@@ -115,7 +114,6 @@ internal sealed record ClassTarget(int Index, string? Label) : AttributionTarget
         return Ops.Reshape(Ops.Slice(tap, 1, i, i + 1), -1);
     }
 
-    private static int Distance(string a, string b) => a.Zip(b).Count(p => p.First != p.Second) + Math.Abs(a.Length - b.Length);
 }
 
 internal sealed record ChannelTarget(string TapName, int ChannelIndex, int? Y, int? X) : AttributionTarget

@@ -63,36 +63,6 @@ internal static class Names
 
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>" (did you mean 'x'?)" for the closest candidate within a third of the name's length, else "".</summary>
-    public static string DidYouMean(string name, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            int d = Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (d < bestDistance || d == bestDistance && string.CompareOrdinal(candidate, best) < 0)
-            {
-                best = candidate;
-                bestDistance = d;
-            }
-        }
-        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? $" (did you mean '{best}'?)" : "";
-    }
-
-    /// <summary>Levenshtein distance.</summary>
-    public static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    /// <summary>" (did you mean 'x'?)" — <see cref="Lucid.Suggest"/>, the metric the runtime uses too.</summary>
+    public static string DidYouMean(string name, IEnumerable<string> candidates) => Lucid.Suggest.DidYouMean(name, candidates);
 }

@@ -102,8 +102,7 @@ public sealed class Model
     {
         if (tap == "input")
             return new ModelException($"model '{Name}': 'input' is the model's input, not a node — it has no layer (its shape and contract are model.Input).");
-        var near = Taps.Append("input").OrderBy(t => Levenshtein(t, tap)).First();
-        return new ModelException($"model '{Name}' has no tap '{tap}' (did you mean '{near}'?).");
+        return new ModelException($"model '{Name}' has no tap '{tap}'{Suggest.DidYouMean(tap, Taps.Append("input"))}.");
     }
 
     /// <summary>The output of the model for a batch [N, C, H, W] (or [N, F]).</summary>
@@ -208,17 +207,6 @@ public sealed class Model
 
     public void SaveWeights(string path) =>
         Safetensors.Write(path, Parameters.ToDictionary(p => p.Name, p => p.Value), new Dictionary<string, string> { ["model"] = Name });
-
-    private static int Levenshtein(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
 }
 
 /// <summary>The order in which a network expects colour channels.</summary>
