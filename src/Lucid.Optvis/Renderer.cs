@@ -40,6 +40,17 @@ public sealed record RenderOptions
     /// </summary>
     public const float SmallInputSd = 0.05f;
 
+    /// <summary>Checks the settings every render loop reads and returns the steps after which images are kept.</summary>
+    internal int[] CheckedThresholds()
+    {
+        if (Steps <= 0) throw new LucidArgumentException(nameof(Steps), $"render: steps must be positive, got {Steps}.");
+        if (!(LearningRate > 0)) throw new LucidArgumentException(nameof(LearningRate), $"render: the learning rate must be positive, got {LearningRate}.");
+        var thresholds = (Thresholds ?? new[] { Steps }).ToArray();
+        if (thresholds.Any(t => t < 1 || t > Steps))
+            throw new LucidArgumentException(nameof(Thresholds), $"render: thresholds must lie in [1, {Steps}], got [{string.Join(", ", thresholds)}].");
+        return thresholds;
+    }
+
     public static RenderOptions ForSmallInput(int size) => new()
     {
         Steps = 256,
@@ -100,11 +111,7 @@ public static class Renderer
     public static RenderResult Render(Model model, Objective objective, ImageParameterization image, RenderOptions? options = null)
     {
         options ??= new RenderOptions();
-        if (options.Steps <= 0) throw new LucidArgumentException(nameof(options.Steps), $"render: steps must be positive, got {options.Steps}.");
-        if (!(options.LearningRate > 0)) throw new LucidArgumentException(nameof(options.LearningRate), $"render: the learning rate must be positive, got {options.LearningRate}.");
-        var thresholds = (options.Thresholds ?? new[] { options.Steps }).ToArray();
-        if (thresholds.Any(t => t < 1 || t > options.Steps))
-            throw new LucidArgumentException(nameof(options.Thresholds), $"render: thresholds must lie in [1, {options.Steps}], got [{string.Join(", ", thresholds)}].");
+        var thresholds = options.CheckedThresholds();
         objective.Validate(model);
         var transforms = options.Transforms ?? Transform.Standard;
         int minimum = transforms.MinimumSize;

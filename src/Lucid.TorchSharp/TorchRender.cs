@@ -66,11 +66,7 @@ public static class TorchRender
     public static TorchRenderResult Render(TorchModel model, Objective objective, ImageParameterization image, RenderOptions? options = null)
     {
         options ??= new RenderOptions();
-        if (options.Steps <= 0) throw new LucidArgumentException(nameof(options.Steps), $"render: steps must be positive, got {options.Steps}.");
-        if (!(options.LearningRate > 0)) throw new LucidArgumentException(nameof(options.LearningRate), $"render: the learning rate must be positive, got {options.LearningRate}.");
-        var thresholds = (options.Thresholds ?? new[] { options.Steps }).ToArray();
-        if (thresholds.Any(t => t < 1 || t > options.Steps))
-            throw new LucidArgumentException(nameof(options.Thresholds), $"render: thresholds must lie in [1, {options.Steps}], got [{string.Join(", ", thresholds)}].");
+        var thresholds = options.CheckedThresholds();
         var view = model.View;
         objective.Validate(view);
         var form = objective.Form ?? throw new LucidArgumentException(nameof(objective),

@@ -40,8 +40,15 @@ internal static class RenderEmitter
             w.Line("ulong s = seed ?? DefaultSeed;");
             w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
             w.Line($"using var image = {resolved.ImageFqn}.Create({magnitudeArgument}s);");
-            Options(w, a, resolved, lr);
+            w.Line("var options = CreateRenderOptions(s, progress, cancellationToken);");
             w.Line($"return new {result}(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));");
+            w.Close();
+            w.Line();
+            w.Summary("The render's settings as declared.");
+            w.Line(TypeEmitter.GeneratedCode);
+            w.Open($"private static global::Lucid.Optvis.RenderOptions CreateRenderOptions(ulong s, {Progress} progress, {Token} cancellationToken)");
+            Options(w, a, resolved, lr);
+            w.Line("return options;");
             w.Close();
             if (torchSharp && !resolved.ImageIsMaco)
             {
@@ -57,7 +64,7 @@ internal static class RenderEmitter
                 w.Line("ulong s = seed ?? DefaultSeed;");
                 w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
                 w.Line($"using var image = {resolved.ImageFqn}.Create(s);");
-                Options(w, a, resolved, lr);
+                w.Line("var options = CreateRenderOptions(s, progress, cancellationToken);");
                 w.Line($"return {Torch}.TorchRender.Render(model, objective, image, options);");
                 w.Close();
             }

@@ -23,6 +23,14 @@ namespace Experiments
             ulong s = seed ?? DefaultSeed;
             var objective = new global::Experiments.StripedBall().ToObjective();
             using var image = global::Experiments.Canvas.Create(s);
+            var options = CreateRenderOptions(s, progress, cancellationToken);
+            return new global::Lucid.Dsl.RenderResult<global::Experiments.Canvas>(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));
+        }
+
+        /// <summary>The render's settings as declared.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
+        private static global::Lucid.Optvis.RenderOptions CreateRenderOptions(ulong s, global::System.IProgress<global::Lucid.Optvis.RenderProgress>? progress, global::System.Threading.CancellationToken cancellationToken)
+        {
             var options = new global::Lucid.Optvis.RenderOptions
             {
                 Steps = Steps,
@@ -36,7 +44,7 @@ namespace Experiments
                 Progress = progress,
                 Cancellation = cancellationToken,
             };
-            return new global::Lucid.Dsl.RenderResult<global::Experiments.Canvas>(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));
+            return options;
         }
 
         /// <summary>Loads InceptionMini and renders on it.</summary>

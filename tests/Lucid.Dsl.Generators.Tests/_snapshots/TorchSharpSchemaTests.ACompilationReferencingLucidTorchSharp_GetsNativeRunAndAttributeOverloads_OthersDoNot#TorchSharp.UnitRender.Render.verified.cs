@@ -21,6 +21,14 @@ partial class UnitRender
         ulong s = seed ?? DefaultSeed;
         var objective = new global::Unit().ToObjective();
         using var image = global::Canvas.Create(s);
+        var options = CreateRenderOptions(s, progress, cancellationToken);
+        return new global::Lucid.Dsl.RenderResult<global::Canvas>(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));
+    }
+
+    /// <summary>The render's settings as declared.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
+    private static global::Lucid.Optvis.RenderOptions CreateRenderOptions(ulong s, global::System.IProgress<global::Lucid.Optvis.RenderProgress>? progress, global::System.Threading.CancellationToken cancellationToken)
+    {
         var options = new global::Lucid.Optvis.RenderOptions
         {
             Steps = Steps,
@@ -33,7 +41,7 @@ partial class UnitRender
             Progress = progress,
             Cancellation = cancellationToken,
         };
-        return new global::Lucid.Dsl.RenderResult<global::Canvas>(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));
+        return options;
     }
 
     /// <summary>Renders Unit on Canvas natively in TorchSharp: the image, transforms, objective and Adam are TorchSharp tensors on the module's device.</summary>
@@ -47,18 +55,7 @@ partial class UnitRender
         ulong s = seed ?? DefaultSeed;
         var objective = new global::Unit().ToObjective();
         using var image = global::Canvas.Create(s);
-        var options = new global::Lucid.Optvis.RenderOptions
-        {
-            Steps = Steps,
-            LearningRate = 0.05f,
-            Beta1 = 0.9f,
-            Beta2 = 0.999f,
-            Transforms = global::Lucid.Optvis.Transform.Standard,
-            Seed = s,
-            RedirectRelu = true,
-            Progress = progress,
-            Cancellation = cancellationToken,
-        };
+        var options = CreateRenderOptions(s, progress, cancellationToken);
         return global::Lucid.TorchSharp.TorchRender.Render(model, objective, image, options);
     }
 
