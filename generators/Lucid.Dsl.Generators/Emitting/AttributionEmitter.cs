@@ -31,13 +31,7 @@ internal static class AttributionEmitter
             w.Open($"public static {resultType} Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)");
             if (lrp)
             {
-                if (attribution.Rules.Count > 0)
-                {
-                    w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
-                    w.Line("{");
-                    foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
-                    w.Line("};");
-                }
+                if (attribution.Rules.Count > 0) Rules(w, attribution);
                 w.Line(attribution.Method == "DeepTaylor"
                     ? $"return new {A}.DeepTaylor().Attribute(model, images, Target);"
                     : $"return new {A}.CompositeLrp {{ Composite = {A}.LrpComposite.{a.Composite}{(attribution.Rules.Count > 0 ? ", Rules = rules" : "")} }}.Attribute(model, images, Target);");
@@ -53,17 +47,20 @@ internal static class AttributionEmitter
                 w.Line("/// <param name=\"images\">Pixels, [N, C, H, W] RGB in [0, 1], on the model's device.</param>");
                 w.Line(TypeEmitter.GeneratedCode);
                 w.Open($"public static {Torch}.TorchAttributionResult Attribute({Torch}.TorchModel model, global::TorchSharp.torch.Tensor images)");
-                if (attribution.Method == "Lrp" && attribution.Rules.Count > 0)
-                {
-                    w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
-                    w.Line("{");
-                    foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
-                    w.Line("};");
-                }
+                if (attribution.Method == "Lrp" && attribution.Rules.Count > 0) Rules(w, attribution);
                 w.Line("return " + native + ";");
                 w.Close();
             }
         });
+    }
+
+    /// <summary>The declaration's [LrpRule]s as a local <c>rules</c> dictionary by tap.</summary>
+    private static void Rules(SourceWriter w, AttributionSpec attribution)
+    {
+        w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
+        w.Line("{");
+        foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
+        w.Line("};");
     }
 
     /// <summary>The native TorchSharp call for methods path (b) runs (gradients, IG, LRP), or null.</summary>
