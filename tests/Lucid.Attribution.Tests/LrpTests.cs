@@ -109,6 +109,11 @@ public class LrpTests
                 (AttributionTarget.Channel("residual_relu", c), (Func<float[], int, float>)((a, i) => i / 16 == c ? a[i] : 0f)),
                 (AttributionTarget.Neuron("residual_relu", c, 1, 2), (a, i) => i == c * 16 + 6 ? a[i] : 0f),
                 (AttributionTarget.Direction("residual_relu", direction), (a, i) => a[i] * direction[i / 16]),
+                // a function target (a neuron group read as a weighted sum): each element enters with a ⊙ ∂f/∂a
+                (AttributionTarget.Function("residual_relu", t =>
+                        Ops.Sub(Ops.Mul(Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, c, c + 1)), 1), 2f), Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, (c + 1) % 5, (c + 1) % 5 + 1)), 1)),
+                    "2·channel c − channel c + 1"),
+                    (a, i) => i / 16 == c ? 2 * a[i] : i / 16 == (c + 1) % 5 ? -a[i] : 0f),
             };
             float[] activation;
             using (GradMode.NoGrad()) activation = model.Run(x, null, stopAfter: "residual_relu")["residual_relu"].ToArray();
