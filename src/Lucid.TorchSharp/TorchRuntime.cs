@@ -38,7 +38,9 @@ public static class TorchRuntime
             return new TorchSharpLoadException(reason, new DllNotFoundException("libLibTorchSharp.so: version `GLIBCXX_3.4.32' not found"));
         try
         {
+            bool before = LibTorchInProcess();
             using var probe = global::TorchSharp.torch.zeros(1);
+            LoadedBeforeLucid = before;
             NativeDefaults();
             return null;
         }
@@ -85,12 +87,38 @@ public static class TorchRuntime
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int setenv(string name, string value, int overwrite);
 
+    /// <summary>Whether the process ran libtorch before Lucid loaded it (oneDNN may then have read its ISA already).</summary>
+    internal static bool LoadedBeforeLucid { get; private set; }
+
+    private static bool LibTorchInProcess()
+    {
+        try { return File.ReadAllText("/proc/self/maps").Contains("libtorch_cpu.so", StringComparison.Ordinal); }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// The output-channel block oneDNN's convolutions fill: 8 when it runs at AVX2 (Lucid's cap, or a machine without
+    /// AVX-512), 16 when it may run at AVX-512 — the cap set by someone else, or libtorch loaded before Lucid could set it.
+    /// </summary>
+    internal static int OneDnnChannelBlock
+    {
+        get
+        {
+            if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return 8;
+            string? isa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
+            bool capped = isa is not null && (isa.Equals("AVX2", StringComparison.OrdinalIgnoreCase) || isa.StartsWith("SSE", StringComparison.OrdinalIgnoreCase)
+                || isa.Equals("AVX", StringComparison.OrdinalIgnoreCase) || isa.Equals("AVX2_VNNI", StringComparison.OrdinalIgnoreCase));
+            return capped && !LoadedBeforeLucid ? 8 : 16;
+        }
+    }
+
     /// <summary>Why oneDNN was turned off (a module's convolution it computes wrong), or null while it is on.</summary>
     public static string? OneDnnOffBecause { get; private set; }
 
     /// <summary>
     /// Turns libtorch's oneDNN convolutions off when <paramref name="module"/> has a convolution oneDNN 3.7.1 differentiates
-    /// wrong in batches (output channels not a multiple of 8, or grouped); called by <see cref="TorchModels.Wrap"/> and
+    /// wrong in batches (output channels not a multiple of its block — 8 at AVX2, 16 where it may run AVX-512 — or grouped); called by <see cref="TorchModels.Wrap"/> and
     /// <see cref="TorchModel.Create"/>. The switch is process-wide: libtorch's own convolution is then used for every module.
     /// </summary>
     public static void Guard(global::TorchSharp.torch.nn.Module module, string model)
@@ -98,11 +126,12 @@ public static class TorchRuntime
         EnsureLoaded();
         foreach (var (name, m) in module.named_modules())
         {
-            if (m is not global::TorchSharp.Modules.Conv2d conv || conv.out_channels % 8 == 0 && conv.groups == 1) continue;
+            int block = OneDnnChannelBlock;
+            if (m is not global::TorchSharp.Modules.Conv2d conv || conv.out_channels % block == 0 && conv.groups == 1) continue;
             if (UseOneDnn)
             {
                 UseOneDnn = false;
-                OneDnnOffBecause = $"model '{model}': convolution '{name}' has {conv.out_channels} output channels{(conv.groups == 1 ? "" : $" in {conv.groups} groups")}, which libtorch 2.10's oneDNN differentiates wrong in batches";
+                OneDnnOffBecause = $"model '{model}': convolution '{name}' has {conv.out_channels} output channels{(conv.groups == 1 ? "" : $" in {conv.groups} groups")}, which libtorch 2.10's oneDNN differentiates wrong in batches (block {block})";
             }
             return;
         }
