@@ -17,6 +17,7 @@ namespace Lucid.TorchSharp;
 public sealed class TorchModel
 {
     private readonly (string Name, nn.Module<Tensor, Tensor> Module)[] _modules;
+    private readonly Lazy<(Tensor Scale, Tensor Shift, Tensor? Permutation)> _contract;
 
     private TorchModel(nn.Module<Tensor, Tensor> module, TorchModelOptions options, Model view, Device device)
     {
@@ -27,6 +28,7 @@ public sealed class TorchModel
         _modules = module.named_modules().Where(m => m.module is nn.Module<Tensor, Tensor>)
             .Select(m => (m.name, (nn.Module<Tensor, Tensor>)m.module)).ToArray();
         FirstLinear = FirstLinearModule();
+        _contract = new(ContractTensors);
     }
 
     /// <summary>Drives <paramref name="module"/> natively; it is put in evaluation mode and must sit on one device.</summary>
@@ -87,12 +89,19 @@ public sealed class TorchModel
     /// <summary>Pixels [N, C, H, W] (RGB in [0, 1]) → what the network reads: channel order, range, mean and std of the contract.</summary>
     internal Tensor Normalize(Tensor pixels)
     {
-        var input = View.Input;
-        if (input.IsIdentity) return pixels;
-        var (scale, shift) = input.Affine();
-        var shape = new long[] { 1, scale.Length }.Concat(Enumerable.Repeat(1L, (int)pixels.dim() - 2)).ToArray();
-        var x = input.Permutation is { } perm ? pixels.index_select(1, tensor(perm.Select(p => (long)p).ToArray(), device: pixels.device)) : pixels;
-        return x * tensor(scale, device: pixels.device).view(shape) + tensor(shift, device: pixels.device).view(shape);
+        if (View.Input.IsIdentity) return pixels;
+        var (scale, shift, permutation) = _contract.Value;
+        var shape = new long[] { 1, scale.shape[0] }.Concat(Enumerable.Repeat(1L, (int)pixels.dim() - 2)).ToArray();
+        var x = permutation is null ? pixels : pixels.index_select(1, permutation);
+        return x * scale.view(shape) + shift.view(shape);
+    }
+
+    /// <summary>The input contract as tensors on the model's device, built once (render steps and IG passes reuse them).</summary>
+    private (Tensor Scale, Tensor Shift, Tensor? Permutation) ContractTensors()
+    {
+        var (scale, shift) = View.Input.Affine();
+        var permutation = View.Input.Permutation is { } perm ? tensor(perm.Select(p => (long)p).ToArray(), device: Device).DetachFromDisposeScope() : null;
+        return (tensor(scale, device: Device).DetachFromDisposeScope(), tensor(shift, device: Device).DetachFromDisposeScope(), permutation);
     }
 
     /// <summary>Checks that <paramref name="t"/> is a float32 tensor on this model's device, naming the argument.</summary>

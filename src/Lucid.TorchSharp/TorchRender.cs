@@ -250,19 +250,24 @@ public static class TorchRender
     /// (Ops.BilinearTaps): the same source rows and columns and the same weights — exact zeros included, which matters
     /// because Adam turns a pixel's zero gradient and a tiny one into no step and a full one.
     /// </summary>
-    internal static Tensor Resize(Tensor x, int outH, int outW)
-    {
-        var rows = Taps(x, 2, Lucid.Tensors.Ops.BilinearTaps((int)x.shape[2], outH, alignCorners: false));
-        return Taps(rows, 3, Lucid.Tensors.Ops.BilinearTaps((int)x.shape[3], outW, alignCorners: false));
-    }
+    internal static Tensor Resize(Tensor x, int outH, int outW) =>
+        Taps(Taps(x, 2, outH), 3, outW);
 
-    private static Tensor Taps(Tensor x, int dim, Lucid.Tensors.ResampleTaps taps)
+    /// <summary>Lucid's taps for one resize as tensors on a device, built once per (size, size, device): a render resizes the same way every step.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(long In, int Out, string Device), (Tensor I0, Tensor I1, Tensor W0, Tensor W1)> TapTensors = new();
+
+    private static Tensor Taps(Tensor x, int dim, int output)
     {
+        var (i0, i1, w0, w1) = TapTensors.GetOrAdd((x.shape[dim], output, x.device.ToString()), key =>
+        {
+            var taps = Lucid.Tensors.Ops.BilinearTaps((int)key.In, key.Out, alignCorners: false);
+            Tensor Index(int[] i) => tensor(i.Select(v => (long)v).ToArray(), device: x.device).DetachFromDisposeScope();
+            Tensor Weight(float[] w) => tensor(w, device: x.device).DetachFromDisposeScope();
+            return (Index(taps.I0), Index(taps.I1), Weight(taps.W0), Weight(taps.W1));
+        });
         var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         shape[dim] = -1;
-        Tensor Index(int[] i) => tensor(i.Select(v => (long)v).ToArray(), device: x.device);
-        Tensor Weight(float[] w) => tensor(w, device: x.device).view(shape);
-        return x.index_select(dim, Index(taps.I0)) * Weight(taps.W0) + x.index_select(dim, Index(taps.I1)) * Weight(taps.W1);
+        return x.index_select(dim, i0) * w0.view(shape) + x.index_select(dim, i1) * w1.view(shape);
     }
 
     private static Tensor Crops(CropsTransform c, Tensor image, Rng rng)
