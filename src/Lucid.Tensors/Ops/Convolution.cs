@@ -42,7 +42,8 @@ public static partial class Ops
         var geo = new ConvGeometry(cig, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
         var attrs = new Conv2dAttributes(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         var y = Tensor.Uninitialized(new[] { n, cout, oh, ow }, op);
-        ConvForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, n, cin, cout, groups, geo);
+        bool winograd = Convolutions.WinogradAllowed;
+        ConvForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, n, cin, cout, groups, geo, winograd: winograd);
         if (!Graph.Needs(x, weight, bias)) return y;
         var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
         return Graph.Record(y, op, inputs, (g, grads) =>
@@ -50,7 +51,7 @@ public static partial class Ops
             if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-                ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo, overwrite: true);
+                ConvBackwardInput(g.Data, weight.Data, gx.Data, n, cin, cout, groups, geo, overwrite: true, winograd: winograd);
                 grads[0] = gx;
             }
             if (Graph.Wants(weight))
@@ -173,8 +174,9 @@ public static partial class Ops
 
     /// <summary>y (=|+=) conv2d(x, weight) + bias, with the column matrix generated on the fly inside the GEMM.</summary>
     internal static unsafe void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false)
+        int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false, bool? winograd = null)
     {
+        if (groups == 1 && (winograd ?? Convolutions.WinogradAllowed) && Winograd.TryForward(x, weight, bias, y, n, cin, cout, geo, accumulate, flipped: false)) return;
         if (Polyphase.AppliesForward(geo, cout, groups))
         {
             Polyphase.Forward(x, weight, bias, y, n, cin, cout, geo, accumulate);
@@ -231,8 +233,9 @@ public static partial class Ops
 
     /// <summary>gx (=|+=) conv2d's input gradient.</summary>
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
-        int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false)
+        int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false, bool? winograd = null)
     {
+        bool useWinograd = winograd ?? Convolutions.WinogradAllowed;
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
         int kh = geo.KernelH, kw = geo.KernelW;
         int padH = geo.DilationH * (kh - 1) - geo.PadH, padW = geo.DilationW * (kw - 1) - geo.PadW;
@@ -241,6 +244,9 @@ public static partial class Ops
         // packing dominates and the GEMM + col2im route (whose B operand is g itself, dense) is faster.
         var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
             geo.DilationH, geo.DilationW, geo.Height, geo.Width);
+        // Winograd takes the flipped kernel straight from the forward weights (its packed transform is cached per tensor).
+        if (useWinograd && geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && groups == 1
+            && Winograd.TryForward(g, weight, default, gx, n, cout, cin, transposed, accumulate: !overwrite, flipped: true)) return;
         bool flippedIsDirect = DirectConv.IsSupported(transposed) && cig >= 4 && transposed.Rows >= 8 && DirectConv.LaneUse(geo.Width) >= 0.7;
         if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && (flippedIsDirect || cig >= 64))
         {
@@ -257,7 +263,7 @@ public static partial class Ops
                         var dst = flipped.Slice(((gi * cig + ci) * cog + co) * kk, kk);
                         for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
                     }
-            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite);
+            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, winograd: false);
             return;
         }
         if (overwrite) gx.Clear();

@@ -1,0 +1,505 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lucid.Tensors.Kernels;
+
+/// <summary>
+/// 3×3 stride-1 convolutions by Winograd's minimal filtering F(4×4, 3×3) (Lavin &amp; Gray 2016, interpolation points
+/// 0, ±1, ±2, ∞): every 4×4 block of outputs is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for the block's 6×6 input patch d, so the
+/// sum over input channels becomes 36 independent products M_ξ = V_ξ · U_ξ (tiles × channels by channels × outputs)
+/// with 36 multiply-adds per 16 outputs instead of 144.
+/// <list type="bullet">
+/// <item>The input transform runs per channel plane, vectorized along a row of tiles (each input row split once into its
+/// four phases, so the transform reads contiguous vectors), and writes V_ξ as [channel][tile].</item>
+/// <item>The products use the direct convolution's register tile — 8 tiles (broadcast) × 32 output channels — with U
+/// packed once per weight tensor (cached, checked against the weights' contents on every call, so weights changed in
+/// place are seen), on AVX-512 or as four AVX2 quarters.</item>
+/// <item>The output transform is vectorized across output channels and adds the bias.</item>
+/// </list>
+/// Every output sums the input channels in a fixed order and the transforms are fixed expressions, so results do not
+/// depend on the thread count. Rounding differs from the direct sum (the transforms scale by up to 8 and 1/24): errors
+/// stay near 1e-6 of the output's scale (tests bound them against a float64 reference).
+/// </summary>
+internal static unsafe class Winograd
+{
+    private const int Tiles = 8;      // tiles per register block (broadcast operand)
+    private const int Outputs = 32;   // output channels per register block (two zmm)
+
+
+    /// <summary>
+    /// Where the transform pays: 3×3, stride 1, no dilation, one group, at least 16 channels in and out, and a map of at
+    /// least 8×8 outputs (smaller maps spend more in the transforms than they save, and fill a tile block poorly).
+    /// </summary>
+    public static bool Applies(in ConvGeometry g, int cin, int cout, int groups) =>
+        (Gemm.UsesAvx512 || Gemm.UsesAvx2) && groups == 1
+        && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
+        && g.PadH <= 2 && g.PadW <= 2 && cin >= 16 && cout >= 16 && g.OutH >= 8 && g.OutW >= 8
+        && g.OutH == g.Height + 2 * g.PadH - 2 && g.OutW == g.Width + 2 * g.PadW - 2;
+
+    [ThreadStatic] private static float[]? _v;
+    [ThreadStatic] private static float[]? _m;
+    [ThreadStatic] private static float[]? _scratch;
+
+    /// <summary>
+    /// y (=|+=) conv(x, w) + bias for x [n, cin, H, W] and y [n, cout, OutH, OutW], or false (nothing written) where the
+    /// transform does not apply. With <paramref name="flipped"/> the
+    /// kernel is the input gradient's: <paramref name="weight"/> is the forward convolution's [cin, cout, 3, 3] (its
+    /// output channels are this convolution's inputs) and each 3×3 kernel is rotated by 180°.
+    /// </summary>
+    public static bool TryForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        int n, int cin, int cout, in ConvGeometry g, bool accumulate, bool flipped)
+    {
+        if (!Applies(g, cin, cout, 1)) return false;
+        int th = (g.OutH + 3) / 4, tw = (g.OutW + 3) / 4;
+        int tilesPerImage = th * tw, tiles = n * tilesPerImage;
+        int tilesPadded = (tiles + Tiles - 1) / Tiles * Tiles;
+        int coBlocks = (cout + Outputs - 1) / Outputs, coPadded = coBlocks * Outputs;
+        var packed = WeightCache.Get(weight, cin, cout, coBlocks, flipped);
+        var v = Buffer(ref _v, 36L * cin * tilesPadded);
+        var m = Buffer(ref _m, 36L * tilesPadded * coPadded);
+        fixed (float* px = x)
+        fixed (float* pv = v)
+        fixed (float* pm = m)
+        fixed (float* pu = packed)
+        fixed (float* pb = bias)
+        fixed (float* py = y)
+        {
+            var input = new InputTransform(px, pv, g, cin, th, tw, tilesPadded);
+            ParallelKernels.For(n * cin, input, static (i, s) => s.Run(i));
+            if (tilesPadded > tiles)
+                for (long row = 0; row < 36L * cin; row++)
+                    new Span<float>(pv + row * tilesPadded + tiles, tilesPadded - tiles).Clear();
+            var products = new Products(pv, pu, pm, cin, tilesPadded, coBlocks, coPadded);
+            ParallelKernels.For(36 * coBlocks, products, static (i, s) => s.Run(i));
+            var output = new OutputTransform(pm, pb, py, g, cout, th, tw, tilesPadded, coPadded, accumulate);
+            ParallelKernels.For(tiles, output, static (i, s) => s.Run(i));
+        }
+        return true;
+    }
+
+    private static float[] Buffer(ref float[]? buffer, long size)
+    {
+        if (size > Array.MaxLength) throw new LucidArgumentException("input", $"conv2d: the Winograd buffers need {size} floats, more than an array holds; use a smaller batch.");
+        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
+        return buffer;
+    }
+
+    // ---- input transform: V_ij = (Bᵀ d B)_ij ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Bᵀ applied to six values: o0 = 4d0 − 5d2 + d4, o1 = −4d1 − 4d2 + d3 + d4, o2 = 4d1 − 4d2 − d3 + d4,
+    /// o3 = −2d1 − d2 + 2d3 + d4, o4 = 2d1 − d2 − 2d3 + d4, o5 = 4d1 − 5d3 + d5.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformB(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5,
+        float* o, nint stride)
+    {
+        var four = Vector256.Create(4f);
+        var five = Vector256.Create(5f);
+        var two = Vector256.Create(2f);
+        var s42 = d4 - four * d2;        // d4 − 4d2
+        var s31 = d3 - four * d1;        // d3 − 4d1
+        var t42 = d4 - d2;
+        var t31 = two * (d3 - d1);
+        (four * d0 - five * d2 + d4).Store(o);
+        (s42 + s31).Store(o + stride);
+        (s42 - s31).Store(o + 2 * stride);
+        (t42 + t31).Store(o + 3 * stride);
+        (t42 - t31).Store(o + 4 * stride);
+        (four * d1 - five * d3 + d5).Store(o + 5 * stride);
+    }
+
+    /// <summary>
+    /// Splits 32 consecutive floats into their four phases (x₀ x₄ x₈ …, x₁ x₅ …, …), 8 each, written to
+    /// <paramref name="phases"/> + p·<paramref name="phaseLen"/>: each vector's pairs grouped by phase, then a 4×4
+    /// transpose of those 64-bit pairs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave4(float* src, float* phases, int phaseLen)
+    {
+        var grouping = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        var a = Avx2.PermuteVar8x32(Vector256.Load(src), grouping).AsDouble();
+        var b = Avx2.PermuteVar8x32(Vector256.Load(src + 8), grouping).AsDouble();
+        var c = Avx2.PermuteVar8x32(Vector256.Load(src + 16), grouping).AsDouble();
+        var d = Avx2.PermuteVar8x32(Vector256.Load(src + 24), grouping).AsDouble();
+        var ab0 = Avx.UnpackLow(a, b);    // a0 b0 | a2 b2
+        var ab1 = Avx.UnpackHigh(a, b);   // a1 b1 | a3 b3
+        var cd0 = Avx.UnpackLow(c, d);
+        var cd1 = Avx.UnpackHigh(c, d);
+        Avx.Permute2x128(ab0, cd0, 0x20).AsSingle().Store(phases);
+        Avx.Permute2x128(ab1, cd1, 0x20).AsSingle().Store(phases + phaseLen);
+        Avx.Permute2x128(ab0, cd0, 0x31).AsSingle().Store(phases + 2 * phaseLen);
+        Avx.Permute2x128(ab1, cd1, 0x31).AsSingle().Store(phases + 3 * phaseLen);
+    }
+
+    private readonly struct InputTransform(float* x, float* v, ConvGeometry g, int cin, int th, int tw, int tilesPadded)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int plane)
+        {
+            int image = plane / cin, c = plane % cin;
+            const int lanes = 8;
+            int span = (tw + lanes - 1) / lanes * lanes;    // tiles per row, rounded up to whole vectors
+            int phaseLen = span + lanes;                     // phase p, entry q: padded column 4q + p
+            int rowsPadded = 4 * th + 2;
+            // Pass 1, per padded input row: split into four phases, then Bᵀ along the row (6 values per tile column).
+            // Pass 2, per tile row: Bᵀ down the six rows of each of those values.
+            var scratch = Buffer(ref _scratch, 8L * phaseLen + 6L * rowsPadded * span + 36L * span + 64);
+            fixed (float* pScratch = scratch)
+            {
+                float* padded = pScratch, phases = padded + 4 * phaseLen, rowT = phases + 4 * phaseLen, result = rowT + 6 * rowsPadded * span;
+                float* src = x + (long)plane * g.Height * g.Width;
+                new Span<float>(padded, 4 * phaseLen).Clear();   // the padding columns stay zero for every row
+                int blocks = (span + 1 + lanes - 1) / lanes;      // 32-float blocks covering phase entries [0, span]
+                for (int r = 0; r < rowsPadded; r++)
+                {
+                    int iy = r - g.PadH;
+                    bool inside = iy >= 0 && iy < g.Height;
+                    if (inside)
+                    {
+                        new ReadOnlySpan<float>(src + (long)iy * g.Width, g.Width).CopyTo(new Span<float>(padded + g.PadW, g.Width));
+                        for (int blk = 0; blk < blocks; blk++)
+                            Deinterleave4(padded + 32 * blk, phases + 8 * blk, phaseLen);
+                    }
+                    float* dst = rowT + (long)r * 6 * span;
+                    if (!inside)
+                    {
+                        new Span<float>(dst, 6 * span).Clear();
+                        continue;
+                    }
+                    float* p0 = phases, p1 = phases + phaseLen, p2 = phases + 2 * phaseLen, p3 = phases + 3 * phaseLen;
+                    for (int q = 0; q < span; q += lanes)
+                        TransformB(Vector256.Load(p0 + q), Vector256.Load(p1 + q), Vector256.Load(p2 + q), Vector256.Load(p3 + q),
+                            Vector256.Load(p0 + q + 1), Vector256.Load(p1 + q + 1), dst + q, span);
+                }
+                long tileBase = (long)image * th * tw;
+                long rowStride = (long)cin * tilesPadded;
+                float* vc = v + (long)c * tilesPadded + tileBase;
+                int step = 6 * span;
+                for (int ty = 0; ty < th; ty++)
+                {
+                    // Rows past this one in the same plane are written later by this same item, so a full-vector store
+                    // may spill into them; the last tile row is copied exactly (the next image belongs to another item).
+                    bool exact = (long)(th - 1 - ty) * tw < span - tw;
+                    float* top = rowT + (long)4 * ty * step;
+                    float* column = vc + (long)ty * tw;
+                    for (int j = 0; j < 6; j++)
+                        for (int q = 0; q < span; q += lanes)
+                        {
+                            float* at = top + j * span + q;
+                            if (exact)
+                                TransformB(Vector256.Load(at), Vector256.Load(at + step), Vector256.Load(at + 2 * step), Vector256.Load(at + 3 * step),
+                                    Vector256.Load(at + 4 * step), Vector256.Load(at + 5 * step), result + j * span + q, 6 * span);
+                            else
+                                TransformB(Vector256.Load(at), Vector256.Load(at + step), Vector256.Load(at + 2 * step), Vector256.Load(at + 3 * step),
+                                    Vector256.Load(at + 4 * step), Vector256.Load(at + 5 * step), column + j * rowStride + q, (nint)(6 * rowStride));
+                        }
+                    if (exact)
+                        for (int xi = 0; xi < 36; xi++)
+                            new ReadOnlySpan<float>(result + xi * span, tw).CopyTo(new Span<float>(column + xi * rowStride, tw));
+                }
+            }
+        }
+    }
+
+    // ---- the 36 products M_ξ = V_ξ · U_ξ -------------------------------------------------------------------------
+
+    private readonly struct Products(float* v, float* u, float* m, int cin, int tilesPadded, int coBlocks, int coPadded)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int item)
+        {
+            int xi = item / coBlocks, cb = item % coBlocks;
+            float* vx = v + (long)xi * cin * tilesPadded;
+            float* ux = u + ((long)xi * coBlocks + cb) * cin * Outputs;
+            float* mx = m + (long)xi * tilesPadded * coPadded + cb * Outputs;
+            for (int t0 = 0; t0 < tilesPadded; t0 += Tiles)
+            {
+                if (Gemm.UsesAvx512) Kernel512(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded);
+                else
+                {
+                    Kernel256(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded);
+                    Kernel256(cin, vx + t0, tilesPadded, ux + 16, mx + (long)t0 * coPadded + 16, coPadded);
+                    Kernel256(cin, vx + t0 + 4, tilesPadded, ux, mx + (long)(t0 + 4) * coPadded, coPadded);
+                    Kernel256(cin, vx + t0 + 4, tilesPadded, ux + 16, mx + (long)(t0 + 4) * coPadded + 16, coPadded);
+                }
+            }
+        }
+    }
+
+    /// <summary>m[t][0..32) = Σ_c v[c][t]·u[c][0..32) for t ∈ [0, 8).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(int k, float* v, int ldv, float* u, float* m, int ldm)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int step = 0; step < k; step++)
+        {
+            var b0 = Vector512.Load(u);
+            var b1 = Vector512.Load(u + 16);
+            var a0 = Vector512.Create(v[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(v[1]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(v[2]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(v[3]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(v[4]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(v[5]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(v[6]);
+            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(v[7]);
+            c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
+            u += Outputs;
+            v += ldv;
+        }
+        Vector512.Store(c00, m); Vector512.Store(c01, m + 16); m += ldm;
+        Vector512.Store(c10, m); Vector512.Store(c11, m + 16); m += ldm;
+        Vector512.Store(c20, m); Vector512.Store(c21, m + 16); m += ldm;
+        Vector512.Store(c30, m); Vector512.Store(c31, m + 16); m += ldm;
+        Vector512.Store(c40, m); Vector512.Store(c41, m + 16); m += ldm;
+        Vector512.Store(c50, m); Vector512.Store(c51, m + 16); m += ldm;
+        Vector512.Store(c60, m); Vector512.Store(c61, m + 16); m += ldm;
+        Vector512.Store(c70, m); Vector512.Store(c71, m + 16);
+    }
+
+    /// <summary>AVX2 quarter: m[t][0..16) = Σ_c v[c][t]·u[c][0..16) for t ∈ [0, 4) (u rows 32 apart), same K order.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(int k, float* v, int ldv, float* u, float* m, int ldm)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int step = 0; step < k; step++)
+        {
+            var b0 = Vector256.Load(u);
+            var b1 = Vector256.Load(u + 8);
+            var a0 = Vector256.Create(v[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(v[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(v[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(v[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            u += Outputs;
+            v += ldv;
+        }
+        Vector256.Store(c00, m); Vector256.Store(c01, m + 8); m += ldm;
+        Vector256.Store(c10, m); Vector256.Store(c11, m + 8); m += ldm;
+        Vector256.Store(c20, m); Vector256.Store(c21, m + 8); m += ldm;
+        Vector256.Store(c30, m); Vector256.Store(c31, m + 8);
+    }
+
+    // ---- output transform: Y = Aᵀ M A --------------------------------------------------------------------------------
+
+    /// <summary>Aᵀ applied to six values: o0 = m0 + m1 + m2 + m3 + m4, o1 = m1 − m2 + 2(m3 − m4), o2 = m1 + m2 + 4(m3 + m4), o3 = m1 − m2 + 8(m3 − m4) + m5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformA(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3)
+    {
+        var sum12 = m1 + m2; var dif12 = m1 - m2;
+        var sum34 = m3 + m4; var dif34 = m3 - m4;
+        o0 = m0 + sum12 + sum34;
+        o1 = dif12 + Vector256.Create(2f) * dif34;
+        o2 = sum12 + Vector256.Create(4f) * sum34;
+        o3 = dif12 + Vector256.Create(8f) * dif34 + m5;
+    }
+
+    private readonly struct OutputTransform(float* m, float* bias, float* y, ConvGeometry g, int cout, int th, int tw, int tilesPadded, int coPadded, bool accumulate)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int tile)
+        {
+            const int lanes = 8;
+            int perImage = th * tw;
+            int image = tile / perImage, ty = tile % perImage / tw, tx = tile % tw;
+            int rowsOut = Math.Min(4, g.OutH - 4 * ty), colsOut = Math.Min(4, g.OutW - 4 * tx);
+            long plane = (long)g.OutH * g.OutW;
+            int ow = g.OutW;
+            float* outBase = y + (long)image * cout * plane + (4L * ty) * ow + 4 * tx;
+            long xiStride = (long)tilesPadded * coPadded;
+            float* mt = m + (long)tile * coPadded;
+            var cols = stackalloc Vector256<float>[24];   // Aᵀ down the columns: 4 × 6
+            var block = stackalloc float[16 * lanes];
+            for (int co0 = 0; co0 < cout; co0 += lanes)
+            {
+                float* at = mt + co0;
+                for (int j = 0; j < 6; j++)
+                {
+                    TransformA(Vector256.Load(at + j * xiStride), Vector256.Load(at + (6 + j) * xiStride), Vector256.Load(at + (12 + j) * xiStride),
+                        Vector256.Load(at + (18 + j) * xiStride), Vector256.Load(at + (24 + j) * xiStride), Vector256.Load(at + (30 + j) * xiStride),
+                        out cols[j], out cols[6 + j], out cols[12 + j], out cols[18 + j]);
+                }
+                var b = bias is null ? Vector256<float>.Zero : co0 + lanes <= cout ? Vector256.Load(bias + co0) : PartialBias(co0);
+                bool whole = co0 + lanes <= cout && rowsOut == 4 && colsOut == 4;
+                for (int a = 0; a < 4; a++)
+                {
+                    var row = cols + 6 * a;
+                    TransformA(row[0], row[1], row[2], row[3], row[4], row[5], out var y0, out var y1, out var y2, out var y3);
+                    y0 += b; y1 += b; y2 += b; y3 += b;
+                    if (whole)
+                    {
+                        // 4 vectors over 8 channels → 8 rows of 4 columns (one per channel): a 4×8 transpose
+                        var t0 = Avx.UnpackLow(y0, y1).AsDouble();    // y0[0] y1[0] y0[1] y1[1] | y0[4] y1[4] y0[5] y1[5]
+                        var t1 = Avx.UnpackHigh(y0, y1).AsDouble();   // y0[2] y1[2] y0[3] y1[3] | lanes 6, 7
+                        var t2 = Avx.UnpackLow(y2, y3).AsDouble();
+                        var t3 = Avx.UnpackHigh(y2, y3).AsDouble();
+                        float* dst = outBase + co0 * plane + a * ow;
+                        StoreRow(dst, Avx.UnpackLow(t0, t2).AsSingle(), 0, plane);
+                        StoreRow(dst, Avx.UnpackHigh(t0, t2).AsSingle(), 1, plane);
+                        StoreRow(dst, Avx.UnpackLow(t1, t3).AsSingle(), 2, plane);
+                        StoreRow(dst, Avx.UnpackHigh(t1, t3).AsSingle(), 3, plane);
+                    }
+                    else
+                    {
+                        y0.Store(block + (4 * a) * lanes);
+                        y1.Store(block + (4 * a + 1) * lanes);
+                        y2.Store(block + (4 * a + 2) * lanes);
+                        y3.Store(block + (4 * a + 3) * lanes);
+                    }
+                }
+                if (whole) continue;
+                int count = Math.Min(lanes, cout - co0);
+                for (int l = 0; l < count; l++)
+                {
+                    float* dst = outBase + (co0 + l) * plane;
+                    for (int a = 0; a < rowsOut; a++)
+                        for (int bcol = 0; bcol < colsOut; bcol++)
+                        {
+                            float value = block[(4 * a + bcol) * lanes + l];
+                            float* d = dst + a * ow + bcol;
+                            *d = accumulate ? *d + value : value;
+                        }
+                }
+            }
+        }
+
+        /// <summary>Channel <paramref name="lane"/>'s four columns (low half) and channel lane + 4's (high half).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void StoreRow(float* dst, Vector256<float> pair, int lane, long plane)
+        {
+            float* lo = dst + lane * plane, hi = dst + (lane + 4) * plane;
+            var l = pair.GetLower();
+            var h = pair.GetUpper();
+            if (accumulate) { l += Vector128.Load(lo); h += Vector128.Load(hi); }
+            l.Store(lo);
+            h.Store(hi);
+        }
+
+        private Vector256<float> PartialBias(int co0)
+        {
+            Span<float> tmp = stackalloc float[8];
+            for (int l = 0; l < 8 && co0 + l < cout; l++) tmp[l] = bias[co0 + l];
+            return Vector256.Create<float>(tmp);
+        }
+    }
+
+    // ---- weights: U = G g Gᵀ, packed per (ξ, 32-channel block) as [input channel][32] -------------------------------
+
+    private static readonly double[,] G =
+    {
+        { 1.0 / 4, 0, 0 },
+        { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+        { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+        { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+        { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+        { 0, 0, 1 },
+    };
+
+    /// <summary>Packs U for every (output, input) channel pair; rows past <paramref name="cout"/> stay zero.</summary>
+    internal static float[] Pack(ReadOnlySpan<float> weight, int cin, int cout, int coBlocks, bool flipped)
+    {
+        var packed = GC.AllocateArray<float>(36 * coBlocks * cin * Outputs, pinned: true);
+        fixed (float* pw = weight)
+        fixed (float* pp = packed)
+        {
+            var state = new PackState(pw, pp, cin, cout, coBlocks, flipped);
+            ParallelKernels.For(coBlocks * cin, state, static (i, s) => s.Run(i));
+        }
+        return packed;
+    }
+
+    private readonly struct PackState(float* weight, float* packed, int cin, int cout, int coBlocks, bool flipped)
+    {
+        /// <summary>One (32-channel block, input channel): U of its 32 kernels, written as 36 rows of 32.</summary>
+        public void Run(int item)
+        {
+            int cb = item / cin, ci = item % cin;
+            float* block = stackalloc float[36 * Outputs];
+            new Span<float>(block, 36 * Outputs).Clear();
+            double* k = stackalloc double[9];
+            double* gg = stackalloc double[18];
+            for (int lane = 0; lane < Outputs && cb * Outputs + lane < cout; lane++)
+            {
+                int co = cb * Outputs + lane;
+                // g: forward kernel (co, ci), or the input gradient's: the forward kernel (ci, co) rotated by 180°
+                float* src = flipped ? weight + ((long)ci * cout + co) * 9 : weight + ((long)co * cin + ci) * 9;
+                for (int t = 0; t < 9; t++) k[t] = flipped ? src[8 - t] : src[t];
+                for (int i = 0; i < 6; i++)
+                    for (int b = 0; b < 3; b++)
+                        gg[i * 3 + b] = G[i, 0] * k[b] + G[i, 1] * k[3 + b] + G[i, 2] * k[6 + b];
+                for (int i = 0; i < 6; i++)
+                    for (int j = 0; j < 6; j++)
+                        block[(i * 6 + j) * Outputs + lane] = (float)(gg[i * 3] * G[j, 0] + gg[i * 3 + 1] * G[j, 1] + gg[i * 3 + 2] * G[j, 2]);
+            }
+            for (int xi = 0; xi < 36; xi++)
+                new ReadOnlySpan<float>(block + xi * Outputs, Outputs).CopyTo(
+                    new Span<float>(packed + (((long)xi * coBlocks + cb) * cin + ci) * Outputs, Outputs));
+        }
+    }
+
+    /// <summary>
+    /// Packed transforms of recently used weight tensors, keyed by the weights' address and shape and used only while
+    /// the weights still hold the values they were packed from (compared on every call, so weights changed in place
+    /// are seen). Whether a convolution takes this path depends on its shapes alone, never on this cache: the same
+    /// inputs give the same bits on the first call and the thousandth. Bounded in bytes and entries; least recently used
+    /// entries go first.
+    /// </summary>
+    private static class WeightCache
+    {
+        private const long Budget = 256L << 20;
+        private const int MaxEntries = 256;
+        private static readonly object Gate = new();
+        private static readonly LinkedList<Entry> Entries = new();
+        private static long _bytes;
+
+        private sealed record Entry(nint Address, int Cin, int Cout, bool Flipped, float[] Source, float[] Packed)
+        {
+            public long Bytes => 4L * (Source.Length + Packed.Length);
+        }
+
+        public static float[] Get(ReadOnlySpan<float> weight, int cin, int cout, int coBlocks, bool flipped)
+        {
+            weight = weight.Slice(0, cin * cout * 9);
+            nint address;
+            fixed (float* p = weight) address = (nint)p;
+            lock (Gate)
+            {
+                for (var node = Entries.First; node is not null; node = node.Next)
+                {
+                    var e = node.Value;
+                    if (e.Address != address || e.Cin != cin || e.Cout != cout || e.Flipped != flipped) continue;
+                    if (weight.SequenceEqual(e.Source))
+                    {
+                        if (node != Entries.First) { Entries.Remove(node); Entries.AddFirst(node); }
+                        return e.Packed;
+                    }
+                    Entries.Remove(node);
+                    _bytes -= e.Bytes;
+                    break;
+                }
+            }
+            var entry = new Entry(address, cin, cout, flipped, weight.ToArray(), Pack(weight, cin, cout, coBlocks, flipped));
+            lock (Gate)
+            {
+                Entries.AddFirst(entry);
+                _bytes += entry.Bytes;
+                while ((_bytes > Budget || Entries.Count > MaxEntries) && Entries.Last is { } last && last != Entries.First)
+                {
+                    Entries.RemoveLast();
+                    _bytes -= last.Value.Bytes;
+                }
+            }
+            return entry.Packed;
+        }
+    }
+}
