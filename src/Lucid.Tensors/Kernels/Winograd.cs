@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -478,7 +479,8 @@ internal static unsafe class Winograd
                 {
                     var e = node.Value;
                     if (e.Address != address || e.Cin != cin || e.Cout != cout || e.Flipped != flipped) continue;
-                    if (weight.SequenceEqual(e.Source))
+                    // bit for bit, as integers: a float comparison is element by element (NaN ≠ NaN), this one a memcmp
+                    if (MemoryMarshal.Cast<float, int>(weight).SequenceEqual(MemoryMarshal.Cast<float, int>(e.Source.AsSpan())))
                     {
                         if (node != Entries.First) { Entries.Remove(node); Entries.AddFirst(node); }
                         return e.Packed;
