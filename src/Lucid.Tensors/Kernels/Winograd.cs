@@ -146,7 +146,7 @@ internal static unsafe class Winograd
             int rowsPadded = 4 * th + 2;
             // Pass 1, per padded input row: split into four phases, then Bᵀ along the row (6 values per tile column).
             // Pass 2, per tile row: Bᵀ down the six rows of each of those values.
-            var scratch = Buffer(ref _scratch, 8L * phaseLen + 6L * rowsPadded * span + 36L * span + 64);
+            var scratch = Buffer(ref _scratch, 8L * phaseLen + 6L * rowsPadded * span + 6L * lanes + 64);
             fixed (float* pScratch = scratch)
             {
                 float* padded = pScratch, phases = padded + 4 * phaseLen, rowT = phases + 4 * phaseLen, result = rowT + 6 * rowsPadded * span;
@@ -181,7 +181,8 @@ internal static unsafe class Winograd
                 for (int ty = 0; ty < th; ty++)
                 {
                     // Rows past this one in the same plane are written later by this same item, so a full-vector store
-                    // may spill into them; the last tile row is copied exactly (the next image belongs to another item).
+                    // may spill into them; near the plane's end (the next image belongs to another item) the last,
+                    // partial vector of a row is written element by element.
                     bool exact = (long)(th - 1 - ty) * tw < span - tw;
                     float* top = rowT + (long)4 * ty * step;
                     float* column = vc + (long)ty * tw;
@@ -189,16 +190,21 @@ internal static unsafe class Winograd
                         for (int q = 0; q < span; q += lanes)
                         {
                             float* at = top + j * span + q;
-                            if (exact)
-                                TransformB(Vector256.Load(at), Vector256.Load(at + step), Vector256.Load(at + 2 * step), Vector256.Load(at + 3 * step),
-                                    Vector256.Load(at + 4 * step), Vector256.Load(at + 5 * step), result + j * span + q, 6 * span);
-                            else
-                                TransformB(Vector256.Load(at), Vector256.Load(at + step), Vector256.Load(at + 2 * step), Vector256.Load(at + 3 * step),
-                                    Vector256.Load(at + 4 * step), Vector256.Load(at + 5 * step), column + j * rowStride + q, (nint)(6 * rowStride));
+                            var d0 = Vector256.Load(at); var d1 = Vector256.Load(at + step); var d2 = Vector256.Load(at + 2 * step);
+                            var d3 = Vector256.Load(at + 3 * step); var d4 = Vector256.Load(at + 4 * step); var d5 = Vector256.Load(at + 5 * step);
+                            if (!exact || q + lanes <= tw)
+                            {
+                                TransformB(d0, d1, d2, d3, d4, d5, column + j * rowStride + q, (nint)(6 * rowStride));
+                                continue;
+                            }
+                            TransformB(d0, d1, d2, d3, d4, d5, result, lanes);
+                            int count = tw - q;
+                            for (int i = 0; i < 6; i++)
+                            {
+                                float* dst = column + (i * 6 + j) * rowStride + q;
+                                for (int t = 0; t < count; t++) dst[t] = result[i * lanes + t];
+                            }
                         }
-                    if (exact)
-                        for (int xi = 0; xi < 36; xi++)
-                            new ReadOnlySpan<float>(result + xi * span, tw).CopyTo(new Span<float>(column + xi * rowStride, tw));
                 }
             }
         }
