@@ -31,9 +31,14 @@ internal static unsafe class DirectConv
     [ThreadStatic] private static int[]? _offsets;
     [ThreadStatic] private static int[]? _segments;
 
-    /// <summary>y (=|+=) conv(x, w) + bias for x [n, cin, H, W], w [cout, cin/groups, kH, kW], y [n, cout, OutH, OutW].</summary>
+    /// <summary>
+    /// y (=|+=) conv(x, w) + bias for x [n, cin, H, W], w [cout, cin/groups, kH, kW], y [n, cout, OutH, OutW]. With
+    /// <paramref name="flippedTransposed"/> the kernel is an input gradient's: <paramref name="weight"/> is the forward
+    /// convolution's [cin, cout/groups, kH, kW] (its output channels are this convolution's inputs), read with both
+    /// spatial axes reversed.
+    /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate)
+        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flippedTransposed = false)
     {
         int cig = cin / groups, cog = cout / groups;
         // Top/left padding as given; bottom/right as far as the output reaches (a transposed convolution's output
@@ -71,7 +76,7 @@ internal static unsafe class DirectConv
             float* pp = Align64(ppRaw), pk = Align64(pkRaw);
             var pad = new PadState(px, pp, g, hp, wp);
             ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
-            PackWeights(pw, pk, groups, cog, cig, kk, coBlocks);
+            PackWeights(pw, pk, groups, cog, cig, kk, coBlocks, flippedTransposed);
             int pairs = (segmentCount + 1) / 2;
             var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, planeP, wp, segmentCount, pairs, accumulate);
             ParallelKernels.For(n * groups * coBlocks, tiles, static (i, s) => s.Run(i));
@@ -86,8 +91,12 @@ internal static unsafe class DirectConv
 
     private static float* Align64(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
-    /// <summary>Weights per (group, 8-channel block) as K rows of 8 (zero rows past the group's channels).</summary>
-    private static void PackWeights(float* w, float* packed, int groups, int cog, int cig, int kk, int coBlocks)
+    /// <summary>
+    /// Weights per (group, 8-channel block) as K rows of 8 (zero rows past the group's channels). Flipped and transposed,
+    /// the weight of output channel co, input channel ci, tap r is the forward convolution's weight of its output channel
+    /// gi·cig + ci, input channel co, tap kk − 1 − r (the forward weights are [groups·cig, cog, kk]).
+    /// </summary>
+    private static void PackWeights(float* w, float* packed, int groups, int cog, int cig, int kk, int coBlocks, bool flippedTransposed)
     {
         int k = cig * kk;
         for (int gi = 0; gi < groups; gi++)
@@ -102,8 +111,20 @@ internal static unsafe class DirectConv
                         for (int step = 0; step < k; step++) dst[step * Channels + c] = 0f;
                         continue;
                     }
-                    float* src = w + (long)(gi * cog + co) * k;
-                    for (int step = 0; step < k; step++) dst[step * Channels + c] = src[step];
+                    if (!flippedTransposed)
+                    {
+                        float* src = w + (long)(gi * cog + co) * k;
+                        for (int step = 0; step < k; step++) dst[step * Channels + c] = src[step];
+                        continue;
+                    }
+                    // forward weight layout [groups·cig][cog][kk]: input channel ci of this convolution is forward
+                    // output channel gi·cig + ci, and this output channel co is forward input channel co
+                    for (int ci = 0; ci < cig; ci++)
+                    {
+                        float* src = w + ((long)(gi * cig + ci) * cog + co) * kk;
+                        float* d = dst + (long)ci * kk * Channels + c;
+                        for (int r = 0; r < kk; r++) d[r * Channels] = src[kk - 1 - r];
+                    }
                 }
             }
     }

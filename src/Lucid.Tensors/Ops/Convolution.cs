@@ -228,7 +228,6 @@ public static partial class Ops
         }
     }
 
-    [ThreadStatic] private static float[]? _flippedWeight;
 
 
     /// <summary>gx (=|+=) conv2d's input gradient.</summary>
@@ -252,19 +251,9 @@ public static partial class Ops
         if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && flippedIsDirect)
         {
             // Stride 1: the input gradient is the convolution of g with the spatially flipped, channel-transposed
-            // kernel and padding d·(k − 1) − p — the same implicit-GEMM path as the forward pass.
-            // Flipping both spatial axes reverses each flattened kH·kW block.
-            var flipped = ThreadBuffer(ref _flippedWeight, weight.Length);
-            int kk = kh * kw;
-            for (int gi = 0; gi < groups; gi++)
-                for (int co = 0; co < cog; co++)
-                    for (int ci = 0; ci < cig; ci++)
-                    {
-                        var src = weight.Slice(((gi * cog + co) * cig + ci) * kk, kk);
-                        var dst = flipped.Slice(((gi * cig + ci) * cog + co) * kk, kk);
-                        for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
-                    }
-            ConvForward(g, flipped, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, winograd: false);
+            // kernel and padding d·(k − 1) − p; the direct kernel reads that kernel from the forward weights while it
+            // packs them, so no flipped copy is written.
+            DirectConv.Forward(g, weight, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, flippedTransposed: true);
             return;
         }
         if (overwrite) gx.Clear();
