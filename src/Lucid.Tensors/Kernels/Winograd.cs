@@ -29,14 +29,26 @@ internal static unsafe class Winograd
 
 
     /// <summary>
-    /// Where the transform pays: 3×3, stride 1, no dilation, one group, at least 16 channels in and out, and a map of at
-    /// least 8×8 outputs (smaller maps spend more in the transforms than they save, and fill a tile block poorly).
+    /// Where the transform applies — 3×3, stride 1, no dilation, one group, at least 16 channels in and out, a map of at
+    /// least 8×8 outputs — and pays (measured, interleaved A/B on AVX-512, batch 1 unless said): always where the direct
+    /// kernel would leave a third of its lanes idle and the convolution would go to im2col + GEMM (48→48 at 20² 4.3×,
+    /// 128→128 at 8² 5.1× faster); otherwise from 32 channels in and out once the channel pairs are many (cin·cout ≥
+    /// 16384: 128→128 at 14² 1.0–1.2×) or the work is large (≥ 200 MFLOP: 64→64 at 56² 1.7×, 32→64 at 32² batch 8 1.3×).
+    /// Below that the transforms' fixed costs lose (64→128 at 32² 0.85×, 64→64 at 28² 0.88×, 32→64 at 32² 0.80×,
+    /// 16→16 at 64² 0.47×). The rule reads shapes only, so the same call always takes the same path.
     /// </summary>
-    public static bool Applies(in ConvGeometry g, int cin, int cout, int groups) =>
-        (Gemm.UsesAvx512 || Gemm.UsesAvx2) && groups == 1
-        && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
-        && g.PadH <= 2 && g.PadW <= 2 && cin >= 16 && cout >= 16 && g.OutH >= 8 && g.OutW >= 8
-        && g.OutH == g.Height + 2 * g.PadH - 2 && g.OutW == g.Width + 2 * g.PadW - 2;
+    public static bool Applies(in ConvGeometry g, int n, int cin, int cout, int groups)
+    {
+        if (!(Gemm.UsesAvx512 || Gemm.UsesAvx2) || groups != 1
+            || g.KernelH != 3 || g.KernelW != 3 || g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1
+            || g.PadH > 2 || g.PadW > 2 || cin < 16 || cout < 16 || g.OutH < 8 || g.OutW < 8
+            || g.OutH != g.Height + 2 * g.PadH - 2 || g.OutW != g.Width + 2 * g.PadW - 2)
+            return false;
+        bool directWouldRun = DirectConv.IsSupported(g) && cout >= 4 && DirectConv.LaneUse(g.OutW) >= 0.7;
+        if (!directWouldRun) return true;
+        double flops = 18.0 * cin * cout * g.OutH * g.OutW * n;
+        return cin >= 32 && cout >= 32 && ((long)cin * cout >= 16384 || flops >= 2e8);
+    }
 
     [ThreadStatic] private static float[]? _v;
     [ThreadStatic] private static float[]? _m;
@@ -51,7 +63,7 @@ internal static unsafe class Winograd
     public static bool TryForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int n, int cin, int cout, in ConvGeometry g, bool accumulate, bool flipped)
     {
-        if (!Applies(g, cin, cout, 1)) return false;
+        if (!Applies(g, n, cin, cout, 1)) return false;
         int th = (g.OutH + 3) / 4, tw = (g.OutW + 3) / 4;
         int tilesPerImage = th * tw, tiles = n * tilesPerImage;
         int tilesPadded = (tiles + Tiles - 1) / Tiles * Tiles;
@@ -413,9 +425,9 @@ internal static unsafe class Winograd
     };
 
     /// <summary>Packs U for every (output, input) channel pair; rows past <paramref name="cout"/> stay zero.</summary>
-    internal static float[] Pack(ReadOnlySpan<float> weight, int cin, int cout, int coBlocks, bool flipped)
+    internal static float[] Pack(ReadOnlySpan<float> weight, int cin, int cout, int coBlocks, bool flipped, float[]? into = null)
     {
-        var packed = GC.AllocateArray<float>(36 * coBlocks * cin * Outputs, pinned: true);
+        var packed = into ?? GC.AllocateArray<float>(36 * coBlocks * cin * Outputs, pinned: true);
         fixed (float* pw = weight)
         fixed (float* pp = packed)
         {
@@ -455,11 +467,11 @@ internal static unsafe class Winograd
     }
 
     /// <summary>
-    /// Packed transforms of recently used weight tensors, keyed by the weights' address and shape and used only while
-    /// the weights still hold the values they were packed from (compared on every call, so weights changed in place
-    /// are seen). Whether a convolution takes this path depends on its shapes alone, never on this cache: the same
-    /// inputs give the same bits on the first call and the thousandth. Bounded in bytes and entries; least recently used
-    /// entries go first.
+    /// Packed transforms of recently used weight tensors, keyed by the weights' address and shape, with a copy of the
+    /// values they were packed from: compared on every call, so weights changed in place are seen and packed again
+    /// (into the entry's own arrays: a training loop allocates nothing here). Whether a convolution takes this path
+    /// depends on its shapes alone, never on this cache: the same inputs give the same bits on the first call and the
+    /// thousandth. Bounded in bytes and entries; least recently used entries go first.
     /// </summary>
     private static class WeightCache
     {
@@ -486,14 +498,15 @@ internal static unsafe class Winograd
                     var e = node.Value;
                     if (e.Address != address || e.Cin != cin || e.Cout != cout || e.Flipped != flipped) continue;
                     // bit for bit, as integers: a float comparison is element by element (NaN ≠ NaN), this one a memcmp
-                    if (MemoryMarshal.Cast<float, int>(weight).SequenceEqual(MemoryMarshal.Cast<float, int>(e.Source.AsSpan())))
+                    if (node != Entries.First) { Entries.Remove(node); Entries.AddFirst(node); }
+                    if (!MemoryMarshal.Cast<float, int>(weight).SequenceEqual(MemoryMarshal.Cast<float, int>(e.Source.AsSpan())))
                     {
-                        if (node != Entries.First) { Entries.Remove(node); Entries.AddFirst(node); }
-                        return e.Packed;
+                        // the same tensor with new values (a training step): packed again into the entry's own arrays,
+                        // so a training loop allocates nothing here
+                        weight.CopyTo(e.Source);
+                        Pack(weight, cin, cout, coBlocks, flipped, e.Packed);
                     }
-                    Entries.Remove(node);
-                    _bytes -= e.Bytes;
-                    break;
+                    return e.Packed;
                 }
             }
             var entry = new Entry(address, cin, cout, flipped, weight.ToArray(), Pack(weight, cin, cout, coBlocks, flipped));
