@@ -139,11 +139,17 @@ public class NativePathTests(ITestOutputHelper output)
         using var imageA = new LucidImage(112, seed: 8);
         using var imageB = new LucidImage(112, seed: 8);
         var options = new RenderOptions { Steps = 2, Seed = 8, Transforms = Transform.Roll(4) };
+        // Adam's first steps take the gradient's signs at full size, so components at rounding level show the two
+        // engines' summation orders: since the engine's stride-1 input gradients off the direct kernel go through GEMM +
+        // col2im (2026-12-03) the images differ by 2.4e-3 after two steps (1e-5 before). Measured 2026-12-03: on this
+        // start the redirection changes nothing in Lucid's engine (the image is bit-identical with RedirectRelu off), so
+        // this compares the two engines' redirected loops, not the redirection itself — a start on which the channel is
+        // dead for the whole batch is still to be found (issue 17).
         var a = Renderer.Render(imported, objective, imageA, options);
         var b = TorchRender.Render(model, objective, imageB, options);
         double gap = MaxDifference(Values(b.Image), a.Image.ToArray());
         output.WriteLine($"2 redirected steps, native vs Lucid's engine: {gap:E2}");
-        Assert.True(gap <= 1e-4, $"redirected steps differ by {gap:E2}");
+        Assert.True(gap <= 5e-3, $"redirected steps differ by {gap:E2}");
     }
 
     [RequiresTorchFact]
