@@ -351,26 +351,35 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
+        MicroTile(kc, a, MR, b, c, ldc, accumulate);
+
+    /// <summary>
+    /// One MR×NR register tile: c[i][0..NR) (=|+=) Σ_p a[p·lda + i]·b[p·NR + j] for i &lt; MR — the A column of step p
+    /// is MR consecutive values lda apart from the next (MR when packed; Winograd's products read their transformed
+    /// tiles in place with lda = their row length), B is packed NR wide.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MicroTile(int kc, float* a, int lda, float* b, float* c, int ldc, bool accumulate)
     {
         switch (Kernel)
         {
-            case Isa.Avx512: Kernel512(kc, a, b, c, ldc, accumulate); break;
+            case Isa.Avx512: Kernel512(kc, a, lda, b, c, ldc, accumulate); break;
             case Isa.Avx2:
                 // four 4×16 quarter tiles: 8 accumulators + 2 B rows + 1 broadcast fit AVX2's 16 registers (a full
                 // 8×16 half needs 19 and the JIT spills; measured 117 → see the benchmarks' header for the rate)
-                Kernel256(kc, a, b, c, ldc, accumulate, 0, 0);
-                Kernel256(kc, a, b, c, ldc, accumulate, 0, 16);
-                Kernel256(kc, a, b, c, ldc, accumulate, 4, 0);
-                Kernel256(kc, a, b, c, ldc, accumulate, 4, 16);
+                Kernel256(kc, a, lda, b, c, ldc, accumulate, 0, 0);
+                Kernel256(kc, a, lda, b, c, ldc, accumulate, 0, 16);
+                Kernel256(kc, a, lda, b, c, ldc, accumulate, 4, 0);
+                Kernel256(kc, a, lda, b, c, ldc, accumulate, 4, 16);
                 break;
-            default: KernelPortable(kc, a, b, c, ldc, accumulate); break;
+            default: KernelPortable(kc, a, lda, b, c, ldc, accumulate); break;
         }
     }
 
     // Never inlined: inside a larger caller the JIT's register allocator spills the 16 accumulators.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void Kernel512(int kc, float* a, int lda, float* b, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -394,7 +403,7 @@ public static unsafe class Gemm
             c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
             var a7 = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
-            a += MR;
+            a += lda;
             b += NR;
         }
         Store512(c, c00, c01, accumulate); c += ldc;
@@ -421,7 +430,7 @@ public static unsafe class Gemm
 
     /// <summary>Rows [row, row + 4) × columns [col, col + 16) of an MR×NR tile.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate, int row, int col)
+    private static void Kernel256(int kc, float* a, int lda, float* b, float* c, int ldc, bool accumulate, int row, int col)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         a += row;
@@ -434,7 +443,7 @@ public static unsafe class Gemm
             var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
             var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
             var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
-            a += MR;
+            a += lda;
             b += NR;
         }
         c += (long)row * ldc + col;
@@ -456,11 +465,11 @@ public static unsafe class Gemm
         Vector256.Store(v1, c + 8);
     }
 
-    private static void KernelPortable(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void KernelPortable(int kc, float* a, int lda, float* b, float* c, int ldc, bool accumulate)
     {
         float* acc = stackalloc float[MR * NR];
         new Span<float>(acc, MR * NR).Clear();
-        for (int p = 0; p < kc; p++, a += MR, b += NR)
+        for (int p = 0; p < kc; p++, a += lda, b += NR)
             for (int i = 0; i < MR; i++)
             {
                 float ai = a[i];

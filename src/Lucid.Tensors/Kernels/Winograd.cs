@@ -13,7 +13,7 @@ namespace Lucid.Tensors.Kernels;
 /// <list type="bullet">
 /// <item>The input transform runs per channel plane, vectorized along a row of tiles (each input row split once into its
 /// four phases, so the transform reads contiguous vectors), and writes V_ξ as [channel][tile].</item>
-/// <item>The products use the direct convolution's register tile — 8 tiles (broadcast) × 32 output channels — with U
+/// <item>The products run on the GEMM's micro-tile (<see cref="Gemm.MicroTile"/>) — 8 tiles (broadcast, read in place) × 32 output channels — with U
 /// packed once per weight tensor (cached, checked against the weights' contents on every call, so weights changed in
 /// place are seen), on AVX-512 or as four AVX2 quarters.</item>
 /// <item>The output transform is vectorized across output channels and adds the bias.</item>
@@ -24,8 +24,8 @@ namespace Lucid.Tensors.Kernels;
 /// </summary>
 internal static unsafe class Winograd
 {
-    private const int Tiles = 8;      // tiles per register block (broadcast operand)
-    private const int Outputs = 32;   // output channels per register block (two zmm)
+    private const int Tiles = Gemm.MR;     // tiles per register block (the GEMM tile's broadcast rows)
+    private const int Outputs = Gemm.NR;   // output channels per register block (its packed columns)
 
 
     /// <summary>
@@ -235,77 +235,9 @@ internal static unsafe class Winograd
             float* mx = m + (long)xi * tilesPadded * coPadded + cb * Outputs;
             for (int t0 = 0; t0 < tilesPadded; t0 += Tiles)
             {
-                if (Gemm.UsesAvx512) Kernel512(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded);
-                else
-                {
-                    Kernel256(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded);
-                    Kernel256(cin, vx + t0, tilesPadded, ux + 16, mx + (long)t0 * coPadded + 16, coPadded);
-                    Kernel256(cin, vx + t0 + 4, tilesPadded, ux, mx + (long)(t0 + 4) * coPadded, coPadded);
-                    Kernel256(cin, vx + t0 + 4, tilesPadded, ux + 16, mx + (long)(t0 + 4) * coPadded + 16, coPadded);
-                }
+                Gemm.MicroTile(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded, accumulate: false);
             }
         }
-    }
-
-    /// <summary>m[t][0..32) = Σ_c v[c][t]·u[c][0..32) for t ∈ [0, 8).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int k, float* v, int ldv, float* u, float* m, int ldm)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int step = 0; step < k; step++)
-        {
-            var b0 = Vector512.Load(u);
-            var b1 = Vector512.Load(u + 16);
-            var a0 = Vector512.Create(v[0]);
-            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(v[1]);
-            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(v[2]);
-            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(v[3]);
-            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(v[4]);
-            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(v[5]);
-            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(v[6]);
-            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(v[7]);
-            c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
-            u += Outputs;
-            v += ldv;
-        }
-        Vector512.Store(c00, m); Vector512.Store(c01, m + 16); m += ldm;
-        Vector512.Store(c10, m); Vector512.Store(c11, m + 16); m += ldm;
-        Vector512.Store(c20, m); Vector512.Store(c21, m + 16); m += ldm;
-        Vector512.Store(c30, m); Vector512.Store(c31, m + 16); m += ldm;
-        Vector512.Store(c40, m); Vector512.Store(c41, m + 16); m += ldm;
-        Vector512.Store(c50, m); Vector512.Store(c51, m + 16); m += ldm;
-        Vector512.Store(c60, m); Vector512.Store(c61, m + 16); m += ldm;
-        Vector512.Store(c70, m); Vector512.Store(c71, m + 16);
-    }
-
-    /// <summary>AVX2 quarter: m[t][0..16) = Σ_c v[c][t]·u[c][0..16) for t ∈ [0, 4) (u rows 32 apart), same K order.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int k, float* v, int ldv, float* u, float* m, int ldm)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int step = 0; step < k; step++)
-        {
-            var b0 = Vector256.Load(u);
-            var b1 = Vector256.Load(u + 8);
-            var a0 = Vector256.Create(v[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(v[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(v[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(v[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
-            u += Outputs;
-            v += ldv;
-        }
-        Vector256.Store(c00, m); Vector256.Store(c01, m + 8); m += ldm;
-        Vector256.Store(c10, m); Vector256.Store(c11, m + 8); m += ldm;
-        Vector256.Store(c20, m); Vector256.Store(c21, m + 8); m += ldm;
-        Vector256.Store(c30, m); Vector256.Store(c31, m + 8);
     }
 
     // ---- output transform: Y = Aᵀ M A --------------------------------------------------------------------------------
