@@ -26,6 +26,13 @@ internal static unsafe class DirectConv
     /// </summary>
     public static double LaneUse(int outW) => outW / (double)(Width * ((outW + Width - 1) / Width));
 
+    /// <summary>
+    /// Whether a convolution runs on this kernel: stride 1 on AVX2/AVX-512, at least 4 output channels per group and 8
+    /// taps per output, and output rows that fill at least 70 % of the 16-lane segments.
+    /// </summary>
+    public static bool Runs(in ConvGeometry g, int outputChannelsPerGroup) =>
+        IsSupported(g) && outputChannelsPerGroup >= 4 && g.Rows >= 8 && LaneUse(g.OutW) >= 0.7;
+
     [ThreadStatic] private static float[]? _padded;
     [ThreadStatic] private static float[]? _weights;
     [ThreadStatic] private static int[]? _offsets;

@@ -27,7 +27,6 @@ internal static unsafe class Winograd
     private const int Tiles = Gemm.MR;     // tiles per register block (the GEMM tile's broadcast rows)
     private const int Outputs = Gemm.NR;   // output channels per register block (its packed columns)
 
-
     /// <summary>
     /// Where the transform applies — 3×3, stride 1, no dilation, one group, at least 16 channels in and out, a map of at
     /// least 8×8 outputs — and pays (measured, interleaved A/B on AVX-512, batch 1 unless said): always where the direct
@@ -44,8 +43,7 @@ internal static unsafe class Winograd
             || g.PadH > 2 || g.PadW > 2 || cin < 16 || cout < 16 || g.OutH < 8 || g.OutW < 8
             || g.OutH != g.Height + 2 * g.PadH - 2 || g.OutW != g.Width + 2 * g.PadW - 2)
             return false;
-        bool directWouldRun = DirectConv.IsSupported(g) && cout >= 4 && DirectConv.LaneUse(g.OutW) >= 0.7;
-        if (!directWouldRun) return true;
+        if (!DirectConv.Runs(g, cout)) return true;
         double flops = 18.0 * cin * cout * g.OutH * g.OutW * n;
         return cin >= 32 && cout >= 32 && ((long)cin * cout >= 16384 || flops >= 2e8);
     }
@@ -56,14 +54,14 @@ internal static unsafe class Winograd
 
     /// <summary>
     /// y (=|+=) conv(x, w) + bias for x [n, cin, H, W] and y [n, cout, OutH, OutW], or false (nothing written) where the
-    /// transform does not apply. With <paramref name="flipped"/> the
-    /// kernel is the input gradient's: <paramref name="weight"/> is the forward convolution's [cin, cout, 3, 3] (its
-    /// output channels are this convolution's inputs) and each 3×3 kernel is rotated by 180°.
+    /// transform does not apply (<see cref="Applies"/>). With <paramref name="flipped"/> the kernel is the input
+    /// gradient's: <paramref name="weight"/> is the forward convolution's [cin, cout, 3, 3] (its output channels are this
+    /// convolution's inputs) and each 3×3 kernel is rotated by 180°.
     /// </summary>
     public static bool TryForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, in ConvGeometry g, bool accumulate, bool flipped)
+        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flipped)
     {
-        if (!Applies(g, n, cin, cout, 1)) return false;
+        if (!Applies(g, n, cin, cout, groups)) return false;
         int th = (g.OutH + 3) / 4, tw = (g.OutW + 3) / 4;
         int tilesPerImage = th * tw, tiles = n * tilesPerImage;
         int tilesPadded = (tiles + Tiles - 1) / Tiles * Tiles;
@@ -234,9 +232,7 @@ internal static unsafe class Winograd
             float* ux = u + ((long)xi * coBlocks + cb) * cin * Outputs;
             float* mx = m + (long)xi * tilesPadded * coPadded + cb * Outputs;
             for (int t0 = 0; t0 < tilesPadded; t0 += Tiles)
-            {
                 Gemm.MicroTile(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded, accumulate: false);
-            }
         }
     }
 
@@ -429,8 +425,8 @@ internal static unsafe class Winograd
                 {
                     var e = node.Value;
                     if (e.Address != address || e.Cin != cin || e.Cout != cout || e.Flipped != flipped) continue;
-                    // bit for bit, as integers: a float comparison is element by element (NaN ≠ NaN), this one a memcmp
                     if (node != Entries.First) { Entries.Remove(node); Entries.AddFirst(node); }
+                    // bit for bit, as integers: a float comparison is element by element (NaN ≠ NaN), this one a memcmp
                     if (!MemoryMarshal.Cast<float, int>(weight).SequenceEqual(MemoryMarshal.Cast<float, int>(e.Source.AsSpan())))
                     {
                         // the same tensor with new values (a training step): packed again into the entry's own arrays,

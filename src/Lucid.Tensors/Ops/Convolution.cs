@@ -176,13 +176,13 @@ public static partial class Ops
     internal static unsafe void ConvForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool accumulate = false, bool? winograd = null)
     {
-        if (groups == 1 && (winograd ?? Convolutions.WinogradAllowed) && Winograd.TryForward(x, weight, bias, y, n, cin, cout, geo, accumulate, flipped: false)) return;
+        if ((winograd ?? Convolutions.WinogradAllowed) && Winograd.TryForward(x, weight, bias, y, n, cin, cout, groups, geo, accumulate, flipped: false)) return;
         if (Polyphase.AppliesForward(geo, cout, groups))
         {
             Polyphase.Forward(x, weight, bias, y, n, cin, cout, geo, accumulate);
             return;
         }
-        if (DirectConv.IsSupported(geo) && cout / groups >= 4 && geo.Rows >= 8 && DirectConv.LaneUse(geo.OutW) >= 0.7)
+        if (DirectConv.Runs(geo, cout / groups))
         {
             DirectConv.Forward(x, weight, bias, y, n, cin, cout, groups, geo, accumulate);
             return;
@@ -228,8 +228,6 @@ public static partial class Ops
         }
     }
 
-
-
     /// <summary>gx (=|+=) conv2d's input gradient.</summary>
     internal static void ConvBackwardInput(ReadOnlySpan<float> g, ReadOnlySpan<float> weight, Span<float> gx,
         int n, int cin, int cout, int groups, in ConvGeometry geo, bool overwrite = false, bool? winograd = null)
@@ -244,17 +242,18 @@ public static partial class Ops
         // forward + input gradient 9.5 ms through the flipped kernel, 3.3 ms through col2im, batch 1).
         var transposed = new ConvGeometry(cog, geo.OutH, geo.OutW, kh, kw, 1, 1, padH, padW,
             geo.DilationH, geo.DilationW, geo.Height, geo.Width);
-        // Winograd takes the flipped kernel straight from the forward weights (its packed transform is cached per tensor).
-        if (useWinograd && geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && groups == 1
-            && Winograd.TryForward(g, weight, default, gx, n, cout, cin, transposed, accumulate: !overwrite, flipped: true)) return;
-        bool flippedIsDirect = DirectConv.IsSupported(transposed) && cig >= 4 && transposed.Rows >= 8 && DirectConv.LaneUse(geo.Width) >= 0.7;
-        if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0 && flippedIsDirect)
+        if (geo.StrideH == 1 && geo.StrideW == 1 && padH >= 0 && padW >= 0)
         {
             // Stride 1: the input gradient is the convolution of g with the spatially flipped, channel-transposed
-            // kernel and padding d·(k − 1) − p; the direct kernel reads that kernel from the forward weights while it
-            // packs them, so no flipped copy is written.
-            DirectConv.Forward(g, weight, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, flippedTransposed: true);
-            return;
+            // kernel and padding d·(k − 1) − p. Winograd and the direct kernel both read that kernel from the forward
+            // weights (Winograd's packed transform is cached per tensor; the direct kernel flips while it packs), so no
+            // flipped copy is written.
+            if (useWinograd && Winograd.TryForward(g, weight, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, flipped: true)) return;
+            if (DirectConv.Runs(transposed, cig))
+            {
+                DirectConv.Forward(g, weight, default, gx, n, cout, cin, groups, transposed, accumulate: !overwrite, flippedTransposed: true);
+                return;
+            }
         }
         if (overwrite) gx.Clear();
         int inPlane = geo.Height * geo.Width;
@@ -378,7 +377,8 @@ public static partial class Ops
         var attrs = new Conv2dAttributes(stride, stride, padding, padding, dilation, dilation, groups, outputPadding, outputPadding);
         var y = Tensor.Zeros(n, cout, oh, ow);
         // forward: y = conv_backward_input(g = x) with the conv's "cout" being our cin
-        ConvBackwardInput(x.Data, weight.Data, y.Data, n, cout, cin, groups, geo);
+        bool winograd = Convolutions.WinogradAllowed;
+        ConvBackwardInput(x.Data, weight.Data, y.Data, n, cout, cin, groups, geo, winograd: winograd);
         if (bias is not null)
         {
             var yd = y.Data; var bd = bias.Data;
@@ -393,7 +393,7 @@ public static partial class Ops
             if (Graph.Wants(x))
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-                ConvForward(g.Data, weight.Data, default, gx.Data, n, cout, cin, groups, geo);
+                ConvForward(g.Data, weight.Data, default, gx.Data, n, cout, cin, groups, geo, winograd: winograd);
                 grads[0] = gx;
             }
             if (Graph.Wants(weight))
