@@ -1,5 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Tensors;
 using Xunit;
 
@@ -8,16 +10,15 @@ namespace Lucid.Attribution.Tests;
 public class LayerAttributionTests
 {
     /// <summary>Layer IG is complete at the layer: Σ attr = f(tap = a) − f(tap = 0), on smooth networks at 256 Gauss–Legendre steps.</summary>
-    [Fact]
-    public void LayerIntegratedGradients_IsCompleteAtTheLayer() =>
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
-        {
-            var model = GradientAttributionTests.RandomNet((ulong)seed, () => new("softplus", t => Ops.Softplus(t)));
-            using var x = new Rng((ulong)seed).Uniform(new[] { 2, 2, 6, 6 });
-            var r = LayerAttribution.IntegratedGradients(model, x, AttributionTarget.Class(seed % 4), "act1", steps: 256);
-            Assert.Equal(new[] { 2, 3, 6, 6 }, r.Attribution.Shape.ToArray());
-            Assert.All(r.Delta!, d => Assert.True(Math.Abs(d) <= 2e-5, $"seed {seed}: delta {d}"));
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true));
+    [Property(MaxTest = 100)]
+    public void LayerIntegratedGradients_IsCompleteAtTheLayer(Seed seed)
+    {
+        var model = GradientAttributionTests.RandomNet((ulong)seed, () => new("softplus", t => Ops.Softplus(t)));
+        using var x = new Rng((ulong)seed).Uniform(new[] { 2, 2, 6, 6 });
+        var r = LayerAttribution.IntegratedGradients(model, x, AttributionTarget.Class(seed % 4), "act1", steps: 256);
+        Assert.Equal(new[] { 2, 3, 6, 6 }, r.Attribution.Shape.ToArray());
+        Assert.All(r.Delta!, d => Assert.True(Math.Abs(d) <= 2e-5, $"seed {seed}: delta {d}"));
+    }
 
     [Fact]
     public void GradientTimesActivation_AtTheInputTap_IsInputTimesGradient_AndTapToTapWorks()

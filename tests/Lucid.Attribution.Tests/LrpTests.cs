@@ -1,5 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Models.Graph;
 using Lucid.Tensors;
 using Lucid.Tensors.Autograd;
@@ -55,39 +57,39 @@ public class LrpTests
         ("w-square", () => new LrpWSquare(1e-9f)),
     };
 
-    public static IEnumerable<object[]> RuleNames => ConservingRules.Select(r => new object[] { r.Name });
-
     /// <summary>
     /// Σ relevance is conserved from the output to the input and from tap to tap (bias-free ReLU networks, 300 random
     /// networks and inputs each). Tolerance: 1e-5 relative to the magnitude of what is summed, Σ|R_i| + |f(x)|. The
     /// relevances are float32 and rules like αβ (α·R⁺ − β·R⁻) or a residual split with a negative summand produce terms
     /// larger than their total, so the rounding scales with Σ|R_i|, not with f(x).
     /// </summary>
-    [Theory]
-    [MemberData(nameof(RuleNames))]
-    public void Relevance_IsConserved_OnBiasFreeReluNetworks(string ruleName)
+    [Property(MaxTest = 300)] public void LrpZero_ConservesRelevance(Seed seed) => Conserves("LRP-0", seed);
+    [Property(MaxTest = 300)] public void Epsilon_ConservesRelevance(Seed seed) => Conserves("epsilon", seed);
+    [Property(MaxTest = 300)] public void ZPlus_ConservesRelevance(Seed seed) => Conserves("z-plus", seed);
+    [Property(MaxTest = 300)] public void AlphaBeta_ConservesRelevance(Seed seed) => Conserves("alpha2-beta1", seed);
+    [Property(MaxTest = 300)] public void Flat_ConservesRelevance(Seed seed) => Conserves("flat", seed);
+    [Property(MaxTest = 300)] public void WSquare_ConservesRelevance(Seed seed) => Conserves("w-square", seed);
+
+    private static void Conserves(string ruleName, int seed)
     {
         var make = ConservingRules.Single(r => r.Name == ruleName).Rule;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        var model = RandomBiasFreeNet((ulong)seed);
+        using var x = new Rng((ulong)seed + 7).Uniform(new[] { 1, 2, 8, 8 });
+        int cls = seed % 4;
+        // stabilizers at 1e-9 (the ε): with Zennit's 1e-6 the stabilizer itself absorbs ~1e-6/|z| of the relevance
+        var result = Lrp.Uniform(make(), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(cls), recordRelevance: true);
+        var taps = result.Relevance;
+        float f = result.TargetValues[0];
+        if (Math.Abs(f) < 1e-3) return; // nothing to conserve
+        // z⁺ (Deep Taylor) explains positive evidence: a negative output has no positive contributions to carry it
+        if (ruleName == "z-plus" && f < 0) return;
+        // layer to layer (every tap on the main path) and output to input carry the same total
+        foreach (var tap in new[] { "fc1", "pool2", "residual_relu", "mixed_relu", "pool1", "conv1", "input" })
         {
-            var model = RandomBiasFreeNet((ulong)seed);
-            using var x = new Rng((ulong)seed + 7).Uniform(new[] { 1, 2, 8, 8 });
-            int cls = seed % 4;
-            // stabilizers at 1e-9 (the ε): with Zennit's 1e-6 the stabilizer itself absorbs ~1e-6/|z| of the relevance
-            var result = Lrp.Uniform(make(), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(cls), recordRelevance: true);
-            var taps = result.Relevance;
-            float f = result.TargetValues[0];
-            if (Math.Abs(f) < 1e-3) return; // nothing to conserve
-            // z⁺ (Deep Taylor) explains positive evidence: a negative output has no positive contributions to carry it
-            if (ruleName == "z-plus" && f < 0) return;
-            // layer to layer (every tap on the main path) and output to input carry the same total
-            foreach (var tap in new[] { "fc1", "pool2", "residual_relu", "mixed_relu", "pool1", "conv1", "input" })
-            {
-                var r = taps[tap].ToArray();
-                double t = r.Sum(v => (double)v), magnitude = r.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
-                Assert.True(Math.Abs(t - f) <= 1e-5 * magnitude, $"{ruleName}, seed {seed}: Σ R at '{tap}' = {t:G9}, f(x) = {f:G9} (Σ|R| {magnitude:G4})");
-            }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
+            var r = taps[tap].ToArray();
+            double t = r.Sum(v => (double)v), magnitude = r.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
+            Assert.True(Math.Abs(t - f) <= 1e-5 * magnitude, $"{ruleName}, seed {seed}: Σ R at '{tap}' = {t:G9}, f(x) = {f:G9} (Σ|R| {magnitude:G4})");
+        }
     }
 
     /// <summary>
@@ -95,53 +97,51 @@ public class LrpTests
     /// contribution to f, so Σ R at the tap is f(x) — for a channel (Σ over positions), a neuron and a direction, on
     /// 200 random networks with biases. (It once entered f(x) at every position of a channel: Σ R was f(x)·H·W.)
     /// </summary>
-    [Fact]
-    public void TargetRelevance_IsEachElementsOwnContribution_AndSumsToTheTargetValue() =>
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+    [Property(MaxTest = 200)]
+    public void TargetRelevance_IsEachElementsOwnContribution_AndSumsToTheTargetValue(Seed seed)
+    {
+        var model = RandomBiasFreeNet((ulong)seed, withBias: true);
+        using var x = new Rng((ulong)seed + 11).Uniform(new[] { 1, 2, 8, 8 });
+        var rng = new Rng((ulong)seed);
+        int c = rng.NextInt(0, 5);
+        var direction = Enumerable.Range(0, 5).Select(_ => (float)(rng.NextInt(-100, 101) / 100.0)).ToArray();
+        var targets = new[]
         {
-            var model = RandomBiasFreeNet((ulong)seed, withBias: true);
-            using var x = new Rng((ulong)seed + 11).Uniform(new[] { 1, 2, 8, 8 });
-            var rng = new Rng((ulong)seed);
-            int c = rng.NextInt(0, 5);
-            var direction = Enumerable.Range(0, 5).Select(_ => (float)(rng.NextInt(-100, 101) / 100.0)).ToArray();
-            var targets = new[]
-            {
-                (AttributionTarget.Channel("residual_relu", c), (Func<float[], int, float>)((a, i) => i / 16 == c ? a[i] : 0f)),
-                (AttributionTarget.Neuron("residual_relu", c, 1, 2), (a, i) => i == c * 16 + 6 ? a[i] : 0f),
-                (AttributionTarget.Direction("residual_relu", direction), (a, i) => a[i] * direction[i / 16]),
-                // a function target (a neuron group read as a weighted sum): each element enters with a ⊙ ∂f/∂a
-                (AttributionTarget.Function("residual_relu", t =>
-                        Ops.Sub(Ops.Mul(Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, c, c + 1)), 1), 2f), Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, (c + 1) % 5, (c + 1) % 5 + 1)), 1)),
-                    "2·channel c − channel c + 1"),
-                    (a, i) => i / 16 == c ? 2 * a[i] : i / 16 == (c + 1) % 5 ? -a[i] : 0f),
-            };
-            float[] activation;
-            using (GradMode.NoGrad()) activation = model.Run(x, null, stopAfter: "residual_relu")["residual_relu"].ToArray();
-            foreach (var (target, contribution) in targets)
-            {
-                var result = Lrp.EpsilonPlus().Attribute(model, x, target, recordRelevance: true);
-                var r = result.Relevance["residual_relu"].ToArray();
-                for (int i = 0; i < r.Length; i++)
-                    Assert.True(Math.Abs(r[i] - contribution(activation, i)) <= 1e-6f * (1 + Math.Abs(activation[i])), $"seed {seed}, {target}, element {i}: R {r[i]}, contribution {contribution(activation, i)}");
-                double sum = r.Sum(v => (double)v), f = result.TargetValues[0];
-                Assert.True(Math.Abs(sum - f) <= 1e-5 * (1 + Math.Abs(f)), $"seed {seed}, {target}: Σ R {sum:G7}, f(x) {f:G7}");
-            }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200).WithQuietOnSuccess(true));
+            (AttributionTarget.Channel("residual_relu", c), (Func<float[], int, float>)((a, i) => i / 16 == c ? a[i] : 0f)),
+            (AttributionTarget.Neuron("residual_relu", c, 1, 2), (a, i) => i == c * 16 + 6 ? a[i] : 0f),
+            (AttributionTarget.Direction("residual_relu", direction), (a, i) => a[i] * direction[i / 16]),
+            // a function target (a neuron group read as a weighted sum): each element enters with a ⊙ ∂f/∂a
+            (AttributionTarget.Function("residual_relu", t =>
+                    Ops.Sub(Ops.Mul(Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, c, c + 1)), 1), 2f), Ops.Sum(Ops.Flatten(Ops.Slice(t, 1, (c + 1) % 5, (c + 1) % 5 + 1)), 1)),
+                "2·channel c − channel c + 1"),
+                (a, i) => i / 16 == c ? 2 * a[i] : i / 16 == (c + 1) % 5 ? -a[i] : 0f),
+        };
+        float[] activation;
+        using (GradMode.NoGrad()) activation = model.Run(x, null, stopAfter: "residual_relu")["residual_relu"].ToArray();
+        foreach (var (target, contribution) in targets)
+        {
+            var result = Lrp.EpsilonPlus().Attribute(model, x, target, recordRelevance: true);
+            var r = result.Relevance["residual_relu"].ToArray();
+            for (int i = 0; i < r.Length; i++)
+                Assert.True(Math.Abs(r[i] - contribution(activation, i)) <= 1e-6f * (1 + Math.Abs(activation[i])), $"seed {seed}, {target}, element {i}: R {r[i]}, contribution {contribution(activation, i)}");
+            double sum = r.Sum(v => (double)v), f = result.TargetValues[0];
+            Assert.True(Math.Abs(sum - f) <= 1e-5 * (1 + Math.Abs(f)), $"seed {seed}, {target}: Σ R {sum:G7}, f(x) {f:G7}");
+        }
+    }
 
     /// <summary>LRP-0 equals gradient × input on ReLU networks (with biases too).</summary>
-    [Fact]
-    public void LrpZero_EqualsInputTimesGradient_OnReluNetworks() =>
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
-        {
-            var model = RandomBiasFreeNet((ulong)seed, withBias: true);
-            using var x = new Rng((ulong)seed + 3).Uniform(new[] { 1, 2, 8, 8 });
-            var target = AttributionTarget.Class(seed % 4);
-            var lrp = Lrp.Uniform(new LrpZero(1e-12f), sumStabilizer: 1e-12f).Attribute(model, x, target).Attribution.ToArray();
-            var ixg = GradientAttribution.InputXGradient(model, x, target).Attribution.ToArray();
-            double scale = ixg.Max(v => Math.Abs(v)) + 1e-6;
-            for (int i = 0; i < ixg.Length; i++)
-                Assert.True(Math.Abs(lrp[i] - ixg[i]) <= 1e-4 * scale, $"seed {seed}, element {i}: LRP-0 {lrp[i]:G6}, x·∇ {ixg[i]:G6}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
+    [Property(MaxTest = 300)]
+    public void LrpZero_EqualsInputTimesGradient_OnReluNetworks(Seed seed)
+    {
+        var model = RandomBiasFreeNet((ulong)seed, withBias: true);
+        using var x = new Rng((ulong)seed + 3).Uniform(new[] { 1, 2, 8, 8 });
+        var target = AttributionTarget.Class(seed % 4);
+        var lrp = Lrp.Uniform(new LrpZero(1e-12f), sumStabilizer: 1e-12f).Attribute(model, x, target).Attribution.ToArray();
+        var ixg = GradientAttribution.InputXGradient(model, x, target).Attribution.ToArray();
+        double scale = ixg.Max(v => Math.Abs(v)) + 1e-6;
+        for (int i = 0; i < ixg.Length; i++)
+            Assert.True(Math.Abs(lrp[i] - ixg[i]) <= 1e-4 * scale, $"seed {seed}, element {i}: LRP-0 {lrp[i]:G6}, x·∇ {ixg[i]:G6}");
+    }
 
     /// <summary>Layers with a bias, the tap each one writes, and the bias tensor.</summary>
     private static IEnumerable<(string Tap, float[] Bias)> BiasedLayers(Model model) =>
@@ -153,39 +153,38 @@ public class LrpTests
     /// −Σ_j R_j·(b_j + ε·s_j)/(z_j + ε·s_j) with z the layer's output (ε rule, 300 random networks); the deltas of the
     /// layers add up to the whole delta (the residual split, pooling and activations conserve).
     /// </summary>
-    [Fact]
-    public void WithBiases_EachLayersDeltaIsTheRelevanceItsBiasesAbsorbed() =>
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+    [Property(MaxTest = 300)]
+    public void WithBiases_EachLayersDeltaIsTheRelevanceItsBiasesAbsorbed(Seed seed)
+    {
+        var model = RandomBiasFreeNet((ulong)seed, withBias: true);
+        using var x = new Rng((ulong)seed + 5).Uniform(new[] { 1, 2, 8, 8 });
+        const float eps = 1e-6f;
+        var r = Lrp.Uniform(new LrpEpsilon(eps), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(seed % 4), recordRelevance: true);
+        var taps = model.Run(x, null);
+        double total = 0, magnitude = Math.Abs(r.TargetValues[0]);
+        foreach (var (tap, bias) in BiasedLayers(model))
         {
-            var model = RandomBiasFreeNet((ulong)seed, withBias: true);
-            using var x = new Rng((ulong)seed + 5).Uniform(new[] { 1, 2, 8, 8 });
-            const float eps = 1e-6f;
-            var r = Lrp.Uniform(new LrpEpsilon(eps), sumStabilizer: 1e-9f).Attribute(model, x, AttributionTarget.Class(seed % 4), recordRelevance: true);
-            var taps = model.Run(x, null);
-            double total = 0, magnitude = Math.Abs(r.TargetValues[0]);
-            foreach (var (tap, bias) in BiasedLayers(model))
+            var z = taps[tap].ToArray();
+            var rel = r.Relevance[tap].ToArray();
+            // float32 sums of the input side: where a z_j nearly cancels, its shares x_i·w_ji·R_j/z_j are large and
+            // so is their rounding, which the magnitude of the relevance entering the layer's input shows
+            string source = model[tap].Inputs[0];
+            double inputSide = r.Relevance[source].ToArray().Sum(v => Math.Abs((double)v));
+            int plane = z.Length / bias.Length;
+            double absorbed = 0, size = 0;
+            for (int j = 0; j < z.Length; j++)
             {
-                var z = taps[tap].ToArray();
-                var rel = r.Relevance[tap].ToArray();
-                // float32 sums of the input side: where a z_j nearly cancels, its shares x_i·w_ji·R_j/z_j are large and
-                // so is their rounding, which the magnitude of the relevance entering the layer's input shows
-                string source = model[tap].Inputs[0];
-                double inputSide = r.Relevance[source].ToArray().Sum(v => Math.Abs((double)v));
-                int plane = z.Length / bias.Length;
-                double absorbed = 0, size = 0;
-                for (int j = 0; j < z.Length; j++)
-                {
-                    double s = z[j] >= 0 ? eps : -eps;
-                    absorbed -= rel[j] * (bias[j / plane] + s) / (z[j] + s);
-                    size += Math.Abs(rel[j]);
-                }
-                float reported = r.LayerDeltas[tap][0];
-                Assert.True(Math.Abs(reported - absorbed) <= 1e-4 * (size + inputSide) + 1e-6, $"seed {seed}, '{tap}': reported {reported:G6}, absorbed by biases {absorbed:G6}");
-                total += reported;
-                magnitude += size;
+                double s = z[j] >= 0 ? eps : -eps;
+                absorbed -= rel[j] * (bias[j / plane] + s) / (z[j] + s);
+                size += Math.Abs(rel[j]);
             }
-            Assert.True(Math.Abs(total - r.Delta![0]) <= 1e-4 * magnitude + 1e-6, $"seed {seed}: layer deltas add to {total:G6}, whole delta {r.Delta![0]:G6}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
+            float reported = r.LayerDeltas[tap][0];
+            Assert.True(Math.Abs(reported - absorbed) <= 1e-4 * (size + inputSide) + 1e-6, $"seed {seed}, '{tap}': reported {reported:G6}, absorbed by biases {absorbed:G6}");
+            total += reported;
+            magnitude += size;
+        }
+        Assert.True(Math.Abs(total - r.Delta![0]) <= 1e-4 * magnitude + 1e-6, $"seed {seed}: layer deltas add to {total:G6}, whole delta {r.Delta![0]:G6}");
+    }
 
     /// <summary>Ignoring biases makes every layer conserve again (LRP-0 on a biased network: per-layer deltas ≈ 0).</summary>
     [Fact]
@@ -200,7 +199,8 @@ public class LrpTests
     }
 
     /// <summary>
-    /// Proportional max-pool redistribution conserves relevance too (100 random networks), and spreads it over the
+    /// Proportional max-pool redistribution conserves relevance too (100 random networks, seeds 1–100: the claim is
+    /// about their total, so it is a fixed sample rather than a property), and spreads it over the
     /// window: before the first max-pool, winner-take-all leaves three of every four positions empty, proportional
     /// redistribution fills every position with a positive input (counted over all networks — in one network every
     /// window may hold a single positive input, where the two agree).
@@ -209,7 +209,7 @@ public class LrpTests
     public void ProportionalMaxPool_Conserves_AndDiffersFromWinnerTakeAll()
     {
         long zerosWinner = 0, zerosSpread = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        for (int seed = 1; seed <= 100; seed++)
         {
             var model = RandomBiasFreeNet((ulong)seed);
             using var x = new Rng((ulong)seed + 9).Uniform(new[] { 1, 2, 8, 8 });
@@ -217,7 +217,7 @@ public class LrpTests
             var winner = new Lrp((_, _) => new LrpEpsilon(1e-9f), 1e-9f).Attribute(model, x, target, recordRelevance: true);
             var spread = new Lrp((_, _) => new LrpEpsilon(1e-9f), 1e-9f) { MaxPool = MaxPoolRelevance.Proportional }.Attribute(model, x, target, recordRelevance: true);
             float f = spread.TargetValues[0];
-            if (Math.Abs(f) < 1e-3) return; // nothing to redistribute
+            if (Math.Abs(f) < 1e-3) continue; // nothing to redistribute
             var input = spread.Attribution.ToArray();
             double magnitude = input.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
             Assert.True(Math.Abs(input.Sum(v => (double)v) - f) <= 1e-5 * magnitude, $"seed {seed}");
@@ -225,7 +225,7 @@ public class LrpTests
             Assert.True(p <= w, $"seed {seed}: {p} empty positions with proportional, {w} with winner-take-all");
             zerosWinner += w;
             zerosSpread += p;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true));
+        }
         Assert.True(zerosSpread < 0.9 * zerosWinner, $"empty positions: {zerosSpread} proportional, {zerosWinner} winner-take-all");
     }
 

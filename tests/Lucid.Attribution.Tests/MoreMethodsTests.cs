@@ -1,5 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Models.Graph;
 using Lucid.Tensors;
 using Xunit;
@@ -9,7 +11,6 @@ namespace Lucid.Attribution.Tests;
 /// <summary>DeepLIFT, GradientSHAP, conductance, internal influence, feature ablation, guided Grad-CAM, baselines and targets.</summary>
 public class MoreMethodsTests
 {
-    private static Config Cases(int n) => Config.QuickThrowOnFailure.WithMaxTest(n).WithQuietOnSuccess(true);
 
     /// <summary>f(x) = Σ w·x + b over a [C, H, W] input: every path method must give exactly (x − x′)·w.</summary>
     private static Model LinearModel(ulong seed, out float[] weights)
@@ -30,25 +31,24 @@ public class MoreMethodsTests
     /// average pooling, concatenation and a residual sum, against random baselines. The rescale rule is exact for every
     /// nonlinearity there (max-pooling included), so only float32 rounding remains: 1e-4 of Σ|attribution| + |Δf|.
     /// </summary>
-    [Fact]
-    public void DeepLift_SumsToTheDifference_OnReluNetworks() =>
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+    [Property(MaxTest = 300)]
+    public void DeepLift_SumsToTheDifference_OnReluNetworks(Seed seed)
+    {
+        var model = LrpTests.RandomBiasFreeNet((ulong)seed, withBias: true);
+        using var x = new Rng((ulong)seed + 1).Uniform(new[] { 2, 2, 8, 8 });
+        using var x0 = new Rng((ulong)seed + 2).Uniform(new[] { 2, 2, 8, 8 });
+        var r = new DeepLift().Attribute(model, x, AttributionTarget.Class(seed % 4), x0);
+        var f0 = GradientAttribution.Evaluate(model, x0, AttributionTarget.Class(seed % 4));
+        var a = r.Attribution.ToArray();
+        for (int e = 0; e < 2; e++)
         {
-            var model = LrpTests.RandomBiasFreeNet((ulong)seed, withBias: true);
-            using var x = new Rng((ulong)seed + 1).Uniform(new[] { 2, 2, 8, 8 });
-            using var x0 = new Rng((ulong)seed + 2).Uniform(new[] { 2, 2, 8, 8 });
-            var r = new DeepLift().Attribute(model, x, AttributionTarget.Class(seed % 4), x0);
-            var f0 = GradientAttribution.Evaluate(model, x0, AttributionTarget.Class(seed % 4));
-            var a = r.Attribution.ToArray();
-            for (int e = 0; e < 2; e++)
-            {
-                double sum = a.Skip(e * 128).Take(128).Sum(v => (double)v), magnitude = a.Skip(e * 128).Take(128).Sum(v => Math.Abs((double)v));
-                double expected = r.TargetValues[e] - f0[e];
-                Assert.True(Math.Abs(sum - expected) <= 1e-4 * (magnitude + Math.Abs(expected)) + 1e-6,
-                    $"seed {seed}, example {e}: Σ attribution {sum:G8}, f(x) − f(x′) {expected:G8}");
-                Assert.Equal(sum - expected, r.Delta![e], 4);
-            }
-        }).Check(Cases(300));
+            double sum = a.Skip(e * 128).Take(128).Sum(v => (double)v), magnitude = a.Skip(e * 128).Take(128).Sum(v => Math.Abs((double)v));
+            double expected = r.TargetValues[e] - f0[e];
+            Assert.True(Math.Abs(sum - expected) <= 1e-4 * (magnitude + Math.Abs(expected)) + 1e-6,
+                $"seed {seed}, example {e}: Σ attribution {sum:G8}, f(x) − f(x′) {expected:G8}");
+            Assert.Equal(sum - expected, r.Delta![e], 4);
+        }
+    }
 
     [Fact]
     public void DeepLift_OnALinearModel_IsTheDifferenceTimesTheWeights()
@@ -90,7 +90,7 @@ public class MoreMethodsTests
     public void Conductance_IsComplete_AndConverges()
     {
         double coarseTotal = 0, fineTotal = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        for (int seed = 1; seed <= 60; seed++) // a fixed sample: the convergence claim is about the total
         {
             var model = GradientAttributionTests.RandomNet((ulong)seed, () => new("softplus", t => Ops.Softplus(t)));
             using var x = new Rng((ulong)seed).Uniform(new[] { 1, 2, 6, 6 });
@@ -103,7 +103,7 @@ public class MoreMethodsTests
             var relu = GradientAttributionTests.RandomNet((ulong)seed, ActivationLayer.Relu);
             coarseTotal += Math.Abs(LayerAttribution.Conductance(relu, x, target, "act1", steps: 8).Delta![0]);
             fineTotal += Math.Abs(LayerAttribution.Conductance(relu, x, target, "act1", steps: 128).Delta![0]);
-        }).Check(Cases(60));
+        }
         Assert.True(fineTotal < coarseTotal / 4, $"Σ|delta| over the ReLU networks: {coarseTotal:G3} at 8 steps, {fineTotal:G3} at 128");
     }
 

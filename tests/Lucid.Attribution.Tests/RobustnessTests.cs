@@ -1,5 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Attribution.Robustness;
 using Lucid.Models;
 using Lucid.Models.Data;
@@ -10,9 +12,26 @@ using Xunit;
 
 namespace Lucid.Attribution.Tests;
 
+[Properties(Arbitrary = new[] { typeof(RobustnessTests) })]
 public class RobustnessTests
 {
-    private static Config Cases(int n) => Config.QuickThrowOnFailure.WithMaxTest(n).WithQuietOnSuccess(true);
+    public sealed record FgsmCase(int Seed, float Epsilon, bool Targeted) : Case;
+    public sealed record PgdCase(int Seed, float Epsilon, float StepSize, int Steps, PerturbationNorm Norm, int Size, bool RandomStart, bool Targeted) : Case;
+
+    public static Arbitrary<FgsmCase> FgsmCases() => (
+        from seed in Gen.Choose(1, 100_000) from eps in Gen.Choose(1, 15) from targeted in Gen.Elements(true, false)
+        select new FgsmCase(seed, eps / 100f, targeted)).ToArbitrary();
+
+    public static Arbitrary<PgdCase> PgdCases() => (
+        from seed in Gen.Choose(1, 100_000)
+        from eps in Gen.Choose(1, 60)
+        from step in Gen.Choose(1, 40)
+        from steps in Gen.Choose(1, 6)
+        from norm in Gen.Elements(PerturbationNorm.LInf, PerturbationNorm.L2)
+        from size in Gen.Choose(6, 9)
+        from random in Gen.Elements(true, false)
+        from targeted in Gen.Elements(true, false)
+        select new PgdCase(seed, eps / 100f, step / 100f, steps, norm, size, random, targeted)).ToArbitrary();
 
     private static Model InceptionMini() => Bundled.InceptionMini();
 
@@ -34,71 +53,55 @@ public class RobustnessTests
     /// rounding) in the direction of the cross-entropy gradient's sign (away for untargeted, towards for targeted), and
     /// not at all where the gradient is 0.
     /// </summary>
-    [Fact]
-    public void Fgsm_MovesEveryPixelByEpsilon_AlongTheGradientsSign()
+    [Property(MaxTest = 100)]
+    public void Fgsm_MovesEveryPixelByEpsilon_AlongTheGradientsSign(FgsmCase t)
     {
-        var gen = from seed in Gen.Choose(1, 100_000) from eps in Gen.Choose(1, 15) from targeted in Gen.Elements(true, false) select (seed, eps / 100f, targeted);
-        Prop.ForAll(gen.ToArbitrary(), t =>
+        var model = GradientAttributionTests.RandomNet((ulong)t.Seed, ActivationLayer.Relu);
+        var rng = new Rng((ulong)t.Seed + 7);
+        using var x = rng.Uniform(new[] { 2, 2, 6, 6 }, 0.2f, 0.8f);
+        var labels = new[] { t.Seed % 4, (t.Seed + 1) % 4 };
+        var result = Attacks.Fgsm(model, x, labels, t.Epsilon, t.Targeted);
+        float[] gradient;
+        using (Tensor.Scope())
         {
-            var model = GradientAttributionTests.RandomNet((ulong)t.seed, ActivationLayer.Relu);
-            var rng = new Rng((ulong)t.seed + 7);
-            using var x = rng.Uniform(new[] { 2, 2, 6, 6 }, 0.2f, 0.8f);
-            var labels = new[] { t.seed % 4, (t.seed + 1) % 4 };
-            var result = Attacks.Fgsm(model, x, labels, t.Item2, t.targeted);
-            float[] gradient;
-            using (Tensor.Scope())
+            var leaf = x.Detach().RequireGrad();
+            gradient = Gradients.Of(Ops.CrossEntropy(model.Forward(leaf), labels), new[] { leaf })[0].ToArray();
+        }
+        var delta = result.Perturbation.ToArray();
+        float sign = t.Targeted ? -1f : 1f;
+        for (int i = 0; i < delta.Length; i++)
+        {
+            if (gradient[i] == 0f) Assert.Equal(0f, delta[i]);
+            else
             {
-                var leaf = x.Detach().RequireGrad();
-                gradient = Gradients.Of(Ops.CrossEntropy(model.Forward(leaf), labels), new[] { leaf })[0].ToArray();
+                Assert.Equal(sign * MathF.Sign(gradient[i]), MathF.Sign(delta[i]));
+                Assert.True(Math.Abs(Math.Abs(delta[i]) - t.Epsilon) <= 1e-6, $"|δ| = {Math.Abs(delta[i])}, ε = {t.Epsilon}");
             }
-            var delta = result.Perturbation.ToArray();
-            float sign = t.targeted ? -1f : 1f;
-            for (int i = 0; i < delta.Length; i++)
-            {
-                if (gradient[i] == 0f) Assert.Equal(0f, delta[i]);
-                else
-                {
-                    Assert.Equal(sign * MathF.Sign(gradient[i]), MathF.Sign(delta[i]));
-                    Assert.True(Math.Abs(Math.Abs(delta[i]) - t.Item2) <= 1e-6, $"|δ| = {Math.Abs(delta[i])}, ε = {t.Item2}");
-                }
-            }
-            Assert.True(delta.Max(Math.Abs) <= t.Item2 + 1e-6);
-        }).Check(Cases(100));
+        }
+        Assert.True(delta.Max(Math.Abs) <= t.Epsilon + 1e-6);
     }
 
     /// <summary>PGD never leaves the ε-ball (L∞ or L2, per example) nor the [0, 1] pixel range, from any start, step and norm.</summary>
-    [Fact]
-    public void Pgd_StaysInTheBall_AndInTheValidRange()
+    [Property(MaxTest = 60)]
+    public void Pgd_StaysInTheBall_AndInTheValidRange(PgdCase t)
     {
-        var gen = from seed in Gen.Choose(1, 100_000)
-                  from eps in Gen.Choose(1, 60)
-                  from step in Gen.Choose(1, 40)
-                  from steps in Gen.Choose(1, 6)
-                  from norm in Gen.Elements(PerturbationNorm.LInf, PerturbationNorm.L2)
-                  from size in Gen.Choose(6, 9)
-                  from random in Gen.Elements(true, false)
-                  from targeted in Gen.Elements(true, false)
-                  select (seed, eps / 100f, step / 100f, steps, norm, size, random, targeted);
-        Prop.ForAll(gen.ToArbitrary(), t =>
+        var model = GradientAttributionTests.RandomNet((ulong)t.Seed, ActivationLayer.Relu, size: t.Size);
+        using var x = new Rng((ulong)t.Seed).Uniform(new[] { 3, 2, t.Size, t.Size });
+        var labels = new[] { 0, 1, t.Seed % 4 };
+        var result = Attacks.Pgd(model, x, labels, t.Epsilon, t.StepSize, t.Steps, t.Norm, t.Targeted, t.RandomStart, seed: (ulong)t.Seed);
+        var delta = result.Perturbation.ToArray();
+        var image = result.Perturbed.ToArray();
+        Assert.All(image, v => Assert.InRange(v, 0f, 1f));
+        int per = delta.Length / 3;
+        for (int e = 0; e < 3; e++)
         {
-            var model = GradientAttributionTests.RandomNet((ulong)t.seed, ActivationLayer.Relu, size: t.size);
-            using var x = new Rng((ulong)t.seed).Uniform(new[] { 3, 2, t.size, t.size });
-            var labels = new[] { 0, 1, t.seed % 4 };
-            var result = Attacks.Pgd(model, x, labels, t.Item2, t.Item3, t.steps, t.norm, t.targeted, t.random, seed: (ulong)t.seed);
-            var delta = result.Perturbation.ToArray();
-            var image = result.Perturbed.ToArray();
-            Assert.All(image, v => Assert.InRange(v, 0f, 1f));
-            int per = delta.Length / 3;
-            for (int e = 0; e < 3; e++)
-            {
-                var d = delta.Skip(e * per).Take(per).ToArray();
-                double size = t.norm == PerturbationNorm.LInf ? d.Max(Math.Abs) : Math.Sqrt(d.Sum(v => (double)v * v));
-                Assert.True(size <= t.Item2 * (1 + 1e-5) + 1e-6, $"{t.norm}: ‖δ‖ = {size} > ε = {t.Item2}");
-            }
-            // the same seed gives the same images
-            var again = Attacks.Pgd(model, x, labels, t.Item2, t.Item3, t.steps, t.norm, t.targeted, t.random, seed: (ulong)t.seed);
-            Assert.Equal(image, again.Perturbed.ToArray());
-        }).Check(Cases(60));
+            var d = delta.Skip(e * per).Take(per).ToArray();
+            double size = t.Norm == PerturbationNorm.LInf ? d.Max(Math.Abs) : Math.Sqrt(d.Sum(v => (double)v * v));
+            Assert.True(size <= t.Epsilon * (1 + 1e-5) + 1e-6, $"{t.Norm}: ‖δ‖ = {size} > ε = {t.Epsilon}");
+        }
+        // the same seed gives the same images
+        var again = Attacks.Pgd(model, x, labels, t.Epsilon, t.StepSize, t.Steps, t.Norm, t.Targeted, t.RandomStart, seed: (ulong)t.Seed);
+        Assert.Equal(image, again.Perturbed.ToArray());
     }
 
     /// <summary>

@@ -2,17 +2,22 @@ using System.Globalization;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Xunit;
 
 namespace Lucid.Dsl.Generators.Tests;
 
 /// <summary>Properties over random model schemas and random declarations against them.</summary>
+[Properties(Arbitrary = new[] { typeof(GeneratorProperties) })]
 public class GeneratorProperties
 {
-    private sealed record RandomTap(string Name, string Kind, int[] Shape);
+    public sealed record RandomTap(string Name, string Kind, int[] Shape);
 
-    private sealed record RandomSchema(RandomTap[] Taps, string[] Labels)
+    public sealed record RandomSchema(RandomTap[] Taps, string[] Labels)
     {
+        public override string ToString() => Json();
+
         public string Json()
         {
             var s = new StringBuilder();
@@ -73,45 +78,47 @@ public class GeneratorProperties
         [Attribution(typeof(RandomModel), AttributionKind.IntegratedGradients, Class = "{{"{{LABEL}}"}}")] public partial class Explain;
         """;
 
-    [Fact]
-    public void RandomValidDeclarations_OnRandomSchemas_CompileWithoutDiagnostics()
+    /// <summary>Valid terms (1–4) and a valid class label on a random schema.</summary>
+    public sealed record ValidCase(RandomSchema Schema, string Terms, string Label) : Case;
+
+    /// <summary>A channel past the end of a tap, beside a valid term.</summary>
+    public sealed record BadChannelCase(RandomSchema Schema, RandomTap Tap, int Channel, string Valid) : Case;
+
+    public static Arbitrary<ValidCase> ValidCases() => (
+        from schema in Schemas
+        from count in Gen.Choose(1, 4)
+        from terms in ValidTerm(schema, -1).ArrayOf(count)
+        from label in Gen.Elements(schema.Labels)
+        select new ValidCase(schema, string.Join(" ", terms.Select((t, i) => t.Replace("T-1", "T" + i.ToString(CultureInfo.InvariantCulture)))), label)).ToArbitrary();
+
+    public static Arbitrary<BadChannelCase> BadChannelCases() => (
+        from schema in Schemas
+        from tap in Gen.Elements(schema.Spatial.ToArray())
+        from excess in Gen.Choose(0, 100)
+        from valid in ValidTerm(schema, 1)
+        select new BadChannelCase(schema, tap, tap.Shape[0] + excess, valid)).ToArbitrary();
+
+    [Property(MaxTest = 40)]
+    public void RandomValidDeclarations_OnRandomSchemas_CompileWithoutDiagnostics(ValidCase c)
     {
-        var cases =
-            from schema in Schemas
-            from count in Gen.Choose(1, 4)
-            from terms in ValidTerm(schema, -1).ArrayOf(count)
-            from label in Gen.Elements(schema.Labels)
-            select (schema, terms: string.Join(" ", terms.Select((t, i) => t.Replace("T-1", "T" + i.ToString(CultureInfo.InvariantCulture)))), label);
-        Prop.ForAll(cases.ToArbitrary(), c =>
-        {
-            var source = Program(c.terms).Replace("{{LABEL}}", c.label);
-            var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.schema.Json()));
-            Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("; ", run.GeneratorDiagnostics.Select(d => d.ToString())) + "\n" + source);
-            Assert.True(run.CompilationProblems.Count == 0, string.Join("; ", run.CompilationProblems.Select(d => d.ToString())) + "\n" + source);
-            Assert.Equal(5, run.Sources.Count);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40).WithQuietOnSuccess(true));
+        var source = Program(c.Terms).Replace("{{LABEL}}", c.Label);
+        var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.Schema.Json()));
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("; ", run.GeneratorDiagnostics.Select(d => d.ToString())) + "\n" + source);
+        Assert.True(run.CompilationProblems.Count == 0, string.Join("; ", run.CompilationProblems.Select(d => d.ToString())) + "\n" + source);
+        Assert.Equal(5, run.Sources.Count);
     }
 
-    [Fact]
-    public void RandomOutOfRangeChannel_GivesExactlyOneLucid002_AtTheChannelArgument()
+    [Property(MaxTest = 60)]
+    public void RandomOutOfRangeChannel_GivesExactlyOneLucid002_AtTheChannelArgument(BadChannelCase c)
     {
-        var cases =
-            from schema in Schemas
-            from tap in Gen.Elements(schema.Spatial.ToArray())
-            from excess in Gen.Choose(0, 100)
-            from valid in ValidTerm(schema, 1)
-            select (schema, tap, channel: tap.Shape[0] + excess, valid);
-        Prop.ForAll(cases.ToArbitrary(), c =>
-        {
-            var bad = $"[Channel(\"{c.tap.Name}\", {c.channel})] public partial Term T0 {{ get; }}";
-            var source = Program(bad + " " + c.valid).Replace("{{LABEL}}", c.schema.Labels[0]);
-            var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.schema.Json()));
-            var d = Assert.Single(run.GeneratorDiagnostics);
-            Assert.Equal("LUCID002", d.Id);
-            int start = source.IndexOf(bad, StringComparison.Ordinal) + bad.IndexOf(", ", StringComparison.Ordinal) + 2;
-            Assert.Equal(start, d.Location.SourceSpan.Start);
-            Assert.Equal(c.channel.ToString(CultureInfo.InvariantCulture).Length, d.Location.SourceSpan.Length);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithQuietOnSuccess(true));
+        var bad = $"[Channel(\"{c.Tap.Name}\", {c.Channel})] public partial Term T0 {{ get; }}";
+        var source = Program(bad + " " + c.Valid).Replace("{{LABEL}}", c.Schema.Labels[0]);
+        var run = GeneratorHarness.Run(source, new InMemoryAdditionalText("/p/random.schema.json", c.Schema.Json()));
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("LUCID002", d.Id);
+        int start = source.IndexOf(bad, StringComparison.Ordinal) + bad.IndexOf(", ", StringComparison.Ordinal) + 2;
+        Assert.Equal(start, d.Location.SourceSpan.Start);
+        Assert.Equal(c.Channel.ToString(CultureInfo.InvariantCulture).Length, d.Location.SourceSpan.Length);
     }
 }
 

@@ -1,10 +1,11 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Interfaces.Embedding;
 using Lucid.Interfaces.Figures;
 using Lucid.Models.Data;
 using Lucid.Tensors;
-using Lucid.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -47,16 +48,20 @@ public class AtlasTests(ITestOutputHelper output)
         return agree / (double)n;
     }
 
-    [Fact]
-    public void Tsne_KeepsPlantedClustersApart() =>
-        Prop.ForAll((from k in Gen.Choose(2, 5) from d in Gen.Choose(5, 30) from seed in Gen.Choose(0, int.MaxValue) select (k, d, (ulong)seed)).ToArbitrary(), c =>
-        {
-            var (x, labels) = Clusters(c.k, c.d, 25, c.Item3);
-            var result = Tsne.Fit(x, new TsneOptions { Perplexity = 15, Iterations = 400, ExaggerationIterations = 100 });
-            double agreement = NeighbourAgreement(result.Embedding, labels);
-            Assert.True(agreement >= 0.98, $"{c.k} clusters in {c.d} dimensions: nearest-neighbour label agreement {agreement:F3}");
-            Assert.True(double.IsFinite(result.KlDivergence) && result.KlDivergence >= 0);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(12).WithQuietOnSuccess(true));
+    public sealed record ClustersCase(int K, int Dimensions, ulong Seed) : Case;
+
+    public static Arbitrary<ClustersCase> ClusterCases() => (
+        from k in Gen.Choose(2, 5) from d in Gen.Choose(5, 30) from seed in Gen.Choose(0, int.MaxValue) select new ClustersCase(k, d, (ulong)seed)).ToArbitrary();
+
+    [Property(MaxTest = 12, Arbitrary = new[] { typeof(AtlasTests) })]
+    public void Tsne_KeepsPlantedClustersApart(ClustersCase c)
+    {
+        var (x, labels) = Clusters(c.K, c.Dimensions, 25, c.Seed);
+        var result = Tsne.Fit(x, new TsneOptions { Perplexity = 15, Iterations = 400, ExaggerationIterations = 100 });
+        double agreement = NeighbourAgreement(result.Embedding, labels);
+        Assert.True(agreement >= 0.98, $"{c.K} clusters in {c.Dimensions} dimensions: nearest-neighbour label agreement {agreement:F3}");
+        Assert.True(double.IsFinite(result.KlDivergence) && result.KlDivergence >= 0);
+    }
 
     [Fact]
     public void Tsne_MoreIterationsLowerTheDivergence_AndRunsAreBitIdentical()

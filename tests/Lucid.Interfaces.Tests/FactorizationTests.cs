@@ -1,23 +1,31 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Interfaces.Factorization;
 using Lucid.Tensors;
 using Xunit;
 
 namespace Lucid.Interfaces.Tests;
 
+[Properties(Arbitrary = new[] { typeof(FactorizationTests) })]
 public class FactorizationTests
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(100).WithQuietOnSuccess(true);
+    /// <summary>A random non-negative matrix (with zero rows and columns sometimes) and a component count.</summary>
+    public sealed record MatrixCase(double[,] X, int K, ulong Seed) : Case;
 
-    /// <summary>Random non-negative matrices (with zero rows and columns sometimes) and a component count.</summary>
-    private static readonly Gen<(double[,] X, int K, ulong Seed)> Matrices =
+    public sealed record PlantedCase(int K, ulong Seed) : Case;
+
+    public static Arbitrary<MatrixCase> Matrices() => (
         from n in Gen.Choose(1, 12)
         from m in Gen.Choose(1, 10)
         from k in Gen.Choose(1, 5)
         from seed in Gen.Choose(0, int.MaxValue)
         from zeros in Gen.Choose(0, 3)
-        select (Random(n, m, (ulong)seed, zeros), k, (ulong)seed);
+        select new MatrixCase(Random(n, m, (ulong)seed, zeros), k, (ulong)seed)).ToArbitrary();
+
+    public static Arbitrary<PlantedCase> Planted() => (
+        from k in Gen.Choose(2, 4) from seed in Gen.Choose(0, int.MaxValue) select new PlantedCase(k, (ulong)seed)).ToArbitrary();
 
     private static double[,] Random(int n, int m, ulong seed, int zeroRows)
     {
@@ -28,59 +36,56 @@ public class FactorizationTests
         return x;
     }
 
-    [Fact]
-    public void Nmf_FactorsAreNonNegative() =>
-        Prop.ForAll(Matrices.ToArbitrary(), c =>
-        {
-            var r = Nmf.Fit(c.X, c.K, iterations: 50, seed: c.Seed);
-            Assert.All(r.W.Cast<double>(), v => Assert.True(v >= 0 && double.IsFinite(v)));
-            Assert.All(r.H.Cast<double>(), v => Assert.True(v >= 0 && double.IsFinite(v)));
-        }).Check(Quick);
+    [Property]
+    public void Nmf_FactorsAreNonNegative(MatrixCase c)
+    {
+        var r = Nmf.Fit(c.X, c.K, iterations: 50, seed: c.Seed);
+        Assert.All(r.W.Cast<double>(), v => Assert.True(v >= 0 && double.IsFinite(v)));
+        Assert.All(r.H.Cast<double>(), v => Assert.True(v >= 0 && double.IsFinite(v)));
+    }
 
-    [Fact]
-    public void Nmf_ReconstructionErrorNeverIncreases() =>
-        Prop.ForAll(Matrices.ToArbitrary(), c =>
-        {
-            var errors = Nmf.Fit(c.X, c.K, iterations: 80, seed: c.Seed, tolerance: 0).ErrorPerIteration;
-            for (int i = 1; i < errors.Length; i++)
-                Assert.True(errors[i] <= errors[i - 1] * (1 + 1e-12) + 1e-12, $"iteration {i}: {errors[i - 1]} → {errors[i]}");
-        }).Check(Quick);
+    [Property]
+    public void Nmf_ReconstructionErrorNeverIncreases(MatrixCase c)
+    {
+        var errors = Nmf.Fit(c.X, c.K, iterations: 80, seed: c.Seed, tolerance: 0).ErrorPerIteration;
+        for (int i = 1; i < errors.Length; i++)
+            Assert.True(errors[i] <= errors[i - 1] * (1 + 1e-12) + 1e-12, $"iteration {i}: {errors[i - 1]} → {errors[i]}");
+    }
 
-    [Fact]
-    public void Nmf_RecoversPlantedFactors_UpToPermutationAndScale() =>
-        Prop.ForAll((from k in Gen.Choose(2, 4) from seed in Gen.Choose(0, int.MaxValue) select (k, (ulong)seed)).ToArbitrary(), c =>
+    [Property(MaxTest = 20)]
+    public void Nmf_RecoversPlantedFactors_UpToPermutationAndScale(PlantedCase c)
+    {
+        // separable planted factors: each component owns an anchor column, and each row an anchor loading
+        var rng = new Rng(c.Seed);
+        int k = c.K, n = 30, m = 12;
+        var h = new double[k, m];
+        for (int g = 0; g < k; g++)
+            for (int j = 0; j < m; j++) h[g, j] = j < k ? (j == g ? 1 : 0) : rng.NextDouble();
+        var w = new double[n, k];
+        for (int i = 0; i < n; i++)
+            for (int g = 0; g < k; g++) w[i, g] = i < k ? (i == g ? 1 : 0) : rng.NextDouble();
+        var x = new double[n, m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                for (int g = 0; g < k; g++) x[i, j] += w[i, g] * h[g, j];
+        var fit = Nmf.Fit(x, k, iterations: 3000, seed: 7, tolerance: 1e-14);
+        Assert.True(fit.RelativeError(x) < 1e-3, $"relative error {fit.RelativeError(x)}");
+        // every planted component matches one fitted component (cosine ≥ 0.99), each used once
+        var used = new bool[k];
+        for (int g = 0; g < k; g++)
         {
-            // separable planted factors: each component owns an anchor column, and each row an anchor loading
-            var rng = new Rng(c.Item2);
-            int k = c.k, n = 30, m = 12;
-            var h = new double[k, m];
-            for (int g = 0; g < k; g++)
-                for (int j = 0; j < m; j++) h[g, j] = j < k ? (j == g ? 1 : 0) : rng.NextDouble();
-            var w = new double[n, k];
-            for (int i = 0; i < n; i++)
-                for (int g = 0; g < k; g++) w[i, g] = i < k ? (i == g ? 1 : 0) : rng.NextDouble();
-            var x = new double[n, m];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < m; j++)
-                    for (int g = 0; g < k; g++) x[i, j] += w[i, g] * h[g, j];
-            var fit = Nmf.Fit(x, k, iterations: 3000, seed: 7, tolerance: 1e-14);
-            Assert.True(fit.RelativeError(x) < 1e-3, $"relative error {fit.RelativeError(x)}");
-            // every planted component matches one fitted component (cosine ≥ 0.99), each used once
-            var used = new bool[k];
-            for (int g = 0; g < k; g++)
+            int best = -1; double bestCos = -1;
+            for (int f = 0; f < k; f++)
             {
-                int best = -1; double bestCos = -1;
-                for (int f = 0; f < k; f++)
-                {
-                    double dot = 0, a = 0, b = 0;
-                    for (int j = 0; j < m; j++) { dot += h[g, j] * fit.H[f, j]; a += h[g, j] * h[g, j]; b += fit.H[f, j] * fit.H[f, j]; }
-                    double cos = dot / Math.Sqrt(a * b + 1e-300);
-                    if (cos > bestCos) { bestCos = cos; best = f; }
-                }
-                Assert.True(bestCos >= 0.99 && !used[best], $"planted component {g}: best cosine {bestCos:F4} (fitted {best}, used {used[best]})");
-                used[best] = true;
+                double dot = 0, a = 0, b = 0;
+                for (int j = 0; j < m; j++) { dot += h[g, j] * fit.H[f, j]; a += h[g, j] * h[g, j]; b += fit.H[f, j] * fit.H[f, j]; }
+                double cos = dot / Math.Sqrt(a * b + 1e-300);
+                if (cos > bestCos) { bestCos = cos; best = f; }
             }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(20).WithQuietOnSuccess(true));
+            Assert.True(bestCos >= 0.99 && !used[best], $"planted component {g}: best cosine {bestCos:F4} (fitted {best}, used {used[best]})");
+            used[best] = true;
+        }
+    }
 
     [Fact]
     public void Nmf_RefusesNegativeOrNonFiniteData_NamingTheEntry()

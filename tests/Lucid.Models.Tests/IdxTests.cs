@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Lucid.Models.Data;
 using Xunit;
 
@@ -59,11 +60,8 @@ public class IdxTests
         Assert.Contains("declares more than", e.Message);
     }
 
-    [Fact]
-    public void MutatedFiles_OnlyEverRaiseFormatErrors()
-    {
-        var valid = Images(4, 5, 6);
-        Mutations.Check<ModelFormatException>(valid, file => Idx.Read(new MemoryStream(file), "fuzz"),
+    [Property(MaxTest = 2000, Arbitrary = new[] { typeof(Mutations) })]
+    public void MutatedFiles_OnlyEverRaiseFormatErrors(Mutation m) =>
+        Mutations.Apply<ModelFormatException>(m, Images(4, 5, 6), file => Idx.Read(new MemoryStream(file), "fuzz"),
             corruptLength: (file, value) => BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4 + 4 * (int)(value % 3)), (int)value));
-    }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Lucid.Models.Weights;
 using Lucid.Tensors;
 using Xunit;
@@ -102,12 +103,9 @@ public class SafetensorsTests
     }
 
     /// <summary>Truncations, byte flips and corrupted length fields: the reader either succeeds or raises ModelFormatException.</summary>
-    [Fact]
-    public void MutatedFiles_OnlyEverRaiseFormatErrors()
-    {
-        var valid = Valid();
-        Mutations.Check<ModelFormatException>(valid,
+    [Property(MaxTest = 2000, Arbitrary = new[] { typeof(Mutations) })]
+    public void MutatedFiles_OnlyEverRaiseFormatErrors(Mutation m) =>
+        Mutations.Apply<ModelFormatException>(m, Valid(),
             file => { foreach (var t in Safetensors.Read(file, "fuzz").Values) t.Dispose(); },
             corruptLength: (file, value) => BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)value));
-    }
 }

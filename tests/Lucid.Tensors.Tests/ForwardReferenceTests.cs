@@ -1,15 +1,54 @@
 using Lucid.Tensors.Autograd;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Lucid.Tensors;
+using Lucid.Testing;
 using Lucid.Tensors.Kernels;
 using Xunit;
 
 namespace Lucid.Tensors.Tests;
 
 /// <summary>Forward results of the fast kernels against straightforward double-precision reference implementations.</summary>
+[Properties(MaxTest = 200, Arbitrary = new[] { typeof(Arbitraries), typeof(GradientProperties.Arbitraries) })]
 public class ForwardReferenceTests
 {
+    public sealed record GemmCase(int M, int N, int K, bool TransposeA, bool TransposeB, bool Accumulate, int Seed) : Case;
+    public sealed record StridedConvCase(int Cin, int Cout, int K, int Stride, int Pad, int OutW, int OutH, bool Bias, int Seed) : Case;
+    public sealed record MaxPoolScanCase(int H, int W, int K, int Stride, int Pad, bool Ceil, bool Special, int Seed) : Case;
+    public sealed record InterpolationCase(int H, int W, int OutH, int OutW, bool AlignCorners, int Seed) : Case;
+    public sealed record DftCase(int B, int H, int W, int Seed) : Case;
+
+    public static class Arbitraries
+    {
+        public static Arbitrary<GemmCase> Gemms() => (
+            from m in Gen.Choose(1, 140) from n in Gen.Choose(1, 140) from k in Gen.Choose(1, 300)
+            from ta in Gen.Elements(true, false) from tb in Gen.Elements(true, false) from acc in Gen.Elements(true, false)
+            from seed in Generators.Seeds select new GemmCase(m, n, k, ta, tb, acc, seed)).ToArbitrary();
+
+        public static Arbitrary<StridedConvCase> StridedConvs() => (
+            from cin in Gen.Choose(1, 8) from cout in Gen.Choose(4, 12) from k in Gen.Choose(2, 7) from s in Gen.Choose(2, 3)
+            from p in Gen.Choose(0, 3) from ow in Gen.Choose(11, 34) from oh in Gen.Choose(1, 5) from bias in Gen.Elements(true, false)
+            from seed in Generators.Seeds
+            where p < k && (oh - 1) * s + k - 2 * p >= 1 && (ow - 1) * s + k - 2 * p >= 1
+            select new StridedConvCase(cin, cout, k, s, p, ow, oh, bias, seed)).ToArbitrary();
+
+        public static Arbitrary<MaxPoolScanCase> MaxPoolScans() => (
+            from h in Gen.Choose(1, 40) from w in Gen.Choose(1, 40) from k in Gen.Choose(1, 4) from s in Gen.Choose(1, 3)
+            from p in Gen.Choose(0, 2) from ceil in Gen.Elements(true, false) from special in Gen.Elements(true, false) from seed in Generators.Seeds
+            where 2 * p <= k && h + 2 * p >= k && w + 2 * p >= k
+            select new MaxPoolScanCase(h, w, k, s, p, ceil, special, seed)).ToArbitrary();
+
+        public static Arbitrary<InterpolationCase> Interpolations() => (
+            from h in Gen.Choose(1, 6) from w in Gen.Choose(1, 6) from oh in Gen.Choose(1, 11) from ow in Gen.Choose(1, 11)
+            from align in Gen.Elements(true, false) from seed in Generators.Seeds select new InterpolationCase(h, w, oh, ow, align, seed)).ToArbitrary();
+
+        // any height up to 17, and 32 and 64 for the row FFT (powers of two ≥ 8)
+        public static Arbitrary<DftCase> Dfts() => (
+            from b in Gen.Choose(1, 2) from h in Gen.OneOf(Gen.Choose(1, 17), Gen.Elements(32, 64)) from w in Gen.Choose(1, 17) from seed in Generators.Seeds
+            select new DftCase(b, h, w, seed)).ToArbitrary();
+    }
+
     private static void AssertClose(double[] expected, ReadOnlySpan<float> actual, double tol, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -21,29 +60,25 @@ public class ForwardReferenceTests
         }
     }
 
-    [Fact]
-    public void Gemm_MatchesNaiveProduct_OnRandomShapesAndTransposes() =>
-        GradCheck.ForAll(
-            from m in Gen.Choose(1, 140) from n in Gen.Choose(1, 140) from k in Gen.Choose(1, 300)
-            from ta in Gen.Elements(true, false) from tb in Gen.Elements(true, false) from acc in Gen.Elements(true, false)
-            from seed in GradCheck.Seeds select (m, n, k, ta, tb, acc, seed), c =>
-        {
-            var rng = new Rng((ulong)c.seed);
-            var a = new float[c.m * c.k]; var b = new float[c.k * c.n]; var cc = new float[c.m * c.n];
-            rng.FillNormal(a); rng.FillNormal(b); rng.FillNormal(cc);
-            var expected = new double[c.m * c.n];
-            for (int i = 0; i < c.m; i++)
-                for (int j = 0; j < c.n; j++)
-                {
-                    double s = c.acc ? cc[i * c.n + j] : 0;
-                    for (int p = 0; p < c.k; p++)
-                        s += (double)(c.ta ? a[p * c.m + i] : a[i * c.k + p]) * (c.tb ? b[j * c.k + p] : b[p * c.n + j]);
-                    expected[i * c.n + j] = s;
-                }
-            Gemm.Multiply(c.ta, c.tb, c.m, c.n, c.k, a, c.ta ? c.m : c.k, b, c.tb ? c.k : c.n, cc, c.n, c.acc);
-            // float32 accumulation of k products of N(0,1) values: error grows like √k·ε·|terms|
-            AssertClose(expected, cc, 2e-6 * Math.Sqrt(c.k) * 8, $"gemm {c}");
-        }, cases: 120);
+    [Property(MaxTest = 120)]
+    public void Gemm_MatchesNaiveProduct_OnRandomShapesAndTransposes(GemmCase c)
+    {
+        var rng = new Rng((ulong)c.Seed);
+        var a = new float[c.M * c.K]; var b = new float[c.K * c.N]; var cc = new float[c.M * c.N];
+        rng.FillNormal(a); rng.FillNormal(b); rng.FillNormal(cc);
+        var expected = new double[c.M * c.N];
+        for (int i = 0; i < c.M; i++)
+            for (int j = 0; j < c.N; j++)
+            {
+                double s = c.Accumulate ? cc[i * c.N + j] : 0;
+                for (int p = 0; p < c.K; p++)
+                    s += (double)(c.TransposeA ? a[p * c.M + i] : a[i * c.K + p]) * (c.TransposeB ? b[j * c.K + p] : b[p * c.N + j]);
+                expected[i * c.N + j] = s;
+            }
+        Gemm.Multiply(c.TransposeA, c.TransposeB, c.M, c.N, c.K, a, c.TransposeA ? c.M : c.K, b, c.TransposeB ? c.K : c.N, cc, c.N, c.Accumulate);
+        // float32 accumulation of k products of N(0,1) values: error grows like √k·ε·|terms|
+        AssertClose(expected, cc, 2e-6 * Math.Sqrt(c.K) * 8, $"gemm {c}");
+    }
 
     [Fact]
     public void Gemm_IsBitIdenticalAcrossThreadCounts()
@@ -65,25 +100,24 @@ public class ForwardReferenceTests
         Assert.Equal(c1, c2);
     }
 
-    [Fact]
-    public void Conv2d_MatchesDirectConvolution() =>
-        GradCheck.ForAll(GradientProperties.ConvCase, c =>
-        {
-            var rng = new Rng((ulong)c.Seed);
-            int cin = c.G * c.Cig, cout = c.G * c.Cog;
-            using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
-            using var w = rng.Normal(new[] { cout, c.Cig, c.K, c.K });
-            using var b = rng.Normal(new[] { cout });
-            using var y = Ops.Conv2d(x, w, c.Bias ? b : null, c.Stride, c.Pad, c.Dil, c.G);
-            int oh = (c.H + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
-            int ow = (c.W + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
-            Assert.Equal(new[] { c.N, cout, oh, ow }, y.Shape.ToArray());
-            var expected = ReferenceConv2d(c, x.ToArray(), w.ToArray(), c.Bias ? b.ToArray() : null);
-            AssertClose(expected, y.Data, 1e-5, "conv2d");
-        });
+    [Property]
+    public void Conv2d_MatchesDirectConvolution(GradientProperties.ConvCase c)
+    {
+        var rng = new Rng((ulong)c.Seed);
+        int cin = c.G * c.Cig, cout = c.G * c.Cog;
+        using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
+        using var w = rng.Normal(new[] { cout, c.Cig, c.K, c.K });
+        using var b = rng.Normal(new[] { cout });
+        using var y = Ops.Conv2d(x, w, c.Bias ? b : null, c.Stride, c.Pad, c.Dil, c.G);
+        int oh = (c.H + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+        int ow = (c.W + 2 * c.Pad - c.Dil * (c.K - 1) - 1) / c.Stride + 1;
+        Assert.Equal(new[] { c.N, cout, oh, ow }, y.Shape.ToArray());
+        var expected = ReferenceConv2d(c, x.ToArray(), w.ToArray(), c.Bias ? b.ToArray() : null);
+        AssertClose(expected, y.Data, 1e-5, "conv2d");
+    }
 
     /// <summary>conv2d by its definition, in float64: y[n, co, i, j] = b[co] + Σ x[n, g·Cig + ci, i·s − p + ki·d, j·s − p + kj·d]·w[co, ci, ki, kj].</summary>
-    internal static double[] ReferenceConv2d((int N, int G, int Cig, int Cog, int H, int W, int K, int Stride, int Pad, int Dil, bool Bias, int Seed) c,
+    internal static double[] ReferenceConv2d(GradientProperties.ConvCase c,
         float[] xd, float[] wd, float[]? bd)
     {
         int cin = c.G * c.Cig, cout = c.G * c.Cog;
@@ -112,39 +146,38 @@ public class ForwardReferenceTests
         return expected;
     }
 
-    [Fact]
-    public void ConvTranspose2d_MatchesScatterDefinition() =>
-        GradCheck.ForAll(GradientProperties.ConvCase, c =>
-        {
-            int oh = (c.H - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
-            int ow = (c.W - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
-            if (oh <= 0 || ow <= 0) return;
-            var rng = new Rng((ulong)c.Seed);
-            int cin = c.G * c.Cig, cout = c.G * c.Cog;
-            using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
-            using var w = rng.Normal(new[] { cin, c.Cog, c.K, c.K });
-            using var y = Ops.ConvTranspose2d(x, w, null, c.Stride, c.Pad, 0, c.Dil, c.G);
-            var xd = x.ToArray(); var wd = w.ToArray();
-            var expected = new double[c.N * cout * oh * ow];
-            // every input pixel scatters its weighted kernel into the output
-            for (int n = 0; n < c.N; n++)
-                for (int ci = 0; ci < cin; ci++)
-                {
-                    int g = ci / c.Cig;
-                    for (int i = 0; i < c.H; i++)
-                        for (int j = 0; j < c.W; j++)
-                            for (int co = 0; co < c.Cog; co++)
-                                for (int ki = 0; ki < c.K; ki++)
-                                    for (int kj = 0; kj < c.K; kj++)
-                                    {
-                                        int yi = i * c.Stride - c.Pad + ki * c.Dil, yj = j * c.Stride - c.Pad + kj * c.Dil;
-                                        if (yi < 0 || yj < 0 || yi >= oh || yj >= ow) continue;
-                                        expected[((n * cout + g * c.Cog + co) * oh + yi) * ow + yj] +=
-                                            (double)xd[((n * cin + ci) * c.H + i) * c.W + j] * wd[((ci * c.Cog + co) * c.K + ki) * c.K + kj];
-                                    }
-                }
-            AssertClose(expected, y.Data, 1e-5, "conv_transpose2d");
-        });
+    [Property]
+    public void ConvTranspose2d_MatchesScatterDefinition(GradientProperties.ConvCase c)
+    {
+        int oh = (c.H - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
+        int ow = (c.W - 1) * c.Stride - 2 * c.Pad + c.Dil * (c.K - 1) + 1;
+        if (oh <= 0 || ow <= 0) return;
+        var rng = new Rng((ulong)c.Seed);
+        int cin = c.G * c.Cig, cout = c.G * c.Cog;
+        using var x = rng.Normal(new[] { c.N, cin, c.H, c.W });
+        using var w = rng.Normal(new[] { cin, c.Cog, c.K, c.K });
+        using var y = Ops.ConvTranspose2d(x, w, null, c.Stride, c.Pad, 0, c.Dil, c.G);
+        var xd = x.ToArray(); var wd = w.ToArray();
+        var expected = new double[c.N * cout * oh * ow];
+        // every input pixel scatters its weighted kernel into the output
+        for (int n = 0; n < c.N; n++)
+            for (int ci = 0; ci < cin; ci++)
+            {
+                int g = ci / c.Cig;
+                for (int i = 0; i < c.H; i++)
+                    for (int j = 0; j < c.W; j++)
+                        for (int co = 0; co < c.Cog; co++)
+                            for (int ki = 0; ki < c.K; ki++)
+                                for (int kj = 0; kj < c.K; kj++)
+                                {
+                                    int yi = i * c.Stride - c.Pad + ki * c.Dil, yj = j * c.Stride - c.Pad + kj * c.Dil;
+                                    if (yi < 0 || yj < 0 || yi >= oh || yj >= ow) continue;
+                                    expected[((n * cout + g * c.Cog + co) * oh + yi) * ow + yj] +=
+                                        (double)xd[((n * cin + ci) * c.H + i) * c.W + j] * wd[((ci * c.Cog + co) * c.K + ki) * c.K + kj];
+                                }
+            }
+        AssertClose(expected, y.Data, 1e-5, "conv_transpose2d");
+    }
 
     [Fact]
     public void Pooling_MatchesPyTorchSemantics()
@@ -178,118 +211,106 @@ public class ForwardReferenceTests
     /// Strided convolutions wide enough for the polyphase route (few input channels, ≥ 11 output columns) — the stem
     /// convolutions of image models: forward and input gradient against float64 sums over the definition.
     /// </summary>
-    [Fact]
-    public void StridedConvolution_ForwardAndInputGradient_MatchDefinition() =>
-        GradCheck.ForAll(from cin in Gen.Choose(1, 8) from cout in Gen.Choose(4, 12) from k in Gen.Choose(2, 7) from s in Gen.Choose(2, 3)
-                         from p in Gen.Choose(0, 3) from ow in Gen.Choose(11, 34) from oh in Gen.Choose(1, 5) from bias in Gen.Elements(true, false)
-                         from seed in GradCheck.Seeds
-                         where p < k
-                         select (cin, cout, k, s, p, ow, oh, bias, seed), c =>
-        {
-            int h = (c.oh - 1) * c.s + c.k - 2 * c.p, w = (c.ow - 1) * c.s + c.k - 2 * c.p;
-            if (h < 1 || w < 1) return;
-            var rng = new Rng((ulong)c.seed);
-            using var x = rng.Normal(new[] { 2, c.cin, h, w }).RequireGrad();
-            using var wt = rng.Normal(new[] { c.cout, c.cin, c.k, c.k });
-            using var b = rng.Normal(new[] { c.cout });
-            using var y = Ops.Conv2d(x, wt, c.bias ? b : null, c.s, c.p);
-            Assert.Equal(new[] { 2, c.cout, c.oh, c.ow }, y.Shape.ToArray());
-            using var upstream = rng.Normal(y.Shape.ToArray());
-            var gx = Gradients.Of(y, new[] { x }, gradOutput: upstream)[0];
-            var xd = x.ToArray(); var wd = wt.ToArray(); var bd = b.ToArray(); var ud = upstream.ToArray();
-            var expected = new double[y.Count];
-            var expectedGrad = new double[x.Count];
-            for (int n = 0; n < 2; n++)
-                for (int co = 0; co < c.cout; co++)
-                    for (int i = 0; i < c.oh; i++)
-                        for (int j = 0; j < c.ow; j++)
-                        {
-                            int o = ((n * c.cout + co) * c.oh + i) * c.ow + j;
-                            double sum = c.bias ? bd[co] : 0;
-                            for (int ci = 0; ci < c.cin; ci++)
-                                for (int ki = 0; ki < c.k; ki++)
-                                    for (int kj = 0; kj < c.k; kj++)
-                                    {
-                                        int ih = i * c.s - c.p + ki, iw = j * c.s - c.p + kj;
-                                        if (ih < 0 || iw < 0 || ih >= h || iw >= w) continue;
-                                        int xi = ((n * c.cin + ci) * h + ih) * w + iw;
-                                        double wv = wd[((co * c.cin + ci) * c.k + ki) * c.k + kj];
-                                        sum += xd[xi] * wv;
-                                        expectedGrad[xi] += ud[o] * wv;
-                                    }
-                            expected[o] = sum;
-                        }
-            // float32 sums of up to 8·49 unit-variance products: the error grows like √K (as in the GEMM test)
-            double tol = 2e-6 * Math.Sqrt(c.cin * c.k * c.k) * 8;
-            AssertClose(expected, y.Data, tol, "strided conv2d");
-            AssertClose(expectedGrad, gx.Data, tol, "strided conv2d input gradient");
-        });
+    [Property]
+    public void StridedConvolution_ForwardAndInputGradient_MatchDefinition(StridedConvCase c)
+    {
+        int h = (c.OutH - 1) * c.Stride + c.K - 2 * c.Pad, w = (c.OutW - 1) * c.Stride + c.K - 2 * c.Pad;
+        var rng = new Rng((ulong)c.Seed);
+        using var x = rng.Normal(new[] { 2, c.Cin, h, w }).RequireGrad();
+        using var wt = rng.Normal(new[] { c.Cout, c.Cin, c.K, c.K });
+        using var b = rng.Normal(new[] { c.Cout });
+        using var y = Ops.Conv2d(x, wt, c.Bias ? b : null, c.Stride, c.Pad);
+        Assert.Equal(new[] { 2, c.Cout, c.OutH, c.OutW }, y.Shape.ToArray());
+        using var upstream = rng.Normal(y.Shape.ToArray());
+        var gx = Gradients.Of(y, new[] { x }, gradOutput: upstream)[0];
+        var xd = x.ToArray(); var wd = wt.ToArray(); var bd = b.ToArray(); var ud = upstream.ToArray();
+        var expected = new double[y.Count];
+        var expectedGrad = new double[x.Count];
+        for (int n = 0; n < 2; n++)
+            for (int co = 0; co < c.Cout; co++)
+                for (int i = 0; i < c.OutH; i++)
+                    for (int j = 0; j < c.OutW; j++)
+                    {
+                        int o = ((n * c.Cout + co) * c.OutH + i) * c.OutW + j;
+                        double sum = c.Bias ? bd[co] : 0;
+                        for (int ci = 0; ci < c.Cin; ci++)
+                            for (int ki = 0; ki < c.K; ki++)
+                                for (int kj = 0; kj < c.K; kj++)
+                                {
+                                    int ih = i * c.Stride - c.Pad + ki, iw = j * c.Stride - c.Pad + kj;
+                                    if (ih < 0 || iw < 0 || ih >= h || iw >= w) continue;
+                                    int xi = ((n * c.Cin + ci) * h + ih) * w + iw;
+                                    double wv = wd[((co * c.Cin + ci) * c.K + ki) * c.K + kj];
+                                    sum += xd[xi] * wv;
+                                    expectedGrad[xi] += ud[o] * wv;
+                                }
+                        expected[o] = sum;
+                    }
+        // float32 sums of up to 8·49 unit-variance products: the error grows like √K (as in the GEMM test)
+        double tol = 2e-6 * Math.Sqrt(c.Cin * c.K * c.K) * 8;
+        AssertClose(expected, y.Data, tol, "strided conv2d");
+        AssertClose(expectedGrad, gx.Data, tol, "strided conv2d input gradient");
+    }
 
     /// <summary>
     /// Values and winners against a row-major scan: the largest value, NaN over any number, and among equals the first
     /// in scan order. Values are drawn from a handful of levels (plus NaN and −∞) so ties are everywhere, and planes up
     /// to 40 wide so both the vector lanes and the scalar tails of the separable kernel are exercised.
     /// </summary>
-    [Fact]
-    public void MaxPool_MatchesRowMajorScan_WithTiesNaNAndInfinities() =>
-        GradCheck.ForAll(from h in Gen.Choose(1, 40) from w in Gen.Choose(1, 40) from k in Gen.Choose(1, 4) from s in Gen.Choose(1, 3)
-                         from p in Gen.Choose(0, 2) from ceil in Gen.Elements(true, false) from special in Gen.Elements(true, false) from seed in GradCheck.Seeds
-                         where 2 * p <= k && h + 2 * p >= k && w + 2 * p >= k
-                         select (h, w, k, s, p, ceil, special, seed), c =>
+    [Property]
+    public void MaxPool_MatchesRowMajorScan_WithTiesNaNAndInfinities(MaxPoolScanCase c)
+    {
+        var rng = new Rng((ulong)c.Seed);
+        var xd = new float[2 * c.H * c.W];
+        for (int i = 0; i < xd.Length; i++)
         {
-            var rng = new Rng((ulong)c.seed);
-            var xd = new float[2 * c.h * c.w];
-            for (int i = 0; i < xd.Length; i++)
-            {
-                double u = rng.NextDouble();
-                xd[i] = c.special && u < 0.03 ? float.NaN : c.special && u < 0.06 ? float.NegativeInfinity : MathF.Floor((float)rng.NextNormal() * 1.5f);
-            }
-            using var x = Tensor.FromArray(xd, 1, 2, c.h, c.w);
-            var (y, idx) = Ops.MaxPool2dWithIndices(x, (c.k, c.k), (c.s, c.s), (c.p, c.p), null, c.ceil);
-            int oh = y.Size(2), ow = y.Size(3);
-            for (int ch = 0; ch < 2; ch++)
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++)
-                    {
-                        float best = float.NegativeInfinity;
-                        int bestIdx = -1;
-                        for (int a = i * c.s - c.p; a < i * c.s - c.p + c.k; a++)
-                            for (int b = j * c.s - c.p; b < j * c.s - c.p + c.k; b++)
-                            {
-                                if (a < 0 || b < 0 || a >= c.h || b >= c.w) continue;
-                                float v = xd[(ch * c.h + a) * c.w + b];
-                                if (bestIdx < 0 || v > best || float.IsNaN(v) && !float.IsNaN(best)) { best = v; bestIdx = a * c.w + b; }
-                            }
-                        Assert.Equal(best, y[0, ch, i, j]);
-                        Assert.Equal(bestIdx, idx[(ch * oh + i) * ow + j]);
-                    }
-            y.Dispose();
-        });
-
-    [Fact]
-    public void BilinearInterpolate_MatchesFormula_BothConventions() =>
-        GradCheck.ForAll(from h in Gen.Choose(1, 6) from w in Gen.Choose(1, 6) from oh in Gen.Choose(1, 11) from ow in Gen.Choose(1, 11)
-                         from align in Gen.Elements(true, false) from seed in GradCheck.Seeds select (h, w, oh, ow, align, seed), c =>
-        {
-            var rng = new Rng((ulong)c.seed);
-            using var x = rng.Normal(new[] { 1, 1, c.h, c.w });
-            using var y = Ops.Interpolate(x, c.oh, c.ow, InterpolationMode.Bilinear, c.align);
-            var xd = x.ToArray();
-            double Src(int o, int inSize, int outSize) => c.align
-                ? (outSize > 1 ? o * (inSize - 1.0) / (outSize - 1) : 0)
-                : Math.Max(0, (o + 0.5) * inSize / outSize - 0.5);
-            double At(int i, int j) => xd[Math.Min(i, c.h - 1) * c.w + Math.Min(j, c.w - 1)];
-            var expected = new double[c.oh * c.ow];
-            for (int i = 0; i < c.oh; i++)
-                for (int j = 0; j < c.ow; j++)
+            double u = rng.NextDouble();
+            xd[i] = c.Special && u < 0.03 ? float.NaN : c.Special && u < 0.06 ? float.NegativeInfinity : MathF.Floor((float)rng.NextNormal() * 1.5f);
+        }
+        using var x = Tensor.FromArray(xd, 1, 2, c.H, c.W);
+        var (y, idx) = Ops.MaxPool2dWithIndices(x, (c.K, c.K), (c.Stride, c.Stride), (c.Pad, c.Pad), null, c.Ceil);
+        int oh = y.Size(2), ow = y.Size(3);
+        for (int ch = 0; ch < 2; ch++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
                 {
-                    double sy = Src(i, c.h, c.oh), sx = Src(j, c.w, c.ow);
-                    int y0 = Math.Min((int)sy, c.h - 1), x0 = Math.Min((int)sx, c.w - 1);
-                    double ty = sy - y0, tx = sx - x0;
-                    expected[i * c.ow + j] = (1 - ty) * ((1 - tx) * At(y0, x0) + tx * At(y0, x0 + 1)) + ty * ((1 - tx) * At(y0 + 1, x0) + tx * At(y0 + 1, x0 + 1));
+                    float best = float.NegativeInfinity;
+                    int bestIdx = -1;
+                    for (int a = i * c.Stride - c.Pad; a < i * c.Stride - c.Pad + c.K; a++)
+                        for (int b = j * c.Stride - c.Pad; b < j * c.Stride - c.Pad + c.K; b++)
+                        {
+                            if (a < 0 || b < 0 || a >= c.H || b >= c.W) continue;
+                            float v = xd[(ch * c.H + a) * c.W + b];
+                            if (bestIdx < 0 || v > best || float.IsNaN(v) && !float.IsNaN(best)) { best = v; bestIdx = a * c.W + b; }
+                        }
+                    Assert.Equal(best, y[0, ch, i, j]);
+                    Assert.Equal(bestIdx, idx[(ch * oh + i) * ow + j]);
                 }
-            AssertClose(expected, y.Data, 1e-5, "interpolate");
-        });
+        y.Dispose();
+    }
+
+    [Property]
+    public void BilinearInterpolate_MatchesFormula_BothConventions(InterpolationCase c)
+    {
+        var rng = new Rng((ulong)c.Seed);
+        using var x = rng.Normal(new[] { 1, 1, c.H, c.W });
+        using var y = Ops.Interpolate(x, c.OutH, c.OutW, InterpolationMode.Bilinear, c.AlignCorners);
+        var xd = x.ToArray();
+        double Src(int o, int inSize, int outSize) => c.AlignCorners
+            ? (outSize > 1 ? o * (inSize - 1.0) / (outSize - 1) : 0)
+            : Math.Max(0, (o + 0.5) * inSize / outSize - 0.5);
+        double At(int i, int j) => xd[Math.Min(i, c.H - 1) * c.W + Math.Min(j, c.W - 1)];
+        var expected = new double[c.OutH * c.OutW];
+        for (int i = 0; i < c.OutH; i++)
+            for (int j = 0; j < c.OutW; j++)
+            {
+                double sy = Src(i, c.H, c.OutH), sx = Src(j, c.W, c.OutW);
+                int y0 = Math.Min((int)sy, c.H - 1), x0 = Math.Min((int)sx, c.W - 1);
+                double ty = sy - y0, tx = sx - x0;
+                expected[i * c.OutW + j] = (1 - ty) * ((1 - tx) * At(y0, x0) + tx * At(y0, x0 + 1)) + ty * ((1 - tx) * At(y0 + 1, x0) + tx * At(y0 + 1, x0 + 1));
+            }
+        AssertClose(expected, y.Data, 1e-5, "interpolate");
+    }
 
     [Fact]
     public void GridSample_WithIdentityGrid_ReproducesInput()
@@ -305,37 +326,36 @@ public class ForwardReferenceTests
         }
     }
 
-    [Fact]
-    public void Rfft2_MatchesNaiveDft_AndIrfft2InvertsIt() =>
+    [Property]
+    public void Rfft2_MatchesNaiveDft_AndIrfft2InvertsIt(DftCase c)
+    {
         // any height up to 17, and 32 and 64 for the row FFT (powers of two ≥ 8)
-        GradCheck.ForAll(from b in Gen.Choose(1, 2) from h in Gen.OneOf(Gen.Choose(1, 17), Gen.Elements(32, 64)) from w in Gen.Choose(1, 17) from seed in GradCheck.Seeds select (b, h, w, seed), c =>
-        {
-            var rng = new Rng((ulong)c.seed);
-            using var x = rng.Normal(new[] { c.b, c.h, c.w });
-            using var spec = Ops.Rfft2(x);
-            int wf = c.w / 2 + 1;
-            Assert.Equal(new[] { c.b, c.h, wf, 2 }, spec.Shape.ToArray());
-            var xd = x.ToArray();
-            var expected = new double[c.b * c.h * wf * 2];
-            for (int n = 0; n < c.b; n++)
-                for (int k = 0; k < c.h; k++)
-                    for (int l = 0; l < wf; l++)
-                    {
-                        double re = 0, im = 0;
-                        for (int i = 0; i < c.h; i++)
-                            for (int j = 0; j < c.w; j++)
-                            {
-                                double angle = -2 * Math.PI * ((double)k * i / c.h + (double)l * j / c.w);
-                                re += xd[(n * c.h + i) * c.w + j] * Math.Cos(angle);
-                                im += xd[(n * c.h + i) * c.w + j] * Math.Sin(angle);
-                            }
-                        expected[((n * c.h + k) * wf + l) * 2] = re;
-                        expected[((n * c.h + k) * wf + l) * 2 + 1] = im;
-                    }
-            AssertClose(expected, spec.Data, 1e-5 * Math.Sqrt(c.h * c.w) * 4, "rfft2");
-            using var back = Ops.Irfft2(spec, c.w);
-            AssertClose(xd.Select(v => (double)v).ToArray(), back.Data, 1e-5, "irfft2(rfft2(x))");
-        });
+        var rng = new Rng((ulong)c.Seed);
+        using var x = rng.Normal(new[] { c.B, c.H, c.W });
+        using var spec = Ops.Rfft2(x);
+        int wf = c.W / 2 + 1;
+        Assert.Equal(new[] { c.B, c.H, wf, 2 }, spec.Shape.ToArray());
+        var xd = x.ToArray();
+        var expected = new double[c.B * c.H * wf * 2];
+        for (int n = 0; n < c.B; n++)
+            for (int k = 0; k < c.H; k++)
+                for (int l = 0; l < wf; l++)
+                {
+                    double re = 0, im = 0;
+                    for (int i = 0; i < c.H; i++)
+                        for (int j = 0; j < c.W; j++)
+                        {
+                            double angle = -2 * Math.PI * ((double)k * i / c.H + (double)l * j / c.W);
+                            re += xd[(n * c.H + i) * c.W + j] * Math.Cos(angle);
+                            im += xd[(n * c.H + i) * c.W + j] * Math.Sin(angle);
+                        }
+                    expected[((n * c.H + k) * wf + l) * 2] = re;
+                    expected[((n * c.H + k) * wf + l) * 2 + 1] = im;
+                }
+        AssertClose(expected, spec.Data, 1e-5 * Math.Sqrt(c.H * c.W) * 4, "rfft2");
+        using var back = Ops.Irfft2(spec, c.W);
+        AssertClose(xd.Select(v => (double)v).ToArray(), back.Data, 1e-5, "irfft2(rfft2(x))");
+    }
 
     [Fact]
     public void LocalResponseNorm_MatchesOnnxDefinition()

@@ -20,11 +20,6 @@ internal static class GradCheck
     public const double AbsTol = 5e-3;
     public const double RelTol = 1e-2;
 
-    public static Config Cases(int n = 200) => Config.QuickThrowOnFailure.WithMaxTest(n).WithQuietOnSuccess(true);
-
-    public static void ForAll<T>(Gen<T> gen, Action<T> body, int cases = 200) =>
-        Prop.ForAll(gen.ToArbitrary(), body).Check(Cases(cases));
-
     /// <summary>Checks d(Σ f(inputs)·r)/d(inputs) for every input that requires grad; up to <paramref name="maxPerInput"/> elements each.</summary>
     // step: the finite-difference step. Linear ops may use a large one — their central difference is exact for any
     // step, and a larger step keeps the float32 rounding of the loss (≈ 1e-6 of its size) from dominating.
@@ -103,6 +98,4 @@ internal static class GradCheck
     }
 
     public static Tensor Positive(Rng rng, int[] shape, float low = 0.5f, float high = 2f) => rng.Uniform(shape, low, high).RequireGrad();
-
-    public static Gen<int> Seeds => Gen.Choose(0, int.MaxValue);
 }

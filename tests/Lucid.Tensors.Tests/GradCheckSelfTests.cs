@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Lucid.Tensors;
 using Lucid.Tensors.Autograd;
 using Xunit;
@@ -9,12 +10,29 @@ namespace Lucid.Tensors.Tests;
 /// <summary>The gradient checker itself: it runs the requested number of cases and it catches a wrong backward rule.</summary>
 public class GradCheckSelfTests
 {
+    /// <summary>
+    /// "Every differentiable op on ≥ 200 random cases": the class's <c>[Properties]</c> asks for 200, no property there
+    /// asks for fewer, and every public test method there is a property (a <c>[Fact]</c> would run one case).
+    /// </summary>
     [Fact]
-    public void ForAll_RunsTheRequestedNumberOfCases()
+    public void GradientProperties_RunAtLeast200CasesEach()
     {
-        int runs = 0;
-        GradCheck.ForAll(Gen.Choose(0, 10), _ => runs++, cases: 200);
-        Assert.Equal(200, runs);
+        var type = typeof(GradientProperties);
+        var defaults = type.GetCustomAttributes(typeof(PropertiesAttribute), false).Cast<PropertiesAttribute>().Single();
+        Assert.True(defaults.MaxTest >= 200, $"[Properties(MaxTest = {defaults.MaxTest})]");
+        var tests = type.GetMethods().Where(m => m.GetCustomAttributes(typeof(FactAttribute), true).Length > 0).ToList();
+        Assert.True(tests.Count >= 50, $"{tests.Count} test methods");
+        foreach (var m in tests)
+        {
+            var property = m.GetCustomAttributes(typeof(PropertyAttribute), true).Cast<PropertyAttribute>().SingleOrDefault();
+            if (property is null)
+            {
+                Assert.Equal(nameof(GradientProperties.MaximumGradient_SplitsEquallyAtTies), m.Name); // the one worked example
+                continue;
+            }
+            Assert.True(property.MaxTest is -1 or >= 200, $"{m.Name}: MaxTest = {property.MaxTest}");
+            Assert.Single(m.GetParameters()); // the generated case
+        }
     }
 
     [Fact]

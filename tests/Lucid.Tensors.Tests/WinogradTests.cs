@@ -1,5 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Lucid.Testing;
 using Lucid.Tensors.Autograd;
 using Lucid.Tensors.Kernels;
 using Xunit;
@@ -14,9 +16,10 @@ namespace Lucid.Tensors.Tests;
 /// of the ISA and of whether the weights' transform was cached; weights changed in place are seen.
 /// </summary>
 [Collection(nameof(KernelSwitchCollection))]
+[Properties(Arbitrary = new[] { typeof(WinogradTests) })]
 public class WinogradTests
 {
-    private record struct Case(int N, int Cin, int Cout, int H, int W, int Pad, bool Bias, int Seed)
+    public sealed record WinogradCase(int N, int Cin, int Cout, int H, int W, int Pad, bool Bias, int Seed) : Case
     {
         public int OutH => H + 2 * Pad - 2;
         public int OutW => W + 2 * Pad - 2;
@@ -28,7 +31,7 @@ public class WinogradTests
     /// </summary>
     private static readonly int[] NarrowRows = { 8, 9, 10, 11, 17, 18, 19, 20, 21, 22 };
 
-    private static Gen<Case> Cases =>
+    public static Arbitrary<WinogradCase> Cases() => (
         from n in Gen.Choose(1, 3)
         from cin in Gen.Choose(16, 45)
         from cout in Gen.Choose(16, 71)
@@ -37,11 +40,11 @@ public class WinogradTests
         from w in Gen.Elements(NarrowRows.Where(w => NarrowRows.Contains(w + 2 * pad - 2)).ToArray())
         from bias in Gen.Elements(true, false)
         from seed in Gen.Choose(0, int.MaxValue)
-        select new Case(n, cin, cout, h, w, pad, bias, seed);
+        select new WinogradCase(n, cin, cout, h, w, pad, bias, seed)).ToArbitrary();
 
     private static IEnumerable<Gemm.Isa> WinogradIsas => new[] { Gemm.Isa.Avx512, Gemm.Isa.Avx2 }.Where(i => i >= Gemm.Best);
 
-    private static double[] ReferenceForward(Case c, float[] x, float[] w, float[]? b)
+    private static double[] ReferenceForward(WinogradCase c, float[] x, float[] w, float[]? b)
     {
         var y = new double[c.N * c.Cout * c.OutH * c.OutW];
         for (int n = 0; n < c.N; n++)
@@ -64,7 +67,7 @@ public class WinogradTests
     }
 
     /// <summary>∂(Σ y·g)/∂x = Σ_co Σ_k g[co, iy − ky + p, ix − kx + p]·w[co, ci, ky, kx].</summary>
-    private static double[] ReferenceInputGradient(Case c, float[] g, float[] w)
+    private static double[] ReferenceInputGradient(WinogradCase c, float[] g, float[] w)
     {
         var gx = new double[c.N * c.Cin * c.H * c.W];
         for (int n = 0; n < c.N; n++)
@@ -94,37 +97,34 @@ public class WinogradTests
                 $"{what}: element {i} is {actual[i]}, expected {expected[i]} (scale {scale:G4})");
     }
 
-    [Fact]
-    public void Forward_AndInputGradient_MatchFloat64Definitions_OnEveryIsa()
+    [Property(MaxTest = 40)]
+    public void Forward_AndInputGradient_MatchFloat64Definitions_OnEveryIsa(WinogradCase c)
     {
-        GradCheck.ForAll(Cases, c =>
-        {
-            var rng = new Rng((ulong)c.Seed);
-            using var x = rng.Normal(new[] { c.N, c.Cin, c.H, c.W });
-            using var w = rng.Normal(new[] { c.Cout, c.Cin, 3, 3 });
-            using var b = rng.Normal(new[] { c.Cout });
-            using var g = rng.Normal(new[] { c.N, c.Cout, c.OutH, c.OutW });
-            var expected = ReferenceForward(c, x.ToArray(), w.ToArray(), c.Bias ? b.ToArray() : null);
-            var expectedGx = ReferenceInputGradient(c, g.ToArray(), w.ToArray());
-            float[]? first = null, firstGx = null;
-            foreach (var isa in WinogradIsas)
-                Gemm.WithIsa(isa, () =>
+        var rng = new Rng((ulong)c.Seed);
+        using var x = rng.Normal(new[] { c.N, c.Cin, c.H, c.W });
+        using var w = rng.Normal(new[] { c.Cout, c.Cin, 3, 3 });
+        using var b = rng.Normal(new[] { c.Cout });
+        using var g = rng.Normal(new[] { c.N, c.Cout, c.OutH, c.OutW });
+        var expected = ReferenceForward(c, x.ToArray(), w.ToArray(), c.Bias ? b.ToArray() : null);
+        var expectedGx = ReferenceInputGradient(c, g.ToArray(), w.ToArray());
+        float[]? first = null, firstGx = null;
+        foreach (var isa in WinogradIsas)
+            Gemm.WithIsa(isa, () =>
+            {
+                var (y, gx) = ForwardAndInputGradient(c, x, w, b, g);
+                AssertClose($"{isa} forward {c}", expected, y);
+                AssertClose($"{isa} input gradient {c}", expectedGx, gx);
+                // the transforms are the same vector code on both ISAs and the products sum in the same order
+                if (first is null) (first, firstGx) = (y, gx);
+                else
                 {
-                    var (y, gx) = ForwardAndInputGradient(c, x, w, b, g);
-                    AssertClose($"{isa} forward {c}", expected, y);
-                    AssertClose($"{isa} input gradient {c}", expectedGx, gx);
-                    // the transforms are the same vector code on both ISAs and the products sum in the same order
-                    if (first is null) (first, firstGx) = (y, gx);
-                    else
-                    {
-                        Assert.Equal(first, y);
-                        Assert.Equal(firstGx, gx);
-                    }
-                });
-        }, cases: 40);
+                    Assert.Equal(first, y);
+                    Assert.Equal(firstGx, gx);
+                }
+            });
     }
 
-    private static (float[] Y, float[] Gx) ForwardAndInputGradient(Case c, Tensor x, Tensor w, Tensor b, Tensor g)
+    private static (float[] Y, float[] Gx) ForwardAndInputGradient(WinogradCase c, Tensor x, Tensor w, Tensor b, Tensor g)
     {
         using var leaf = x.Detach().RequireGrad();
         using var y = Ops.Conv2d(leaf, w, c.Bias ? b : null, 1, c.Pad);
@@ -167,28 +167,25 @@ public class WinogradTests
             Assert.Equal(smallDirect.ToArray(), small.ToArray());
     }
 
-    [Fact]
-    public void Gradients_MatchFiniteDifferences()
+    [Property(MaxTest = 12)]
+    public void Gradients_MatchFiniteDifferences(WinogradCase c)
     {
         // GradCheck writes each probed weight in place and restores it: every probe also tests that a cached transform
         // of changed weights is not reused. The convolution is linear in each input, so the central difference is exact
         // for any step; a large one keeps the float32 rounding of ~10⁴ outputs out of the difference.
-        GradCheck.ForAll(Cases, c =>
-        {
-            var rng = new Rng((ulong)c.Seed);
-            var inputs = new List<Tensor> { GradCheck.Leaf(rng, c.N, c.Cin, c.H, c.W), GradCheck.Leaf(rng, c.Cout, c.Cin, 3, 3) };
-            if (c.Bias) inputs.Add(GradCheck.Leaf(rng, c.Cout));
-            GradCheck.Check($"winograd conv2d {c}", xs => Ops.Conv2d(xs[0], xs[1], xs.Length > 2 ? xs[2] : null, 1, c.Pad), inputs.ToArray(), rng,
-                maxPerInput: 12, step: 0.5);
-            foreach (var t in inputs) t.Dispose();
-        }, cases: 12);
+        var rng = new Rng((ulong)c.Seed);
+        var inputs = new List<Tensor> { GradCheck.Leaf(rng, c.N, c.Cin, c.H, c.W), GradCheck.Leaf(rng, c.Cout, c.Cin, 3, 3) };
+        if (c.Bias) inputs.Add(GradCheck.Leaf(rng, c.Cout));
+        GradCheck.Check($"winograd conv2d {c}", xs => Ops.Conv2d(xs[0], xs[1], xs.Length > 2 ? xs[2] : null, 1, c.Pad), inputs.ToArray(), rng,
+            maxPerInput: 12, step: 0.5);
+        foreach (var t in inputs) t.Dispose();
     }
 
     [Fact]
     public void WeightsChangedInPlace_AreSeen()
     {
         if (Gemm.Best == Gemm.Isa.Portable) return;
-        var c = new Case(1, 20, 40, 13, 11, 1, false, 0);
+        var c = new WinogradCase(1, 20, 40, 13, 11, 1, false, 0);
         var rng = new Rng(11);
         using var x = rng.Normal(new[] { 1, c.Cin, c.H, c.W });
         using var w = rng.Normal(new[] { c.Cout, c.Cin, 3, 3 });
