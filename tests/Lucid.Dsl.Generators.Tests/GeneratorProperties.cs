@@ -122,22 +122,59 @@ public class GeneratorProperties
     }
 }
 
-/// <summary>The generator's typed defaults are the attribute classes' own (written once, on each side of the compiler boundary).</summary>
+/// <summary>
+/// The generator's typed settings are the attribute classes' own: every setting the generator reads has the attribute's
+/// name and default (written once on each side of the compiler boundary), and every settable property of the attribute
+/// classes is one the generator reads.
+/// </summary>
 public class AttributeDefaultsTests
 {
-    [Xunit.Fact]
-    public void AttributionSettingsDefaults_AreAttributionAttributesDefaults()
+    private static string Show(object? value) => value switch
     {
-        var attribute = new Lucid.Dsl.AttributionAttribute(typeof(object), Lucid.Dsl.AttributionKind.Saliency);
-        var defaults = Lucid.Dsl.Generators.Specs.AttributionSettings.Defaults;
-        var compared = new List<string>();
-        foreach (var property in typeof(Lucid.Dsl.Generators.Specs.AttributionSettings).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        null => "null",
+        string text => text,
+        System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Show)) + "]",
+        System.IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>Compares <paramref name="defaults"/> with the attributes (the first that has each property), both ways; returns the count compared.</summary>
+    private static int AssertSameDefaults(object defaults, params System.Attribute[] attributes)
+    {
+        var flags = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance;
+        var settings = defaults.GetType().GetProperties(flags).Where(p => p.Name != "EqualityContract").ToList();
+        foreach (var property in settings)
         {
-            var own = typeof(Lucid.Dsl.AttributionAttribute).GetProperty(property.Name);
-            Xunit.Assert.True(own is not null, $"AttributionAttribute has no '{property.Name}'");
-            Xunit.Assert.Equal(own!.GetValue(attribute)?.ToString(), property.GetValue(defaults)?.ToString());
-            compared.Add(property.Name);
+            var owner = attributes.FirstOrDefault(x => x.GetType().GetProperty(property.Name) is not null);
+            Assert.True(owner is not null, $"no attribute among {string.Join(", ", attributes.Select(x => x.GetType().Name))} has '{property.Name}'");
+            Assert.True(Show(owner!.GetType().GetProperty(property.Name)!.GetValue(owner)) == Show(property.GetValue(defaults)),
+                $"{defaults.GetType().Name}.{property.Name}: generator {Show(property.GetValue(defaults))}, {owner.GetType().Name} {Show(owner.GetType().GetProperty(property.Name)!.GetValue(owner))}");
         }
-        Xunit.Assert.Equal(11, compared.Count);
+        // the other way: a settable property of the attributes that the generator's settings lack would be silently ignored
+        // (type references are resolved to declarations by the parser, not read as settings)
+        var names = settings.Select(p => p.Name).ToHashSet();
+        foreach (var attribute in attributes)
+            foreach (var property in attribute.GetType().GetProperties(flags).Where(p => p.CanWrite && p.DeclaringType != typeof(System.Attribute) && p.PropertyType != typeof(System.Type)))
+                Assert.True(names.Contains(property.Name), $"{attribute.GetType().Name}.{property.Name} has no typed setting in {defaults.GetType().Name}");
+        return settings.Count;
     }
+
+    [Fact]
+    public void AttributionSettingsDefaults_AreAttributionAttributesDefaults() =>
+        Assert.Equal(11, AssertSameDefaults(Lucid.Dsl.Generators.Specs.AttributionSettings.Defaults,
+            new Lucid.Dsl.AttributionAttribute(typeof(object), Lucid.Dsl.AttributionKind.Saliency)));
+
+    [Fact]
+    public void RenderSettingsDefaults_AreRenderAttributesDefaults() =>
+        Assert.Equal(8, AssertSameDefaults(Lucid.Dsl.Generators.Specs.RenderSettings.Defaults, new Lucid.Dsl.RenderAttribute(typeof(object), typeof(object))));
+
+    [Fact]
+    public void VitalSettingsDefaults_AreVitalRenderAttributesDefaults() =>
+        Assert.Equal(6, AssertSameDefaults(Lucid.Dsl.Generators.Specs.VitalSettings.Defaults, new Lucid.Dsl.VitalRenderAttribute(typeof(object), "")));
+
+    [Fact]
+    public void ImageSettingsDefaults_AreTheImageAttributesDefaults() =>
+        Assert.Equal(11, AssertSameDefaults(Lucid.Dsl.Generators.Specs.ImageSettings.Defaults,
+            new Lucid.Dsl.FourierImageAttribute(), new Lucid.Dsl.PixelImageAttribute(), new Lucid.Dsl.LaplacianPyramidImageAttribute(),
+            new Lucid.Dsl.CppnImageAttribute(), new Lucid.Dsl.MacoImageAttribute()));
 }

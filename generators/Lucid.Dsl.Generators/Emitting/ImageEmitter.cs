@@ -10,7 +10,7 @@ internal static class ImageEmitter
 
     public static string Emit(ImageSpec image)
     {
-        var a = image.Attribute;
+        var settings = image.Settings;
         return TypeEmitter.Write(image.Type, null, w =>
         {
             w.Summary("Width in pixels.");
@@ -24,8 +24,9 @@ internal static class ImageEmitter
             w.Line();
             string size = $"{Names.Int(image.Width)}, {Names.Int(image.Height)}";
             string batch = Names.Int(image.Batch);
-            string decorrelate = a.Bool("Decorrelated", true) ? "true" : "false";
-            string sd = Names.FloatLiteral(a.Double("Sd", 0.01));
+            string decorrelate = settings.Decorrelated ? "true" : "false";
+            string sd = Names.FloatLiteral(settings.Sd);
+            string sigmoid = settings.Clip ? "false" : "true";
             if (image.Kind == "Maco")
             {
                 w.Summary("Creates MACO's phase-only image under a fixed magnitude spectrum (MacoImage.MagnitudeOf computes one from images).");
@@ -43,10 +44,10 @@ internal static class ImageEmitter
             string create = image.Kind switch
             {
                 "Fourier" when image.Alpha => $"new {Optvis}.AlphaImage({size}, batch: {batch}, sd: {sd}, seed: seed)",
-                "Fourier" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: true, decorrelate: {decorrelate}, sd: {sd}, decayPower: {Names.Literal(a.Double("DecayPower", 1))}, seed: seed, sigmoid: {(a.Bool("Clip", false) ? "false" : "true")})",
-                "Pixel" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: false, decorrelate: {decorrelate}, sd: {sd}, seed: seed, sigmoid: {(a.Bool("Clip", false) ? "false" : "true")})",
-                "LaplacianPyramid" => $"new {Optvis}.LaplacianPyramidImage({size}, levels: {Names.Int(a.Int("Levels", 4))}, batch: {batch}, decorrelate: {decorrelate}, sd: {sd}, seed: seed)",
-                _ => $"new {Optvis}.CppnImage({size}, batch: {batch}, hidden: {Names.Int(a.Int("Hidden", 24))}, layers: {Names.Int(a.Int("Layers", 8))}, seed: seed)",
+                "Fourier" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: true, decorrelate: {decorrelate}, sd: {sd}, decayPower: {Names.Literal(settings.DecayPower)}, seed: seed, sigmoid: {sigmoid})",
+                "Pixel" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: false, decorrelate: {decorrelate}, sd: {sd}, seed: seed, sigmoid: {sigmoid})",
+                "LaplacianPyramid" => $"new {Optvis}.LaplacianPyramidImage({size}, levels: {Names.Int(settings.Levels)}, batch: {batch}, decorrelate: {decorrelate}, sd: {sd}, seed: seed)",
+                _ => $"new {Optvis}.CppnImage({size}, batch: {batch}, hidden: {Names.Int(settings.Hidden)}, layers: {Names.Int(settings.Layers)}, seed: seed)",
             };
             w.Line("    " + create + ";");
         });

@@ -11,9 +11,7 @@ internal static class RenderEmitter
     public static string Emit(ResolvedRender resolved, bool torchSharp = false)
     {
         var render = resolved.Render;
-        var a = render.Attribute;
-        int steps = a.Int("Steps", 512);
-        double lr = a.Double("LearningRate", 0.05);
+        var settings = render.Settings;
         var result = $"global::Lucid.Dsl.RenderResult<{resolved.ImageFqn}>";
         const string Model = "global::Lucid.Models.Graph.Model";
         const string Progress = "global::System.IProgress<global::Lucid.Optvis.RenderProgress>?";
@@ -23,11 +21,11 @@ internal static class RenderEmitter
         return TypeEmitter.Write(render.Type, null, w =>
         {
             w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(steps)};");
+            w.Line($"public const int Steps = {Names.Int(settings.Steps)};");
             w.Summary("Adam's learning rate.");
-            w.Line($"public const double LearningRate = {Names.Literal(lr)};");
+            w.Line($"public const double LearningRate = {Names.Literal(settings.LearningRate)};");
             w.Summary("The seed used when none is given.");
-            w.Line($"public const ulong DefaultSeed = {a.String("Seed") ?? "0"}UL;");
+            w.Line($"public const ulong DefaultSeed = {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL;");
             w.Line();
             w.Summary($"Renders {Short(resolved.ObjectiveFqn)} on {Short(resolved.ImageFqn)}.");
             w.Line("/// <param name=\"model\">The model (its taps must be those the objective was checked against).</param>");
@@ -47,7 +45,7 @@ internal static class RenderEmitter
             w.Summary("The render's settings as declared.");
             w.Line(TypeEmitter.GeneratedCode);
             w.Open($"private static global::Lucid.Optvis.RenderOptions CreateRenderOptions(ulong s, {Progress} progress, {Token} cancellationToken)");
-            Options(w, a, resolved, lr);
+            Options(w, settings, resolved);
             w.Line("return options;");
             w.Close();
             if (torchSharp && !resolved.ImageIsMaco)
@@ -85,16 +83,15 @@ internal static class RenderEmitter
 
     public static string EmitVital(VitalSpec vital)
     {
-        var a = vital.Attribute;
-        var taps = a.Get("Taps")?.Items ?? EquatableArray<string>.Empty;
+        var settings = vital.Settings;
         return TypeEmitter.Write(vital.Type, null, w =>
         {
             w.Summary("The class rendered.");
-            w.Line($"public const string Label = {Names.Literal(a.String("label") ?? "")};");
+            w.Line($"public const string Label = {Names.Literal(settings.Label)};");
             w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(a.Int("Steps", 300))};");
+            w.Line($"public const int Steps = {Names.Int(settings.Steps)};");
             w.Summary("The layers whose feature distributions are matched.");
-            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", taps.Select(Names.Literal))} }};");
+            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", settings.Taps.Select(Names.Literal))} }};");
             w.Line();
             w.Summary("VITAL: renders the class by sort-matching the image's feature distributions to those of the reference images.");
             w.Line("/// <param name=\"model\">The model.</param>");
@@ -102,27 +99,27 @@ internal static class RenderEmitter
             w.Line("/// <param name=\"seed\">Seeds the start image and the jitter.</param>");
             w.Line(TypeEmitter.GeneratedCode);
             w.Line("public static global::Lucid.Optvis.RenderResult Run(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor classImages, ulong? seed = null) =>");
-            w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(a.Double("LearningRate", 0.1))}, " +
-                   $"seed: seed ?? {a.String("Seed") ?? "0"}UL, totalVariation: {Names.Literal(a.Double("TotalVariation", 0))});");
+            w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(settings.LearningRate)}, " +
+                   $"seed: seed ?? {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL, totalVariation: {Names.Literal(settings.TotalVariation)});");
         });
     }
 
     /// <summary>The render's options, as a local <c>options</c>.</summary>
-    private static void Options(SourceWriter w, AttributeSpec a, ResolvedRender resolved, double lr)
+    private static void Options(SourceWriter w, RenderSettings settings, ResolvedRender resolved)
     {
         w.Line("var options = new global::Lucid.Optvis.RenderOptions");
         w.Line("{");
         w.Line("    Steps = Steps,");
-        w.Line($"    LearningRate = {Names.FloatLiteral(lr)},");
-        w.Line($"    Beta1 = {Names.FloatLiteral(a.Double("Beta1", 0.9))},");
-        w.Line($"    Beta2 = {Names.FloatLiteral(a.Double("Beta2", 0.999))},");
-        if (a.Bool("NoTransforms", false)) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
+        w.Line($"    LearningRate = {Names.FloatLiteral(settings.LearningRate)},");
+        w.Line($"    Beta1 = {Names.FloatLiteral(settings.Beta1)},");
+        w.Line($"    Beta2 = {Names.FloatLiteral(settings.Beta2)},");
+        if (settings.NoTransforms) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
         else if (resolved.TransformsFqn is { } transforms) w.Line($"    Transforms = {transforms}.Create(),");
         else w.Line("    Transforms = global::Lucid.Optvis.Transform.Standard,");
-        if (a.Get("Thresholds") is { } thresholds)
-            w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Items)} }},");
+        if (settings.Thresholds is { } thresholds)
+            w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Select(Names.Int))} }},");
         w.Line("    Seed = s,");
-        w.Line($"    RedirectRelu = {(a.Bool("RedirectRelu", true) ? "true" : "false")},");
+        w.Line($"    RedirectRelu = {(settings.RedirectRelu ? "true" : "false")},");
         w.Line("    Progress = progress,");
         w.Line("    Cancellation = cancellationToken,");
         w.Line("};");

@@ -31,21 +31,78 @@ internal sealed record ObjectiveSpec(TypeSpec Type, string? ModelFqn, LocationIn
 internal sealed record ImageSpec(TypeSpec Type, AttributeSpec Attribute)
 {
     public string Kind => Attribute.Name.Replace("Image", "");
-    public int Width => Attribute.Int("Width", 128);
-    public int Height => Attribute.Int("Height", 0) is var h && h == 0 ? Width : h;
-    public int Batch => Attribute.Int("Batch", 1);
-    public bool Alpha => Attribute.Bool("Alpha", false);
+
+    /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
+    public ImageSettings Settings => ImageSettings.From(Attribute);
+
+    public int Width => Settings.Width;
+    /// <summary>The height in pixels (the width where the declaration leaves it 0: a square image).</summary>
+    public int Height => Settings.Height == 0 ? Width : Settings.Height;
+    public int Batch => Settings.Batch;
+    public bool Alpha => Settings.Alpha;
     public int Channels => Alpha ? 4 : 3;
+}
+
+/// <summary>
+/// The image attributes' settings, typed: every property of <c>ImageAttribute</c> and its five kinds (a kind ignores
+/// the others'). <see cref="Defaults"/> are the attribute classes' own, written here once (a test compares them).
+/// </summary>
+internal sealed record ImageSettings(int Width, int Height, int Batch, bool Decorrelated, double Sd, double DecayPower, bool Clip, bool Alpha,
+    int Levels, int Hidden, int Layers)
+{
+    public static ImageSettings Defaults { get; } = new(128, 0, 1, true, 0.01, 1, false, false, 4, 24, 8);
+
+    public static ImageSettings From(AttributeSpec a) => new(
+        a.Int(nameof(Width), Defaults.Width), a.Int(nameof(Height), Defaults.Height), a.Int(nameof(Batch), Defaults.Batch),
+        a.Bool(nameof(Decorrelated), Defaults.Decorrelated), a.Double(nameof(Sd), Defaults.Sd), a.Double(nameof(DecayPower), Defaults.DecayPower),
+        a.Bool(nameof(Clip), Defaults.Clip), a.Bool(nameof(Alpha), Defaults.Alpha), a.Int(nameof(Levels), Defaults.Levels),
+        a.Int(nameof(Hidden), Defaults.Hidden), a.Int(nameof(Layers), Defaults.Layers));
+
+    /// <summary>The settings that must be positive.</summary>
+    public static readonly string[] Positive = { nameof(Width), nameof(Batch), nameof(Sd), nameof(Levels), nameof(Hidden), nameof(Layers) };
 }
 
 /// <summary>A <c>[TransformSet]</c> declaration: its steps in the order written.</summary>
 internal sealed record TransformSetSpec(TypeSpec Type, EquatableArray<AttributeSpec> Steps);
 
 /// <summary>A <c>[Render]</c> declaration.</summary>
-internal sealed record RenderSpec(TypeSpec Type, AttributeSpec Attribute, string? ImageFqn, string? ObjectiveFqn, string? TransformsFqn);
+internal sealed record RenderSpec(TypeSpec Type, AttributeSpec Attribute, string? ImageFqn, string? ObjectiveFqn, string? TransformsFqn)
+{
+    /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
+    public RenderSettings Settings => RenderSettings.From(Attribute);
+}
+
+/// <summary>
+/// <c>[Render]</c>'s settings, typed (Lucid's render_vis defaults). <see cref="Defaults"/> are <c>RenderAttribute</c>'s
+/// own, written here once for the emitter and the validator (a test compares them with the attribute class).
+/// </summary>
+internal sealed record RenderSettings(int Steps, double LearningRate, double Beta1, double Beta2, EquatableArray<int>? Thresholds,
+    bool NoTransforms, ulong Seed, bool RedirectRelu)
+{
+    public static RenderSettings Defaults { get; } = new(512, 0.05, 0.9, 0.999, null, false, 0, true);
+
+    public static RenderSettings From(AttributeSpec a) => new(
+        a.Int(nameof(Steps), Defaults.Steps), a.Double(nameof(LearningRate), Defaults.LearningRate), a.Double(nameof(Beta1), Defaults.Beta1),
+        a.Double(nameof(Beta2), Defaults.Beta2), a.Ints(nameof(Thresholds)), a.Bool(nameof(NoTransforms), Defaults.NoTransforms),
+        a.ULong(nameof(Seed), Defaults.Seed), a.Bool(nameof(RedirectRelu), Defaults.RedirectRelu));
+}
 
 /// <summary>A <c>[VitalRender]</c> declaration.</summary>
-internal sealed record VitalSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn);
+internal sealed record VitalSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn)
+{
+    /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
+    public VitalSettings Settings => VitalSettings.From(Attribute);
+}
+
+/// <summary><c>[VitalRender]</c>'s settings, typed; <see cref="Defaults"/> are <c>VitalRenderAttribute</c>'s own (a test compares them).</summary>
+internal sealed record VitalSettings(string Label, EquatableArray<string> Taps, int Steps, double LearningRate, double TotalVariation, ulong Seed)
+{
+    public static VitalSettings Defaults { get; } = new("", EquatableArray<string>.Empty, 300, 0.1, 0, 0);
+
+    public static VitalSettings From(AttributeSpec a) => new(
+        a.String("label") /* the constructor's parameter */ ?? Defaults.Label, a.Strings(nameof(Taps)), a.Int(nameof(Steps), Defaults.Steps),
+        a.Double(nameof(LearningRate), Defaults.LearningRate), a.Double(nameof(TotalVariation), Defaults.TotalVariation), a.ULong(nameof(Seed), Defaults.Seed));
+}
 
 /// <summary>An <c>[Attribution]</c> declaration with its per-tap LRP rules.</summary>
 internal sealed record AttributionSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Rules)

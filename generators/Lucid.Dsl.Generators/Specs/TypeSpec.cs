@@ -1,3 +1,4 @@
+using System.Linq;
 using Lucid.Dsl.Generators.Helpers;
 
 namespace Lucid.Dsl.Generators.Specs;
@@ -45,5 +46,8 @@ internal sealed record AttributeSpec(string Name, EquatableArray<ArgSpec> Args, 
     public int Int(string name, int fallback) => Get(name) is { Text: not null } a ? a.AsInt : fallback;
     public double Double(string name, double fallback) => Get(name) is { Text: not null } a ? a.AsDouble : fallback;
     public bool Bool(string name, bool fallback) => Get(name) is { Text: not null } a ? a.AsBool : fallback;
+    public ulong ULong(string name, ulong fallback) => Get(name) is { Text: not null } a ? ulong.Parse(a.Text!, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    public EquatableArray<int>? Ints(string name) => Get(name) is { } a ? a.Items.Select(i => int.Parse(i, System.Globalization.CultureInfo.InvariantCulture)).ToEquatableArray() : null;
+    public EquatableArray<string> Strings(string name) => Get(name)?.Items ?? EquatableArray<string>.Empty;
     public LocationInfo? Where(string name) => Get(name)?.Location ?? Location;
 }

@@ -117,11 +117,12 @@ internal static class DeclarationValidator
         var d = new List<DiagnosticInfo>();
         Partial(image.Type, d);
         var a = image.Attribute;
-        foreach (var name in new[] { "Width", "Batch", "Sd", "Levels", "Hidden", "Layers" }) TapChecks.Positive(a, name, image.Type.Name, d);
-        if (a.Get("Height") is { Text: not null } h && h.AsInt < 0)
-            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, h.Location, $"{image.Type.Name}: Height", "positive (or 0 for a square image)", h.Text!));
-        if (a.Get("DecayPower") is { Text: not null } decay && (decay.AsDouble < 0.5 || decay.AsDouble > 2))
-            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, decay.Location, "DecayPower", decay.Text!,
+        var settings = image.Settings;
+        foreach (var name in ImageSettings.Positive) TapChecks.Positive(a, name, image.Type.Name, d);
+        if (settings.Height < 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, a.Where(nameof(ImageSettings.Height)), $"{image.Type.Name}: Height", "positive (or 0 for a square image)", Names.Int(settings.Height)));
+        if (settings.DecayPower is < 0.5 or > 2)
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, a.Where(nameof(ImageSettings.DecayPower)), "DecayPower", a.String(nameof(ImageSettings.DecayPower))!,
                 "Lucid uses 1 (a 1/f spectrum); outside [0.5, 2] images turn to noise or to blurs"));
         return d.ToEquatableArray();
     }
@@ -164,18 +165,19 @@ internal static class DeclarationValidator
         var transforms = catalog.TransformSet(render.TransformsFqn);
         if (render.TransformsFqn is not null && transforms is null)
             d.Add(TapChecks.WrongDeclaration(render.TransformsFqn, a.Where("Transforms"), "a transform set", "[TransformSet]"));
-        TapChecks.Positive(a, "Steps", render.Type.Name, d);
-        TapChecks.Positive(a, "LearningRate", render.Type.Name, d);
-        int steps = a.Int("Steps", 512);
-        if (a.Get("Thresholds") is { } thresholds && steps > 0)
+        var settings = render.Settings;
+        TapChecks.Positive(a, nameof(RenderSettings.Steps), render.Type.Name, d);
+        TapChecks.Positive(a, nameof(RenderSettings.LearningRate), render.Type.Name, d);
+        int steps = settings.Steps;
+        if (settings.Thresholds is { } thresholds && steps > 0)
         {
-            var bad = thresholds.Items.Select(t => int.Parse(t, CultureInfo.InvariantCulture)).Where(t => t < 1 || t > steps).ToList();
+            var bad = thresholds.Where(t => t < 1 || t > steps).ToList();
             if (bad.Count > 0)
-                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, thresholds.Location, $"{render.Type.Name}: every threshold", $"a step in [1, {steps}]",
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, a.Where(nameof(RenderSettings.Thresholds)), $"{render.Type.Name}: every threshold", $"a step in [1, {steps}]",
                     string.Join(", ", bad.Select(Names.Int))));
         }
-        if (a.Get("LearningRate") is { Text: not null } lr && lr.AsDouble > 1)
-            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, lr.Location, "LearningRate", lr.Text!,
+        if (settings.LearningRate > 1)
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, a.Where(nameof(RenderSettings.LearningRate)), "LearningRate", a.String(nameof(RenderSettings.LearningRate))!,
                 "Lucid renders with Adam at 0.05; above 1 the image saturates within a few steps"));
         if (image is null || objective is null) return d.ToEquatableArray();
         var modelFqn = catalog.ModelOf(objective);
@@ -189,7 +191,7 @@ internal static class DeclarationValidator
                 d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
                     "an RGBA image needs a transform set with [CollapseAlpha] before an RGB model sees it"));
         }
-        if (!a.Bool("NoTransforms", false))
+        if (!settings.NoTransforms)
         {
             int minimum = transforms is null ? TransformSizes.StandardMinimum : TransformSizes.MinimumSize(transforms.Steps);
             if (System.Math.Min(image.Width, image.Height) < minimum)
@@ -213,9 +215,9 @@ internal static class DeclarationValidator
         var a = vital.Attribute;
         if (catalog.Model(vital.ModelFqn) is null)
             d.Add(TapChecks.WrongDeclaration(vital.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
-        TapChecks.Positive(a, "Steps", vital.Type.Name, d);
-        TapChecks.Positive(a, "LearningRate", vital.Type.Name, d);
-        var taps = a.Get("Taps");
+        TapChecks.Positive(a, nameof(VitalSettings.Steps), vital.Type.Name, d);
+        TapChecks.Positive(a, nameof(VitalSettings.LearningRate), vital.Type.Name, d);
+        var taps = a.Get(nameof(VitalSettings.Taps));
         if (taps is null || taps.Items.Count == 0)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, vital.Type.NameLocation, "VITAL render", vital.Type.Name, "Taps: the layers whose feature distributions are matched"));
         if (catalog.SchemaOf(vital.ModelFqn) is { } schema)
