@@ -129,52 +129,104 @@ public class GeneratorProperties
 /// </summary>
 public class AttributeDefaultsTests
 {
-    private static string Show(object? value) => value switch
+    private static string Show(object? value)
     {
-        null => "null",
-        string text => text,
-        System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Show)) + "]",
-        System.IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
+        if (value is not null && value.GetType().IsGenericType && value.GetType().Name.StartsWith("Arg", StringComparison.Ordinal))
+            value = value.GetType().GetProperty("Value")!.GetValue(value); // a typed setting: its value
+        return value switch
+        {
+            null => "null",
+            string text => text,
+            System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Show)) + "]",
+            System.IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
+    }
 
-    /// <summary>Compares <paramref name="defaults"/> with the attributes (the first that has each property), both ways; returns the count compared.</summary>
-    private static int AssertSameDefaults(object defaults, params System.Attribute[] attributes)
+    private const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance;
+
+    /// <summary>A settable property of an attribute (a constructor's argument is always written: it has no default).</summary>
+    private static bool HasDefault(System.Reflection.PropertyInfo p) => p.CanWrite && p.DeclaringType != typeof(System.Attribute);
+
+    /// <summary>
+    /// Compares <paramref name="defaults"/> with the attributes, both ways: every typed setting is a property of an
+    /// attribute (the first that has it), with the attribute's default where it has one; every property of the
+    /// attributes is a typed setting. Returns the count of typed settings.
+    /// </summary>
+    private static int AssertSameDefaults(Func<System.Attribute, object> defaults, params System.Attribute[] attributes)
     {
-        var flags = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance;
-        var settings = defaults.GetType().GetProperties(flags).Where(p => p.Name != "EqualityContract").ToList();
+        var settingsType = defaults(attributes[0]).GetType();
+        var settings = settingsType.GetProperties(Instance).Where(p => p.Name != "EqualityContract").ToList();
         foreach (var property in settings)
         {
             var owner = attributes.FirstOrDefault(x => x.GetType().GetProperty(property.Name) is not null);
             Assert.True(owner is not null, $"no attribute among {string.Join(", ", attributes.Select(x => x.GetType().Name))} has '{property.Name}'");
-            Assert.True(Show(owner!.GetType().GetProperty(property.Name)!.GetValue(owner)) == Show(property.GetValue(defaults)),
-                $"{defaults.GetType().Name}.{property.Name}: generator {Show(property.GetValue(defaults))}, {owner.GetType().Name} {Show(owner.GetType().GetProperty(property.Name)!.GetValue(owner))}");
         }
-        // the other way: a settable property of the attributes that the generator's settings lack would be silently ignored
-        // (type references are resolved to declarations by the parser, not read as settings)
-        var names = settings.Select(p => p.Name).ToHashSet();
         foreach (var attribute in attributes)
-            foreach (var property in attribute.GetType().GetProperties(flags).Where(p => p.CanWrite && p.DeclaringType != typeof(System.Attribute) && p.PropertyType != typeof(System.Type)))
-                Assert.True(names.Contains(property.Name), $"{attribute.GetType().Name}.{property.Name} has no typed setting in {defaults.GetType().Name}");
+        {
+            var own = defaults(attribute);
+            foreach (var property in attribute.GetType().GetProperties(Instance).Where(p => p.DeclaringType != typeof(System.Attribute) && p.Name != "TypeId"))
+            {
+                var setting = settingsType.GetProperty(property.Name);
+                Assert.True(setting is not null, $"{attribute.GetType().Name}.{property.Name} has no typed setting in {settingsType.Name}");
+                if (!HasDefault(property) || property.PropertyType == typeof(System.Type)) continue; // type references resolve to declarations
+                Assert.True(Show(property.GetValue(attribute)) == Show(setting!.GetValue(own)),
+                    $"{settingsType.Name}.{property.Name} for {attribute.GetType().Name}: generator {Show(setting.GetValue(own))}, attribute {Show(property.GetValue(attribute))}");
+            }
+        }
         return settings.Count;
     }
 
+    /// <summary>An instance of each concrete attribute class deriving from <typeparamref name="T"/> (constructor arguments: defaults of their types).</summary>
+    private static System.Attribute[] AllOf<T>() where T : System.Attribute =>
+        typeof(T).Assembly.GetTypes().Where(t => typeof(T).IsAssignableFrom(t) && !t.IsAbstract).OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t =>
+            {
+                var ctor = t.GetConstructors().OrderBy(c => c.GetParameters().Length).First();
+                var args = ctor.GetParameters().Select(p => p.ParameterType == typeof(string) ? "" : p.ParameterType.IsArray
+                    ? Array.CreateInstance(p.ParameterType.GetElementType()!, 0) : p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType) : null).ToArray();
+                return (System.Attribute)ctor.Invoke(args);
+            }).ToArray();
+
+    private static string Kind(System.Attribute a) => a.GetType().Name[..^"Attribute".Length];
+
     [Fact]
     public void AttributionSettingsDefaults_AreAttributionAttributesDefaults() =>
-        Assert.Equal(11, AssertSameDefaults(Lucid.Dsl.Generators.Specs.AttributionSettings.Defaults,
+        Assert.Equal(13, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.AttributionSettings.Defaults,
             new Lucid.Dsl.AttributionAttribute(typeof(object), Lucid.Dsl.AttributionKind.Saliency)));
 
     [Fact]
     public void RenderSettingsDefaults_AreRenderAttributesDefaults() =>
-        Assert.Equal(8, AssertSameDefaults(Lucid.Dsl.Generators.Specs.RenderSettings.Defaults, new Lucid.Dsl.RenderAttribute(typeof(object), typeof(object))));
+        Assert.Equal(11, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.RenderSettings.Defaults, new Lucid.Dsl.RenderAttribute(typeof(object), typeof(object))));
 
     [Fact]
     public void VitalSettingsDefaults_AreVitalRenderAttributesDefaults() =>
-        Assert.Equal(6, AssertSameDefaults(Lucid.Dsl.Generators.Specs.VitalSettings.Defaults, new Lucid.Dsl.VitalRenderAttribute(typeof(object), "")));
+        Assert.Equal(7, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.VitalSettings.Defaults, new Lucid.Dsl.VitalRenderAttribute(typeof(object), "")));
 
     [Fact]
     public void ImageSettingsDefaults_AreTheImageAttributesDefaults() =>
-        Assert.Equal(11, AssertSameDefaults(Lucid.Dsl.Generators.Specs.ImageSettings.Defaults,
-            new Lucid.Dsl.FourierImageAttribute(), new Lucid.Dsl.PixelImageAttribute(), new Lucid.Dsl.LaplacianPyramidImageAttribute(),
-            new Lucid.Dsl.CppnImageAttribute(), new Lucid.Dsl.MacoImageAttribute()));
+        Assert.Equal(11, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.ImageSettings.Defaults, AllOf<Lucid.Dsl.ImageAttribute>()));
+
+    [Fact]
+    public void TermSettingsDefaults_AreEveryTermAttributesDefaults()
+    {
+        var terms = AllOf<Lucid.Dsl.TermAttribute>();
+        Assert.True(terms.Length >= 16, $"{terms.Length} term attributes");
+        Assert.Equal(19, AssertSameDefaults(a => Lucid.Dsl.Generators.Specs.TermSettings.DefaultsFor(Kind(a)), terms));
+    }
+
+    [Fact]
+    public void TransformStepSettingsDefaults_AreEveryStepAttributesDefaults() =>
+        Assert.Equal(13, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.TransformStepSettings.Defaults, AllOf<Lucid.Dsl.TransformStepAttribute>()));
+
+    [Fact]
+    public void PanelSettingsDefaults_AreEveryPanelAttributesDefaults() =>
+        Assert.Equal(8, AssertSameDefaults(a => Lucid.Dsl.Generators.Specs.PanelSettings.DefaultsFor(Kind(a)), AllOf<Lucid.Dsl.InterfacePanelAttribute>()));
+
+    [Fact]
+    public void InterfaceAndLrpRuleSettingsDefaults_AreTheirAttributesDefaults()
+    {
+        Assert.Equal(3, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.InterfaceSettings.Defaults, new Lucid.Dsl.InterfaceAttribute(typeof(object))));
+        Assert.Equal(3, AssertSameDefaults(_ => Lucid.Dsl.Generators.Specs.LrpRuleSettings.Defaults, new Lucid.Dsl.LrpRuleAttribute("", Lucid.Dsl.LrpRuleKind.Zero)));
+    }
 }

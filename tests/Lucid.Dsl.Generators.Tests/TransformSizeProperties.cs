@@ -32,23 +32,23 @@ public class TransformSizeProperties
         from w in Gen.Choose(0, 12)
         from reflect in Gen.Elements(true, false)
         select Spec("Pad", Transform.Pad(w, reflect ? PadKind.Reflect : PadKind.Constant),
-            ("width", w.ToString(CultureInfo.InvariantCulture), null), ("Mode", reflect ? "Reflect" : "Constant", null)),
+            ("Width", w.ToString(CultureInfo.InvariantCulture), null), ("Mode", reflect ? "Reflect" : "Constant", null)),
         from d in Gen.Choose(1, 16)
-        select Spec("Jitter", Transform.Jitter(d), ("pixels", d.ToString(CultureInfo.InvariantCulture), null)),
+        select Spec("Jitter", Transform.Jitter(d), ("Pixels", d.ToString(CultureInfo.InvariantCulture), null)),
         from scales in Gen.Elements(0.5, 0.8, 0.9, 1.0, 1.1).NonEmptyListOf()
-        select Spec("RandomScale", Transform.RandomScale(scales.ToArray()), ("scales", null, scales.Select(S).ToArray())),
+        select Spec("RandomScale", Transform.RandomScale(scales.ToArray()), ("Scales", null, scales.Select(S).ToArray())),
         from h in Gen.Choose(1, 40)
-        select Spec("CropOrPadTo", Transform.CropOrPadTo(h, h), ("height", h.ToString(CultureInfo.InvariantCulture), null), ("width", h.ToString(CultureInfo.InvariantCulture), null)),
+        select Spec("CropOrPadTo", Transform.CropOrPadTo(h, h), ("Height", h.ToString(CultureInfo.InvariantCulture), null), ("Width", h.ToString(CultureInfo.InvariantCulture), null)),
         from minBox in Gen.Elements(0.25, 0.3, 0.5, 0.9)
         from size in Gen.Choose(8, 40)
         select Spec("RandomCrops", Transform.RandomCrops(2, minBox, 1, size),
-            ("count", "2", null), ("minBox", S(minBox), null), ("maxBox", "1", null), ("size", size.ToString(CultureInfo.InvariantCulture), null)),
+            ("Count", "2", null), ("MinBox", S(minBox), null), ("MaxBox", "1", null), ("Size", size.ToString(CultureInfo.InvariantCulture), null)),
         Gen.Constant(Spec("StandardTransforms", Transform.Standard)));
 
     [Property(MaxTest = 300, Arbitrary = new[] { typeof(TransformSizeProperties) })]
     public void GeneratorMinimumSize_EqualsTheRuntimeTransformsMinimumSize(TransformChain chain)
     {
-        var generator = TransformSizes.MinimumSize(chain.Steps.Select(s => Step(s.Name, s.Args)).ToList());
+        var generator = TransformSizes.MinimumSize(chain.Steps.Select(s => TransformStepSpec.From(Step(s.Name, s.Args))).ToList());
         var runtime = Transform.Compose(chain.Steps.Select(s => s.Runtime).ToArray()).MinimumSize;
         Assert.Equal(runtime, generator);
     }

@@ -18,7 +18,7 @@ internal static class AttributionEmitter
         {
             w.Summary("What is explained.");
             w.Line($"public static {A}.AttributionTarget Target {{ get; }} = {Target(a)};");
-            if (a.Layer is { } layer)
+            if (a.Layer.Value is { } layer)
             {
                 w.Summary("The layer explained by layer methods and CAMs.");
                 w.Line($"public const string Layer = {Names.Literal(layer)};");
@@ -59,7 +59,7 @@ internal static class AttributionEmitter
     {
         w.Line($"var rules = new global::System.Collections.Generic.Dictionary<string, {A}.LrpRule>");
         w.Line("{");
-        foreach (var rule in attribution.Rules) w.Line($"    [{Names.Literal(rule.String("tap") ?? "")}] = {Rule(rule)},");
+        foreach (var (rule, _) in attribution.RuleSettings) w.Line($"    [{Names.Literal(rule.Tap.Value ?? "")}] = {Rule(rule)},");
         w.Line("};");
     }
 
@@ -75,7 +75,7 @@ internal static class AttributionEmitter
         {
             "Saliency" => $"{T}.Saliency(model, images, Target)",
             "InputXGradient" => $"{T}.InputXGradient(model, images, Target)",
-            "IntegratedGradients" => $"{T}.IntegratedGradients(model, images, Target, {baseline}, steps: {Names.Int(a.Steps)})",
+            "IntegratedGradients" => $"{T}.IntegratedGradients(model, images, Target, {baseline}, steps: {Names.Int(a.Steps.Value)})",
             "Lrp" => $"{T}.Lrp(model, images, Target, {T}.Rules(model, {A}.LrpComposite.{a.Composite}{(attribution.Rules.Count > 0 ? ", rules" : "")}))",
             "DeepTaylor" => $"{T}.DeepTaylor(model, images, Target)",
             _ => null,
@@ -84,9 +84,9 @@ internal static class AttributionEmitter
 
     private static string Target(AttributionSettings a)
     {
-        if (a.Class is { } label) return $"{A}.AttributionTarget.Class({Names.Literal(label)})";
-        var tap = Names.Literal(a.TargetTap ?? "");
-        int channel = System.Math.Max(a.TargetChannel, 0), x = a.TargetX, y = a.TargetY;
+        if (a.Class.Value is { } label) return $"{A}.AttributionTarget.Class({Names.Literal(label)})";
+        var tap = Names.Literal(a.TargetTap.Value ?? "");
+        int channel = System.Math.Max(a.TargetChannel.Value, 0), x = a.TargetX.Value, y = a.TargetY.Value;
         return x >= 0 && y >= 0
             ? $"{A}.AttributionTarget.Neuron({tap}, {Names.Int(channel)}, {Names.Int(y)}, {Names.Int(x)})"
             : $"{A}.AttributionTarget.Channel({tap}, {Names.Int(channel)})";
@@ -104,8 +104,8 @@ internal static class AttributionEmitter
     private static string Call(AttributionSpec attribution)
     {
         var a = attribution.Settings;
-        string steps = Names.Int(a.Steps);
-        string layer = Names.Literal(a.Layer ?? "");
+        string steps = Names.Int(a.Steps.Value);
+        string layer = Names.Literal(a.Layer.Value ?? "");
         string Run(string method) => $"new {A}.{method}.Attribute(model, images, Target)";
         return attribution.Method switch
         {
@@ -118,7 +118,7 @@ internal static class AttributionEmitter
             "Deconvnet" => Run("Deconvolution()"),
             "GradCam" => Run($"GradCam {{ Layer = {layer} }}"),
             "GuidedGradCam" => Run($"GuidedGradCam {{ Layer = {layer} }}"),
-            "Occlusion" => Run($"Occlusion {{ Window = {Names.Int(a.Window)}, Stride = {Names.Int(a.Stride)} }}"),
+            "Occlusion" => Run($"Occlusion {{ Window = {Names.Int(a.Window.Value)}, Stride = {Names.Int(a.Stride.Value)} }}"),
             "LayerGradientXActivation" => Run($"LayerGradientXActivation {{ Layer = {layer} }}"),
             "LayerIntegratedGradients" => Run($"LayerIntegratedGradients {{ Layer = {layer}, Steps = {steps} }}"),
             "LayerConductance" => Run($"LayerConductance {{ Layer = {layer}, Baseline = {Baseline(a)}, Steps = {steps} }}"),
@@ -126,11 +126,11 @@ internal static class AttributionEmitter
         };
     }
 
-    private static string Rule(AttributeSpec rule)
+    private static string Rule(LrpRuleSettings rule)
     {
-        double p = rule.Double("Parameter", double.NaN);
+        double p = rule.Parameter.Value;
         bool has = !double.IsNaN(p);
-        return (rule.String("rule") ?? "Epsilon") switch
+        return rule.Rule switch
         {
             "Zero" => $"new {A}.LrpZero()",
             "Epsilon" => has ? $"new {A}.LrpEpsilon({Names.FloatLiteral(p)})" : $"new {A}.LrpEpsilon()",

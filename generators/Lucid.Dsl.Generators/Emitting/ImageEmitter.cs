@@ -25,7 +25,7 @@ internal static class ImageEmitter
             string size = $"{Names.Int(image.Width)}, {Names.Int(image.Height)}";
             string batch = Names.Int(image.Batch);
             string decorrelate = settings.Decorrelated ? "true" : "false";
-            string sd = Names.FloatLiteral(settings.Sd);
+            string sd = Names.FloatLiteral(settings.Sd.Value);
             string sigmoid = settings.Clip ? "false" : "true";
             if (image.Kind == "Maco")
             {
@@ -44,10 +44,10 @@ internal static class ImageEmitter
             string create = image.Kind switch
             {
                 "Fourier" when image.Alpha => $"new {Optvis}.AlphaImage({size}, batch: {batch}, sd: {sd}, seed: seed)",
-                "Fourier" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: true, decorrelate: {decorrelate}, sd: {sd}, decayPower: {Names.Literal(settings.DecayPower)}, seed: seed, sigmoid: {sigmoid})",
+                "Fourier" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: true, decorrelate: {decorrelate}, sd: {sd}, decayPower: {Names.Literal(settings.DecayPower.Value)}, seed: seed, sigmoid: {sigmoid})",
                 "Pixel" => $"new {Optvis}.LucidImage({size}, batch: {batch}, fourier: false, decorrelate: {decorrelate}, sd: {sd}, seed: seed, sigmoid: {sigmoid})",
-                "LaplacianPyramid" => $"new {Optvis}.LaplacianPyramidImage({size}, levels: {Names.Int(settings.Levels)}, batch: {batch}, decorrelate: {decorrelate}, sd: {sd}, seed: seed)",
-                _ => $"new {Optvis}.CppnImage({size}, batch: {batch}, hidden: {Names.Int(settings.Hidden)}, layers: {Names.Int(settings.Layers)}, seed: seed)",
+                "LaplacianPyramid" => $"new {Optvis}.LaplacianPyramidImage({size}, levels: {Names.Int(settings.Levels.Value)}, batch: {batch}, decorrelate: {decorrelate}, sd: {sd}, seed: seed)",
+                _ => $"new {Optvis}.CppnImage({size}, batch: {batch}, hidden: {Names.Int(settings.Hidden.Value)}, layers: {Names.Int(settings.Layers.Value)}, seed: seed)",
             };
             w.Line("    " + create + ";");
         });

@@ -12,14 +12,14 @@ internal static class InterfaceEmitter
 
     public static string Emit(InterfaceSpec layout)
     {
-        var a = layout.Attribute;
+        var settings = layout.Settings;
         var rows = layout.Rows();
         return TypeEmitter.Write(layout.Type, null, w =>
         {
             w.Summary("The layout's title.");
-            w.Line($"public const string Title = {Names.Literal(a.String("Title") ?? layout.Type.Name)};");
+            w.Line($"public const string Title = {Names.Literal(settings.Title ?? layout.Type.Name)};");
             w.Summary("Feature-visualization steps of every icon.");
-            w.Line($"public const int IconSteps = {Names.Int(a.Int("IconSteps", 128))};");
+            w.Line($"public const int IconSteps = {Names.Int(settings.IconSteps.Value)};");
             w.Summary("Each panel's row, in the order the panels are declared.");
             w.Line($"public static global::System.Collections.Generic.IReadOnlyList<int> Rows {{ get; }} = new int[] {{ {string.Join(", ", rows.Select(Names.Int))} }};");
             w.Line();
@@ -53,19 +53,21 @@ internal static class InterfaceEmitter
         });
     }
 
-    private static string Call(AttributeSpec panel)
+    private static string Call(PanelSpec panel)
     {
-        string Tap(string name) => Names.Literal(panel.String(name) ?? "");
-        string Label() => panel.String("Class") is { } label ? Names.Literal(label) : "null";
-        return panel.Name switch
+        var p = panel.Settings;
+        static string Tap(Arg<string?> tap) => Names.Literal(tap.Value ?? "");
+        string label = p.Class.Value is { } name ? Names.Literal(name) : "null";
+        string groups = Names.Int(p.Groups.Value);
+        return panel.Kind switch
         {
-            "NeuronGroupsPanel" => $"{I}.Panels.NeuronGroups(model, image, {Tap("tap")}, {Names.Int(panel.Int("Groups", 4))}, IconSteps, seed)",
-            "GroupFlowPanel" => $"{I}.Panels.GroupFlow(model, image, {Tap("from")}, {Tap("to")}, {Names.Int(panel.Int("Groups", 4))}, {Names.Int(panel.Int("Groups", 4))}, IconSteps, seed)",
-            "ActivationGridPanel" => $"{I}.Panels.ActivationGrid(model, image, {Tap("tap")}, IconSteps, {Names.FloatLiteral(panel.Double("SharedWeight", 1.0))}, seed)",
-            "SemanticDictionaryPanel" => $"{I}.Panels.SemanticDictionary(model, image, {Tap("tap")}, {Label()}, {Names.Int(panel.Int("Top", 3))}, IconSteps, seed)",
-            "ChannelAttributionPanel" => $"{I}.Panels.ChannelAttribution(model, image, {Tap("tap")}, {Label()}, {Names.Int(panel.Int("Top", 4))}, IconSteps, seed)",
-            "SpatialAttributionPanel" => $"{I}.Panels.SpatialAttribution(model, image, {Tap("from")}, {Tap("to")})",
-            _ => $"throw new global::Lucid.LucidArgumentException(\"panel\", {Names.Literal($"interface panel [{panel.Name}] is not known to this version of Lucid.Dsl.")})",
+            "NeuronGroupsPanel" => $"{I}.Panels.NeuronGroups(model, image, {Tap(p.Tap)}, {groups}, IconSteps, seed)",
+            "GroupFlowPanel" => $"{I}.Panels.GroupFlow(model, image, {Tap(p.From)}, {Tap(p.To)}, {groups}, {groups}, IconSteps, seed)",
+            "ActivationGridPanel" => $"{I}.Panels.ActivationGrid(model, image, {Tap(p.Tap)}, IconSteps, {Names.FloatLiteral(p.SharedWeight.Value)}, seed)",
+            "SemanticDictionaryPanel" => $"{I}.Panels.SemanticDictionary(model, image, {Tap(p.Tap)}, {label}, {Names.Int(p.Top.Value)}, IconSteps, seed)",
+            "ChannelAttributionPanel" => $"{I}.Panels.ChannelAttribution(model, image, {Tap(p.Tap)}, {label}, {Names.Int(p.Top.Value)}, IconSteps, seed)",
+            "SpatialAttributionPanel" => $"{I}.Panels.SpatialAttribution(model, image, {Tap(p.From)}, {Tap(p.To)})",
+            _ => $"throw new global::Lucid.LucidArgumentException(\"panel\", {Names.Literal($"interface panel [{panel.Kind}] is not known to this version of Lucid.Dsl.")})",
         };
     }
 }

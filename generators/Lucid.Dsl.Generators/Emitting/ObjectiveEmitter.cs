@@ -51,18 +51,17 @@ internal static class ObjectiveEmitter
 
     private static string Describe(TermSpec term)
     {
-        var a = term.Attribute;
+        var t = term.Settings;
         string text = term.Kind switch
         {
-            "Channel" => $"Channel {a.String("channel")} of '{a.String("tap")}'",
-            "Neuron" => $"Neuron (channel {a.String("channel")}) of '{a.String("tap")}'",
-            "ClassLogit" => $"The logit of class '{a.String("label")}'",
-            "ClassLogProbability" => $"The log-probability of class '{a.String("label")}'",
-            "ChannelInterpolate" => $"Interpolation from channel {a.String("channel1")} of '{a.String("tap1")}' to channel {a.String("channel2")} of '{a.String("tap2")}'",
-            _ => a.String("tap") is { } tap ? $"{term.Kind} of '{tap}'" : term.Kind,
+            "Channel" => $"Channel {t.Channel.Text} of '{t.Tap.Value}'",
+            "Neuron" => $"Neuron (channel {t.Channel.Text}) of '{t.Tap.Value}'",
+            "ClassLogit" => $"The logit of class '{t.Label.Value}'",
+            "ClassLogProbability" => $"The log-probability of class '{t.Label.Value}'",
+            "ChannelInterpolate" => $"Interpolation from channel {t.Channel1.Text} of '{t.Tap1.Value}' to channel {t.Channel2.Text} of '{t.Tap2.Value}'",
+            _ => t.Tap.IsSet ? $"{term.Kind} of '{t.Tap.Value}'" : term.Kind,
         };
-        double weight = a.Double("Weight", 1);
-        if (weight != 1) text += $", weighted {weight.ToString("R", CultureInfo.InvariantCulture)}";
+        if (t.Weight != 1) text += $", weighted {t.Weight.ToString("R", CultureInfo.InvariantCulture)}";
         if (term.IsPenalty) text += " (a penalty)";
         return text + ".";
     }
@@ -70,37 +69,35 @@ internal static class ObjectiveEmitter
     /// <summary>The runtime objective a term attribute stands for.</summary>
     private static string Expression(TermSpec term)
     {
-        var a = term.Attribute;
-        string S(string name) => Names.Literal(a.String(name) ?? "");
-        string I(string name) => a.String(name) ?? "0";
-        string Pos(string name) => a.Int(name, -1) < 0 ? "null" : Names.Int(a.Int(name, -1));
-        string Floats(string name) => "new float[] { " + string.Join(", ", (a.Get(name)?.Items ?? EquatableArray<string>.Empty).Select(x => Names.FloatLiteral(double.Parse(x, CultureInfo.InvariantCulture)))) + " }";
-        string D(string name, double fallback) => Names.Literal(a.Double(name, fallback));
-        string F(string name, double fallback) => Names.FloatLiteral(a.Double(name, fallback));
-        int batchValue = a.Int("Batch", -1);
-        string batch = batchValue < 0 ? "null" : Names.Int(batchValue);
-        string tapOrInput = Names.Literal(a.String("Tap") ?? "input");
+        var t = term.Settings;
+        static string S(Arg<string?> tap) => Names.Literal(tap.Value ?? "");
+        static string I(Arg<int?> channel) => Names.Int(channel.Value ?? 0);
+        static string Pos(Arg<int> position) => position.Value < 0 ? "null" : Names.Int(position.Value);
+        static string Floats(Arg<EquatableArray<string>?> vector) =>
+            "new float[] { " + string.Join(", ", (vector.Value ?? EquatableArray<string>.Empty).Select(x => Names.FloatLiteral(double.Parse(x, CultureInfo.InvariantCulture)))) + " }";
+        string batch = t.Batch.Value < 0 ? "null" : Names.Int(t.Batch.Value);
+        string cossim = Names.Literal(t.CossimPower);
+        string constant = Names.FloatLiteral(t.Constant);
         string e = term.Kind switch
         {
-            "Channel" => $"{Objectives}.Channel({S("tap")}, {I("channel")}, batch: {batch})",
-            "Neuron" => $"{Objectives}.Neuron({S("tap")}, {I("channel")}, y: {Pos("Y")}, x: {Pos("X")}, batch: {batch})",
-            "Direction" => $"{Objectives}.Direction({S("tap")}, {Floats("direction")}, cossimPow: {D("CossimPower", 0)}, batch: {batch})",
-            "DirectionNeuron" => $"{Objectives}.DirectionNeuron({S("tap")}, {Floats("direction")}, y: {Pos("Y")}, x: {Pos("X")}, cossimPow: {D("CossimPower", 0)}, batch: {batch})",
-            "ChannelWeight" => $"{Objectives}.ChannelWeight({S("tap")}, {Floats("weights")}, batch: {batch})",
-            "ClassLogit" => $"{Objectives}.ClassLogit({S("label")}, batch: {batch})",
-            "ClassLogProbability" => $"{Objectives}.ClassLogProbability({S("label")}, batch: {batch})",
-            "DeepDream" => $"{Objectives}.DeepDream({S("tap")})",
-            "Diversity" => $"{Objectives}.Diversity({S("tap")})",
-            "Alignment" => $"{Objectives}.Alignment({S("tap")}, decayRatio: {D("DecayRatio", 2)})",
-            "ChannelInterpolate" => $"{Objectives}.ChannelInterpolate({S("tap1")}, {I("channel1")}, {S("tap2")}, {I("channel2")})",
-            "TotalVariation" => $"{Objectives}.TotalVariation({tapOrInput})",
-            "L1" => $"{Objectives}.L1({tapOrInput}, constant: {F("Constant", 0)})",
-            "L2" => $"{Objectives}.L2({tapOrInput}, constant: {F("Constant", 0)})",
+            "Channel" => $"{Objectives}.Channel({S(t.Tap)}, {I(t.Channel)}, batch: {batch})",
+            "Neuron" => $"{Objectives}.Neuron({S(t.Tap)}, {I(t.Channel)}, y: {Pos(t.Y)}, x: {Pos(t.X)}, batch: {batch})",
+            "Direction" => $"{Objectives}.Direction({S(t.Tap)}, {Floats(t.Direction)}, cossimPow: {cossim}, batch: {batch})",
+            "DirectionNeuron" => $"{Objectives}.DirectionNeuron({S(t.Tap)}, {Floats(t.Direction)}, y: {Pos(t.Y)}, x: {Pos(t.X)}, cossimPow: {cossim}, batch: {batch})",
+            "ChannelWeight" => $"{Objectives}.ChannelWeight({S(t.Tap)}, {Floats(t.Weights)}, batch: {batch})",
+            "ClassLogit" => $"{Objectives}.ClassLogit({S(t.Label)}, batch: {batch})",
+            "ClassLogProbability" => $"{Objectives}.ClassLogProbability({S(t.Label)}, batch: {batch})",
+            "DeepDream" => $"{Objectives}.DeepDream({S(t.Tap)})",
+            "Diversity" => $"{Objectives}.Diversity({S(t.Tap)})",
+            "Alignment" => $"{Objectives}.Alignment({S(t.Tap)}, decayRatio: {Names.Literal(t.DecayRatio)})",
+            "ChannelInterpolate" => $"{Objectives}.ChannelInterpolate({S(t.Tap1)}, {I(t.Channel1)}, {S(t.Tap2)}, {I(t.Channel2)})",
+            "TotalVariation" => $"{Objectives}.TotalVariation({S(t.Tap)})",
+            "L1" => $"{Objectives}.L1({S(t.Tap)}, constant: {constant})",
+            "L2" => $"{Objectives}.L2({S(t.Tap)}, constant: {constant})",
             "BlurInputEachStep" => $"{Objectives}.BlurInputEachStep()",
-            "BoundaryComplexity" => $"{Objectives}.PenalizeBoundaryComplexity(width: {Names.Int(a.Int("Width", 20))}, constant: {F("Constant", 0.5)})",
+            "BoundaryComplexity" => $"{Objectives}.PenalizeBoundaryComplexity(width: {Names.Int(t.Width.Value)}, constant: {constant})",
             _ => $"throw new global::Lucid.LucidArgumentException(\"term\", {Names.Literal($"term kind '{term.Kind}' is not known to this version of Lucid.Dsl.")})",
         };
-        double weight = a.Double("Weight", 1);
-        return weight == 1 ? e : $"{e} * {Names.Literal(weight)}";
+        return t.Weight == 1 ? e : $"{e} * {Names.Literal(t.Weight)}";
     }
 }

@@ -21,9 +21,9 @@ internal static class RenderEmitter
         return TypeEmitter.Write(render.Type, null, w =>
         {
             w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(settings.Steps)};");
+            w.Line($"public const int Steps = {Names.Int(settings.Steps.Value)};");
             w.Summary("Adam's learning rate.");
-            w.Line($"public const double LearningRate = {Names.Literal(settings.LearningRate)};");
+            w.Line($"public const double LearningRate = {Names.Literal(settings.LearningRate.Value)};");
             w.Summary("The seed used when none is given.");
             w.Line($"public const ulong DefaultSeed = {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL;");
             w.Line();
@@ -87,11 +87,11 @@ internal static class RenderEmitter
         return TypeEmitter.Write(vital.Type, null, w =>
         {
             w.Summary("The class rendered.");
-            w.Line($"public const string Label = {Names.Literal(settings.Label)};");
+            w.Line($"public const string Label = {Names.Literal(settings.Label.Value ?? "")};");
             w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(settings.Steps)};");
+            w.Line($"public const int Steps = {Names.Int(settings.Steps.Value)};");
             w.Summary("The layers whose feature distributions are matched.");
-            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", settings.Taps.Select(Names.Literal))} }};");
+            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", (settings.Taps.Value ?? EquatableArray<string>.Empty).Select(Names.Literal))} }};");
             w.Line();
             w.Summary("VITAL: renders the class by sort-matching the image's feature distributions to those of the reference images.");
             w.Line("/// <param name=\"model\">The model.</param>");
@@ -99,7 +99,7 @@ internal static class RenderEmitter
             w.Line("/// <param name=\"seed\">Seeds the start image and the jitter.</param>");
             w.Line(TypeEmitter.GeneratedCode);
             w.Line("public static global::Lucid.Optvis.RenderResult Run(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor classImages, ulong? seed = null) =>");
-            w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(settings.LearningRate)}, " +
+            w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(settings.LearningRate.Value)}, " +
                    $"seed: seed ?? {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL, totalVariation: {Names.Literal(settings.TotalVariation)});");
         });
     }
@@ -110,13 +110,13 @@ internal static class RenderEmitter
         w.Line("var options = new global::Lucid.Optvis.RenderOptions");
         w.Line("{");
         w.Line("    Steps = Steps,");
-        w.Line($"    LearningRate = {Names.FloatLiteral(settings.LearningRate)},");
+        w.Line($"    LearningRate = {Names.FloatLiteral(settings.LearningRate.Value)},");
         w.Line($"    Beta1 = {Names.FloatLiteral(settings.Beta1)},");
         w.Line($"    Beta2 = {Names.FloatLiteral(settings.Beta2)},");
         if (settings.NoTransforms) w.Line("    Transforms = global::Lucid.Optvis.Transform.None,");
         else if (resolved.TransformsFqn is { } transforms) w.Line($"    Transforms = {transforms}.Create(),");
         else w.Line("    Transforms = global::Lucid.Optvis.Transform.Standard,");
-        if (settings.Thresholds is { } thresholds)
+        if (settings.Thresholds.Value is { } thresholds)
             w.Line($"    Thresholds = new int[] {{ {string.Join(", ", thresholds.Select(Names.Int))} }},");
         w.Line("    Seed = s,");
         w.Line($"    RedirectRelu = {(settings.RedirectRelu ? "true" : "false")},");

@@ -21,7 +21,7 @@ internal static class DeclarationParser
     {
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         var attribute = SymbolReader.Attribute(context.Attributes[0]);
-        var path = attribute.Get("schemaPath");
+        var path = attribute.Get(nameof(ModelBindingSpec.SchemaPath));
         return new ModelBindingSpec(SymbolReader.Type(type), path?.Text ?? "", path?.Location ?? attribute.Location);
     }
 
@@ -36,7 +36,7 @@ internal static class DeclarationParser
             .ToEquatableArray();
         bool hasCompose = type.GetMembers("Compose").OfType<IMethodSymbol>()
             .Any(m => m.Parameters.Length == 0 && m.ReturnType.ToDisplayString() == Namespace + "Term");
-        return new ObjectiveSpec(SymbolReader.Type(type), attribute.String("model"), attribute.Location, hasCompose, terms);
+        return new ObjectiveSpec(SymbolReader.Type(type), attribute.String(nameof(TermSettings.Model)), attribute.Location, hasCompose, terms);
     }
 
     private static TermSpec Term(IPropertySymbol property, AttributeData attributeData)
@@ -48,7 +48,7 @@ internal static class DeclarationParser
             accessors[0].Body is null && accessors[0].ExpressionBody is null && !property.IsStatic;
         var accessibility = SyntaxFacts.GetText(property.DeclaredAccessibility);
         return new TermSpec(property.Name, accessibility, property.Type.ToDisplayString(SymbolReader.FullyQualified),
-            property.Type.ToDisplayString() == Namespace + "Term", partialGetOnly, attribute, attribute.String("Model"),
+            property.Type.ToDisplayString() == Namespace + "Term", partialGetOnly, attribute, attribute.String(nameof(TermSettings.Model)),
             LocationInfo.From(syntax?.Identifier.GetLocation()));
     }
 
@@ -61,7 +61,7 @@ internal static class DeclarationParser
         var steps = type.GetAttributes().Where(a => SymbolReader.Is(a, Namespace + "TransformStepAttribute"))
             .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
             .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
-            .Select(SymbolReader.Attribute).ToEquatableArray();
+            .Select(SymbolReader.Attribute).Select(TransformStepSpec.From).ToEquatableArray();
         return new TransformSetSpec(SymbolReader.Type(type), steps);
     }
 
@@ -69,14 +69,15 @@ internal static class DeclarationParser
     {
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         var attribute = SymbolReader.Attribute(context.Attributes[0]);
-        return new RenderSpec(SymbolReader.Type(type), attribute, attribute.String("image"), attribute.String("objective"), attribute.String("Transforms"));
+        return new RenderSpec(SymbolReader.Type(type), attribute, attribute.String(nameof(RenderSettings.Image)), attribute.String(nameof(RenderSettings.Objective)),
+            attribute.String(nameof(RenderSettings.Transforms)));
     }
 
     public static VitalSpec? Vital(GeneratorAttributeSyntaxContext context, CancellationToken ct)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         var attribute = SymbolReader.Attribute(context.Attributes[0]);
-        return new VitalSpec(SymbolReader.Type(type), attribute, attribute.String("model"));
+        return new VitalSpec(SymbolReader.Type(type), attribute, attribute.String(nameof(VitalSettings.Model)));
     }
 
     public static AttributionSpec? Attribution(GeneratorAttributeSyntaxContext context, CancellationToken ct)
@@ -86,7 +87,7 @@ internal static class DeclarationParser
         var rules = type.GetAttributes().Where(a => SymbolReader.Is(a, Namespace + "LrpRuleAttribute"))
             .OrderBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
             .Select(SymbolReader.Attribute).ToEquatableArray();
-        return new AttributionSpec(SymbolReader.Type(type), attribute, attribute.String("model"), rules);
+        return new AttributionSpec(SymbolReader.Type(type), attribute, attribute.String(nameof(AttributionSettings.Model)), rules);
     }
 
     public static InterfaceSpec? Interface(GeneratorAttributeSyntaxContext context, CancellationToken ct)
@@ -96,7 +97,7 @@ internal static class DeclarationParser
         var panels = type.GetAttributes().Where(a => SymbolReader.Is(a, Namespace + "InterfacePanelAttribute"))
             .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
             .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
-            .Select(SymbolReader.Attribute).ToEquatableArray();
-        return new InterfaceSpec(SymbolReader.Type(type), attribute, attribute.String("model"), panels);
+            .Select(SymbolReader.Attribute).Select(PanelSpec.From).ToEquatableArray();
+        return new InterfaceSpec(SymbolReader.Type(type), attribute, attribute.String(nameof(InterfaceSettings.Model)), panels);
     }
 }

@@ -64,7 +64,9 @@ internal static class SymbolReader
                 where = parameters[i].IsParams && positional.Count > i + 1
                     ? Location.Create(positional[i].SyntaxTree, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(positional[i].SpanStart, positional[positional.Count - 1].Span.End))
                     : positional[i].GetLocation();
-            args.Add(Arg(name, attribute.ConstructorArguments[i], where ?? syntax?.GetLocation()));
+            // under its property's name (every attribute keeps a constructor argument in the property of the same name,
+            // capitalized), so a setting has one name whether it is written positionally or named
+            args.Add(Arg(PropertyName(name), attribute.ConstructorArguments[i], where ?? syntax?.GetLocation()));
         }
         foreach (var named in attribute.NamedArguments)
         {
@@ -75,6 +77,8 @@ internal static class SymbolReader
         if (shortName.EndsWith("Attribute", StringComparison.Ordinal)) shortName = shortName.Substring(0, shortName.Length - "Attribute".Length);
         return new AttributeSpec(shortName, args.ToEquatableArray(), LocationInfo.From(syntax));
     }
+
+    private static string PropertyName(string parameter) => parameter.Length == 0 ? parameter : char.ToUpperInvariant(parameter[0]) + parameter.Substring(1);
 
     private static readonly System.Collections.Immutable.ImmutableArray<IParameterSymbol> ImmutableParameters = System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty;
 

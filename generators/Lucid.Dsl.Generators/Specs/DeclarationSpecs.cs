@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Lucid.Dsl.Generators.Helpers;
 
 namespace Lucid.Dsl.Generators.Specs;
@@ -18,7 +20,11 @@ internal sealed record TermSpec(string Property, string Accessibility, string Ty
     AttributeSpec Attribute, string? ModelFqn, LocationInfo? Location)
 {
     public string Kind => Attribute.Name;
-    public string LogName => Attribute.String("Name") ?? Property;
+
+    /// <summary>The term's settings, typed, with its attribute's defaults where it sets none.</summary>
+    public TermSettings Settings => TermSettings.From(Kind, Attribute);
+
+    public string LogName => Settings.Name.Value ?? Property;
 
     /// <summary>Terms that are penalties (Lucid subtracts them): the default composition subtracts these.</summary>
     public bool IsPenalty => Kind is "TotalVariation" or "L1" or "L2" or "BlurInputEachStep" or "Diversity";
@@ -35,10 +41,10 @@ internal sealed record ImageSpec(TypeSpec Type, AttributeSpec Attribute)
     /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
     public ImageSettings Settings => ImageSettings.From(Attribute);
 
-    public int Width => Settings.Width;
+    public int Width => Settings.Width.Value;
     /// <summary>The height in pixels (the width where the declaration leaves it 0: a square image).</summary>
-    public int Height => Settings.Height == 0 ? Width : Settings.Height;
-    public int Batch => Settings.Batch;
+    public int Height => Settings.Height.Value == 0 ? Width : Settings.Height.Value;
+    public int Batch => Settings.Batch.Value;
     public bool Alpha => Settings.Alpha;
     public int Channels => Alpha ? 4 : 3;
 }
@@ -47,23 +53,32 @@ internal sealed record ImageSpec(TypeSpec Type, AttributeSpec Attribute)
 /// The image attributes' settings, typed: every property of <c>ImageAttribute</c> and its five kinds (a kind ignores
 /// the others'). <see cref="Defaults"/> are the attribute classes' own, written here once (a test compares them).
 /// </summary>
-internal sealed record ImageSettings(int Width, int Height, int Batch, bool Decorrelated, double Sd, double DecayPower, bool Clip, bool Alpha,
-    int Levels, int Hidden, int Layers)
+internal sealed record ImageSettings(Arg<int> Width, Arg<int> Height, Arg<int> Batch, bool Decorrelated, Arg<double> Sd, Arg<double> DecayPower, bool Clip,
+    bool Alpha, Arg<int> Levels, Arg<int> Hidden, Arg<int> Layers)
 {
-    public static ImageSettings Defaults { get; } = new(128, 0, 1, true, 0.01, 1, false, false, 4, 24, 8);
+    public static ImageSettings Defaults { get; } = new(new(128, false, null), new(0, false, null), new(1, false, null), true, new(0.01, false, null),
+        new(1, false, null), false, false, new(4, false, null), new(24, false, null), new(8, false, null));
 
     public static ImageSettings From(AttributeSpec a) => new(
-        a.Int(nameof(Width), Defaults.Width), a.Int(nameof(Height), Defaults.Height), a.Int(nameof(Batch), Defaults.Batch),
-        a.Bool(nameof(Decorrelated), Defaults.Decorrelated), a.Double(nameof(Sd), Defaults.Sd), a.Double(nameof(DecayPower), Defaults.DecayPower),
-        a.Bool(nameof(Clip), Defaults.Clip), a.Bool(nameof(Alpha), Defaults.Alpha), a.Int(nameof(Levels), Defaults.Levels),
-        a.Int(nameof(Hidden), Defaults.Hidden), a.Int(nameof(Layers), Defaults.Layers));
+        Read.Int(a, nameof(Width), Defaults.Width.Value), Read.Int(a, nameof(Height), Defaults.Height.Value), Read.Int(a, nameof(Batch), Defaults.Batch.Value),
+        Read.Bool(a, nameof(Decorrelated), Defaults.Decorrelated), Read.Double(a, nameof(Sd), Defaults.Sd.Value),
+        Read.Double(a, nameof(DecayPower), Defaults.DecayPower.Value), Read.Bool(a, nameof(Clip), Defaults.Clip), Read.Bool(a, nameof(Alpha), Defaults.Alpha),
+        Read.Int(a, nameof(Levels), Defaults.Levels.Value), Read.Int(a, nameof(Hidden), Defaults.Hidden.Value), Read.Int(a, nameof(Layers), Defaults.Layers.Value));
 
-    /// <summary>The settings that must be positive.</summary>
-    public static readonly string[] Positive = { nameof(Width), nameof(Batch), nameof(Sd), nameof(Levels), nameof(Hidden), nameof(Layers) };
+    /// <summary>The settings that must be positive, by name (for the diagnostic).</summary>
+    public IEnumerable<(string Name, Arg<double> Value)> Positive()
+    {
+        yield return (nameof(Width), new(Width.Value, Width.IsSet, Width.Location));
+        yield return (nameof(Batch), new(Batch.Value, Batch.IsSet, Batch.Location));
+        yield return (nameof(Sd), Sd);
+        yield return (nameof(Levels), new(Levels.Value, Levels.IsSet, Levels.Location));
+        yield return (nameof(Hidden), new(Hidden.Value, Hidden.IsSet, Hidden.Location));
+        yield return (nameof(Layers), new(Layers.Value, Layers.IsSet, Layers.Location));
+    }
 }
 
 /// <summary>A <c>[TransformSet]</c> declaration: its steps in the order written.</summary>
-internal sealed record TransformSetSpec(TypeSpec Type, EquatableArray<AttributeSpec> Steps);
+internal sealed record TransformSetSpec(TypeSpec Type, EquatableArray<TransformStepSpec> Steps);
 
 /// <summary>A <c>[Render]</c> declaration.</summary>
 internal sealed record RenderSpec(TypeSpec Type, AttributeSpec Attribute, string? ImageFqn, string? ObjectiveFqn, string? TransformsFqn)
@@ -76,15 +91,17 @@ internal sealed record RenderSpec(TypeSpec Type, AttributeSpec Attribute, string
 /// <c>[Render]</c>'s settings, typed (Lucid's render_vis defaults). <see cref="Defaults"/> are <c>RenderAttribute</c>'s
 /// own, written here once for the emitter and the validator (a test compares them with the attribute class).
 /// </summary>
-internal sealed record RenderSettings(int Steps, double LearningRate, double Beta1, double Beta2, EquatableArray<int>? Thresholds,
-    bool NoTransforms, ulong Seed, bool RedirectRelu)
+internal sealed record RenderSettings(Arg<string?> Image, Arg<string?> Objective, Arg<string?> Transforms, Arg<int> Steps, Arg<double> LearningRate,
+    double Beta1, double Beta2, Arg<EquatableArray<int>?> Thresholds, bool NoTransforms, ulong Seed, bool RedirectRelu)
 {
-    public static RenderSettings Defaults { get; } = new(512, 0.05, 0.9, 0.999, null, false, 0, true);
+    public static RenderSettings Defaults { get; } = new(new(null, false, null), new(null, false, null), new(null, false, null),
+        new(512, false, null), new(0.05, false, null), 0.9, 0.999, new(null, false, null), false, 0, true);
 
     public static RenderSettings From(AttributeSpec a) => new(
-        a.Int(nameof(Steps), Defaults.Steps), a.Double(nameof(LearningRate), Defaults.LearningRate), a.Double(nameof(Beta1), Defaults.Beta1),
-        a.Double(nameof(Beta2), Defaults.Beta2), a.Ints(nameof(Thresholds)), a.Bool(nameof(NoTransforms), Defaults.NoTransforms),
-        a.ULong(nameof(Seed), Defaults.Seed), a.Bool(nameof(RedirectRelu), Defaults.RedirectRelu));
+        Read.String(a, nameof(Image)), Read.String(a, nameof(Objective)), Read.String(a, nameof(Transforms)),
+        Read.Int(a, nameof(Steps), Defaults.Steps.Value), Read.Double(a, nameof(LearningRate), Defaults.LearningRate.Value),
+        Read.Double(a, nameof(Beta1), Defaults.Beta1).Value, Read.Double(a, nameof(Beta2), Defaults.Beta2).Value, Read.Ints(a, nameof(Thresholds)),
+        Read.Bool(a, nameof(NoTransforms), Defaults.NoTransforms), Read.ULong(a, nameof(Seed), Defaults.Seed), Read.Bool(a, nameof(RedirectRelu), Defaults.RedirectRelu));
 }
 
 /// <summary>A <c>[VitalRender]</c> declaration.</summary>
@@ -95,43 +112,56 @@ internal sealed record VitalSpec(TypeSpec Type, AttributeSpec Attribute, string?
 }
 
 /// <summary><c>[VitalRender]</c>'s settings, typed; <see cref="Defaults"/> are <c>VitalRenderAttribute</c>'s own (a test compares them).</summary>
-internal sealed record VitalSettings(string Label, EquatableArray<string> Taps, int Steps, double LearningRate, double TotalVariation, ulong Seed)
+internal sealed record VitalSettings(Arg<string?> Model, Arg<string?> Label, Arg<EquatableArray<string>?> Taps, Arg<int> Steps, Arg<double> LearningRate,
+    double TotalVariation, ulong Seed)
 {
-    public static VitalSettings Defaults { get; } = new("", EquatableArray<string>.Empty, 300, 0.1, 0, 0);
+    public static VitalSettings Defaults { get; } = new(new(null, false, null), new(null, false, null), new(EquatableArray<string>.Empty, false, null),
+        new(300, false, null), new(0.1, false, null), 0, 0);
 
     public static VitalSettings From(AttributeSpec a) => new(
-        a.String("label") /* the constructor's parameter */ ?? Defaults.Label, a.Strings(nameof(Taps)), a.Int(nameof(Steps), Defaults.Steps),
-        a.Double(nameof(LearningRate), Defaults.LearningRate), a.Double(nameof(TotalVariation), Defaults.TotalVariation), a.ULong(nameof(Seed), Defaults.Seed));
+        Read.String(a, nameof(Model)), Read.String(a, nameof(Label)), Read.Items(a, nameof(Taps)) is { IsSet: true } taps ? taps : Defaults.Taps,
+        Read.Int(a, nameof(Steps), Defaults.Steps.Value),
+        Read.Double(a, nameof(LearningRate), Defaults.LearningRate.Value), Read.Double(a, nameof(TotalVariation), Defaults.TotalVariation).Value,
+        Read.ULong(a, nameof(Seed), Defaults.Seed));
 }
 
 /// <summary>An <c>[Attribution]</c> declaration with its per-tap LRP rules.</summary>
 internal sealed record AttributionSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Rules)
 {
-    public string Method => Attribute.String("method") ?? "Saliency";
+    public string Method => Settings.Method.Value!;
 
     /// <summary>The declaration's settings, typed, with the attribute's defaults where it sets none.</summary>
     public AttributionSettings Settings => AttributionSettings.From(Attribute);
+
+    /// <summary>The [LrpRule]s, typed.</summary>
+    public IEnumerable<(LrpRuleSettings Rule, LocationInfo? Location)> RuleSettings => Rules.Select(r => (LrpRuleSettings.From(r), r.Location));
 }
 
 /// <summary>
 /// <c>[Attribution]</c>'s settings, typed. <see cref="Defaults"/> are <c>AttributionAttribute</c>'s own defaults,
 /// written here once for the emitter and the validator (a test compares them with the attribute class).
 /// </summary>
-internal sealed record AttributionSettings(string? Class, string? TargetTap, int TargetChannel, int TargetX, int TargetY, string? Layer,
-    string Composite, int Steps, string Baseline, int Window, int Stride)
+internal sealed record AttributionSettings(Arg<string?> Model, Arg<string?> Method, Arg<string?> Class, Arg<string?> TargetTap, Arg<int> TargetChannel,
+    Arg<int> TargetX, Arg<int> TargetY, Arg<string?> Layer, string Composite, Arg<int> Steps, string Baseline, Arg<int> Window, Arg<int> Stride)
 {
-    public static AttributionSettings Defaults { get; } = new(null, null, -1, -1, -1, null, "EpsilonPlusFlat", 50, "Black", 8, 4);
+    public static AttributionSettings Defaults { get; } = new(new(null, false, null), new("Saliency", false, null), new(null, false, null),
+        new(null, false, null), new(-1, false, null), new(-1, false, null), new(-1, false, null), new(null, false, null), "EpsilonPlusFlat",
+        new(50, false, null), "Black", new(8, false, null), new(4, false, null));
 
     public static AttributionSettings From(AttributeSpec a) => new(
-        a.String(nameof(Class)), a.String(nameof(TargetTap)), a.Int(nameof(TargetChannel), Defaults.TargetChannel),
-        a.Int(nameof(TargetX), Defaults.TargetX), a.Int(nameof(TargetY), Defaults.TargetY), a.String(nameof(Layer)),
-        a.String(nameof(Composite)) ?? Defaults.Composite, a.Int(nameof(Steps), Defaults.Steps), a.String(nameof(Baseline)) ?? Defaults.Baseline,
-        a.Int(nameof(Window), Defaults.Window), a.Int(nameof(Stride), Defaults.Stride));
+        Read.String(a, nameof(Model)), Read.String(a, nameof(Method), Defaults.Method.Value), Read.String(a, nameof(Class)), Read.String(a, nameof(TargetTap)),
+        Read.Int(a, nameof(TargetChannel), Defaults.TargetChannel.Value), Read.Int(a, nameof(TargetX), Defaults.TargetX.Value),
+        Read.Int(a, nameof(TargetY), Defaults.TargetY.Value), Read.String(a, nameof(Layer)), Read.String(a, nameof(Composite), Defaults.Composite).Value!,
+        Read.Int(a, nameof(Steps), Defaults.Steps.Value), Read.String(a, nameof(Baseline), Defaults.Baseline).Value!,
+        Read.Int(a, nameof(Window), Defaults.Window.Value), Read.Int(a, nameof(Stride), Defaults.Stride.Value));
 }
 
 /// <summary>An <c>[Interface]</c> layout: its panels in the order written.</summary>
-internal sealed record InterfaceSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<AttributeSpec> Panels)
+internal sealed record InterfaceSpec(TypeSpec Type, AttributeSpec Attribute, string? ModelFqn, EquatableArray<PanelSpec> Panels)
 {
+    /// <summary>The layout's own settings, typed.</summary>
+    public InterfaceSettings Settings => InterfaceSettings.From(Attribute);
+
     /// <summary>Each panel's row index: panels sharing a <c>Row</c> number share a row; <c>Row = -1</c> starts a row of its own; rows in the order their first panel is written.</summary>
     public int[] Rows()
     {
@@ -140,7 +170,7 @@ internal sealed record InterfaceSpec(TypeSpec Type, AttributeSpec Attribute, str
         int next = 0;
         for (int i = 0; i < Panels.Count; i++)
         {
-            int number = Panels[i].Int("Row", -1);
+            int number = Panels[i].Settings.Row.Value;
             if (number < 0) rows[i] = next++;
             else if (byNumber.TryGetValue(number, out var row)) rows[i] = row;
             else rows[i] = byNumber[number] = next++;

@@ -1,4 +1,3 @@
-using System.Linq;
 using Lucid.Dsl.Generators.Helpers;
 
 namespace Lucid.Dsl.Generators.Specs;
@@ -33,7 +32,11 @@ internal sealed record ArgSpec(string Name, string? Text, EquatableArray<string>
     public bool AsBool => Text == "true";
 }
 
-/// <summary>An attribute's arguments by name (constructor parameters and named properties alike).</summary>
+/// <summary>
+/// An attribute's arguments by name — each under the attribute's property name, whether written positionally or
+/// named. Read only by the parser and the typed settings (<c>Specs/Settings.cs</c>); emitters and validators see the
+/// typed settings.
+/// </summary>
 internal sealed record AttributeSpec(string Name, EquatableArray<ArgSpec> Args, LocationInfo? Location)
 {
     public ArgSpec? Get(string name)
@@ -43,11 +46,4 @@ internal sealed record AttributeSpec(string Name, EquatableArray<ArgSpec> Args, 
     }
 
     public string? String(string name) => Get(name)?.Text;
-    public int Int(string name, int fallback) => Get(name) is { Text: not null } a ? a.AsInt : fallback;
-    public double Double(string name, double fallback) => Get(name) is { Text: not null } a ? a.AsDouble : fallback;
-    public bool Bool(string name, bool fallback) => Get(name) is { Text: not null } a ? a.AsBool : fallback;
-    public ulong ULong(string name, ulong fallback) => Get(name) is { Text: not null } a ? ulong.Parse(a.Text!, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    public EquatableArray<int>? Ints(string name) => Get(name) is { } a ? a.Items.Select(i => int.Parse(i, System.Globalization.CultureInfo.InvariantCulture)).ToEquatableArray() : null;
-    public EquatableArray<string> Strings(string name) => Get(name)?.Items ?? EquatableArray<string>.Empty;
-    public LocationInfo? Where(string name) => Get(name)?.Location ?? Location;
 }

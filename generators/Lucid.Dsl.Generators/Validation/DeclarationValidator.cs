@@ -37,20 +37,21 @@ internal static class DeclarationValidator
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var term in objective.Terms)
         {
+            var settings = term.Settings;
             if (!term.IsTermType || !term.IsPartialGetOnly)
                 d.Add(DiagnosticInfo.Create(Diagnostics.TermType, term.Location, term.Property));
             if (!names.Add(term.LogName))
-                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, term.Attribute.Where("Name") ?? term.Location, "Term name", term.LogName, objective.Type.Name));
+                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, (settings.Name.IsSet ? settings.Name.Location : term.Location), "Term name", term.LogName, objective.Type.Name));
             if (term.ModelFqn is { } termModel)
             {
                 if (catalog.Model(termModel) is null)
-                    d.Add(TapChecks.WrongDeclaration(termModel, term.Attribute.Where("Model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
+                    d.Add(TapChecks.WrongDeclaration(termModel, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
                 else if (model is not null && termModel != model)
-                    d.Add(DiagnosticInfo.Create(Diagnostics.MixedModels, term.Attribute.Where("Model"), objective.Type.Name, term.Property,
+                    d.Add(DiagnosticInfo.Create(Diagnostics.MixedModels, settings.Model.Location, objective.Type.Name, term.Property,
                         Short(termModel), Short(model)));
             }
-            if (term.Attribute.Int("Batch", -1) < -1)
-                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, term.Attribute.Where("Batch"), $"{term.Property}: Batch", "−1 (every image) or a batch index", term.Attribute.String("Batch") ?? ""));
+            if (settings.Batch.Value < -1)
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, settings.Batch.Location, $"{term.Property}: Batch", "−1 (every image) or a batch index", settings.Batch.Text ?? ""));
             var termSchema = term.ModelFqn is { } own ? catalog.SchemaOf(own) : schema;
             if (termSchema is not null) Term(termSchema, term, d);
         }
@@ -64,35 +65,35 @@ internal static class DeclarationValidator
 
     private static void Term(ModelSchemaSpec schema, TermSpec term, List<DiagnosticInfo> d)
     {
-        var a = term.Attribute;
+        var t = term.Settings;
         switch (term.Kind)
         {
             case "Channel":
-                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("channel"), d);
+                TapChecks.Channel(schema, TapChecks.Tap(schema, t.Tap, d), t.Channel, d);
                 break;
             case "Neuron":
             {
-                var tap = TapChecks.Tap(schema, a.Get("tap"), d);
-                TapChecks.Channel(schema, tap, a.Get("channel"), d);
-                TapChecks.Position(schema, tap, a, "X", "Y", d);
+                var tap = TapChecks.Tap(schema, t.Tap, d);
+                TapChecks.Channel(schema, tap, t.Channel, d);
+                TapChecks.Position(schema, tap, t.X, t.Y, d);
                 break;
             }
             case "Direction":
-                TapChecks.VectorLength(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("direction"), "Direction", d);
+                TapChecks.VectorLength(schema, TapChecks.Tap(schema, t.Tap, d), t.Direction, "Direction", d);
                 break;
             case "DirectionNeuron":
             {
-                var tap = TapChecks.Tap(schema, a.Get("tap"), d);
-                TapChecks.VectorLength(schema, tap, a.Get("direction"), "Direction", d);
-                TapChecks.Position(schema, tap, a, "X", "Y", d);
+                var tap = TapChecks.Tap(schema, t.Tap, d);
+                TapChecks.VectorLength(schema, tap, t.Direction, "Direction", d);
+                TapChecks.Position(schema, tap, t.X, t.Y, d);
                 break;
             }
             case "ChannelWeight":
-                TapChecks.VectorLength(schema, TapChecks.Tap(schema, a.Get("tap"), d), a.Get("weights"), "Channel weight", d);
+                TapChecks.VectorLength(schema, TapChecks.Tap(schema, t.Tap, d), t.Weights, "Channel weight", d);
                 break;
             case "ClassLogit":
             case "ClassLogProbability":
-                TapChecks.Label(schema, a.Get("label"), d);
+                TapChecks.Label(schema, t.Label, d);
                 break;
             case "DeepDream":
             case "Diversity":
@@ -100,14 +101,14 @@ internal static class DeclarationValidator
             case "TotalVariation":
             case "L1":
             case "L2":
-                TapChecks.Tap(schema, a.Get("tap") ?? a.Get("Tap"), d);
+                TapChecks.Tap(schema, t.Tap, d);
                 break;
             case "ChannelInterpolate":
-                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap1"), d), a.Get("channel1"), d);
-                TapChecks.Channel(schema, TapChecks.Tap(schema, a.Get("tap2"), d), a.Get("channel2"), d);
+                TapChecks.Channel(schema, TapChecks.Tap(schema, t.Tap1, d), t.Channel1, d);
+                TapChecks.Channel(schema, TapChecks.Tap(schema, t.Tap2, d), t.Channel2, d);
                 break;
             case "BoundaryComplexity":
-                TapChecks.Positive(a, "Width", term.Property, d);
+                TapChecks.Positive(t.Width, nameof(TermSettings.Width), term.Property, d);
                 break;
         }
     }
@@ -116,13 +117,12 @@ internal static class DeclarationValidator
     {
         var d = new List<DiagnosticInfo>();
         Partial(image.Type, d);
-        var a = image.Attribute;
         var settings = image.Settings;
-        foreach (var name in ImageSettings.Positive) TapChecks.Positive(a, name, image.Type.Name, d);
-        if (settings.Height < 0)
-            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, a.Where(nameof(ImageSettings.Height)), $"{image.Type.Name}: Height", "positive (or 0 for a square image)", Names.Int(settings.Height)));
-        if (settings.DecayPower is < 0.5 or > 2)
-            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, a.Where(nameof(ImageSettings.DecayPower)), "DecayPower", a.String(nameof(ImageSettings.DecayPower))!,
+        foreach (var (name, value) in settings.Positive()) TapChecks.Positive(value, name, image.Type.Name, d);
+        if (settings.Height.Value < 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, settings.Height.Location, $"{image.Type.Name}: Height", "positive (or 0 for a square image)", settings.Height.Text!));
+        if (settings.DecayPower.Value is < 0.5 or > 2)
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, settings.DecayPower.Location, "DecayPower", settings.DecayPower.Text!,
                 "Lucid uses 1 (a 1/f spectrum); outside [0.5, 2] images turn to noise or to blurs"));
         return d.ToEquatableArray();
     }
@@ -133,21 +133,29 @@ internal static class DeclarationValidator
         Partial(set.Type, d);
         foreach (var step in set.Steps)
         {
-            var owner = $"{set.Type.Name} {step.Name}";
-            switch (step.Name)
+            var owner = $"{set.Type.Name} {step.Kind}";
+            var t = step.Settings;
+            switch (step.Kind)
             {
-                case "Jitter": TapChecks.Positive(step, "pixels", owner, d); break;
-                case "CropOrPadTo": TapChecks.Positive(step, "height", owner, d); TapChecks.Positive(step, "width", owner, d); break;
-                case "RandomCrops": TapChecks.Positive(step, "count", owner, d); TapChecks.Positive(step, "size", owner, d); break;
+                case "Jitter": TapChecks.Positive(t.Pixels, nameof(t.Pixels), owner, d); break;
+                case "CropOrPadTo": TapChecks.Positive(t.Height, nameof(t.Height), owner, d); TapChecks.Positive(t.Width, nameof(t.Width), owner, d); break;
+                case "RandomCrops": TapChecks.Positive(t.Count, nameof(t.Count), owner, d); TapChecks.Positive(t.Size, nameof(t.Size), owner, d); break;
                 case "RandomScale":
-                    if (step.Get("scales") is { } scales && (scales.Items.Count == 0 || scales.Items.Any(s => !(double.Parse(s, CultureInfo.InvariantCulture) > 0))))
-                        d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, scales.Location, $"{owner}: scales", "one or more positive factors", "[" + string.Join(", ", scales.Items) + "]"));
+                    if (t.Scales.Value is { } scales && (scales.Count == 0 || scales.Any(x => !(x > 0))))
+                        d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, t.Scales.Location, $"{owner}: Scales", "one or more positive factors", t.Scales.Text!));
                     break;
                 case "Pad":
-                case "Roll":
-                    if (step.Args.FirstOrDefault() is { Text: not null } n && n.AsInt < 0)
-                        d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, n.Location, $"{owner}: {n.Name}", "zero or positive", n.Text!));
+                    NotNegative(t.Width, nameof(t.Width));
                     break;
+                case "Roll":
+                    NotNegative(t.Pixels, nameof(t.Pixels));
+                    break;
+            }
+
+            void NotNegative(Arg<int> value, string name)
+            {
+                if (value.IsSet && value.Value < 0)
+                    d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, value.Location, $"{owner}: {name}", "zero or positive", value.Text!));
             }
         }
         return d.ToEquatableArray();
@@ -157,27 +165,26 @@ internal static class DeclarationValidator
     {
         var d = new List<DiagnosticInfo>();
         Partial(render.Type, d);
-        var a = render.Attribute;
+        var settings = render.Settings;
         var image = catalog.Image(render.ImageFqn);
         var objective = catalog.Objective(render.ObjectiveFqn);
-        if (image is null) d.Add(TapChecks.WrongDeclaration(render.ImageFqn, a.Where("image"), "an image declaration", "[FourierImage], [PixelImage], [LaplacianPyramidImage], [CppnImage] or [MacoImage]"));
-        if (objective is null) d.Add(TapChecks.WrongDeclaration(render.ObjectiveFqn, a.Where("objective"), "an objective declaration", "[Objective]"));
+        if (image is null) d.Add(TapChecks.WrongDeclaration(render.ImageFqn, settings.Image.Location, "an image declaration", "[FourierImage], [PixelImage], [LaplacianPyramidImage], [CppnImage] or [MacoImage]"));
+        if (objective is null) d.Add(TapChecks.WrongDeclaration(render.ObjectiveFqn, settings.Objective.Location, "an objective declaration", "[Objective]"));
         var transforms = catalog.TransformSet(render.TransformsFqn);
         if (render.TransformsFqn is not null && transforms is null)
-            d.Add(TapChecks.WrongDeclaration(render.TransformsFqn, a.Where("Transforms"), "a transform set", "[TransformSet]"));
-        var settings = render.Settings;
-        TapChecks.Positive(a, nameof(RenderSettings.Steps), render.Type.Name, d);
-        TapChecks.Positive(a, nameof(RenderSettings.LearningRate), render.Type.Name, d);
-        int steps = settings.Steps;
-        if (settings.Thresholds is { } thresholds && steps > 0)
+            d.Add(TapChecks.WrongDeclaration(render.TransformsFqn, settings.Transforms.Location, "a transform set", "[TransformSet]"));
+        TapChecks.Positive(settings.Steps, nameof(settings.Steps), render.Type.Name, d);
+        TapChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), render.Type.Name, d);
+        int steps = settings.Steps.Value;
+        if (settings.Thresholds.Value is { } thresholds && steps > 0)
         {
             var bad = thresholds.Where(t => t < 1 || t > steps).ToList();
             if (bad.Count > 0)
-                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, a.Where(nameof(RenderSettings.Thresholds)), $"{render.Type.Name}: every threshold", $"a step in [1, {steps}]",
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, settings.Thresholds.Location, $"{render.Type.Name}: every threshold", $"a step in [1, {steps}]",
                     string.Join(", ", bad.Select(Names.Int))));
         }
-        if (settings.LearningRate > 1)
-            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, a.Where(nameof(RenderSettings.LearningRate)), "LearningRate", a.String(nameof(RenderSettings.LearningRate))!,
+        if (settings.LearningRate.Value > 1)
+            d.Add(DiagnosticInfo.Create(Diagnostics.UnusualHyperparameter, settings.LearningRate.Location, "LearningRate", settings.LearningRate.Text!,
                 "Lucid renders with Adam at 0.05; above 1 the image saturates within a few steps"));
         if (image is null || objective is null) return d.ToEquatableArray();
         var modelFqn = catalog.ModelOf(objective);
@@ -185,24 +192,25 @@ internal static class DeclarationValidator
         {
             int modelChannels = schema.InputShape.Count > 0 ? schema.InputShape[0] : 0;
             if (modelChannels != 3)
-                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, settings.Image.Location, image.Type.Name, schema.Name,
                     $"the model takes {modelChannels}-channel input and image declarations render RGB"));
-            else if (image.Alpha && !(transforms?.Steps.Any(s => s.Name == "CollapseAlpha") ?? false))
-                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, schema.Name,
+            else if (image.Alpha && !(transforms?.Steps.Any(s => s.Kind == "CollapseAlpha") ?? false))
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, settings.Image.Location, image.Type.Name, schema.Name,
                     "an RGBA image needs a transform set with [CollapseAlpha] before an RGB model sees it"));
         }
         if (!settings.NoTransforms)
         {
             int minimum = transforms is null ? TransformSizes.StandardMinimum : TransformSizes.MinimumSize(transforms.Steps);
             if (System.Math.Min(image.Width, image.Height) < minimum)
-                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, a.Where("image"), image.Type.Name, catalog.SchemaOf(modelFqn)?.Name ?? Short(modelFqn ?? "(no model)"),
+                d.Add(DiagnosticInfo.Create(Diagnostics.ImageModelMismatch, settings.Image.Location, image.Type.Name, catalog.SchemaOf(modelFqn)?.Name ?? Short(modelFqn ?? "(no model)"),
                     $"a {image.Width}×{image.Height} image is too small for the transforms (they need at least {minimum}×{minimum})"));
         }
         foreach (var term in objective.Terms)
         {
-            int batch = term.Attribute.Int("Batch", -1);
+            var batchArg = term.Settings.Batch;
+            int batch = batchArg.Value;
             if (batch >= image.Batch)
-                d.Add(DiagnosticInfo.Create(Diagnostics.BatchOutOfRange, term.Attribute.Where("Batch"), term.Property, Names.Int(batch), image.Type.Name,
+                d.Add(DiagnosticInfo.Create(Diagnostics.BatchOutOfRange, batchArg.Location, term.Property, Names.Int(batch), image.Type.Name,
                     Names.Int(image.Batch), Names.Int(image.Batch - 1)));
         }
         return d.ToEquatableArray();
@@ -212,20 +220,19 @@ internal static class DeclarationValidator
     {
         var d = new List<DiagnosticInfo>();
         Partial(vital.Type, d);
-        var a = vital.Attribute;
+        var settings = vital.Settings;
         if (catalog.Model(vital.ModelFqn) is null)
-            d.Add(TapChecks.WrongDeclaration(vital.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
-        TapChecks.Positive(a, nameof(VitalSettings.Steps), vital.Type.Name, d);
-        TapChecks.Positive(a, nameof(VitalSettings.LearningRate), vital.Type.Name, d);
-        var taps = a.Get(nameof(VitalSettings.Taps));
-        if (taps is null || taps.Items.Count == 0)
+            d.Add(TapChecks.WrongDeclaration(vital.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        TapChecks.Positive(settings.Steps, nameof(settings.Steps), vital.Type.Name, d);
+        TapChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), vital.Type.Name, d);
+        var taps = settings.Taps;
+        if (taps.Value is not { Count: > 0 })
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, vital.Type.NameLocation, "VITAL render", vital.Type.Name, "Taps: the layers whose feature distributions are matched"));
         if (catalog.SchemaOf(vital.ModelFqn) is { } schema)
         {
-            TapChecks.Label(schema, a.Get("label"), d);
-            if (taps is not null)
-                foreach (var tap in taps.Items)
-                    TapChecks.Tap(schema, new ArgSpec("Taps", tap, EquatableArray<string>.Empty, false, taps.Location), d);
+            TapChecks.Label(schema, settings.Label, d);
+            foreach (var tap in taps.Value ?? EquatableArray<string>.Empty)
+                TapChecks.Tap(schema, new Arg<string?>(tap, true, taps.Location, tap), d);
         }
         return d.ToEquatableArray();
     }
@@ -236,50 +243,51 @@ internal static class DeclarationValidator
     {
         var d = new List<DiagnosticInfo>();
         Partial(attribution.Type, d);
-        var a = attribution.Attribute;
+        var settings = attribution.Settings;
         var name = attribution.Type.Name;
         if (catalog.Model(attribution.ModelFqn) is null)
-            d.Add(TapChecks.WrongDeclaration(attribution.ModelFqn, a.Where("model"), "a model binding", "[LucidModel(\"….schema.json\")]"));
-        foreach (var setting in new[] { "Steps", "Window", "Stride" }) TapChecks.Positive(a, setting, name, d);
-        var settings = attribution.Settings;
-        bool hasClass = settings.Class is not null, hasTap = settings.TargetTap is not null;
+            d.Add(TapChecks.WrongDeclaration(attribution.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        TapChecks.Positive(settings.Steps, nameof(settings.Steps), name, d);
+        TapChecks.Positive(settings.Window, nameof(settings.Window), name, d);
+        TapChecks.Positive(settings.Stride, nameof(settings.Stride), name, d);
+        bool hasClass = settings.Class.Value is not null, hasTap = settings.TargetTap.Value is not null;
         if (!hasClass && !hasTap)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, attribution.Type.NameLocation, "Attribution", name, "a target: Class = \"label\" or TargetTap (with TargetChannel)"));
-        if (hasTap && settings.TargetChannel < 0)
-            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("TargetTap"), "Attribution", name, "TargetChannel with TargetTap"));
+        if (hasTap && settings.TargetChannel.Value < 0)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, settings.TargetTap.Location, "Attribution", name, "TargetChannel with TargetTap"));
         bool layerMethod = LayerMethods.Contains(attribution.Method);
-        if (layerMethod && settings.Layer is null)
-            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, a.Where("method"), "Attribution", name, $"Layer: {attribution.Method} explains a layer"));
+        if (layerMethod && settings.Layer.Value is null)
+            d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, settings.Method.Location, "Attribution", name, $"Layer: {attribution.Method} explains a layer"));
         bool lrp = attribution.Method is "Lrp" or "DeepTaylor";
         if (attribution.Rules.Count > 0 && !lrp)
             d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, attribution.Rules[0].Location, $"{name}: Method", "Lrp or DeepTaylor for [LrpRule]s to apply", attribution.Method));
         var schema = catalog.SchemaOf(attribution.ModelFqn);
         var seenRules = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var rule in attribution.Rules)
+        foreach (var (rule, _) in attribution.RuleSettings)
         {
-            var tapName = rule.String("tap");
+            var tapName = rule.Tap.Value;
             if (tapName is not null && !seenRules.Add(tapName))
-                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, rule.Where("tap"), "LRP rule for tap", tapName, name));
-            var kind = rule.String("rule") ?? "";
-            double parameter = rule.Double("Parameter", double.NaN);
+                d.Add(DiagnosticInfo.Create(Diagnostics.Duplicate, rule.Tap.Location, "LRP rule for tap", tapName, name));
+            var kind = rule.Rule;
+            double parameter = rule.Parameter.Value;
             if (kind == "Gamma" && parameter < 0 || kind == "Epsilon" && parameter < 0)
-                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Where("Parameter"), $"{name}: {kind} parameter", "zero or positive", rule.String("Parameter")!));
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Parameter.Location, $"{name}: {kind} parameter", "zero or positive", rule.Parameter.Text!));
             if (kind == "AlphaBeta" && parameter < 1)
-                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Where("Parameter"), $"{name}: α of AlphaBeta", "at least 1 (β = α − 1 ≥ 0)", rule.String("Parameter")!));
-            if (schema is not null && TapChecks.Tap(schema, rule.Get("tap"), d) is { } tap && !IsRuleKind(tap.Kind))
-                d.Add(DiagnosticInfo.Create(Diagnostics.LrpRuleOnWrongKind, rule.Where("tap"), kind, tap.Name, schema.Name, tap.Kind));
+                d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, rule.Parameter.Location, $"{name}: α of AlphaBeta", "at least 1 (β = α − 1 ≥ 0)", rule.Parameter.Text!));
+            if (schema is not null && TapChecks.Tap(schema, rule.Tap, d) is { } tap && !IsRuleKind(tap.Kind))
+                d.Add(DiagnosticInfo.Create(Diagnostics.LrpRuleOnWrongKind, rule.Tap.Location, kind, tap.Name, schema.Name, tap.Kind));
         }
         if (schema is null) return d.ToEquatableArray();
-        if (hasClass) TapChecks.Label(schema, a.Get("Class"), d);
+        if (hasClass) TapChecks.Label(schema, settings.Class, d);
         TapSpec? target = schema.Taps.Count > 0 ? schema.Taps[schema.Taps.Count - 1] : null;
         if (hasTap)
         {
-            target = TapChecks.Tap(schema, a.Get("TargetTap"), d);
-            TapChecks.Channel(schema, target, a.Get("TargetChannel"), d, "Target channel");
-            TapChecks.Position(schema, target, a, "TargetX", "TargetY", d);
+            target = TapChecks.Tap(schema, settings.TargetTap, d);
+            TapChecks.Channel(schema, target, settings.TargetChannel, d, "Target channel");
+            TapChecks.Position(schema, target, settings.TargetX, settings.TargetY, d);
         }
-        if (a.Get("Layer") is { } layerArg && TapChecks.Tap(schema, layerArg, d) is { } layer && target is not null && !Precedes(schema, layer.Name, target.Name))
-            d.Add(DiagnosticInfo.Create(Diagnostics.LayerNotUpstream, layerArg.Location, layer.Name, target.Name, schema.Name));
+        if (TapChecks.Tap(schema, settings.Layer, d) is { } layer && target is not null && !Precedes(schema, layer.Name, target.Name))
+            d.Add(DiagnosticInfo.Create(Diagnostics.LayerNotUpstream, settings.Layer.Location, layer.Name, target.Name, schema.Name));
         return d.ToEquatableArray();
     }
 

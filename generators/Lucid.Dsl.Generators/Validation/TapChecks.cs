@@ -9,9 +9,9 @@ namespace Lucid.Dsl.Generators.Validation;
 internal static class TapChecks
 {
     /// <summary>The tap, or LUCID001 (with "did you mean") at the argument. "input" is the model's input.</summary>
-    public static TapSpec? Tap(ModelSchemaSpec schema, ArgSpec? arg, List<DiagnosticInfo> diagnostics)
+    public static TapSpec? Tap(ModelSchemaSpec schema, Arg<string?> arg, List<DiagnosticInfo> diagnostics)
     {
-        if (arg?.Text is not { } name) return null;
+        if (arg.Value is not { } name) return null;
         var tap = schema.Tap(name);
         if (tap is null)
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownTap, arg.Location, schema.Name, name, Names.DidYouMean(name, schema.Taps.Select(t => t.Name))));
@@ -19,22 +19,25 @@ internal static class TapChecks
     }
 
     /// <summary>LUCID002 if the channel is outside [0, C).</summary>
-    public static void Channel(ModelSchemaSpec schema, TapSpec? tap, ArgSpec? arg, List<DiagnosticInfo> diagnostics, string what = "Channel")
+    public static void Channel(ModelSchemaSpec schema, TapSpec? tap, Arg<int?> arg, List<DiagnosticInfo> diagnostics, string what = "Channel")
     {
-        if (tap is null || arg?.Text is null) return;
-        int channel = arg.AsInt;
+        if (tap is null || arg.Value is not { } channel) return;
         if (channel < 0 || channel >= tap.Channels)
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.IndexOutOfRange, arg.Location, what, Names.Int(channel), tap.Name, schema.Name,
                 Names.Int(tap.Channels), tap.IsSpatial ? "channels" : "features", Names.Int(tap.Channels - 1)));
     }
 
+    /// <summary>LUCID002 if the channel, where written, is outside [0, C).</summary>
+    public static void Channel(ModelSchemaSpec schema, TapSpec? tap, Arg<int> arg, List<DiagnosticInfo> diagnostics, string what = "Channel") =>
+        Channel(schema, tap, new Arg<int?>(arg.IsSet ? arg.Value : null, arg.IsSet, arg.Location, arg.Text), diagnostics, what);
+
     /// <summary>LUCID004 if (x, y) is set and outside the tap's H×W (or the tap is flat).</summary>
-    public static void Position(ModelSchemaSpec schema, TapSpec? tap, AttributeSpec attribute, string xName, string yName, List<DiagnosticInfo> diagnostics)
+    public static void Position(ModelSchemaSpec schema, TapSpec? tap, Arg<int> xArg, Arg<int> yArg, List<DiagnosticInfo> diagnostics)
     {
         if (tap is null) return;
-        int x = attribute.Int(xName, -1), y = attribute.Int(yName, -1);
+        int x = xArg.Value, y = yArg.Value;
         if (x == -1 && y == -1) return;
-        var where = attribute.Get(xName) is { } xa && (x < -1 || x >= tap.Width) ? xa.Location : attribute.Where(yName);
+        var where = xArg.IsSet && (x < -1 || x >= tap.Width) ? xArg.Location : yArg.Location;
         bool outside = !tap.IsSpatial || x < -1 || y < -1 || x >= tap.Width || y >= tap.Height;
         if (outside)
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.PositionOutsideTap, where, $"(x {x}, y {y})", tap.Name, schema.Name,
@@ -42,28 +45,31 @@ internal static class TapChecks
     }
 
     /// <summary>LUCID003 (with "did you mean") if the label is not one of the schema's.</summary>
-    public static void Label(ModelSchemaSpec schema, ArgSpec? arg, List<DiagnosticInfo> diagnostics)
+    public static void Label(ModelSchemaSpec schema, Arg<string?> arg, List<DiagnosticInfo> diagnostics)
     {
-        if (arg?.Text is not { } label) return;
+        if (arg.Value is not { } label) return;
         if (!schema.Labels.Contains(label))
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownLabel, arg.Location, schema.Name, label, Names.DidYouMean(label, schema.Labels)));
     }
 
     /// <summary>LUCID015 if a per-channel vector does not have one entry per channel.</summary>
-    public static void VectorLength(ModelSchemaSpec schema, TapSpec? tap, ArgSpec? arg, string what, List<DiagnosticInfo> diagnostics)
+    public static void VectorLength(ModelSchemaSpec schema, TapSpec? tap, Arg<EquatableArray<string>?> arg, string what, List<DiagnosticInfo> diagnostics)
     {
-        if (tap is null || arg is null || !arg.IsArray) return;
-        if (arg.Items.Count != tap.Channels)
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VectorLength, arg.Location, what, Names.Int(arg.Items.Count), tap.Name, schema.Name, Names.Int(tap.Channels)));
+        if (tap is null || arg.Value is not { } items) return;
+        if (items.Count != tap.Channels)
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VectorLength, arg.Location, what, Names.Int(items.Count), tap.Name, schema.Name, Names.Int(tap.Channels)));
     }
 
-    /// <summary>LUCID010 unless the value is positive.</summary>
-    public static void Positive(AttributeSpec attribute, string name, string owner, List<DiagnosticInfo> diagnostics)
+    /// <summary>LUCID010 unless the value, where written, is positive.</summary>
+    public static void Positive(Arg<double> arg, string name, string owner, List<DiagnosticInfo> diagnostics)
     {
-        if (attribute.Get(name) is not { Text: not null } arg) return;
-        if (!(arg.AsDouble > 0))
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, arg.Location, $"{owner}: {name}", "positive", arg.Text));
+        if (arg.IsSet && !(arg.Value > 0))
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, arg.Location, $"{owner}: {name}", "positive", arg.Text ?? Names.Literal(arg.Value)));
     }
+
+    /// <summary>LUCID010 unless the value, where written, is positive.</summary>
+    public static void Positive(Arg<int> arg, string name, string owner, List<DiagnosticInfo> diagnostics) =>
+        Positive(new Arg<double>(arg.Value, arg.IsSet, arg.Location, arg.Text), name, owner, diagnostics);
 
     /// <summary>LUCID016 when a referenced type is not the declaration expected.</summary>
     public static DiagnosticInfo WrongDeclaration(string? fqn, LocationInfo? where, string expected, string attribute) =>

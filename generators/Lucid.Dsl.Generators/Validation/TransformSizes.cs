@@ -13,11 +13,19 @@ namespace Lucid.Dsl.Generators.Validation;
 /// </summary>
 internal static class TransformSizes
 {
-    private static readonly AttributeSpec[] Standard = Parse("Pad:12", "Jitter:8", "RandomScale:0.9", "Jitter:4");
-
-    public static int MinimumSize(IReadOnlyList<AttributeSpec> steps)
+    private static readonly TransformStepSpec[] Standard =
     {
-        var expanded = steps.SelectMany(s => s.Name == "StandardTransforms" ? Standard : new[] { s }).ToList();
+        Step("Pad", TransformStepSettings.Defaults with { Width = new(12, true, null) }),
+        Step("Jitter", TransformStepSettings.Defaults with { Pixels = new(8, true, null) }),
+        Step("RandomScale", TransformStepSettings.Defaults with { Scales = new(new[] { 0.9 }.ToEquatableArray(), true, null) }),
+        Step("Jitter", TransformStepSettings.Defaults with { Pixels = new(4, true, null) }),
+    };
+
+    private static TransformStepSpec Step(string kind, TransformStepSettings settings) => new(kind, settings, null);
+
+    public static int MinimumSize(IReadOnlyList<TransformStepSpec> steps)
+    {
+        var expanded = steps.SelectMany(s => s.Kind == "StandardTransforms" ? Standard : new[] { s }).ToList();
         for (int size = 1; size <= 1 << 14; size++)
         {
             int s = size;
@@ -36,42 +44,33 @@ internal static class TransformSizes
     /// <summary>The standard set's minimum (what a render without a transform set uses).</summary>
     public static int StandardMinimum => MinimumSize(Standard);
 
-    private static (int Minimum, int Output) Rule(AttributeSpec step, int s)
+    private static (int Minimum, int Output) Rule(TransformStepSpec step, int s)
     {
-        switch (step.Name)
+        var t = step.Settings;
+        switch (step.Kind)
         {
             case "Pad":
             {
-                int w = step.Int("width", 0);
-                return (step.String("Mode") == "Reflect" ? w + 1 : 1, s + 2 * w);
+                int w = t.Width.Value;
+                return (t.Mode == "Reflect" ? w + 1 : 1, s + 2 * w);
             }
             case "Jitter":
             {
-                int d = step.Int("pixels", 1);
+                int d = t.Pixels.IsSet ? t.Pixels.Value : 1;
                 return (d + 1, s - d);
             }
             case "RandomScale":
             {
-                var scales = step.Get("scales")?.Items.Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList() ?? new List<double>();
+                var scales = t.Scales.Value ?? EquatableArray<double>.Empty;
                 double min = scales.Count == 0 ? 1 : scales.Min();
                 return (1, Math.Max(1, (int)(min * s)));
             }
             case "CropOrPadTo":
-                return (1, step.Int("height", s));
+                return (1, t.Height.IsSet ? t.Height.Value : s);
             case "RandomCrops":
-                return ((int)Math.Ceiling(1 / Math.Max(1e-6, step.Double("minBox", 1))), step.Int("size", s));
+                return ((int)Math.Ceiling(1 / Math.Max(1e-6, t.MinBox)), t.Size.IsSet ? t.Size.Value : s);
             default:
                 return (1, s);
         }
     }
-
-    private static AttributeSpec[] Parse(params string[] steps) => steps.Select(s =>
-    {
-        var parts = s.Split(':');
-        var name = parts[0] switch { "Pad" => "width", "Jitter" => "pixels", _ => "scales" };
-        var arg = parts[0] == "RandomScale"
-            ? new ArgSpec(name, null, new[] { parts[1] }.ToEquatableArray(), true, null)
-            : new ArgSpec(name, parts[1], Helpers.EquatableArray<string>.Empty, false, null);
-        return new AttributeSpec(parts[0], new[] { arg }.ToEquatableArray(), null);
-    }).ToArray();
 }

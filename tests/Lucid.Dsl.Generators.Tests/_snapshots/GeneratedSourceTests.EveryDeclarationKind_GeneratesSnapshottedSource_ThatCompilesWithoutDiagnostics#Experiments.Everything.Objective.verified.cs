@@ -79,7 +79,7 @@ namespace Experiments
 
         private global::Lucid.Dsl.Term? __Energy;
 
-        /// <summary>L2 (a penalty).</summary>
+        /// <summary>L2 of 'conv2d0' (a penalty).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lucid.Dsl.Generators", "1.0.0")]
         public partial global::Lucid.Dsl.Term Energy
         {
