@@ -298,7 +298,7 @@ public sealed record FeatureAblation : PerturbationMethod
 /// LRP with one of Zennit's composites, assigned to the model it is run on (its first convolution or linear layer is
 /// the input layer), with rules for named taps overriding the composite (Zennit's name map).
 /// </summary>
-public sealed record CompositeLrp : IAttribution
+public sealed record CompositeLrp : LrpAssignment
 {
     public required LrpComposite Composite { get; init; }
     /// <summary>ε of the composite's ε layers (Zennit's default 1e-6).</summary>
@@ -307,27 +307,22 @@ public sealed record CompositeLrp : IAttribution
     public IReadOnlyDictionary<string, LrpRule>? Rules { get; init; }
     public bool IgnoreBias { get; init; }
     public MaxPoolRelevance MaxPool { get; init; } = MaxPoolRelevance.WinnerTakeAll;
-    public string Name => $"LRP {Composite}{(Rules is { Count: > 0 } ? " (with rules by tap)" : "")}{(IgnoreBias ? " (biases ignored)" : "")}";
+    /// <summary>As tables name it: the composite and its options, unless given.</summary>
+    public override string Name
+    {
+        get => _name ?? $"LRP {Composite}{(Rules is { Count: > 0 } ? " (with rules by tap)" : "")}{(IgnoreBias ? " (biases ignored)" : "")}";
+        init => _name = value;
+    }
+    private readonly string? _name;
 
     /// <summary>The assignment for <paramref name="model"/>.</summary>
-    public Lrp For(Model model)
+    public override Lrp For(Model model)
     {
         var lrp = LrpComposites.For(Composite, model, Epsilon);
         if (Rules is { Count: > 0 }) lrp = lrp.WithOverrides(model, Rules);
         if (IgnoreBias) lrp = lrp.IgnoringBias();
         return MaxPool == lrp.MaxPool ? lrp : lrp.WithMaxPool(MaxPool);
     }
-
-    public LrpResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return For(model).Attribute(model, inputs, target);
-    }
-
-    AttributionResult IAttribution.Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken) =>
-        Attribute(model, inputs, target, cancellationToken);
-
-    public override string ToString() => Name;
 }
 
 /// <summary>Deep Taylor Decomposition (Montavon et al., 2017) on the model it is run on: z⁺ on hidden layers, z^B (the model's pixel bounds) or w² at the first.</summary>

@@ -41,8 +41,7 @@ public sealed record ActivationAtlas(string Tap, int Grid, IReadOnlyList<AtlasSa
     {
         if (!model.Input.Accepts(images))
             throw new ShapeMismatchException($"activation atlas: model '{model.Name}' takes images [N, {string.Join(", ", model.Input.Shape)}], got [{string.Join(", ", images.Shape.ToArray())}].");
-        var shape = model[tap].OutputShape;
-        if (shape.Length != 3) throw new LucidArgumentException(nameof(tap), $"activation atlas: tap '{tap}' of model '{model.Name}' is not spatial.");
+        var shape = InputChecks.SpatialShape(model, tap, "activation atlas");
         if (grid < 1) throw new LucidArgumentException(nameof(grid), $"activation atlas: grid must be positive, got {grid}.");
         if (minCount < 1) throw new LucidArgumentException(nameof(minCount), $"activation atlas: minCount must be positive, got {minCount}.");
         int c = shape[0], h = shape[1], w = shape[2], n = images.Size(0);

@@ -31,10 +31,8 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
     /// <param name="seed">Seeds the render.</param>
     public static ActivationGrid Of(Model model, Tensor image, string tap, int steps = 128, float sharedWeight = 1f, ulong seed = 0)
     {
-        if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"activation grid: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
-        var shape = model[tap].OutputShape;
-        if (shape.Length != 3) throw new LucidArgumentException(nameof(tap), $"activation grid: tap '{tap}' of model '{model.Name}' is not spatial.");
+        InputChecks.OneImage(image, "activation grid");
+        var shape = InputChecks.SpatialShape(model, tap, "activation grid");
         int c = shape[0], h = shape[1], w = shape[2], plane = h * w;
         float[] a;
         using (GradMode.NoGrad())

@@ -21,10 +21,8 @@ public sealed record ChannelAttribution(string Tap, float[] Scores, int[] For, i
 {
     public static ChannelAttribution Of(Model model, Tensor image, string tap, AttributionTarget target, int count = 4)
     {
-        if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"channel attribution: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
-        var shape = model[tap].OutputShape;
-        if (shape.Length != 3) throw new LucidArgumentException(nameof(tap), $"channel attribution: tap '{tap}' of model '{model.Name}' is not spatial.");
+        InputChecks.OneImage(image, "channel attribution");
+        var shape = InputChecks.SpatialShape(model, tap, "channel attribution");
         if (count < 1 || count > shape[0]) throw new LucidArgumentException(nameof(count), $"channel attribution: {count} channels each way for the {shape[0]} of '{tap}'.");
         var layer = LayerAttribution.GradientTimesActivation(model, image, target, tap);
         using var perChannel = LayerAttribution.SumOverPositions(layer.Attribution);

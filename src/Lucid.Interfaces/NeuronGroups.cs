@@ -21,13 +21,10 @@ public sealed record NeuronGroups(string Tap, ChannelReducer Reducer, float[] Ma
     /// <summary>Factorizes the activations of <paramref name="tap"/> (a non-negative, spatial tap) on one image [1, C, H, W].</summary>
     public static NeuronGroups Of(Model model, Tensor image, string tap, int groups, ulong seed = 0)
     {
-        if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"neuron groups: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
-        var node = model[tap];
-        if (node.OutputShape.Length != 3)
-            throw new LucidArgumentException(nameof(tap), $"neuron groups: tap '{tap}' of model '{model.Name}' is not spatial ([{string.Join(", ", node.OutputShape)}]).");
-        if (groups < 1 || groups > node.OutputShape[0])
-            throw new LucidArgumentException(nameof(groups), $"neuron groups: {groups} groups for the {node.OutputShape[0]} channels of '{tap}'; use 1 to {node.OutputShape[0]}.");
+        InputChecks.OneImage(image, "neuron groups");
+        var shape = InputChecks.SpatialShape(model, tap, "neuron groups");
+        if (groups < 1 || groups > shape[0])
+            throw new LucidArgumentException(nameof(groups), $"neuron groups: {groups} groups for the {shape[0]} channels of '{tap}'; use 1 to {shape[0]}.");
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         var activations = model.Run(image, null, stopAfter: tap)[tap];

@@ -30,10 +30,8 @@ public sealed record SemanticDictionary(string Tap, int Height, int Width, IRead
     /// <param name="top">Channels listed per position.</param>
     public static SemanticDictionary Of(Model model, Tensor image, string tap, AttributionTarget target, int top = 3)
     {
-        if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"semantic dictionary: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
-        var shape = model[tap].OutputShape;
-        if (shape.Length != 3) throw new LucidArgumentException(nameof(tap), $"semantic dictionary: tap '{tap}' of model '{model.Name}' is not spatial.");
+        InputChecks.OneImage(image, "semantic dictionary");
+        var shape = InputChecks.SpatialShape(model, tap, "semantic dictionary");
         if (top < 1 || top > shape[0]) throw new LucidArgumentException(nameof(top), $"semantic dictionary: {top} channels per position for the {shape[0]} of '{tap}'.");
         int c = shape[0], h = shape[1], w = shape[2], plane = h * w;
         float[] activations;

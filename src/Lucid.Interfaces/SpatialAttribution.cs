@@ -23,8 +23,7 @@ public sealed record SpatialAttribution(string From, string To, int FromHeight, 
 {
     public static SpatialAttribution Of(Model model, Tensor image, string from, string to)
     {
-        if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"spatial attribution: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
+        InputChecks.OneImage(image, "spatial attribution");
         var a = model[from].OutputShape;
         var b = model[to].OutputShape;
         if (a.Length != 3 || b.Length != 3) throw new LucidArgumentException(nameof(from), $"spatial attribution: '{from}' and '{to}' must both be spatial layers.");

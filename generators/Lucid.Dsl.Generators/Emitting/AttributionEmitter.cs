@@ -20,13 +20,12 @@ internal static class AttributionEmitter
             w.Line($"public static {A}.AttributionTarget Target {{ get; }} = {Target(a)};");
             if (a.Layer.Value is { } layer)
             {
-                w.Summary("The layer explained by layer methods and CAMs.");
-                w.Line($"public const string Layer = {Names.Literal(layer)};");
+                w.Member("The layer explained by layer methods and CAMs.", $"public const string Layer = {Names.Literal(layer)};");
             }
             w.Line();
             w.Summary($"{attribution.Method} attribution of the target for a batch of images.");
-            w.Line("/// <param name=\"model\">The model.</param>");
-            w.Line("/// <param name=\"images\">Inputs, [N, C, H, W] in the model's input range.</param>");
+            w.Param("model", "The model.");
+            w.Param("images", "Inputs, [N, C, H, W] in the model's input range.");
             w.Line(TypeEmitter.GeneratedCode);
             w.Open($"public static {resultType} Attribute(global::Lucid.Models.Graph.Model model, global::Lucid.Tensors.Tensor images)");
             if (lrp)
@@ -43,8 +42,8 @@ internal static class AttributionEmitter
                 const string Torch = "global::Lucid.TorchSharp";
                 w.Line();
                 w.Summary($"{attribution.Method} attribution natively in TorchSharp: the map is a TorchSharp tensor on the module's device.");
-                w.Line("/// <param name=\"model\">The TorchSharp model.</param>");
-                w.Line("/// <param name=\"images\">Pixels, [N, C, H, W] RGB in [0, 1], on the model's device.</param>");
+                w.Param("model", "The TorchSharp model.");
+                w.Param("images", "Pixels, [N, C, H, W] RGB in [0, 1], on the model's device.");
                 w.Line(TypeEmitter.GeneratedCode);
                 w.Open($"public static {Torch}.TorchAttributionResult Attribute({Torch}.TorchModel model, global::TorchSharp.torch.Tensor images)");
                 if (attribution.Method == "Lrp" && attribution.Rules.Count > 0) Rules(w, attribution);

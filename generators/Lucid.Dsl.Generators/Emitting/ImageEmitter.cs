@@ -13,14 +13,10 @@ internal static class ImageEmitter
         var settings = image.Settings;
         return TypeEmitter.Write(image.Type, null, w =>
         {
-            w.Summary("Width in pixels.");
-            w.Line($"public const int Width = {Names.Int(image.Width)};");
-            w.Summary("Height in pixels.");
-            w.Line($"public const int Height = {Names.Int(image.Height)};");
-            w.Summary("Images rendered together.");
-            w.Line($"public const int Batch = {Names.Int(image.Batch)};");
-            w.Summary("Channels of the rendered image (4 with alpha).");
-            w.Line($"public const int Channels = {Names.Int(image.Channels)};");
+            w.Member("Width in pixels.", $"public const int Width = {Names.Int(image.Width)};");
+            w.Member("Height in pixels.", $"public const int Height = {Names.Int(image.Height)};");
+            w.Member("Images rendered together.", $"public const int Batch = {Names.Int(image.Batch)};");
+            w.Member("Channels of the rendered image (4 with alpha).", $"public const int Channels = {Names.Int(image.Channels)};");
             w.Line();
             string size = $"{Names.Int(image.Width)}, {Names.Int(image.Height)}";
             string batch = Names.Int(image.Batch);

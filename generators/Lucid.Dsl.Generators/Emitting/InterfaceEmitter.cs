@@ -16,10 +16,8 @@ internal static class InterfaceEmitter
         var rows = layout.Rows();
         return TypeEmitter.Write(layout.Type, null, w =>
         {
-            w.Summary("The layout's title.");
-            w.Line($"public const string Title = {Names.Literal(settings.Title ?? layout.Type.Name)};");
-            w.Summary("Feature-visualization steps of every icon.");
-            w.Line($"public const int IconSteps = {Names.Int(settings.IconSteps.Value)};");
+            w.Member("The layout's title.", $"public const string Title = {Names.Literal(settings.Title ?? layout.Type.Name)};");
+            w.Member("Feature-visualization steps of every icon.", $"public const int IconSteps = {Names.Int(settings.IconSteps.Value)};");
             w.Summary("Each panel's row, in the order the panels are declared.");
             w.Line($"public static global::System.Collections.Generic.IReadOnlyList<int> Rows {{ get; }} = new int[] {{ {string.Join(", ", rows.Select(Names.Int))} }};");
             w.Line();

@@ -12,8 +12,7 @@ internal static class ModelEmitter
     {
         return TypeEmitter.Write(binding.Type, null, w =>
         {
-            w.Summary($"The schema this binding was generated from (relative to the project).");
-            w.Line($"public const string SchemaPath = {Names.Literal(binding.SchemaPath)};");
+            w.Member($"The schema this binding was generated from (relative to the project).", $"public const string SchemaPath = {Names.Literal(binding.SchemaPath)};");
             w.Line();
             w.Summary("Loads the model: finds the schema under the application directory, the working directory or one of their parents, then the weights beside it (an .onnx file, or .safetensors for a bundled architecture), and checks them against the schema.");
             w.Line(TypeEmitter.GeneratedCode);
@@ -25,7 +24,7 @@ internal static class ModelEmitter
             w.Line("public static global::Lucid.Models.Graph.Model Load(string schemaPath) => global::Lucid.Models.ModelFiles.LoadBesideSchema(schemaPath);");
             w.Line();
             w.Summary("Checks that a model made in code (a TorchSharp module through TorchModels.Import or Wrap, a network built by hand) is the one this binding was generated from — the schema's input, taps (names, kinds, shapes) and labels — and returns it.");
-            w.Line("/// <param name=\"model\">The model.</param>");
+            w.Param("model", "The model.");
             w.Line(TypeEmitter.GeneratedCode);
             w.Open("public static global::Lucid.Models.Graph.Model Bind(global::Lucid.Models.Graph.Model model)");
             w.Line("var path = global::Lucid.Models.ModelFiles.Find(SchemaPath);");
@@ -34,21 +33,16 @@ internal static class ModelEmitter
             w.Close();
             if (schema is null) return;
             w.Line();
-            w.Summary("The model's name in its schema.");
-            w.Line($"public const string Name = {Names.Literal(schema.Name)};");
+            w.Member("The model's name in its schema.", $"public const string Name = {Names.Literal(schema.Name)};");
             if (schema.InputShape.Count == 3)
             {
-                w.Summary("Input channels.");
-                w.Line($"public const int InputChannels = {Names.Int(schema.InputShape[0])};");
-                w.Summary("Input height in pixels.");
-                w.Line($"public const int InputHeight = {Names.Int(schema.InputShape[1])};");
-                w.Summary("Input width in pixels.");
-                w.Line($"public const int InputWidth = {Names.Int(schema.InputShape[2])};");
+                w.Member("Input channels.", $"public const int InputChannels = {Names.Int(schema.InputShape[0])};");
+                w.Member("Input height in pixels.", $"public const int InputHeight = {Names.Int(schema.InputShape[1])};");
+                w.Member("Input width in pixels.", $"public const int InputWidth = {Names.Int(schema.InputShape[2])};");
             }
             if (schema.Taps.Count > 0)
             {
-                w.Summary("The output tap (class objectives and attributions read it).");
-                w.Line($"public const string OutputTap = {Names.Literal(schema.Taps[schema.Taps.Count - 1].Name)};");
+                w.Member("The output tap (class objectives and attributions read it).", $"public const string OutputTap = {Names.Literal(schema.Taps[schema.Taps.Count - 1].Name)};");
             }
             EmitLabels(w, schema);
             EmitTaps(w, schema);

@@ -20,25 +20,16 @@ internal static class RenderEmitter
         string magnitudeArgument = resolved.ImageIsMaco ? "magnitude, " : "";
         return TypeEmitter.Write(render.Type, null, w =>
         {
-            w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(settings.Steps.Value)};");
-            w.Summary("Adam's learning rate.");
-            w.Line($"public const double LearningRate = {Names.Literal(settings.LearningRate.Value)};");
-            w.Summary("The seed used when none is given.");
-            w.Line($"public const ulong DefaultSeed = {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL;");
+            w.Member("Optimization steps.", $"public const int Steps = {Names.Int(settings.Steps.Value)};");
+            w.Member("Adam's learning rate.", $"public const double LearningRate = {Names.Literal(settings.LearningRate.Value)};");
+            w.Member("The seed used when none is given.", $"public const ulong DefaultSeed = {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL;");
             w.Line();
             w.Summary($"Renders {Short(resolved.ObjectiveFqn)} on {Short(resolved.ImageFqn)}.");
-            w.Line("/// <param name=\"model\">The model (its taps must be those the objective was checked against).</param>");
-            if (resolved.ImageIsMaco) w.Line("/// <param name=\"magnitude\">MACO's fixed magnitude spectrum.</param>");
-            w.Line("/// <param name=\"seed\">Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>); the same seed gives the same bits.</param>");
-            w.Line("/// <param name=\"progress\">Receives the objective after each step.</param>");
-            w.Line("/// <param name=\"cancellationToken\">Stops the render early; the result then holds the latest image.</param>");
-            w.Line(TypeEmitter.GeneratedCode);
+            w.Param("model", "The model (its taps must be those the objective was checked against).");
+            if (resolved.ImageIsMaco) w.Param("magnitude", "MACO's fixed magnitude spectrum.");
+            RunParameters(w, "Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>); the same seed gives the same bits.");
             w.Open($"public static {result} Run({Model} model, {magnitudeParameter}ulong? seed = null, {Progress} progress = null, {Token} cancellationToken = default)");
-            w.Line("ulong s = seed ?? DefaultSeed;");
-            w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
-            w.Line($"using var image = {resolved.ImageFqn}.Create({magnitudeArgument}s);");
-            w.Line("var options = CreateRenderOptions(s, progress, cancellationToken);");
+            Prepare(w, resolved, magnitudeArgument);
             w.Line($"return new {result}(global::Lucid.Optvis.Renderer.Render(model, objective, image, options));");
             w.Close();
             w.Line();
@@ -53,16 +44,10 @@ internal static class RenderEmitter
                 const string Torch = "global::Lucid.TorchSharp";
                 w.Line();
                 w.Summary($"Renders {Short(resolved.ObjectiveFqn)} on {Short(resolved.ImageFqn)} natively in TorchSharp: the image, transforms, objective and Adam are TorchSharp tensors on the module's device.");
-                w.Line("/// <param name=\"model\">The TorchSharp model (its taps are those the objective was checked against when its schema is the one bound).</param>");
-                w.Line("/// <param name=\"seed\">Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>).</param>");
-                w.Line("/// <param name=\"progress\">Receives the objective after each step.</param>");
-                w.Line("/// <param name=\"cancellationToken\">Stops the render early; the result then holds the latest image.</param>");
-                w.Line(TypeEmitter.GeneratedCode);
+                w.Param("model", "The TorchSharp model (its taps are those the objective was checked against when its schema is the one bound).");
+                RunParameters(w, "Seeds the initial image and every transform draw (default: <see cref=\"DefaultSeed\"/>).");
                 w.Open($"public static {Torch}.TorchRenderResult Run({Torch}.TorchModel model, ulong? seed = null, {Progress} progress = null, {Token} cancellationToken = default)");
-                w.Line("ulong s = seed ?? DefaultSeed;");
-                w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
-                w.Line($"using var image = {resolved.ImageFqn}.Create(s);");
-                w.Line("var options = CreateRenderOptions(s, progress, cancellationToken);");
+                Prepare(w, resolved, "");
                 w.Line($"return {Torch}.TorchRender.Render(model, objective, image, options);");
                 w.Close();
             }
@@ -86,15 +71,13 @@ internal static class RenderEmitter
         var settings = vital.Settings;
         return TypeEmitter.Write(vital.Type, null, w =>
         {
-            w.Summary("The class rendered.");
-            w.Line($"public const string Label = {Names.Literal(settings.Label.Value ?? "")};");
-            w.Summary("Optimization steps.");
-            w.Line($"public const int Steps = {Names.Int(settings.Steps.Value)};");
+            w.Member("The class rendered.", $"public const string Label = {Names.Literal(settings.Label.Value ?? "")};");
+            w.Member("Optimization steps.", $"public const int Steps = {Names.Int(settings.Steps.Value)};");
             w.Summary("The layers whose feature distributions are matched.");
             w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Taps {{ get; }} = new string[] {{ {string.Join(", ", (settings.Taps.Value ?? EquatableArray<string>.Empty).Select(Names.Literal))} }};");
             w.Line();
             w.Summary("VITAL: renders the class by sort-matching the image's feature distributions to those of the reference images.");
-            w.Line("/// <param name=\"model\">The model.</param>");
+            w.Param("model", "The model.");
             w.Line("/// <param name=\"classImages\">Reference images of the class, [N, C, H, W].</param>");
             w.Line("/// <param name=\"seed\">Seeds the start image and the jitter.</param>");
             w.Line(TypeEmitter.GeneratedCode);
@@ -102,6 +85,24 @@ internal static class RenderEmitter
             w.Line($"    global::Lucid.Optvis.Vital.RenderClass(model, classImages, Taps, steps: Steps, learningRate: {Names.FloatLiteral(settings.LearningRate.Value)}, " +
                    $"seed: seed ?? {settings.Seed.ToString(CultureInfo.InvariantCulture)}UL, totalVariation: {Names.Literal(settings.TotalVariation)});");
         });
+    }
+
+    /// <summary>The seed, progress and cancellation parameters' docs, and the generated-code attribute.</summary>
+    private static void RunParameters(SourceWriter w, string seed)
+    {
+        w.Param("seed", seed);
+        w.Param("progress", "Receives the objective after each step.");
+        w.Param("cancellationToken", "Stops the render early; the result then holds the latest image.");
+        w.Line(TypeEmitter.GeneratedCode);
+    }
+
+    /// <summary>A Run's locals: the seed, the objective, the image (disposed with the scope) and the options.</summary>
+    private static void Prepare(SourceWriter w, ResolvedRender resolved, string magnitudeArgument)
+    {
+        w.Line("ulong s = seed ?? DefaultSeed;");
+        w.Line($"var objective = new {resolved.ObjectiveFqn}().ToObjective();");
+        w.Line($"using var image = {resolved.ImageFqn}.Create({magnitudeArgument}s);");
+        w.Line("var options = CreateRenderOptions(s, progress, cancellationToken);");
     }
 
     /// <summary>The render's options, as a local <c>options</c>.</summary>

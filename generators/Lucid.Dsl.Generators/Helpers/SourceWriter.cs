@@ -36,6 +36,12 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Writes a documented member on one line: its summary, then the declaration.</summary>
+    public SourceWriter Member(string summary, string declaration) => Summary(summary).Line(declaration);
+
+    /// <summary>Writes a /// param line (the text as XML: it may hold a &lt;see/&gt;).</summary>
+    public SourceWriter Param(string name, string xml) => Line($"/// <param name=\"{name}\">{xml}</param>");
+
     public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     public override string ToString() => _text.ToString();

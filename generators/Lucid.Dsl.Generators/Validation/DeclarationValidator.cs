@@ -72,22 +72,17 @@ internal static class DeclarationValidator
                 TapChecks.Channel(schema, TapChecks.Tap(schema, t.Tap, d), t.Channel, d);
                 break;
             case "Neuron":
+            case "DirectionNeuron":
             {
                 var tap = TapChecks.Tap(schema, t.Tap, d);
-                TapChecks.Channel(schema, tap, t.Channel, d);
+                if (term.Kind == "Neuron") TapChecks.Channel(schema, tap, t.Channel, d);
+                else TapChecks.VectorLength(schema, tap, t.Direction, "Direction", d);
                 TapChecks.Position(schema, tap, t.X, t.Y, d);
                 break;
             }
             case "Direction":
                 TapChecks.VectorLength(schema, TapChecks.Tap(schema, t.Tap, d), t.Direction, "Direction", d);
                 break;
-            case "DirectionNeuron":
-            {
-                var tap = TapChecks.Tap(schema, t.Tap, d);
-                TapChecks.VectorLength(schema, tap, t.Direction, "Direction", d);
-                TapChecks.Position(schema, tap, t.X, t.Y, d);
-                break;
-            }
             case "ChannelWeight":
                 TapChecks.VectorLength(schema, TapChecks.Tap(schema, t.Tap, d), t.Weights, "Channel weight", d);
                 break;

@@ -56,7 +56,7 @@ public static class LrpComposites
 /// ("conv2d", "linear", "avg_pool2d", "adaptive_avg_pool2d"; a kind not listed gets ε), rules by tap name over both,
 /// and how residual sums split.
 /// </summary>
-public sealed record LrpRuleMap : IAttribution
+public sealed record LrpRuleMap : LrpAssignment
 {
     /// <summary>The rule of the model's first convolution or linear layer (null: by its kind).</summary>
     public LrpRule? First { get; init; }
@@ -65,10 +65,10 @@ public sealed record LrpRuleMap : IAttribution
     /// <summary>Split residual sums by the summands' positive parts (z⁺ composites) rather than the summands.</summary>
     public bool PositiveSumSplit { get; init; }
     public float SumStabilizer { get; init; } = LrpRule.DefaultEpsilon;
-    public string Name { get; init; } = "LRP (rule map)";
+    public override string Name { get; init; } = "LRP (rule map)";
 
     /// <summary>The assignment for <paramref name="model"/> (names are checked against its layers).</summary>
-    public Lrp For(Model model)
+    public override Lrp For(Model model)
     {
         string? first = model.Nodes.FirstOrDefault(n => LrpKinds.HasWeights(n.Layer.Kind))?.Name;
         var byKind = ByKind;
@@ -76,6 +76,18 @@ public sealed record LrpRuleMap : IAttribution
         var lrp = new Lrp((tap, op) => First is not null && tap == first ? First : byKind.TryGetValue(op, out var r) ? r : epsilon, SumStabilizer, PositiveSumSplit) { Name = Name };
         return ByName.Count == 0 ? lrp : lrp.WithOverrides(model, ByName);
     }
+}
+
+/// <summary>
+/// An LRP method that assigns rules to a model's layers (a composite, a rule map): <see cref="For"/> is the assignment,
+/// attributing runs it.
+/// </summary>
+public abstract record LrpAssignment : IAttribution
+{
+    public abstract string Name { get; init; }
+
+    /// <summary>The rules this method assigns to <paramref name="model"/>'s layers.</summary>
+    public abstract Lrp For(Model model);
 
     public LrpResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
     {
@@ -86,5 +98,5 @@ public sealed record LrpRuleMap : IAttribution
     AttributionResult IAttribution.Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken) =>
         Attribute(model, inputs, target, cancellationToken);
 
-    public override string ToString() => Name;
+    public sealed override string ToString() => Name;
 }
