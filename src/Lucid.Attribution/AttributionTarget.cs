@@ -49,7 +49,7 @@ internal sealed record DirectionTarget(string TapName, float[] Vector, int? Y, i
         if (node.OutputShape[0] != Vector.Length)
             throw new LucidArgumentException("target", $"tap '{TapName}' of model '{model.Name}' has {node.OutputShape[0]} channels; the direction has {Vector.Length}.");
         if (Y is { } y && (node.OutputShape.Length != 3 || y < 0 || y >= node.OutputShape[1] || X is not { } x || x < 0 || x >= node.OutputShape[2]))
-            throw new LucidArgumentException("target", $"position ({Y}, {X}) is outside tap '{TapName}' of shape [{string.Join(", ", node.OutputShape)}].");
+            throw new LucidArgumentException("target", $"position ({Y}, {X}) is outside tap '{TapName}' of shape {Shapes.Format(node.OutputShape)}.");
         return TapName;
     }
 
@@ -78,7 +78,7 @@ internal sealed record FunctionTarget(string TapName, Func<Tensor, Tensor> F, st
     {
         var value = F(tap);
         if (value.Rank != 1 || value.Size(0) != tap.Size(0))
-            throw new ShapeMismatchException($"target {Description}: the function must return one value per example [{tap.Size(0)}], got [{string.Join(", ", value.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"target {Description}: the function must return one value per example [{tap.Size(0)}], got {Shapes.Format(value.Shape)}.");
         return value;
     }
 
@@ -126,7 +126,7 @@ internal sealed record ChannelTarget(string TapName, int ChannelIndex, int? Y, i
         if (ChannelIndex < 0 || ChannelIndex >= node.OutputShape[0])
             throw new LucidArgumentException("target", $"tap '{TapName}' of model '{model.Name}' has {node.OutputShape[0]} channels; channel {ChannelIndex} does not exist.");
         if (Y is { } y && (node.OutputShape.Length != 3 || y < 0 || y >= node.OutputShape[1] || X is not { } x || x < 0 || x >= node.OutputShape[2]))
-            throw new LucidArgumentException("target", $"position ({Y}, {X}) is outside tap '{TapName}' of shape [{string.Join(", ", node.OutputShape)}].");
+            throw new LucidArgumentException("target", $"position ({Y}, {X}) is outside tap '{TapName}' of shape {Shapes.Format(node.OutputShape)}.");
         return TapName;
     }
 

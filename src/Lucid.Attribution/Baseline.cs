@@ -64,7 +64,7 @@ internal sealed record BlurredBaseline(float Sigma) : Baseline
     internal static Tensor Blur(Tensor input, float Sigma, string what)
     {
         if (!(Sigma > 0)) throw new LucidArgumentException("sigma", $"{what}: sigma must be positive, got {Sigma}.");
-        if (input.Rank != 4) throw new ShapeMismatchException($"{what}: the input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (input.Rank != 4) throw new ShapeMismatchException($"{what}: the input must be [N, C, H, W], got {Shapes.Format(input.Shape)}.");
         // separable Gaussian, truncated at 3σ, edges clamped; exact and deterministic
         int radius = Math.Max(1, (int)Math.Ceiling(3 * Sigma));
         var kernel = new double[2 * radius + 1];
@@ -120,7 +120,7 @@ internal sealed record MeanBaseline(float[]? Means) : Baseline
         var means = Means ?? (model.Input.Mean is null ? null : model.Input.PixelMean())
             ?? throw new LucidArgumentException("baseline", $"dataset-mean baseline: model '{model.Name}' has no normalization mean; pass the channel means.");
         if (input.Rank < 2 || input.Size(1) != means.Length)
-            throw new ShapeMismatchException($"dataset-mean baseline: {means.Length} channel means for an input of shape [{string.Join(", ", input.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"dataset-mean baseline: {means.Length} channel means for an input of shape {Shapes.Format(input.Shape)}.");
         var result = Like(input);
         int n = input.Size(0), c = input.Size(1), plane = input.Count / (n * c);
         for (int e = 0; e < n; e++)
@@ -145,6 +145,6 @@ internal sealed record CustomBaseline(Tensor Reference) : Baseline
             for (int e = 0; e < shape[0]; e++) Reference.Data.CopyTo(result.Data.Slice(e * per, per));
             return result;
         }
-        throw new ShapeMismatchException($"baseline of shape [{string.Join(", ", reference)}] matches neither the input [{string.Join(", ", shape)}] nor one example [{string.Join(", ", shape[1..])}].");
+        throw new ShapeMismatchException($"baseline of shape {Shapes.Format(reference)} matches neither the input {Shapes.Format(shape)} nor one example {Shapes.Format(shape[1..])}.");
     }
 }

@@ -45,31 +45,14 @@ public static class Evaluation
     public static double Spearman(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ShapeMismatchException($"spearman: maps of {a.Length} and {b.Length} values.");
-        var ra = Ranks(a.ToArray());
-        var rb = Ranks(b.ToArray());
-        double ma = ra.Average(), mb = rb.Average(), cov = 0, va = 0, vb = 0;
-        for (int i = 0; i < ra.Length; i++)
-        {
-            cov += (ra[i] - ma) * (rb[i] - mb);
-            va += (ra[i] - ma) * (ra[i] - ma);
-            vb += (rb[i] - mb) * (rb[i] - mb);
-        }
-        return va == 0 || vb == 0 ? 0 : cov / Math.Sqrt(va * vb);
+        return Statistics.Spearman(ToDoubles(a), ToDoubles(b));
     }
 
-    private static double[] Ranks(float[] values)
+    private static double[] ToDoubles(ReadOnlySpan<float> values)
     {
-        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Length];
-        for (int i = 0; i < order.Length;)
-        {
-            int j = i;
-            while (j + 1 < order.Length && values[order[j + 1]] == values[order[i]]) j++;
-            double rank = (i + j) / 2.0;
-            for (int k = i; k <= j; k++) ranks[order[k]] = rank;
-            i = j + 1;
-        }
-        return ranks;
+        var result = new double[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = values[i];
+        return result;
     }
 
     /// <summary>

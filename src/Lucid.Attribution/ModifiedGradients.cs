@@ -44,7 +44,7 @@ public static class ModifiedGradients
     {
         var node = model[layer];
         if (node.OutputShape.Length != 3)
-            throw new LucidArgumentException(nameof(layer), $"Grad-CAM: tap '{layer}' has shape [{string.Join(", ", node.OutputShape)}]; it needs a spatial [C, H, W] tap.");
+            throw new LucidArgumentException(nameof(layer), $"Grad-CAM: tap '{layer}' has shape {Shapes.Format(node.OutputShape)}; it needs a spatial [C, H, W] tap.");
         using var scope = Tensor.Scope();
         Tensor? activation = null;
         string tap = target.Tap(model);
@@ -72,7 +72,7 @@ public static class ModifiedGradients
     public static AttributionResult GuidedGradCam(Model model, Tensor input, AttributionTarget target, string layer,
         InterpolationMode upsampling = InterpolationMode.Nearest)
     {
-        if (input.Rank != 4) throw new ShapeMismatchException($"guided Grad-CAM: input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (input.Rank != 4) throw new ShapeMismatchException($"guided Grad-CAM: input must be [N, C, H, W], got {Shapes.Format(input.Shape)}.");
         var cam = GradCam(model, input, target, layer);
         var guided = GuidedBackprop(model, input, target);
         using (GradMode.NoGrad())
@@ -95,7 +95,7 @@ public static class ModifiedGradients
     public static AttributionResult FeatureAblation(Model model, Tensor input, AttributionTarget target, int[] featureMask,
         Baseline? baseline = null, int groupsPerEval = 16)
     {
-        if (input.Rank < 2) throw new ShapeMismatchException($"feature ablation: input must have a batch dimension, got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (input.Rank < 2) throw new ShapeMismatchException($"feature ablation: input must have a batch dimension, got {Shapes.Format(input.Shape)}.");
         if (groupsPerEval <= 0) throw new LucidArgumentException(nameof(groupsPerEval), $"feature ablation: groups per evaluation must be positive, got {groupsPerEval}.");
         int n = input.Size(0), per = input.Count / n;
         int planeSize = input.Rank == 4 ? input.Size(2) * input.Size(3) : per;
@@ -153,7 +153,7 @@ public static class ModifiedGradients
     public static AttributionResult Occlusion(Model model, Tensor input, AttributionTarget target, int window, int stride, float baseline = 0f)
     {
         if (window <= 0 || stride <= 0) throw new LucidArgumentException(nameof(window), $"occlusion: window ({window}) and stride ({stride}) must be positive.");
-        if (input.Rank != 4) throw new ShapeMismatchException($"occlusion: input must be [N, C, H, W], got [{string.Join(", ", input.Shape.ToArray())}].");
+        if (input.Rank != 4) throw new ShapeMismatchException($"occlusion: input must be [N, C, H, W], got {Shapes.Format(input.Shape)}.");
         int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3);
         if (window > h || window > w) throw new LucidArgumentException(nameof(window), $"occlusion: window {window} is larger than the image {h}×{w}.");
         var fx = GradientAttribution.Evaluate(model, input, target);

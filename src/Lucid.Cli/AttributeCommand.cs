@@ -20,12 +20,12 @@ internal static class AttributeCommand
         if (scene is { } index)
         {
             if (shape.Length != 3 || shape[0] != 3 || shape[1] != SyntheticScenes.Size || shape[2] != SyntheticScenes.Size)
-                throw new LucidArgumentException("scene", $"synthetic scenes are {SyntheticScenes.Size}×{SyntheticScenes.Size} RGB; model '{model.Name}' takes [{string.Join(", ", shape)}].");
+                throw new LucidArgumentException("scene", $"synthetic scenes are {SyntheticScenes.Size}×{SyntheticScenes.Size} RGB; model '{model.Name}' takes {Shapes.Format(shape)}.");
             var rendered = SyntheticScenes.Render(2, index, new[] { index % SyntheticScenes.Classes.Count });
             return Tensor.FromArray(rendered.Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size);
         }
         if (shape.Length != 3 || shape[0] is not (1 or 3))
-            throw new LucidArgumentException("image", $"model '{model.Name}' does not take images (input [{string.Join(", ", shape)}]).");
+            throw new LucidArgumentException("image", $"model '{model.Name}' does not take images (input {Shapes.Format(shape)}).");
         // upright (EXIF), antialiased resize to cover the input, center crop; RGB [0, 1] — the model applies its contract
         var photo = Photo.Prepare(Photo.LoadUpright(imagePath!), shape[1], shape[2]).WithChannels(shape[0]);
         return photo.ToTensor();
@@ -59,7 +59,7 @@ internal static class AttributeCommand
         float[] logits;
         using (GradMode.NoGrad())
         using (Tensor.Scope()) logits = model.Run(input, null, stopAfter: model.OutputTap)[model.OutputTap].ToArray();
-        int best = Array.IndexOf(logits, logits.Max());
+        int best = Ops.ArgMax(logits);
         return (AttributionTarget.Class(best), best < model.Labels.Count ? model.Labels[best] : best.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -75,7 +75,7 @@ internal static class AttributeCommand
         if (numbers[0] >= shape[0])
             throw new LucidArgumentException("target", $"--target: tap '{parts[1]}' of model '{model.Name}' has {shape[0]} channels (valid: 0 to {shape[0] - 1}), got {numbers[0]}.");
         if (neuron && (shape.Length != 3 || numbers[1] >= shape[1] || numbers[2] >= shape[2]))
-            throw new LucidArgumentException("target", $"--target: position ({numbers[1]}, {numbers[2]}) is outside tap '{parts[1]}' of shape [{string.Join(", ", shape)}].");
+            throw new LucidArgumentException("target", $"--target: position ({numbers[1]}, {numbers[2]}) is outside tap '{parts[1]}' of shape {Shapes.Format(shape)}.");
         return neuron ? AttributionTarget.Neuron(parts[1], numbers[0], numbers[1], numbers[2]) : AttributionTarget.Channel(parts[1], numbers[0]);
     }
 
@@ -83,7 +83,7 @@ internal static class AttributeCommand
     public static int StrongestChannel(Model model, Tensor input, string tap)
     {
         var means = model.ChannelMeans(input, tap)[0];
-        return Array.IndexOf(means, means.Max());
+        return Ops.ArgMax(means);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -83,7 +83,7 @@ internal static class RenderCommand
     private static Tensor Scenes(Model model, IEnumerable<(int Index, int Class)> picks)
     {
         if (!model.Input.Shape.SequenceEqual(new[] { 3, SyntheticScenes.Size, SyntheticScenes.Size }))
-            throw new LucidArgumentException("method", $"render: MACO and VITAL take their reference images from the synthetic scenes ({SyntheticScenes.Size}² RGB); model '{model.Name}' takes [{string.Join(", ", model.Input.Shape)}].");
+            throw new LucidArgumentException("method", $"render: MACO and VITAL take their reference images from the synthetic scenes ({SyntheticScenes.Size}² RGB); model '{model.Name}' takes {Shapes.Format(model.Input.Shape)}.");
         var list = picks.ToList();
         var pixels = new List<float>(list.Count * 3 * SyntheticScenes.Size * SyntheticScenes.Size);
         foreach (var (index, cls) in list) pixels.AddRange(SyntheticScenes.Render(7, index, new[] { cls }).Pixels);

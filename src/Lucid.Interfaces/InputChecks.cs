@@ -10,7 +10,7 @@ internal static class InputChecks
     public static void OneImage(Tensor image, string what)
     {
         if (image.Rank != 4 || image.Size(0) != 1)
-            throw new LucidArgumentException(nameof(image), $"{what}: expected one image [1, C, H, W], got [{string.Join(", ", image.Shape.ToArray())}].");
+            throw new LucidArgumentException(nameof(image), $"{what}: expected one image [1, C, H, W], got {Shapes.Format(image.Shape)}.");
     }
 
     /// <summary>The tap's [C, H, W]; throws unless it has positions.</summary>
@@ -18,7 +18,7 @@ internal static class InputChecks
     {
         var shape = model[tap].OutputShape;
         if (shape.Length != 3)
-            throw new LucidArgumentException(nameof(tap), $"{what}: tap '{tap}' of model '{model.Name}' is not spatial ([{string.Join(", ", shape)}]).");
+            throw new LucidArgumentException(nameof(tap), $"{what}: tap '{tap}' of model '{model.Name}' is not spatial ({Shapes.Format(shape)}).");
         return shape;
     }
 }

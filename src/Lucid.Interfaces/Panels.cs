@@ -22,7 +22,7 @@ public static class Panels
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         var logits = model.Forward(image).ToArray();
-        return model.Labels[Array.IndexOf(logits, logits.Max())];
+        return model.Labels[Ops.ArgMax(logits)];
     }
 
     /// <summary>
@@ -115,6 +115,6 @@ public static class Panels
     {
         if (!model.Input.Accepts(image, count: 1))
             throw new ShapeMismatchException(
-                $"interfaces: model '{model.Name}' takes one image [1, {string.Join(", ", model.Input.Shape)}], got [{string.Join(", ", image.Shape.ToArray())}].");
+                $"interfaces: model '{model.Name}' takes one image [1, {string.Join(", ", model.Input.Shape)}], got {Shapes.Format(image.Shape)}.");
     }
 }

@@ -193,7 +193,7 @@ public static class Objectives
         new Objective("InputDifference", new[] { "input" }, c =>
         {
             if (!c.Input.Shape.SequenceEqual(original.Shape) && !c.Input.Shape[1..].SequenceEqual(original.Shape))
-                throw new ShapeMismatchException($"input difference: the reference [{string.Join(", ", original.Shape.ToArray())}] does not match the image [{string.Join(", ", c.Input.Shape.ToArray())}].");
+                throw new ShapeMismatchException($"input difference: the reference {Shapes.Format(original.Shape)} does not match the image {Shapes.Format(c.Input.Shape)}.");
             var d = Ops.Sub(c.Input, original);
             return Ops.Sqrt(Ops.Mean(Ops.Flatten(Ops.Mul(d, d), 0), 0));
         });
@@ -232,7 +232,7 @@ public static class Objectives
             var v = direction.Rank == 3 ? Ops.Reshape(direction, 1, direction.Size(0), direction.Size(1), direction.Size(2)) : direction;
             int h = v.Size(2), w = v.Size(3);
             if (v.Size(1) != a.Size(1) || h > a.Size(2) || w > a.Size(3))
-                throw new ShapeMismatchException($"tensor direction: a [{string.Join(", ", direction.Shape.ToArray())}] patch does not fit tap '{tap}' [{string.Join(", ", a.Shape.ToArray())}].");
+                throw new ShapeMismatchException($"tensor direction: a {Shapes.Format(direction.Shape)} patch does not fit tap '{tap}' {Shapes.Format(a.Shape)}.");
             int y0 = (a.Size(2) - h) / 2, x0 = (a.Size(3) - w) / 2;
             var crop = Ops.Slice(Ops.Slice(a, 2, y0, y0 + h), 3, x0, x0 + w);
             var dot = Ops.Sum(Ops.Mul(crop, v), 1);
@@ -376,7 +376,7 @@ public static class Objectives
 
     private static void RequireSpatial(Tensor a, string tap)
     {
-        if (a.Rank != 4) throw new ShapeMismatchException($"objective: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; this objective needs a spatial [N, C, H, W] tap.");
+        if (a.Rank != 4) throw new ShapeMismatchException($"objective: tap '{tap}' has shape {Shapes.Format(a.Shape)}; this objective needs a spatial [N, C, H, W] tap.");
     }
 
     private static void RequirePosition(Tensor a, string tap, int y, int x)

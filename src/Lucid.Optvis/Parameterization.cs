@@ -45,7 +45,7 @@ public static class ColorDecorrelation
     /// <summary>rgb = C·v per pixel, for [N, 3, H, W].</summary>
     public static Tensor Apply(Tensor v, float[,] matrix)
     {
-        if (v.Rank != 4 || v.Size(1) != 3) throw new ShapeMismatchException($"colour decorrelation: expected [N, 3, H, W], got [{string.Join(", ", v.Shape.ToArray())}].");
+        if (v.Rank != 4 || v.Size(1) != 3) throw new ShapeMismatchException($"colour decorrelation: expected [N, 3, H, W], got {Shapes.Format(v.Shape)}.");
         var w = new float[9];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) w[i * 3 + j] = matrix[i, j];
@@ -176,7 +176,7 @@ public sealed class LucidImage : SpatialImage
     public void SetSpatial(Tensor spatial)
     {
         if (!spatial.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
-            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", spatial.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got {Shapes.Format(spatial.Shape)}.");
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         var value = _fourier ? Ops.Div(Ops.Rfft2(Ops.Mul(spatial, 4f)), _scale!) : spatial;
@@ -191,7 +191,7 @@ public sealed class LucidImage : SpatialImage
     public void SetImage(Tensor image)
     {
         if (!image.Shape.SequenceEqual(new[] { Batch, Channels, Height, Width }))
-            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got [{string.Join(", ", image.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"image: expected [{Batch}, {Channels}, {Height}, {Width}], got {Shapes.Format(image.Shape)}.");
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         SetSpatial(ToSpatial(image));
@@ -442,7 +442,7 @@ public sealed class MacoImage : ImageParameterization
     {
         var expected = new[] { 3, height, width / 2 + 1 };
         if (!magnitude.Shape.SequenceEqual(expected))
-            throw new ShapeMismatchException($"MACO: the magnitude must be [{string.Join(", ", expected)}] for a {height}×{width} canvas, got [{string.Join(", ", magnitude.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"MACO: the magnitude must be {Shapes.Format(expected)} for a {height}×{width} canvas, got {Shapes.Format(magnitude.Shape)}.");
         _magnitude = Ops.Reshape(magnitude.Detach(), 3, height, width / 2 + 1, 1).Clone().DetachFromScope();
         _phase = new Rng(seed).Normal(new[] { batch, 3, height, width / 2 + 1 }, 0f, 1f).DetachFromScope().RequireGrad();
     }
@@ -476,7 +476,7 @@ public sealed class MacoImage : ImageParameterization
     /// </summary>
     public static Tensor MagnitudeOf(Tensor images, int height, int width)
     {
-        if (images.Rank != 4 || images.Size(1) != 3) throw new ShapeMismatchException($"MACO: images must be [N, 3, H, W], got [{string.Join(", ", images.Shape.ToArray())}].");
+        if (images.Rank != 4 || images.Size(1) != 3) throw new ShapeMismatchException($"MACO: images must be [N, 3, H, W], got {Shapes.Format(images.Shape)}.");
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         var resized = images.Size(2) == height && images.Size(3) == width ? images : Ops.Interpolate(images, height, width, InterpolationMode.Bilinear);

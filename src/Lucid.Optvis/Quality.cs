@@ -287,30 +287,7 @@ public static class Quality
     public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
         if (a.Count != b.Count || a.Count < 2) throw new LucidArgumentException(nameof(b), $"Spearman: needs two vectors of the same length ≥ 2, got {a.Count} and {b.Count}.");
-        var ra = Ranks(a);
-        var rb = Ranks(b);
-        double ma = ra.Average(), mb = rb.Average(), num = 0, da = 0, db = 0;
-        for (int i = 0; i < ra.Length; i++)
-        {
-            num += (ra[i] - ma) * (rb[i] - mb);
-            da += (ra[i] - ma) * (ra[i] - ma);
-            db += (rb[i] - mb) * (rb[i] - mb);
-        }
-        return da == 0 || db == 0 ? 0 : num / Math.Sqrt(da * db);
-    }
-
-    private static double[] Ranks(IReadOnlyList<double> values)
-    {
-        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Count];
-        for (int i = 0; i < order.Length;)
-        {
-            int j = i;
-            while (j + 1 < order.Length && values[order[j + 1]] == values[order[i]]) j++;
-            for (int k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2.0 + 1;
-            i = j + 1;
-        }
-        return ranks;
+        return Statistics.Spearman(a, b);
     }
 
     // ---- helpers ----

@@ -181,7 +181,7 @@ public static class QualityTable
                 ratio += logits[k] / bestLogit;
                 var (p, _) = Quality.SelfClassification(model, x, k)[0];
                 softmax += p;
-                if (Array.IndexOf(logits, logits.Max()) == k) correct++;
+                if (Ops.ArgMax(logits) == k) correct++;
                 for (int t = 0; t < distance.Length; t++) distance[t] += Quality.FeatureDistributionDistanceToQuantiles(model, x, held.Quantiles[k][settings.HeldOutTaps[t]], settings.HeldOutTaps[t]);
                 slopeError += Math.Abs(Quality.SpectralSlope(x) - realSlope);
                 var radial = Quality.RadialPowerSpectrum(x);
@@ -194,7 +194,7 @@ public static class QualityTable
                 if (settings.TransferModel is { } other)
                 {
                     var elsewhere = Logits(other, x)[0];
-                    if (Array.IndexOf(elsewhere, elsewhere.Max()) == k) transfer++;
+                    if (Ops.ArgMax(elsewhere) == k) transfer++;
                 }
             }
             vendi += seeds > 1 ? Quality.VendiScore(features) : 1;

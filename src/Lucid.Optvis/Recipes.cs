@@ -54,7 +54,7 @@ public static class Recipes
         RenderOptions? options = null, ulong seedNumber = 0)
     {
         if (seed.Rank != 4 || seed.Size(0) != 1)
-            throw new LucidArgumentException(nameof(seed), $"accentuation: the seed must be one image [1, C, H, W], got [{string.Join(", ", seed.Shape.ToArray())}].");
+            throw new LucidArgumentException(nameof(seed), $"accentuation: the seed must be one image [1, C, H, W], got {Shapes.Format(seed.Shape)}.");
         if (!(alpha >= 0)) throw new LucidArgumentException(nameof(alpha), $"accentuation: alpha must be non-negative, got {alpha}.");
         _ = model[regularizationLayer];
         int side = seed.Size(3);
@@ -176,7 +176,7 @@ public sealed class ReferencePlusImage : ImageParameterization
     {
         var expected = new[] { 1, trainable.Channels, trainable.Height, trainable.Width };
         if (!reference.Shape.SequenceEqual(expected))
-            throw new ShapeMismatchException($"reference image: expected [{string.Join(", ", expected)}], got [{string.Join(", ", reference.Shape.ToArray())}].");
+            throw new ShapeMismatchException($"reference image: expected [{string.Join(", ", expected)}], got {Shapes.Format(reference.Shape)}.");
         _reference = reference.Detach().Clone().DetachFromScope();
         _trainable = trainable;
     }

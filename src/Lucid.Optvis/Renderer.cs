@@ -119,7 +119,7 @@ public static class Renderer
             throw new LucidArgumentException("image", $"render: a {image.Height}×{image.Width} image is too small for the transforms (they need at least {minimum}×{minimum}).");
         // an RGBA image is fine for an RGB model when a transform collapses its alpha
         if (model.Input.Shape.Length != 3 || model.Input.Shape[0] != image.Channels && !(image.Channels == 4 && model.Input.Shape[0] == 3))
-            throw new LucidArgumentException("image", $"render: model '{model.Name}' takes [{string.Join(", ", model.Input.Shape)}]; the image has {image.Channels} channels.");
+            throw new LucidArgumentException("image", $"render: model '{model.Name}' takes {Shapes.Format(model.Input.Shape)}; the image has {image.Channels} channels.");
         // the forward pass stops at the last tap the objective reads (class objectives read the output)
         var order = model.Nodes.Select(n => n.Name).ToList();
         var read = objective.Taps.Where(t => t != "input").ToList();

@@ -99,7 +99,7 @@ public static class UnitQualityTable
     {
         double ratio = Quality.ActivationRatio(model, render, tap, channel, photos, batch: 16);
         var all = model.ChannelMeans(render, tap)[0];
-        bool strongest = Array.IndexOf(all, all.Max()) == channel;
+        bool strongest = Ops.ArgMax(all) == channel;
         return new UnitQualityRow(method, tap, channel, ratio, strongest, Quality.SpectralSlope(render), Quality.RepetitionScore(render), seconds);
     }
 

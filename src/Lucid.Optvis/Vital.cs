@@ -26,7 +26,7 @@ public static class Vital
         foreach (var tap in names)
         {
             var a = values[tap];
-            if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; sort-matching needs [N, C, H, W].");
+            if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape {Shapes.Format(a.Shape)}; sort-matching needs [N, C, H, W].");
             int b = a.Size(0), c = a.Size(1), n = a.Size(2) * a.Size(3);
             var d = a.ToArray();
             var q = new double[c * n];
@@ -113,9 +113,9 @@ public static class Vital
             foreach (var tap in taps)
             {
                 var a = values[tap];
-                if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape [{string.Join(", ", a.Shape.ToArray())}]; sort-matching needs [N, C, H, W].");
+                if (a.Rank != 4) throw new ShapeMismatchException($"VITAL: tap '{tap}' has shape {Shapes.Format(a.Shape)}; sort-matching needs [N, C, H, W].");
                 if (!referenceRelevance.TryGetValue(tap, out var r) || !r.Shape.SequenceEqual(a.Shape))
-                    throw new LucidArgumentException(nameof(relevance), $"VITAL: the relevance function gave no map of shape [{string.Join(", ", a.Shape.ToArray())}] for tap '{tap}'.");
+                    throw new LucidArgumentException(nameof(relevance), $"VITAL: the relevance function gave no map of shape {Shapes.Format(a.Shape)} for tap '{tap}'.");
                 int b = a.Size(0), c = a.Size(1), n = a.Size(2) * a.Size(3);
                 var weighted = Weighted(a.ToArray(), r.ToArray(), b, c, n);
                 var q = new double[c * n];

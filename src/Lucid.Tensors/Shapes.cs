@@ -3,8 +3,15 @@ using System.Text;
 namespace Lucid.Tensors;
 
 /// <summary>Shape arithmetic and validation shared by every op; messages name the op, the argument and the shapes.</summary>
-internal static class Shapes
+public static class Shapes
 {
+    /// <summary>A shape as messages write it: "[1, 3, 224, 224]".</summary>
+    public static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>A shape as messages write it (TorchSharp's long sizes).</summary>
+    public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>A shape as messages write it: "[1, 3, 224, 224]".</summary>
     public static string Format(ReadOnlySpan<int> shape)
     {
         var sb = new StringBuilder("[");
@@ -16,7 +23,7 @@ internal static class Shapes
         return sb.Append(']').ToString();
     }
 
-    public static int Count(ReadOnlySpan<int> shape, string op = "tensor", string arg = "shape")
+    internal static int Count(ReadOnlySpan<int> shape, string op = "tensor", string arg = "shape")
     {
         long n = 1;
         for (int i = 0; i < shape.Length; i++)
@@ -32,7 +39,7 @@ internal static class Shapes
         return (int)n;
     }
 
-    public static int NormalizeDim(int dim, int rank, string op, string arg = "dim")
+    internal static int NormalizeDim(int dim, int rank, string op, string arg = "dim")
     {
         int d = dim < 0 ? dim + rank : dim;
         if (d < 0 || d >= rank)
@@ -40,26 +47,26 @@ internal static class Shapes
         return d;
     }
 
-    public static void RequireRank(Tensor t, int rank, string op, string arg)
+    internal static void RequireRank(Tensor t, int rank, string op, string arg)
     {
         if (t.Rank != rank)
             throw new ShapeMismatchException($"{op}: '{arg}' must have rank {rank}, got shape {Format(t.Shape)}.");
     }
 
-    public static void RequirePositive(int value, string op, string arg)
+    internal static void RequirePositive(int value, string op, string arg)
     {
         if (value <= 0)
             throw new LucidArgumentException(arg, $"{op}: '{arg}' must be positive, got {value}.");
     }
 
-    public static void RequireNonNegative(int value, string op, string arg)
+    internal static void RequireNonNegative(int value, string op, string arg)
     {
         if (value < 0)
             throw new LucidArgumentException(arg, $"{op}: '{arg}' must be non-negative, got {value}.");
     }
 
     /// <summary>Validates a 4-D input with a non-empty plane and a positive output size; returns (N, C, H, W).</summary>
-    public static (int N, int C, int H, int W) RequireResizable(Tensor x, int outH, int outW, string op)
+    internal static (int N, int C, int H, int W) RequireResizable(Tensor x, int outH, int outW, string op)
     {
         x.ThrowIfDisposed(op);
         RequireRank(x, 4, op, "input");
@@ -70,7 +77,7 @@ internal static class Shapes
         return (s[0], s[1], s[2], s[3]);
     }
 
-    public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
+    internal static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
         int rank = Math.Max(a.Length, b.Length);
         var result = new int[rank];
@@ -85,10 +92,10 @@ internal static class Shapes
         return result;
     }
 
-    public static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+    internal static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 
     /// <summary>Row-major strides of <paramref name="shape"/> aligned right to <paramref name="target"/>; broadcast dimensions get stride 0.</summary>
-    public static void BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> target, Span<int> strides)
+    internal static void BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> target, Span<int> strides)
     {
         int rank = target.Length, offset = rank - shape.Length, s = 1;
         for (int i = rank - 1; i >= 0; i--)
@@ -100,7 +107,7 @@ internal static class Shapes
         }
     }
 
-    public static int[] Strides(ReadOnlySpan<int> shape)
+    internal static int[] Strides(ReadOnlySpan<int> shape)
     {
         var s = new int[shape.Length];
         int acc = 1;

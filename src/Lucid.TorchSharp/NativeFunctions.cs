@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
+using Lucid.Tensors;
 
 namespace Lucid.TorchSharp;
 
@@ -272,7 +273,7 @@ internal static class NativeRules
     {
         if (perChannel is null) return full_like(like, value);
         if (like.dim() < 2 || like.shape[1] != perChannel.Length)
-            throw new ShapeMismatchException($"LRP z^B: {perChannel.Length} channel bounds for a layer input of shape [{string.Join(", ", like.shape)}].");
+            throw new ShapeMismatchException($"LRP z^B: {perChannel.Length} channel bounds for a layer input of shape {Shapes.Format(like.shape)}.");
         var shape = new long[like.dim()];
         Array.Fill(shape, 1L);
         shape[1] = perChannel.Length;

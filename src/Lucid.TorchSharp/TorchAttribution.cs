@@ -3,6 +3,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using LrpRules = Lucid.Attribution.Lrp;
 using Tensor = TorchSharp.torch.Tensor;
+using Lucid.Tensors;
 
 namespace Lucid.TorchSharp;
 
@@ -52,7 +53,7 @@ public static class TorchAttribution
         {
             model.RequireDevice(baseline, nameof(baseline));
             if (!baseline.shape.SequenceEqual(input.shape))
-                throw new ShapeMismatchException($"integrated gradients: baseline of shape [{string.Join(", ", baseline.shape)}] does not match the input [{string.Join(", ", input.shape)}].");
+                throw new ShapeMismatchException($"integrated gradients: baseline of shape {Shapes.Format(baseline.shape)} does not match the input {Shapes.Format(input.shape)}.");
         }
         if (internalBatch < 0) throw new LucidArgumentException(nameof(internalBatch), $"integrated gradients: internal batch must be non-negative, got {internalBatch}.");
         var (alphas, weights) = Quadrature.Rule(method, steps);
@@ -178,7 +179,7 @@ public static class TorchAttribution
         model.RequireDevice(input, argument);
         var shape = model.View.Input.Shape;
         if (input.dim() != shape.Length + 1 || !input.shape.Skip(1).SequenceEqual(shape.Select(d => (long)d)))
-            throw new ShapeMismatchException($"TorchSharp model '{model.Name}' takes [N, {string.Join(", ", shape)}]; {argument} is [{string.Join(", ", input.shape)}].");
+            throw new ShapeMismatchException($"TorchSharp model '{model.Name}' takes [N, {string.Join(", ", shape)}]; {argument} is {Shapes.Format(input.shape)}.");
     }
 
     /// <summary>The target's value per example [N], from the tap of a native pass (the same definitions as the targets' own).</summary>

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
+using Lucid.Tensors;
 
 namespace Lucid.TorchSharp;
 
@@ -190,7 +191,7 @@ public sealed class TorchModel
             catch (Exception e) when (e is not LucidException)
             {
                 pass.Dispose();
-                throw new ModelException($"TorchSharp model '{Name}': its forward failed on input [{string.Join(", ", networkInput.shape)}]: {e.Message}");
+                throw new ModelException($"TorchSharp model '{Name}': its forward failed on input {Shapes.Format(networkInput.shape)}: {e.Message}");
             }
             finally
             {

@@ -4,6 +4,7 @@ using Tensor = TorchSharp.torch.Tensor;
 using TorchSharp;
 using static TorchSharp.torch;
 using LucidTensor = Lucid.Tensors.Tensor;
+using Lucid.Tensors;
 
 namespace Lucid.TorchSharp;
 
@@ -112,7 +113,7 @@ public static partial class TorchModels
             }
             catch (Exception e) when (e is not LucidException)
             {
-                throw new ModelException($"TorchSharp model '{_model}': its forward failed on input [{string.Join(", ", x.shape)}]: {e.Message}");
+                throw new ModelException($"TorchSharp model '{_model}': its forward failed on input {Shapes.Format(x.shape)}: {e.Message}");
             }
             finally
             {

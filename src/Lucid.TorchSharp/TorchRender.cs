@@ -4,6 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using LucidTensor = Lucid.Tensors.Tensor;
 using Tensor = TorchSharp.torch.Tensor;
+using Lucid.Tensors;
 
 namespace Lucid.TorchSharp;
 
@@ -78,7 +79,7 @@ public static class TorchRender
         if (Math.Min(image.Height, image.Width) < transforms.MinimumSize)
             throw new LucidArgumentException("image", $"render: a {image.Height}×{image.Width} image is too small for the transforms (they need at least {transforms.MinimumSize}×{transforms.MinimumSize}).");
         if (view.Input.Shape.Length != 3 || view.Input.Shape[0] != image.Channels)
-            throw new LucidArgumentException("image", $"render: model '{model.Name}' takes [{string.Join(", ", view.Input.Shape)}]; the image has {image.Channels} channels.");
+            throw new LucidArgumentException("image", $"render: model '{model.Name}' takes {Shapes.Format(view.Input.Shape)}; the image has {image.Channels} channels.");
         CheckTransforms(transforms);
 
         var device = model.Device;

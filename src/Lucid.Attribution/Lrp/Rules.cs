@@ -166,7 +166,7 @@ public sealed record LrpZBox(float Low, float High, float[]? ChannelLows = null,
         var shape = like.Shape.ToArray();
         if (perChannel is null) return Tensor.Full(value, shape);
         if (like.Rank < 2 || shape[1] != perChannel.Length)
-            throw new ShapeMismatchException($"LRP z^B: {perChannel.Length} channel bounds for a layer input of shape [{string.Join(", ", shape)}].");
+            throw new ShapeMismatchException($"LRP z^B: {perChannel.Length} channel bounds for a layer input of shape {Shapes.Format(shape)}.");
         var t = Tensor.Zeros(shape);
         int n = shape[0], c = shape[1], plane = t.Count / (n * c);
         for (int e = 0; e < n; e++)

@@ -112,7 +112,7 @@ public static class Attacks
     }
 
     /// <summary>The model's decision per example (argmax of its output).</summary>
-    public static int[] Predict(Model model, Tensor input) => ArgMax(Logits(model, input), input.Size(0));
+    public static int[] Predict(Model model, Tensor input) => model.Predict(input);
 
     /// <summary>The model's output without a graph, [N · classes] row-major.</summary>
     internal static float[] Logits(Model model, Tensor input)
@@ -120,20 +120,6 @@ public static class Attacks
         using var _ = GradMode.NoGrad();
         using var scope = Tensor.Scope();
         return model.Forward(input).ToArray();
-    }
-
-    /// <summary>The index of each row's largest value (the first at ties).</summary>
-    internal static int[] ArgMax(float[] rows, int n)
-    {
-        int c = rows.Length / n;
-        var result = new int[n];
-        for (int e = 0; e < n; e++)
-        {
-            int best = 0;
-            for (int k = 1; k < c; k++) if (rows[e * c + k] > rows[e * c + best]) best = k;
-            result[e] = best;
-        }
-        return result;
     }
 
     /// <summary>δ onto the ε-ball around x (per example for L2), then the point onto [0, 1].</summary>
@@ -195,7 +181,7 @@ public static class Attacks
         for (int i = 0; i < x.Length; i++) delta[i] = perturbed[i] - x[i];
         // one forward pass gives both the decision and the loss
         var logits = Logits(model, image);
-        return new AttackResult(image, Tensor.FromArray(delta, shape).DetachFromScope(), before, ArgMax(logits, labels.Count), PerExampleLoss(logits, labels));
+        return new AttackResult(image, Tensor.FromArray(delta, shape).DetachFromScope(), before, Ops.ArgMax(logits, labels.Count), PerExampleLoss(logits, labels));
     }
 
     internal static void Check(Model model, Tensor input, IReadOnlyList<int> labels, float epsilon, string method)

@@ -116,7 +116,7 @@ public static class AttackComparator
                 {
                     var p = Ops.Softmax(model.Forward(batch), 1).ToArray();
                     int n = labels.Count, c = p.Length / n, correct = 0;
-                    var decisions = Attacks.ArgMax(p, n);
+                    var decisions = Ops.ArgMax(p, n);
                     for (int e = 0; e < n; e++)
                     {
                         if (decisions[e] == labels[e]) correct++;

@@ -1,3 +1,4 @@
+using Lucid.Tensors;
 namespace Lucid.Cli;
 
 public static partial class Cli
@@ -11,8 +12,8 @@ public static partial class Cli
         {
             var m = s.Model(s.Get(model)!, withWeights: true);
             var taps = m.Nodes.Select(n => new { name = n.Name, kind = n.Layer.Kind, shape = n.OutputShape, parameters = n.Layer.Parameters.Sum(p => (long)p.Value.Count) }).ToList();
-            s.Say(Invariant($"{m.Name}: input RGB [0, 1] of [{string.Join(", ", m.Input.Shape)}]; the network sees {InputContract.Of(m.Input)}"));
-            foreach (var t in taps) s.Say(Invariant($"  {t.name,-28} {t.kind,-18} [{string.Join(", ", t.shape)}]{(t.parameters > 0 ? $"  {t.parameters:N0} parameters" : "")}"));
+            s.Say(Invariant($"{m.Name}: input RGB [0, 1] of {Shapes.Format(m.Input.Shape)}; the network sees {InputContract.Of(m.Input)}"));
+            foreach (var t in taps) s.Say(Invariant($"  {t.name,-28} {t.kind,-18} {Shapes.Format(t.shape)}{(t.parameters > 0 ? $"  {t.parameters:N0} parameters" : "")}"));
             s.Say($"labels: {string.Join(", ", m.Labels)}");
             s.Result(new { model = m.Name, input = new { shape = m.Input.Shape, min = m.Input.Min, max = m.Input.Max, order = m.Input.Order.ToString().ToLowerInvariant(), mean = m.Input.Mean, std = m.Input.Std }, taps, labels = m.Labels, parameters = taps.Sum(t => t.parameters) });
         });

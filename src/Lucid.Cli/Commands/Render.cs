@@ -1,3 +1,4 @@
+using Lucid.Tensors;
 namespace Lucid.Cli;
 
 public static partial class Cli
@@ -56,7 +57,7 @@ public static partial class Cli
                     var seen = result.Image.Size(2) == m.Input.Shape[1] && result.Image.Size(3) == m.Input.Shape[2] ? result.Image
                         : Lucid.Tensors.Ops.Interpolate(result.Image, m.Input.Shape[1], m.Input.Shape[2], Lucid.Tensors.InterpolationMode.Bilinear);
                     var p = Lucid.Tensors.Ops.Softmax(m.Forward(seen), 1).ToArray();
-                    int best = Array.IndexOf(p, p.Max()), wanted = m.Labels.ToList().IndexOf(cls);
+                    int best = Ops.ArgMax(p), wanted = m.Labels.ToList().IndexOf(cls);
                     fooled = (m.Labels[best], wanted >= 0 ? p[wanted] : double.NaN);
                 }
             using (result.Image) Lucid.Imaging.Image.FromTensor(result.Image).SavePng(path);

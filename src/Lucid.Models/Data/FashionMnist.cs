@@ -1,3 +1,4 @@
+using Lucid.Tensors;
 namespace Lucid.Models.Data;
 
 /// <summary>
@@ -33,9 +34,9 @@ public static class FashionMnist
         var images = Idx.Read(imagesPath);
         var labels = Idx.Read(labelsPath);
         if (images.Shape.Length != 3)
-            throw new ModelFormatException(imagesPath, $"expected images of shape [N, H, W], got [{string.Join(", ", images.Shape)}].");
+            throw new ModelFormatException(imagesPath, $"expected images of shape [N, H, W], got {Shapes.Format(images.Shape)}.");
         if (labels.Shape.Length != 1 || labels.Shape[0] != images.Shape[0])
-            throw new ModelFormatException(labelsPath, $"expected {images.Shape[0]} labels, got shape [{string.Join(", ", labels.Shape)}].");
+            throw new ModelFormatException(labelsPath, $"expected {images.Shape[0]} labels, got shape {Shapes.Format(labels.Shape)}.");
         var pixels = new float[images.Data.Length];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = images.Data[i] / 255f;
         var classes = new int[labels.Data.Length];

@@ -27,7 +27,7 @@ public abstract class Layer
             throw new ModelException($"{kind}: expected {count} input(s), got {inputs.Count}.");
         foreach (var s in inputs)
             if (s.Length != rank)
-                throw new ModelException($"{kind}: expected inputs of rank {rank} (without batch), got [{string.Join(", ", s)}].");
+                throw new ModelException($"{kind}: expected inputs of rank {rank} (without batch), got {Shapes.Format(s)}.");
     }
 }
 
@@ -35,7 +35,7 @@ public sealed class Conv2dLayer : Layer
 {
     public Conv2dLayer(Tensor weight, Tensor? bias, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
-        if (weight.Rank != 4) throw new ModelException($"conv2d: weight must have shape [Cout, Cin/groups, kH, kW], got [{string.Join(", ", weight.Shape.ToArray())}].");
+        if (weight.Rank != 4) throw new ModelException($"conv2d: weight must have shape [Cout, Cin/groups, kH, kW], got {Shapes.Format(weight.Shape)}.");
         Weight = Parameter(weight);
         Bias = bias is null ? null : Parameter(bias);
         Stride = stride; Padding = padding; Dilation = dilation; Groups = groups;
@@ -71,7 +71,7 @@ public sealed class LinearLayer : Layer
 {
     public LinearLayer(Tensor weight, Tensor? bias)
     {
-        if (weight.Rank != 2) throw new ModelException($"linear: weight must have shape [out, in], got [{string.Join(", ", weight.Shape.ToArray())}].");
+        if (weight.Rank != 2) throw new ModelException($"linear: weight must have shape [out, in], got {Shapes.Format(weight.Shape)}.");
         Weight = Parameter(weight);
         Bias = bias is null ? null : Parameter(bias);
     }
@@ -165,7 +165,7 @@ public sealed class ConcatLayer : Layer
         var first = inputs[0];
         foreach (var s in inputs)
             if (s.Length != first.Length || !s.Skip(1).SequenceEqual(first.Skip(1)))
-                throw new ModelException($"concat: input shapes [{string.Join(", ", s)}] and [{string.Join(", ", first)}] differ outside the channel dimension.");
+                throw new ModelException($"concat: input shapes {Shapes.Format(s)} and {Shapes.Format(first)} differ outside the channel dimension.");
         var result = (int[])first.Clone();
         result[0] = inputs.Sum(s => s[0]);
         return result;
@@ -186,7 +186,7 @@ public sealed class AddLayer : Layer
     {
         if (inputs.Count < 2) throw new ModelException($"add: expected at least 2 inputs, got {inputs.Count}.");
         foreach (var s in inputs)
-            if (!s.SequenceEqual(inputs[0])) throw new ModelException($"add: input shapes [{string.Join(", ", s)}] and [{string.Join(", ", inputs[0])}] differ.");
+            if (!s.SequenceEqual(inputs[0])) throw new ModelException($"add: input shapes {Shapes.Format(s)} and {Shapes.Format(inputs[0])} differ.");
         return inputs[0];
     }
 }
@@ -213,7 +213,7 @@ public sealed class BatchNormLayer : Layer
         int c = runningMean.Count;
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
             if (t is not null && (t.Rank != 1 || t.Count != c))
-                throw new ModelException($"batch_norm: '{name}' must have shape [{c}], got [{string.Join(", ", t.Shape.ToArray())}].");
+                throw new ModelException($"batch_norm: '{name}' must have shape [{c}], got {Shapes.Format(t.Shape)}.");
         if (!(epsilon >= 0f)) throw new ModelException($"batch_norm: epsilon must be non-negative, got {epsilon}.");
         RunningMean = runningMean.DetachFromScope();
         RunningVar = runningVar.DetachFromScope();

@@ -108,6 +108,14 @@ public sealed class Model
     /// <summary>The output of the model for a batch [N, C, H, W] (or [N, F]).</summary>
     public Tensor Forward(Tensor input) => Run(input, null)[OutputTap];
 
+    /// <summary>The model's decision for each example of <paramref name="input"/>: the index of its largest output (no graph is recorded).</summary>
+    public int[] Predict(Tensor input)
+    {
+        using var _ = Lucid.Tensors.Autograd.GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        return Ops.ArgMax(Forward(input).Data, input.Size(0));
+    }
+
     /// <summary>
     /// Runs the graph, calling <paramref name="visitor"/> on every tap (input first); returns every tap's value.
     /// The returned tensors belong to the caller's scope.
@@ -177,7 +185,7 @@ public sealed class Model
     {
         var expected = Input.Shape;
         if (!Input.Accepts(input))
-            throw new ModelException($"model '{Name}': input must have shape [N, {string.Join(", ", expected)}], got [{string.Join(", ", input.Shape.ToArray())}].");
+            throw new ModelException($"model '{Name}': input must have shape [N, {string.Join(", ", expected)}], got {Shapes.Format(input.Shape)}.");
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/>; every parameter must be present with its exact shape.</summary>
@@ -190,9 +198,9 @@ public sealed class Model
             foreach (var (name, value) in expected)
             {
                 if (!tensors.TryGetValue(name, out var stored))
-                    throw new ModelFormatException(path, $"weights for model '{Name}' lack tensor '{name}' (shape [{string.Join(", ", value.Shape.ToArray())}]).");
+                    throw new ModelFormatException(path, $"weights for model '{Name}' lack tensor '{name}' (shape {Shapes.Format(value.Shape)}).");
                 if (!stored.Shape.SequenceEqual(value.Shape))
-                    throw new ModelFormatException(path, $"tensor '{name}' has shape [{string.Join(", ", stored.Shape.ToArray())}], model '{Name}' expects [{string.Join(", ", value.Shape.ToArray())}].");
+                    throw new ModelFormatException(path, $"tensor '{name}' has shape {Shapes.Format(stored.Shape)}, model '{Name}' expects {Shapes.Format(value.Shape)}.");
                 stored.Data.CopyTo(value.Data);
             }
             var unknown = tensors.Keys.Except(expected.Select(e => e.Name)).FirstOrDefault();
@@ -275,7 +283,7 @@ public sealed record ModelInput(int[] Shape, float Min = 0f, float Max = 1f, flo
     public void Validate(string model)
     {
         if (Shape.Length == 0 || Shape.Any(d => d <= 0))
-            throw new ModelException($"model '{model}': input shape [{string.Join(", ", Shape)}] must have positive dimensions.");
+            throw new ModelException($"model '{model}': input shape {Shapes.Format(Shape)} must have positive dimensions.");
         if (!(Min < Max) || !float.IsFinite(Min) || !float.IsFinite(Max))
             throw new ModelException($"model '{model}': input range [{Min}, {Max}] must be finite with min < max.");
         if ((Mean is null) != (Std is null))

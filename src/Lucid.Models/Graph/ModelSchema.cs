@@ -52,7 +52,7 @@ public sealed record ModelSchema(
     {
         var actual = From(model);
         if (!Input.Shape.SequenceEqual(actual.Input.Shape))
-            throw new ModelFormatException(path, $"schema input shape [{string.Join(", ", Input.Shape)}] does not match model '{model.Name}' ([{string.Join(", ", actual.Input.Shape)}]).");
+            throw new ModelFormatException(path, $"schema input shape {Shapes.Format(Input.Shape)} does not match model '{model.Name}' ({Shapes.Format(actual.Input.Shape)}).");
         for (int i = 0; i < Math.Max(Taps.Length, actual.Taps.Length); i++)
         {
             var expected = i < Taps.Length ? Taps[i] : null;
@@ -64,7 +64,7 @@ public sealed record ModelSchema(
             throw new ModelFormatException(path, $"schema labels do not match model '{model.Name}' ({Labels.Length} vs {actual.Labels.Length}).");
     }
 
-    private static string Describe(TapSchema? t) => t is null ? "nothing" : $"'{t.Name}' ({t.Kind}, [{string.Join(", ", t.Shape)}])";
+    private static string Describe(TapSchema? t) => t is null ? "nothing" : $"'{t.Name}' ({t.Kind}, {Shapes.Format(t.Shape)})";
 
     public static ModelSchema Load(string path)
     {

@@ -97,7 +97,7 @@ public static partial class OnnxImporter
         int classes = nodes[^1].OutputShape.Length == 1 ? nodes[^1].OutputShape[0] : 0;
         var labels = options.Labels;
         if (labels is not null && labels.Count != classes)
-            throw new ModelException($"ONNX model '{name}': {labels.Count} labels given for an output '{nodes[^1].Name}' of shape [{string.Join(", ", nodes[^1].OutputShape)}] ({classes} classes).");
+            throw new ModelException($"ONNX model '{name}': {labels.Count} labels given for an output '{nodes[^1].Name}' of shape {Shapes.Format(nodes[^1].OutputShape)} ({classes} classes).");
         var names = labels ?? Enumerable.Range(0, Math.Max(classes, 0)).Select(i => $"class_{i}").ToArray();
         var contract = options.Contract ?? InputContract.Identity;
         var modelInput = contract.For(inputShape);

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Lucid.Tensors;
 
 namespace Lucid.Models.Onnx;
 
@@ -298,7 +299,7 @@ public static class OnnxProto
                 if (raw is not null)
                 {
                     if (raw.Length != count * size)
-                        throw new ModelFormatException(file, $"tensor '{name}': raw_data holds {raw.Length} bytes, shape [{string.Join(", ", shape)}] of {type} needs {count * size}.");
+                        throw new ModelFormatException(file, $"tensor '{name}': raw_data holds {raw.Length} bytes, shape {Shapes.Format(shape)} of {type} needs {count * size}.");
                     var span = raw.Span;
                     for (int k = 0; k < count; k++)
                         values[k] = type switch
@@ -314,7 +315,7 @@ public static class OnnxProto
                         : type == OnnxDataType.Double ? doubles.Select(v => (float)v).ToList()
                         : int32s.Select(v => (float)BitConverter.UInt16BitsToHalf((ushort)v)).ToList();
                     if (source.Count != count)
-                        throw new ModelFormatException(file, $"tensor '{name}': {source.Count} values for shape [{string.Join(", ", shape)}].");
+                        throw new ModelFormatException(file, $"tensor '{name}': {source.Count} values for shape {Shapes.Format(shape)}.");
                     source.CopyTo(values);
                 }
                 return new OnnxTensor(name, type, shape, values, null);
@@ -332,7 +333,7 @@ public static class OnnxProto
                 if (raw is not null)
                 {
                     if (raw.Length != count * size)
-                        throw new ModelFormatException(file, $"tensor '{name}': raw_data holds {raw.Length} bytes, shape [{string.Join(", ", shape)}] of {type} needs {count * size}.");
+                        throw new ModelFormatException(file, $"tensor '{name}': raw_data holds {raw.Length} bytes, shape {Shapes.Format(shape)} of {type} needs {count * size}.");
                     var span = raw.Span;
                     for (int k = 0; k < count; k++)
                         values[k] = type switch
@@ -349,7 +350,7 @@ public static class OnnxProto
                 {
                     var source = type == OnnxDataType.Int64 ? int64s : int32s;
                     if (source.Count != count)
-                        throw new ModelFormatException(file, $"tensor '{name}': {source.Count} values for shape [{string.Join(", ", shape)}].");
+                        throw new ModelFormatException(file, $"tensor '{name}': {source.Count} values for shape {Shapes.Format(shape)}.");
                     source.CopyTo(values);
                 }
                 return new OnnxTensor(name, type, shape, null, values);

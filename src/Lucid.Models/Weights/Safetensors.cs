@@ -119,7 +119,7 @@ public static class Safetensors
         if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new ModelFormatException(file, $"tensor '{tensor}': invalid data_offsets {offEl.GetRawText()}.");
         if (end - begin != count * size)
-            throw new ModelFormatException(file, $"tensor '{tensor}': shape [{string.Join(", ", shape)}] of {dtype} needs {count * size} bytes, data_offsets span {end - begin}.");
+            throw new ModelFormatException(file, $"tensor '{tensor}': shape {Shapes.Format(shape)} of {dtype} needs {count * size} bytes, data_offsets span {end - begin}.");
         return (tensor, dtype, shape.ToArray(), begin, end);
     }
 

@@ -7,6 +7,35 @@ internal enum ReduceOp { Sum, Mean, Max, Min }
 
 public static partial class Ops
 {
+    /// <summary>The index of the largest value, the first among equals; NaN never wins (all NaN: 0; no values: −1).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsNaN(values[i]) && (best < 0 || values[i] > values[best])) best = i;
+        return best < 0 && values.Length > 0 ? 0 : best;
+    }
+
+    /// <summary>The index of the largest value, the first among equals; NaN never wins (all NaN: 0; no values: −1).</summary>
+    public static int ArgMax(ReadOnlySpan<double> values)
+    {
+        int best = -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsNaN(values[i]) && (best < 0 || values[i] > values[best])) best = i;
+        return best < 0 && values.Length > 0 ? 0 : best;
+    }
+
+    /// <summary>Each row's <see cref="ArgMax(ReadOnlySpan{float})"/> of <paramref name="rows"/> row-major values, [rows, length / rows].</summary>
+    public static int[] ArgMax(ReadOnlySpan<float> values, int rows)
+    {
+        if (rows <= 0 || values.Length % rows != 0)
+            throw new LucidArgumentException(nameof(rows), $"argmax: {values.Length} values do not split into {rows} rows.");
+        int c = values.Length / rows;
+        var result = new int[rows];
+        for (int r = 0; r < rows; r++) result[r] = ArgMax(values.Slice(r * c, c));
+        return result;
+    }
+
     /// <summary>Sum of all elements (shape []).</summary>
     public static Tensor Sum(Tensor x) => Reduce(x, null, false, ReduceOp.Sum, "sum");
     /// <summary>Sum over <paramref name="dims"/>.</summary>
