@@ -132,6 +132,35 @@ public class OnnxConformanceTests(ITestOutputHelper output)
 
 public class OnnxRobustnessTests
 {
+    /// <summary>A model whose first node carries an If-style graph attribute nested <paramref name="depth"/> graphs deep.</summary>
+    private static byte[] Nested(int depth)
+    {
+        var inner = new Lucid.Models.Onnx.Proto.GraphProto { Name = "innermost" };
+        for (int d = 0; d < depth; d++)
+        {
+            var node = new Lucid.Models.Onnx.Proto.NodeProto { Name = $"if{d}", OpType = "If" };
+            node.Attribute.Add(new Lucid.Models.Onnx.Proto.AttributeProto { Name = "then_branch", Type = 5, G = inner });
+            inner = new Lucid.Models.Onnx.Proto.GraphProto { Name = $"level{d}" };
+            inner.Node.Add(node);
+        }
+        var model = new Lucid.Models.Onnx.Proto.ModelProto { IrVersion = 8, Graph = inner };
+        model.OpsetImport.Add(new Lucid.Models.Onnx.Proto.OperatorSetIdProto { Domain = "", Version = 17 });
+        return Google.Protobuf.MessageExtensions.ToByteArray(model);
+    }
+
+    /// <summary>Graphs in attributes are read (and checked) to 32 levels; deeper ones — and absurdly deep ones, which the parser's own recursion limit stops — are a format error naming the file.</summary>
+    [Fact]
+    public void NestedGraphs_AreReadTo32Levels_AndRefusedBeyond()
+    {
+        var model = OnnxProto.ReadModel(Nested(32), "nested.onnx");
+        Assert.Equal("level31", model.Graph.Name);
+        var deeper = Assert.Throws<ModelFormatException>(() => OnnxProto.ReadModel(Nested(33), "deeper.onnx"));
+        Assert.Contains("nest deeper than 32 levels", deeper.Message);
+        Assert.Contains("deeper.onnx", deeper.Message);
+        var absurd = Assert.Throws<ModelFormatException>(() => OnnxProto.ReadModel(Nested(5000), "absurd.onnx"));
+        Assert.Contains("absurd.onnx", absurd.Message);
+    }
+
     private static readonly Lazy<byte[]> ValidModel = new(() =>
         File.ReadAllBytes(Path.Combine(OnnxConformanceTests.DataDirectory, "node", "test_conv_with_strides_padding", "model.onnx")));
 
