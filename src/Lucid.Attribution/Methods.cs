@@ -193,7 +193,7 @@ public sealed record GradCam : LayerMethod
     public override AttributionResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = ModifiedGradients.GradCam(model, inputs, target, Layer, Relu);
+        var result = ClassActivationMaps.GradCam(model, inputs, target, Layer, Relu);
         if (!Upsample) return result;
         Tensor map;
         using (GradMode.NoGrad()) map = Ops.Interpolate(result.Attribution, inputs.Size(2), inputs.Size(3), InterpolationMode.Bilinear);
@@ -210,7 +210,7 @@ public sealed record GuidedGradCam : LayerMethod
     public override AttributionResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ModifiedGradients.GuidedGradCam(model, inputs, target, Layer, Upsampling);
+        return ClassActivationMaps.GuidedGradCam(model, inputs, target, Layer, Upsampling);
     }
 }
 
@@ -275,7 +275,7 @@ public sealed record Occlusion : PerturbationMethod
     public override AttributionResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ModifiedGradients.Occlusion(model, inputs, target, Window, Stride, Value);
+        return PerturbationAttribution.Occlusion(model, inputs, target, Window, Stride, Value);
     }
 }
 
@@ -290,7 +290,7 @@ public sealed record FeatureAblation : PerturbationMethod
     public override AttributionResult Attribute(Model model, Tensor inputs, AttributionTarget target, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ModifiedGradients.FeatureAblation(model, inputs, target, FeatureMask, Baseline, GroupsPerEvaluation);
+        return PerturbationAttribution.FeatureAblation(model, inputs, target, FeatureMask, Baseline, GroupsPerEvaluation);
     }
 }
 

@@ -70,6 +70,9 @@ public class LrpTests
     [Property(MaxTest = 300)] public void Flat_ConservesRelevance(Seed seed) => Conserves("flat", seed);
     [Property(MaxTest = 300)] public void WSquare_ConservesRelevance(Seed seed) => Conserves("w-square", seed);
 
+    /// <summary>A network FsCheck found whose residual sum nearly cancels at one position (|z| ~ 1e-5): flat loses 2.09e-4 of Σ|R| 4.96 there, exactly the stabilizer's share.</summary>
+    [Fact] public void Flat_ConservesRelevance_WhereAResidualSumNearlyCancels() => Conserves("flat", 1471094161);
+
     private static void Conserves(string ruleName, int seed)
     {
         var make = ConservingRules.Single(r => r.Name == ruleName).Rule;
@@ -83,12 +86,20 @@ public class LrpTests
         if (Math.Abs(f) < 1e-3) return; // nothing to conserve
         // z⁺ (Deep Taylor) explains positive evidence: a negative output has no positive contributions to carry it
         if (ruleName == "z-plus" && f < 0) return;
+        // The residual sum splits R_p by z_i/(z_p + ε·sign z_p) (ε = 1e-9): where a sum z_p nearly cancels, the
+        // stabilizer keeps R_p·ε/|z_p + ε| of it (once in ~10³ networks a position sits at |z_p| ~ 1e-5 and the loss
+        // passes 1e-5 of Σ|R|); below the sum that much may be missing, and no more.
+        var sums = model.Run(x, null, stopAfter: "residual")["residual"].ToArray();
+        var atSum = taps["residual"].ToArray();
+        double splitLoss = 0;
+        for (int p = 0; p < sums.Length; p++) splitLoss += Math.Abs(atSum[p]) * 1e-9 / Math.Abs(Math.Abs(sums[p]) + 1e-9);
         // layer to layer (every tap on the main path) and output to input carry the same total
         foreach (var tap in new[] { "fc1", "pool2", "residual_relu", "mixed_relu", "pool1", "conv1", "input" })
         {
             var r = taps[tap].ToArray();
             double t = r.Sum(v => (double)v), magnitude = r.Sum(v => Math.Abs((double)v)) + Math.Abs(f);
-            Assert.True(Math.Abs(t - f) <= 1e-5 * magnitude, $"{ruleName}, seed {seed}: Σ R at '{tap}' = {t:G9}, f(x) = {f:G9} (Σ|R| {magnitude:G4})");
+            double allowed = 1e-5 * magnitude + (tap is "mixed_relu" or "pool1" or "conv1" or "input" ? splitLoss : 0);
+            Assert.True(Math.Abs(t - f) <= allowed, $"{ruleName}, seed {seed}: Σ R at '{tap}' = {t:G9}, f(x) = {f:G9} (Σ|R| {magnitude:G4}, residual split loss ≤ {splitLoss:G3})");
         }
     }
 

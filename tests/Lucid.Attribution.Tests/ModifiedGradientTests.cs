@@ -46,7 +46,7 @@ public class ModifiedGradientTests
         b.Linear("logits", t, 2);
         var model = b.Build(new[] { "a", "b" });
         using var x = new Rng(4).Uniform(new[] { 1, 2, 5, 5 });
-        var cam = ModifiedGradients.GradCam(model, x, AttributionTarget.Class(1), "conv").Attribution;
+        var cam = ClassActivationMaps.GradCam(model, x, AttributionTarget.Class(1), "conv").Attribution;
         Assert.Equal(new[] { 1, 1, 5, 5 }, cam.Shape.ToArray());
         var a = model.Run(x, null)["conv"];
         var w = model.Parameters.Single(p => p.Name == "logits.weight").Value;
@@ -56,7 +56,7 @@ public class ModifiedGradientTests
             for (int c = 0; c < 3; c++) s += w[1, c] / 25.0 * a[0, c, i / 5, i % 5];
             Assert.Equal(Math.Max(0, s), cam.Data[i], 5);
         }
-        Assert.Throws<LucidArgumentException>(() => ModifiedGradients.GradCam(model, x, AttributionTarget.Class(1), "gap"));
+        Assert.Throws<LucidArgumentException>(() => ClassActivationMaps.GradCam(model, x, AttributionTarget.Class(1), "gap"));
     }
 
     [Fact]
@@ -64,15 +64,15 @@ public class ModifiedGradientTests
     {
         var model = Linear(2);
         using var x = new Rng(2).Uniform(new[] { 1, 1, 4, 4 });
-        var occlusion = ModifiedGradients.Occlusion(model, x, AttributionTarget.Class(1), window: 1, stride: 1).Attribution.ToArray();
+        var occlusion = PerturbationAttribution.Occlusion(model, x, AttributionTarget.Class(1), window: 1, stride: 1).Attribution.ToArray();
         var ixg = GradientAttribution.InputXGradient(model, x, AttributionTarget.Class(1)).Attribution.ToArray();
         for (int i = 0; i < 16; i++) Assert.Equal(ixg[i], occlusion[i], 4);
         // 2×2 windows with stride 2 tile the image: each pixel gets its window's total drop
-        var tiles = ModifiedGradients.Occlusion(model, x, AttributionTarget.Class(1), window: 2, stride: 2).Attribution.ToArray();
+        var tiles = PerturbationAttribution.Occlusion(model, x, AttributionTarget.Class(1), window: 2, stride: 2).Attribution.ToArray();
         double window00 = ixg[0] + ixg[1] + ixg[4] + ixg[5];
         Assert.Equal(window00, tiles[0], 4);
         Assert.Equal(window00, tiles[5], 4);
-        Assert.Throws<LucidArgumentException>(() => ModifiedGradients.Occlusion(model, x, AttributionTarget.Class(1), window: 0, stride: 1));
+        Assert.Throws<LucidArgumentException>(() => PerturbationAttribution.Occlusion(model, x, AttributionTarget.Class(1), window: 0, stride: 1));
     }
 
     [Fact]

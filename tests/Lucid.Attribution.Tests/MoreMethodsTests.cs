@@ -134,7 +134,7 @@ public class MoreMethodsTests
         var model = LinearModel(13, out var w);
         using var x = new Rng(14).Uniform(new[] { 1, 2, 4, 4 });
         var mask = Enumerable.Range(0, 16).Select(p => p % 4 / 2 + 2 * (p / 8)).ToArray();   // four 2×2... quadrants
-        var r = ModifiedGradients.FeatureAblation(model, x, AttributionTarget.Class(0), mask, groupsPerEval: 3);
+        var r = PerturbationAttribution.FeatureAblation(model, x, AttributionTarget.Class(0), mask, groupsPerEval: 3);
         var xd = x.ToArray();
         var a = r.Attribution.ToArray();
         for (int group = 0; group < 4; group++)
@@ -145,7 +145,7 @@ public class MoreMethodsTests
             for (int i = 0; i < 32; i++)
                 if (mask[i % 16] == group) Assert.Equal(drop, a[i], 4);
         }
-        Assert.Throws<LucidArgumentException>(() => ModifiedGradients.FeatureAblation(model, x, AttributionTarget.Class(0), new int[15]));
+        Assert.Throws<LucidArgumentException>(() => PerturbationAttribution.FeatureAblation(model, x, AttributionTarget.Class(0), new int[15]));
     }
 
     [Fact]
@@ -154,9 +154,9 @@ public class MoreMethodsTests
         var model = GradientAttributionTests.RandomNet(21, ActivationLayer.Relu);
         using var x = new Rng(22).Uniform(new[] { 1, 2, 6, 6 });
         var target = AttributionTarget.Class(3);
-        var combined = ModifiedGradients.GuidedGradCam(model, x, target, "act2").Attribution.ToArray();
+        var combined = ClassActivationMaps.GuidedGradCam(model, x, target, "act2").Attribution.ToArray();
         var guided = ModifiedGradients.GuidedBackprop(model, x, target).Attribution.ToArray();
-        var cam = ModifiedGradients.GradCam(model, x, target, "act2").Attribution;         // [1, 1, 3, 3] (after pool1)
+        var cam = ClassActivationMaps.GradCam(model, x, target, "act2").Attribution;         // [1, 1, 3, 3] (after pool1)
         var camData = cam.ToArray();
         int ch = cam.Size(2);
         for (int c = 0; c < 2; c++)

@@ -33,7 +33,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             case 3:
                 return LrpComposites.For(LrpComposite.EpsilonPlusFlat, model).Attribute(model, image, target).Attribution.ToArray();
             default:
-                return ModifiedGradients.GradCam(model, image, target, "mixed4b").Attribution.ToArray();
+                return ClassActivationMaps.GradCam(model, image, target, "mixed4b").Attribution.ToArray();
         }
     }
 

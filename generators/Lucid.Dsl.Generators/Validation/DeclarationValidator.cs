@@ -28,7 +28,7 @@ internal static class DeclarationValidator
         var d = new List<DiagnosticInfo>();
         Partial(objective.Type, d);
         if (objective.ModelFqn is { } explicitModel && catalog.Model(explicitModel) is null)
-            d.Add(TapChecks.WrongDeclaration(explicitModel, objective.AttributeLocation, "a model binding", "[LucidModel(\"….schema.json\")]"));
+            d.Add(SettingChecks.WrongDeclaration(explicitModel, objective.AttributeLocation, "a model binding", "[LucidModel(\"….schema.json\")]"));
         var model = catalog.ModelOf(objective);
         if (model is null)
             d.Add(DiagnosticInfo.Create(Diagnostics.NoModel, objective.Type.NameLocation, objective.Type.Name,
@@ -45,7 +45,7 @@ internal static class DeclarationValidator
             if (term.ModelFqn is { } termModel)
             {
                 if (catalog.Model(termModel) is null)
-                    d.Add(TapChecks.WrongDeclaration(termModel, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+                    d.Add(SettingChecks.WrongDeclaration(termModel, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
                 else if (model is not null && termModel != model)
                     d.Add(DiagnosticInfo.Create(Diagnostics.MixedModels, settings.Model.Location, objective.Type.Name, term.Property,
                         Short(termModel), Short(model)));
@@ -103,7 +103,7 @@ internal static class DeclarationValidator
                 TapChecks.Channel(schema, TapChecks.Tap(schema, t.Tap2, d), t.Channel2, d);
                 break;
             case "BoundaryComplexity":
-                TapChecks.Positive(t.Width, nameof(TermSettings.Width), term.Property, d);
+                SettingChecks.Positive(t.Width, nameof(TermSettings.Width), term.Property, d);
                 break;
         }
     }
@@ -113,7 +113,7 @@ internal static class DeclarationValidator
         var d = new List<DiagnosticInfo>();
         Partial(image.Type, d);
         var settings = image.Settings;
-        foreach (var (name, value) in settings.Positive()) TapChecks.Positive(value, name, image.Type.Name, d);
+        foreach (var (name, value) in settings.Positive()) SettingChecks.Positive(value, name, image.Type.Name, d);
         if (settings.Height.Value < 0)
             d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, settings.Height.Location, $"{image.Type.Name}: Height", "positive (or 0 for a square image)", settings.Height.Text!));
         if (settings.DecayPower.Value is < 0.5 or > 2)
@@ -132,9 +132,9 @@ internal static class DeclarationValidator
             var t = step.Settings;
             switch (step.Kind)
             {
-                case "Jitter": TapChecks.Positive(t.Pixels, nameof(t.Pixels), owner, d); break;
-                case "CropOrPadTo": TapChecks.Positive(t.Height, nameof(t.Height), owner, d); TapChecks.Positive(t.Width, nameof(t.Width), owner, d); break;
-                case "RandomCrops": TapChecks.Positive(t.Count, nameof(t.Count), owner, d); TapChecks.Positive(t.Size, nameof(t.Size), owner, d); break;
+                case "Jitter": SettingChecks.Positive(t.Pixels, nameof(t.Pixels), owner, d); break;
+                case "CropOrPadTo": SettingChecks.Positive(t.Height, nameof(t.Height), owner, d); SettingChecks.Positive(t.Width, nameof(t.Width), owner, d); break;
+                case "RandomCrops": SettingChecks.Positive(t.Count, nameof(t.Count), owner, d); SettingChecks.Positive(t.Size, nameof(t.Size), owner, d); break;
                 case "RandomScale":
                     if (t.Scales.Value is { } scales && (scales.Count == 0 || scales.Any(x => !(x > 0))))
                         d.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, t.Scales.Location, $"{owner}: Scales", "one or more positive factors", t.Scales.Text!));
@@ -163,13 +163,13 @@ internal static class DeclarationValidator
         var settings = render.Settings;
         var image = catalog.Image(render.ImageFqn);
         var objective = catalog.Objective(render.ObjectiveFqn);
-        if (image is null) d.Add(TapChecks.WrongDeclaration(render.ImageFqn, settings.Image.Location, "an image declaration", "[FourierImage], [PixelImage], [LaplacianPyramidImage], [CppnImage] or [MacoImage]"));
-        if (objective is null) d.Add(TapChecks.WrongDeclaration(render.ObjectiveFqn, settings.Objective.Location, "an objective declaration", "[Objective]"));
+        if (image is null) d.Add(SettingChecks.WrongDeclaration(render.ImageFqn, settings.Image.Location, "an image declaration", "[FourierImage], [PixelImage], [LaplacianPyramidImage], [CppnImage] or [MacoImage]"));
+        if (objective is null) d.Add(SettingChecks.WrongDeclaration(render.ObjectiveFqn, settings.Objective.Location, "an objective declaration", "[Objective]"));
         var transforms = catalog.TransformSet(render.TransformsFqn);
         if (render.TransformsFqn is not null && transforms is null)
-            d.Add(TapChecks.WrongDeclaration(render.TransformsFqn, settings.Transforms.Location, "a transform set", "[TransformSet]"));
-        TapChecks.Positive(settings.Steps, nameof(settings.Steps), render.Type.Name, d);
-        TapChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), render.Type.Name, d);
+            d.Add(SettingChecks.WrongDeclaration(render.TransformsFqn, settings.Transforms.Location, "a transform set", "[TransformSet]"));
+        SettingChecks.Positive(settings.Steps, nameof(settings.Steps), render.Type.Name, d);
+        SettingChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), render.Type.Name, d);
         int steps = settings.Steps.Value;
         if (settings.Thresholds.Value is { } thresholds && steps > 0)
         {
@@ -217,9 +217,9 @@ internal static class DeclarationValidator
         Partial(vital.Type, d);
         var settings = vital.Settings;
         if (catalog.Model(vital.ModelFqn) is null)
-            d.Add(TapChecks.WrongDeclaration(vital.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
-        TapChecks.Positive(settings.Steps, nameof(settings.Steps), vital.Type.Name, d);
-        TapChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), vital.Type.Name, d);
+            d.Add(SettingChecks.WrongDeclaration(vital.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        SettingChecks.Positive(settings.Steps, nameof(settings.Steps), vital.Type.Name, d);
+        SettingChecks.Positive(settings.LearningRate, nameof(settings.LearningRate), vital.Type.Name, d);
         var taps = settings.Taps;
         if (taps.Value is not { Count: > 0 })
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, vital.Type.NameLocation, "VITAL render", vital.Type.Name, "Taps: the layers whose feature distributions are matched"));
@@ -241,10 +241,10 @@ internal static class DeclarationValidator
         var settings = attribution.Settings;
         var name = attribution.Type.Name;
         if (catalog.Model(attribution.ModelFqn) is null)
-            d.Add(TapChecks.WrongDeclaration(attribution.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
-        TapChecks.Positive(settings.Steps, nameof(settings.Steps), name, d);
-        TapChecks.Positive(settings.Window, nameof(settings.Window), name, d);
-        TapChecks.Positive(settings.Stride, nameof(settings.Stride), name, d);
+            d.Add(SettingChecks.WrongDeclaration(attribution.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        SettingChecks.Positive(settings.Steps, nameof(settings.Steps), name, d);
+        SettingChecks.Positive(settings.Window, nameof(settings.Window), name, d);
+        SettingChecks.Positive(settings.Stride, nameof(settings.Stride), name, d);
         bool hasClass = settings.Class.Value is not null, hasTap = settings.TargetTap.Value is not null;
         if (!hasClass && !hasTap)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, attribution.Type.NameLocation, "Attribution", name, "a target: Class = \"label\" or TargetTap (with TargetChannel)"));

@@ -17,8 +17,8 @@ internal static class InterfaceValidator
         var settings = layout.Settings;
         var name = layout.Type.Name;
         if (catalog.Model(layout.ModelFqn) is null)
-            d.Add(TapChecks.WrongDeclaration(layout.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
-        TapChecks.Positive(settings.IconSteps, nameof(settings.IconSteps), name, d);
+            d.Add(SettingChecks.WrongDeclaration(layout.ModelFqn, settings.Model.Location, "a model binding", "[LucidModel(\"….schema.json\")]"));
+        SettingChecks.Positive(settings.IconSteps, nameof(settings.IconSteps), name, d);
         if (layout.Panels.Count == 0)
             d.Add(DiagnosticInfo.Create(Diagnostics.MissingSetting, layout.Type.NameLocation, "Interface", name,
                 "at least one panel: [NeuronGroupsPanel], [GroupFlowPanel], [ActivationGridPanel], [SemanticDictionaryPanel], [ChannelAttributionPanel] or [SpatialAttributionPanel]"));

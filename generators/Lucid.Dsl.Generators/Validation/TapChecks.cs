@@ -59,19 +59,4 @@ internal static class TapChecks
         if (items.Count != tap.Channels)
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VectorLength, arg.Location, what, Names.Int(items.Count), tap.Name, schema.Name, Names.Int(tap.Channels)));
     }
-
-    /// <summary>LUCID010 unless the value, where written, is positive.</summary>
-    public static void Positive(Arg<double> arg, string name, string owner, List<DiagnosticInfo> diagnostics)
-    {
-        if (arg.IsSet && !(arg.Value > 0))
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidSetting, arg.Location, $"{owner}: {name}", "positive", arg.Text ?? Names.Literal(arg.Value)));
-    }
-
-    /// <summary>LUCID010 unless the value, where written, is positive.</summary>
-    public static void Positive(Arg<int> arg, string name, string owner, List<DiagnosticInfo> diagnostics) =>
-        Positive(new Arg<double>(arg.Value, arg.IsSet, arg.Location, arg.Text), name, owner, diagnostics);
-
-    /// <summary>LUCID016 when a referenced type is not the declaration expected.</summary>
-    public static DiagnosticInfo WrongDeclaration(string? fqn, LocationInfo? where, string expected, string attribute) =>
-        DiagnosticInfo.Create(Diagnostics.WrongDeclaration, where, (fqn ?? "(none)").Replace("global::", ""), expected, attribute);
 }

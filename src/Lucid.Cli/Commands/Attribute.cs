@@ -22,8 +22,8 @@ public static partial class Cli
         {
             var m = s.Model(s.Get(model)!, withWeights: true);
             if (s.Get(image) is not null && s.Get(imageOption) is not null) throw new LucidArgumentException("image", "attribute: give the image once (argument or --image).");
-            using var input = AttributeCommand.LoadInput(m, s.Get(image) ?? s.Get(imageOption), s.Get(scene));
-            var (target, className) = AttributeCommand.Target(m, input, s.Get(label), s.Get(unit));
+            using var input = AttributionInputs.LoadInput(m, s.Get(image) ?? s.Get(imageOption), s.Get(scene));
+            var (target, className) = AttributionInputs.Target(m, input, s.Get(label), s.Get(unit));
             string? camLayer = s.Get(layer) ?? m.Nodes.LastOrDefault(n => n.OutputShape.Length == 3 && n.Layer.Kind == "relu")?.Name;
             string name = s.Get(method)!;
             if (s.Get(composite) is { } c)

@@ -29,7 +29,7 @@ public static partial class Cli
                 ?? (realDemo ? BundledModels.DemoPhoto : toyDemo && s.Get(scene) is null ? BundledModels.DemoScene : null);
             using var input = file is null && s.Get(scene) is { } index
                 ? Lucid.Tensors.Tensor.FromArray(SyntheticScenes.Render(9, index, new[] { index % 10, (index + 5) % 10 }).Pixels, 1, 3, SyntheticScenes.Size, SyntheticScenes.Size)
-                : AttributeCommand.LoadInput(m, file, null);
+                : AttributionInputs.LoadInput(m, file, null);
             int icons = s.Get(steps) ?? (m.Preview is null ? 128 : 64);
             if (icons < 1) throw new LucidArgumentException("icon-steps", $"blocks: --icon-steps must be positive, got {icons}.");
             var clock = Stopwatch.StartNew();

@@ -39,13 +39,13 @@ public static partial class Cli
                 return;
             }
             string? unit = s.Get(channel), cls = s.Get(label) ?? (s.Get(demo) && unit is null ? "solid ring" : null);
-            var objective = RenderCommand.Objective(unit, cls);
+            var objective = RenderMethods.Objective(unit, cls);
             int px = s.Get(size) ?? m.Input.Shape[^1];
             if (px < 8) throw new LucidArgumentException("size", $"render: --size must be at least 8 pixels, got {px}.");
             var clock = Stopwatch.StartNew();
             string how = s.Get(method)!;
             var result = s.WithProgress($"render {objective.Description}", report =>
-                RenderCommand.Render(m, objective, how, cls, unit, px, s.Get(steps), s.Get(lr), s.Get(seed), ct,
+                RenderMethods.Render(m, objective, how, cls, unit, px, s.Get(steps), s.Get(lr), s.Get(seed), ct,
                     new Progress<Lucid.Optvis.RenderProgress>(p => report(p.Step + 1, s.Get(steps) ?? 256, Invariant($"objective {p.Objective:G4}"))), s.Get(photos)));
             string path = s.Get(output)!;
             // a class render from noise is a fooling image: report how sure the model is of it

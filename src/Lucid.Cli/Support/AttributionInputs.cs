@@ -8,8 +8,8 @@ using Lucid.Tensors.Autograd;
 
 namespace Lucid.Cli;
 
-/// <summary>Inputs and targets for <c>lucid attribute</c>.</summary>
-internal static class AttributeCommand
+/// <summary>Inputs and targets for <c>lucid attribute</c> (and <c>lucid blocks</c>'s image).</summary>
+internal static class AttributionInputs
 {
     /// <summary>An image file (PNG, JPEG or PGM/PPM) resized (bilinear) to the model's input and mapped to its pixel range, or a synthetic test scene.</summary>
     public static Tensor LoadInput(Model model, string? imagePath, int? scene)

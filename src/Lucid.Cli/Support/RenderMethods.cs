@@ -5,8 +5,8 @@ using Lucid.Tensors;
 
 namespace Lucid.Cli;
 
-/// <summary>Objectives for <c>lucid render</c>.</summary>
-internal static class RenderCommand
+/// <summary>Objectives and methods for <c>lucid render</c>.</summary>
+internal static class RenderMethods
 {
     /// <summary>
     /// Runs the chosen method. MACO takes its magnitude, and VITAL its reference distributions, from synthetic scenes
