@@ -8,8 +8,12 @@ namespace Lucid.Attribution.Tests;
 /// <summary>
 /// Zennit's composites on whole networks with biases: 300 random conv / residual / average-pool / linear networks, each
 /// explained by our float32 LRP and by a float64 dense re-implementation of Zennit's definitions written here (every
-/// layer a dense matrix; ε keeps the bias, z⁺ keeps b⁺ in its denominator, αβ puts b⁺ and b⁻ in their branches, flat
-/// zeroes it; ReLU passes; residual sums split in proportion — by positive parts in the z⁺ composites; pools get ε).
+/// layer a dense matrix; ε keeps the bias, z⁺ keeps b⁺ in its denominator, αβ puts b⁺ and b⁻ in their branches, γ
+/// puts b + γb⁺ (or b + γb⁻ where the output is negative) in the branch of the positive (negative) output, z^B's
+/// biases cancel, flat zeroes it; ReLU passes; residual sums split in proportion — by positive parts in the z⁺
+/// composites; pools get ε). All six of Zennit's LRP composites: EpsilonPlus(Flat), EpsilonAlpha2Beta1(Flat),
+/// EpsilonGammaBox (z^B on the first layer with the model's pixel bounds) and ExcitationBackprop (z⁺ on every linear
+/// layer, dense ones included).
 /// The per-layer rules are checked against their dense definitions in <see cref="LrpTests"/>; this checks the composition.
 /// </summary>
 public class ZennitNetworkProperties(ITestOutputHelper output)
@@ -121,6 +125,36 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
             case "flat":
                 Branch((j, i) => d.Connected[j, i] ? 1 : 0, _ => 0, r, 1, ref worst);
                 break;
+            case "gamma":
+            {
+                // Zennit's Gamma: the plain output's sign picks the branch; each branch its own modified weights and bias
+                const double gamma = 0.25;
+                for (int j = 0; j < o; j++)
+                {
+                    if (r[j] == 0) continue;
+                    double plain = d.B[j];
+                    for (int i = 0; i < n; i++) plain += d.W[j, i] * a[i];
+                    if (plain == 0) continue;
+                    bool up = plain > 0;
+                    double Mod(double w, bool positiveInput) => (up == positiveInput) ? w + gamma * Pos(w) : w + gamma * Neg(w);
+                    double z = d.B[j] + gamma * (up ? Pos(d.B[j]) : Neg(d.B[j])), magnitude = Math.Abs(z);
+                    var c = new double[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        c[i] = a[i] > 0 ? Mod(d.W[j, i], true) * a[i] : a[i] < 0 ? Mod(d.W[j, i], false) * a[i] : 0;
+                        z += c[i];
+                        magnitude += Math.Abs(c[i]);
+                    }
+                    double s = Stab(z, Eps);
+                    if (magnitude > 0) worst = Math.Min(worst, Math.Abs(s) / magnitude);
+                    for (int i = 0; i < n; i++) result[i] += c[i] * r[j] / s;
+                }
+                break;
+            }
+            case "zbox":
+                // z^B with the pixel bounds l = 0, h = 1 (the models' input range): x·w − l·w⁺ − h·w⁻; the biases cancel
+                Branch((j, i) => d.W[j, i] * a[i] - 0 * Pos(d.W[j, i]) - 1 * Neg(d.W[j, i]), _ => 0, r, 1, ref worst);
+                break;
             case "alpha2beta1":
                 Branch((j, i) => Pos(d.W[j, i]) * Pos(a[i]) + Neg(d.W[j, i]) * Neg(a[i]), j => Pos(d.B[j]), r, 2, ref worst);
                 Branch((j, i) => Neg(d.W[j, i]) * Pos(a[i]) + Pos(d.W[j, i]) * Neg(a[i]), j => Neg(d.B[j]), r, -1, ref worst);
@@ -132,12 +166,14 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
     [Fact]
     public void ZennitsComposites_OnRandomNetworksWithBiases_EqualTheirFloat64Definitions()
     {
-        var composites = new (LrpComposite Composite, string? First, string Conv, bool PositiveSplit)[]
+        var composites = new (LrpComposite Composite, string? First, string Conv, string Dense, bool PositiveSplit)[]
         {
-            (LrpComposite.EpsilonPlus, null, "zplus", true),
-            (LrpComposite.EpsilonPlusFlat, "flat", "zplus", true),
-            (LrpComposite.EpsilonAlpha2Beta1, null, "alpha2beta1", false),
-            (LrpComposite.EpsilonAlpha2Beta1Flat, "flat", "alpha2beta1", false),
+            (LrpComposite.EpsilonPlus, null, "zplus", "epsilon", true),
+            (LrpComposite.EpsilonPlusFlat, "flat", "zplus", "epsilon", true),
+            (LrpComposite.EpsilonAlpha2Beta1, null, "alpha2beta1", "epsilon", false),
+            (LrpComposite.EpsilonAlpha2Beta1Flat, "flat", "alpha2beta1", "epsilon", false),
+            (LrpComposite.EpsilonGammaBox, "zbox", "gamma", "epsilon", false),
+            (LrpComposite.ExcitationBackprop, null, "zplus", "zplus", true),
         };
         int checkedCases = 0, illConditioned = 0;
         double worstError = 0;
@@ -186,13 +222,13 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
             var dLogits = Fc((LinearLayer)layers["logits"]);
             var logits = Forward(dLogits, aFc);
 
-            foreach (var (composite, first, conv, positiveSplit) in composites)
+            foreach (var (composite, first, conv, dense, positiveSplit) in composites)
             {
                 double worst = double.PositiveInfinity;
                 var r = new double[logits.Length];
                 r[target] = logits[target];
-                r = Rule("epsilon", dLogits, aFc, r, ref worst);
-                if (twoFc) r = Rule("epsilon", dFc1!, flat, r, ref worst);
+                r = Rule(dense, dLogits, aFc, r, ref worst);
+                if (twoFc) r = Rule(dense, dFc1!, flat, r, ref worst);
                 r = Rule("epsilon", dPool, aPool, r, ref worst);
                 double[] rA1;
                 if (residual)
