@@ -13,7 +13,7 @@ namespace Lucid.Attribution.Tests;
 /// biases cancel, flat zeroes it; ReLU passes; residual sums split in proportion — by positive parts in the z⁺
 /// composites; pools get ε). All six of Zennit's LRP composites: EpsilonPlus(Flat), EpsilonAlpha2Beta1(Flat),
 /// EpsilonGammaBox (z^B on the first layer with the model's pixel bounds) and ExcitationBackprop (z⁺ on every linear
-/// layer, dense ones included).
+/// layer, dense ones included) — and w² on every layer with parameters (a rule map).
 /// The per-layer rules are checked against their dense definitions in <see cref="LrpTests"/>; this checks the composition.
 /// </summary>
 public class ZennitNetworkProperties(ITestOutputHelper output)
@@ -151,6 +151,10 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
                 }
                 break;
             }
+            case "wsquare":
+                // Zennit's WSquare: inputs of ones, weights and biases squared
+                Branch((j, i) => d.W[j, i] * d.W[j, i], j => d.B[j] * d.B[j], r, 1, ref worst);
+                break;
             case "zbox":
                 // z^B with the pixel bounds l = 0, h = 1 (the models' input range): x·w − l·w⁺ − h·w⁻; the biases cancel
                 Branch((j, i) => d.W[j, i] * a[i] - 0 * Pos(d.W[j, i]) - 1 * Neg(d.W[j, i]), _ => 0, r, 1, ref worst);
@@ -166,14 +170,18 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
     [Fact]
     public void ZennitsComposites_OnRandomNetworksWithBiases_EqualTheirFloat64Definitions()
     {
-        var composites = new (LrpComposite Composite, string? First, string Conv, string Dense, bool PositiveSplit)[]
+        static Func<Model, Lrp> Named(LrpComposite composite) => model => LrpComposites.For(composite, model);
+        // w² everywhere Zennit's rules take parameters (convolutions and dense layers), ε (Norm) on the pool: a rule map
+        var wSquare = new LrpRuleMap { ByKind = new Dictionary<string, LrpRule> { ["conv2d"] = new LrpWSquare(), ["linear"] = new LrpWSquare() }, Name = "WSquare" };
+        var composites = new (string Composite, Func<Model, Lrp> Make, string? First, string Conv, string Dense, bool PositiveSplit)[]
         {
-            (LrpComposite.EpsilonPlus, null, "zplus", "epsilon", true),
-            (LrpComposite.EpsilonPlusFlat, "flat", "zplus", "epsilon", true),
-            (LrpComposite.EpsilonAlpha2Beta1, null, "alpha2beta1", "epsilon", false),
-            (LrpComposite.EpsilonAlpha2Beta1Flat, "flat", "alpha2beta1", "epsilon", false),
-            (LrpComposite.EpsilonGammaBox, "zbox", "gamma", "epsilon", false),
-            (LrpComposite.ExcitationBackprop, null, "zplus", "zplus", true),
+            ("EpsilonPlus", Named(LrpComposite.EpsilonPlus), null, "zplus", "epsilon", true),
+            ("EpsilonPlusFlat", Named(LrpComposite.EpsilonPlusFlat), "flat", "zplus", "epsilon", true),
+            ("EpsilonAlpha2Beta1", Named(LrpComposite.EpsilonAlpha2Beta1), null, "alpha2beta1", "epsilon", false),
+            ("EpsilonAlpha2Beta1Flat", Named(LrpComposite.EpsilonAlpha2Beta1Flat), "flat", "alpha2beta1", "epsilon", false),
+            ("EpsilonGammaBox", Named(LrpComposite.EpsilonGammaBox), "zbox", "gamma", "epsilon", false),
+            ("ExcitationBackprop", Named(LrpComposite.ExcitationBackprop), null, "zplus", "zplus", true),
+            ("WSquare (rule map)", wSquare.For, null, "wsquare", "wsquare", false),
         };
         int checkedCases = 0, illConditioned = 0;
         double worstError = 0;
@@ -222,7 +230,7 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
             var dLogits = Fc((LinearLayer)layers["logits"]);
             var logits = Forward(dLogits, aFc);
 
-            foreach (var (composite, first, conv, dense, positiveSplit) in composites)
+            foreach (var (composite, make, first, conv, dense, positiveSplit) in composites)
             {
                 double worst = double.PositiveInfinity;
                 var r = new double[logits.Length];
@@ -251,7 +259,7 @@ public class ZennitNetworkProperties(ITestOutputHelper output)
                 var reference = Rule(first ?? conv, dC1, a0, rA1, ref worst);
 
                 using var scope = Tensor.Scope();
-                var ours = LrpComposites.For(composite, model).Attribute(model, input, AttributionTarget.Class(target)).Attribution.ToArray();
+                var ours = make(model).Attribute(model, input, AttributionTarget.Class(target)).Attribution.ToArray();
                 // conditioning: a denominator 1e4 times smaller than the contributions it divides turns float32 rounding
                 // of those contributions into relevance errors of 1e-3 — such cases are counted, not compared
                 if (worst < 1e-4) { illConditioned++; continue; }
