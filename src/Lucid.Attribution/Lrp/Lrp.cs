@@ -4,20 +4,6 @@ using Lucid.Tensors.Autograd;
 
 namespace Lucid.Attribution;
 
-/// <summary>How LRP passes relevance through max-pooling.</summary>
-public enum MaxPoolRelevance
-{
-    /// <summary>All of an output's relevance to the window's maximum (the gradient's routing; Zennit's default).</summary>
-    WinnerTakeAll,
-    /// <summary>In proportion to the window's inputs, as if it were a sum pool (the z-rule with unit weights).</summary>
-    Proportional,
-}
-
-/// <summary>An LRP attribution with the relevance at every tap (when recorded) and each linear layer's conservation delta.</summary>
-public sealed record LrpResult(Tensor Attribution, float[] TargetValues, float[] Delta,
-    IReadOnlyDictionary<string, float[]> LayerDeltas, IReadOnlyDictionary<string, Tensor> Relevance)
-    : AttributionResult(Attribution, TargetValues, Delta);
-
 /// <summary>
 /// Layer-wise relevance propagation on a model, through the engine's backward hooks: linear layers (conv2d, linear,
 /// average pooling) follow their assigned rule; element-wise activations and local response normalization pass
