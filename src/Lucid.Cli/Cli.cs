@@ -24,7 +24,7 @@ public static partial class Cli
         var root = new RootCommand("lucid — feature visualization, attribution and Building Blocks interfaces for .NET models.")
         {
             InspectCommand(bind), SchemaCommand(bind), RenderCommandLine(bind), AttributeCommandLine(bind), BlocksCommand(bind),
-            CatalogCommand(bind), TrainCommand(bind), EvaluateCommand(bind), QualityCommand(bind), RobustnessCommand(bind), AuditLabelsCommand(bind),
+            CatalogCommand(bind), TrainCommand(bind), EvaluateCommand(bind), QualityCommand(bind), RobustnessCommand(bind), AuditLabelsCommand(bind), ShapeBiasCommand(bind),
         };
         foreach (var option in new Option[] { JsonOption, QuietOption, VerboseOption, ThreadsOption }.Concat(ModelOptions.All)) root.Options.Add(option);
         var parse = root.Parse(args);

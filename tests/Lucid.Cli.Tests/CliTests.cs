@@ -268,6 +268,28 @@ public class CommandTests
         finally { File.Delete(grid); }
     }
 
+    /// <summary>Shape bias through the CLI: 61 conflicting pairs, counts that add up, the bias inside its interval, a grid of the images.</summary>
+    [Fact]
+    public void ShapeBias_CountsTheConflictingPairs_AndDrawsThem()
+    {
+        var grid = Lucid.Temp("cue-conflict") + ".png";
+        try
+        {
+            var j = Lucid.Json("shape-bias", "inception-mini", "--steps", "10", "-o", grid);
+            var decisions = j.GetProperty("decisions").EnumerateArray().ToList();
+            Assert.Equal(61, j.GetProperty("images").GetInt32());
+            Assert.Equal(61, decisions.Count);
+            int shape = j.GetProperty("shape").GetInt32(), texture = j.GetProperty("texture").GetInt32();
+            Assert.Equal(decisions.Count(d => d.GetProperty("followsShape").GetBoolean()), shape);
+            Assert.Equal(decisions.Count(d => d.GetProperty("followsTexture").GetBoolean()), texture);
+            Assert.All(decisions, d => Assert.NotEqual(d.GetProperty("shapeSource").GetString(), d.GetProperty("textureSource").GetString()));
+            if (shape + texture > 0)
+                Assert.InRange(j.GetProperty("bias").GetDouble(), j.GetProperty("low").GetDouble(), j.GetProperty("high").GetDouble());
+            Assert.True(Image.LoadPng(grid).Width >= 8 * 64 * 3, "eight 64² images a row at scale 3");
+        }
+        finally { File.Delete(grid); }
+    }
+
     [Fact]
     public void Evaluate_ScoresEveryMethod()
     {
@@ -362,6 +384,8 @@ public class ErrorTests
             { "unknown option", 1, "--nosuch", new[] { "inspect", "inception-mini", "--nosuch" } },
             { "audit without examples", 2, "--examples must be positive, got 0", new[] { "audit-labels", "inception-mini", "--examples", "0" } },
             { "negative epsilon", 2, "--epsilons takes non-negative numbers in 1/255, got '-2'", new[] { "robustness", "inception-mini", "--epsilons", "0,-2" } },
+            { "shape bias without cues", 2, "classes are (shape, texture) pairs", new[] { "shape-bias", "fashion-cnn" } },
+            { "shape bias without steps", 2, "--steps must be positive, got 0", new[] { "shape-bias", "inception-mini", "--steps", "0" } },
         };
     }
 
