@@ -1,6 +1,7 @@
 using Lucid.Attribution.Robustness;
 using Lucid.Models;
 using Lucid.Models.Data;
+using Lucid.Models.Graph;
 using Lucid.Tensors;
 using Xunit;
 
@@ -70,5 +71,53 @@ public class ConfidentLearningTests
         Assert.Contains("label 3 of example 1 is not a class", e3.Message);
         var e4 = Assert.Throws<LucidArgumentException>(() => ConfidentLearning.Find(new float[2], new[] { 0, 0 }, 1));
         Assert.Contains("at least 2 classes", e4.Message);
+    }
+
+    /// <summary>
+    /// k-fold cross-validated probabilities: every example is scored by the one model that did not see it, each example
+    /// is left out exactly once, and fold sizes differ by at most one. The "models" here answer with their own fold's
+    /// number (a bias-only linear layer), and each image carries its index as its pixel, so both can be traced.
+    /// </summary>
+    [Theory]
+    [InlineData(23, 5, 1UL)]
+    [InlineData(10, 2, 7UL)]
+    [InlineData(6, 6, 3UL)]
+    public void CrossValidatedProbabilities_ScoreEachExampleWithTheModelThatLeftItOut(int n, int folds, ulong seed)
+    {
+        var names = Enumerable.Range(0, folds).Select(i => $"fold{i}").ToArray();
+        var data = new LabeledImages(Enumerable.Range(0, n).Select(i => (float)i).ToArray(), Enumerable.Range(0, n).Select(i => i % folds).ToArray(), 1, 1, 1, names);
+        var trainedOn = new List<HashSet<int>>();
+        Model Train(LabeledImages subset)
+        {
+            int id = trainedOn.Count;
+            trainedOn.Add(subset.Pixels.Select(v => (int)v).ToHashSet());
+            var bias = new float[folds];
+            bias[id] = 10f;
+            var nodes = new List<ModelNode>
+            {
+                new("flat", new FlattenLayer(), new[] { "input" }, new[] { 1 }),
+                new("logits", new LinearLayer(Tensor.Zeros(folds, 1), Tensor.FromArray(bias, folds)), new[] { "flat" }, new[] { folds }),
+            };
+            return new Model($"fold-model-{id}", new ModelInput(new[] { 1, 1, 1 }, 0f, (float)n), nodes, names);
+        }
+        var p = ConfidentLearning.CrossValidatedProbabilities(data, folds, Train, seed);
+        Assert.Equal(folds, trainedOn.Count);
+        var scoredBy = Enumerable.Range(0, n).Select(i => Ops.ArgMax(p.AsSpan(i * folds, folds))).ToArray();
+        for (int i = 0; i < n; i++) Assert.DoesNotContain(i, trainedOn[scoredBy[i]]);
+        // each example left out exactly once: the k training sets together miss every example once
+        for (int i = 0; i < n; i++) Assert.Equal(folds - 1, trainedOn.Count(set => set.Contains(i)));
+        var sizes = trainedOn.Select(set => n - set.Count).ToArray();
+        Assert.True(sizes.Max() - sizes.Min() <= 1, $"fold sizes {string.Join(", ", sizes)}");
+        Assert.Equal(n, sizes.Sum());
+    }
+
+    [Fact]
+    public void CrossValidation_RefusesTooFewExamplesOrFolds()
+    {
+        var data = new LabeledImages(new float[3], new[] { 0, 1, 0 }, 1, 1, 1, new[] { "a", "b" });
+        var small = Assert.Throws<LucidArgumentException>(() => ConfidentLearning.CrossValidatedProbabilities(data, 5, _ => throw new InvalidOperationException()));
+        Assert.Contains("3 examples cannot fill 5 folds", small.Message);
+        var one = Assert.Throws<LucidArgumentException>(() => ConfidentLearning.CrossValidatedProbabilities(data, 1, _ => throw new InvalidOperationException()));
+        Assert.Contains("at least 2 folds", one.Message);
     }
 }

@@ -96,6 +96,45 @@ public static class ConfidentLearning
             issues.OrderByDescending(x => x.Margin).ThenBy(x => x.Index).ToList());
     }
 
+    /// <summary>
+    /// Out-of-sample probabilities by k-fold cross-validation (Northcutt et al.'s setting for a training set): the
+    /// examples are shuffled (by <paramref name="seed"/>) into <paramref name="folds"/> folds of sizes differing by at
+    /// most one; for each fold, <paramref name="train"/> fits a model on the other folds and its softmax gives the
+    /// fold's probabilities — no example is scored by a model that saw it. [n, classes] row-major.
+    /// </summary>
+    /// <param name="data">The labelled set.</param>
+    /// <param name="folds">At least 2, and at most the number of examples.</param>
+    /// <param name="train">Fits a model on a training subset (called once per fold, with that fold left out).</param>
+    /// <param name="seed">Seeds the assignment of examples to folds.</param>
+    public static float[] CrossValidatedProbabilities(LabeledImages data, int folds, Func<LabeledImages, Model> train, ulong seed = 0)
+    {
+        if (folds < 2) throw new LucidArgumentException(nameof(folds), $"confident learning: cross-validation needs at least 2 folds, got {folds}.");
+        if (data.Count < folds)
+            throw new LucidArgumentException(nameof(data), $"confident learning: {data.Count} examples cannot fill {folds} folds; use at most {data.Count} folds.");
+        var order = new Rng(seed).Permutation(data.Count);
+        var fold = new int[data.Count];
+        for (int i = 0; i < order.Length; i++) fold[order[i]] = i % folds;
+        float[]? result = null;
+        int classes = 0;
+        for (int f = 0; f < folds; f++)
+        {
+            var held = Enumerable.Range(0, data.Count).Where(i => fold[i] == f).ToArray();
+            var rest = Enumerable.Range(0, data.Count).Where(i => fold[i] != f).ToArray();
+            var model = train(data.Subset(rest));
+            var probabilities = PredictProbabilities(model, data.Subset(held));
+            if (result is null)
+            {
+                classes = model.Labels.Count;
+                result = new float[data.Count * classes];
+            }
+            else if (model.Labels.Count != classes)
+                throw new LucidArgumentException(nameof(train), $"confident learning: the model of fold {f} has {model.Labels.Count} classes, the first had {classes}.");
+            for (int i = 0; i < held.Length; i++)
+                probabilities.AsSpan(i * classes, classes).CopyTo(result.AsSpan(held[i] * classes, classes));
+        }
+        return result!;
+    }
+
     /// <summary>The model's softmax probabilities for every image of <paramref name="data"/>, [n, classes] row-major.</summary>
     public static float[] PredictProbabilities(Model model, LabeledImages data, int batch = 256)
     {

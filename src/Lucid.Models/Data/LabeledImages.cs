@@ -79,6 +79,21 @@ public sealed class LabeledImages
             yield return order[i..Math.Min(order.Length, i + batchSize)];
     }
 
+    /// <summary>The images at <paramref name="indices"/>, in that order (a fold of a cross-validation, say).</summary>
+    public LabeledImages Subset(IReadOnlyList<int> indices)
+    {
+        var pixels = new float[(long)indices.Count * ImageSize];
+        var labels = new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            int k = indices[i];
+            if ((uint)k >= (uint)Count) throw new LucidArgumentException(nameof(indices), $"LabeledImages: index {k} is outside the {Count} images.");
+            Pixels.AsSpan(k * ImageSize, ImageSize).CopyTo(pixels.AsSpan(i * ImageSize, ImageSize));
+            labels[i] = Labels[k];
+        }
+        return new LabeledImages(pixels, labels, Channels, Height, Width, ClassNames);
+    }
+
     /// <summary>The first <paramref name="count"/> images (for quick runs and tests).</summary>
     public LabeledImages Take(int count)
     {
