@@ -161,7 +161,7 @@ public static class SideBySide
         return path;
     }
 
-    private static Dictionary<string, double> RunTorch(string python, string scriptName, string arguments = "")
+    internal static Dictionary<string, double> RunTorch(string python, string scriptName, string arguments = "")
     {
         var script = Path.Combine(AppContext.BaseDirectory, "peer", scriptName);
         var psi = new ProcessStartInfo(python, $"\"{script}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };

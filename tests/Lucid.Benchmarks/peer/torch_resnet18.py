@@ -2,6 +2,7 @@
 """PyTorch peer for the real-network benchmarks: ML.NET's ImageNet ResNet-18 (the same ONNX file and weights as ours).
 
 Usage: torch_resnet18.py <ResNet18.onnx> <check.bin>
+       torch_resnet18.py --render-memory <ResNet18.onnx> <batch> <steps>   (peak resident set of the render, JSON)
 
 The ONNX graph (Conv, BatchNormalization, Relu, MaxPool, Add, AveragePool) is executed node by node with torch.nn.functional
 on the file's own initializers, so both engines compute the same network. The input contract is ours: RGB in [0, 1]
@@ -171,7 +172,46 @@ def timed(fn, seconds=3.0):
     return Timer(stmt="fn()", globals={"fn": fn}, num_threads=2).blocked_autorange(min_run_time=seconds).median * 1e3
 
 
+def render_step(net, batch):
+    """One step of the Lucid-style render at 224 squared: Fourier image, decorrelation, sigmoid, Lucid's transforms,
+    channel 17 of layer3.1, Adam 0.05."""
+    spectrum, scale = make(224)
+    spectrum = spectrum.detach().repeat(batch, 1, 1, 1, 1).requires_grad_()
+    opt = torch.optim.Adam([spectrum], lr=0.05)
+
+    def step():
+        opt.zero_grad()
+        img = image(spectrum, scale, 224)
+        act = net.run(contract(torch_render.transform(img, 224)), stop=TARGET_NODE)
+        (-act[:, CHANNEL].mean()).backward()
+        opt.step()
+
+    return step
+
+
+def resident_mib(field):
+    """VmRSS (now) or VmHWM (the peak) of this process, in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    raise SystemExit(f"/proc/self/status has no {field}")
+
+
+def render_memory(path, batch, steps):
+    """--render-memory: the render's peak resident set, after the network is loaded (baseline) and over the steps."""
+    net = Graph(path)
+    step = render_step(net, batch)
+    baseline = resident_mib("VmRSS")
+    for _ in range(steps):
+        step()
+    json.dump({"baseline MiB": baseline, "peak MiB": resident_mib("VmHWM")}, sys.stdout)
+
+
 def main():
+    if sys.argv[1] == "--render-memory":
+        render_memory(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
     path, check = sys.argv[1], sys.argv[2]
     net = Graph(path)
     lrp_net = Graph(path, merge_bn=True)
@@ -199,18 +239,7 @@ def main():
         results[f"resnet18 fwd+input grad b{batch}"] = timed(gradient)
 
     for batch in (1, 4):
-        spectrum, scale = make(224)
-        spectrum = spectrum.detach().repeat(batch, 1, 1, 1, 1).requires_grad_()
-        opt = torch.optim.Adam([spectrum], lr=0.05)
-
-        def step():
-            opt.zero_grad()
-            img = image(spectrum, scale, 224)
-            act = net.run(contract(torch_render.transform(img, 224)), stop=TARGET_NODE)
-            (-act[:, CHANNEL].mean()).backward()
-            opt.step()
-
-        results[f"render step 224x224 resnet18 b{batch}"] = timed(step)
+        results[f"render step 224x224 resnet18 b{batch}"] = timed(render_step(net, batch))
 
     photo = torch.rand(1, 3, 224, 224)
 
