@@ -1,0 +1,45 @@
+using FsCheck.Xunit;
+using Lucid.Testing;
+using Xunit;
+
+namespace Lucid.Tensors.Tests;
+
+/// <summary>The pool's quarter-octave size classes: a buffer fits its request, wastes at most a quarter, and comes back.</summary>
+public class TensorPoolTests
+{
+    private static int Length(Seed seed)
+    {
+        // lengths spread over every octave from 1 to 2^30, exact powers of two and their neighbours included
+        var rng = new Random(seed);
+        int octave = rng.Next(0, 31);
+        long length = (1L << octave) + rng.Next(-2, 3) + (octave > 3 ? rng.NextInt64(0, 1L << octave) * rng.Next(0, 2) : 0);
+        return (int)Math.Clamp(length, 1, 1 << 30);
+    }
+
+    [Property(MaxTest = 2000)]
+    public void SizeClass_FitsTheRequest_WithinAQuarter_AndIsItsOwnClass(Seed seed)
+    {
+        int length = Length(seed);
+        int index = TensorPool.ClassOf(length);
+        long size = TensorPool.ClassSize(index);
+        Assert.True(size >= length, $"class {index} holds {size} floats, asked for {length}");
+        Assert.True(size <= Math.Max(16, 1.25 * length), $"class {index} holds {size} floats for a request of {length}: more than a quarter over");
+        Assert.Equal(index, TensorPool.ClassOf((int)size));
+        // the next smaller class would not fit: the smallest class that does
+        if (size > 16) Assert.True(TensorPool.ClassSize(index - 1) < length, $"class {index - 1} ({TensorPool.ClassSize(index - 1)} floats) would fit {length}");
+    }
+
+    [Fact]
+    public void Rent_HandsOutTheClassSize_AndOnlyClassSizesAreTakenBack()
+    {
+        // 1000 and 1020 share the class of 1024; 1030 goes to the next (1280). The pool's contents are shared with every
+        // test running beside this one, so only sizes are asserted here, not which buffer comes back.
+        Assert.Equal(1024, TensorPool.Rent(1000).Length);
+        Assert.Equal(1024, TensorPool.Rent(1020).Length);
+        Assert.Equal(1280, TensorPool.Rent(1030).Length);
+        Assert.Equal(16, TensorPool.Rent(3).Length);
+        Assert.True(TensorPool.IsClassSize(1280) && TensorPool.IsClassSize(1536) && TensorPool.IsClassSize(1792));
+        Assert.False(TensorPool.IsClassSize(1001)); // a user's array wrapped in a tensor is not kept
+        Assert.False(TensorPool.IsClassSize(1300));
+    }
+}
