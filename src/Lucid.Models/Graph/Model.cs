@@ -123,7 +123,8 @@ public sealed class Model
     public IReadOnlyDictionary<string, Tensor> Run(Tensor input, TapVisitor? visitor, string? stopAfter = null)
     {
         CheckInput(input);
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
+        // sized for every tap and alias at once: grown by doubling, the table would be copied a few times per run
+        var values = new Dictionary<string, Tensor>(Nodes.Count + Aliases.Count + 1, StringComparer.Ordinal) { ["input"] = visitor?.Invoke("input", input) ?? input };
         if (stopAfter is not null) stopAfter = Resolve(stopAfter);
         if (stopAfter == "input") return values;
         if (_normalization is var (scale, negativeShift, permutation))

@@ -5,18 +5,21 @@ namespace Lucid.Models.Onnx;
 /// <summary>A runtime value of an ONNX graph: a float32 tensor, or an int64 array (shapes, indices, axes) with its shape.</summary>
 public sealed class OnnxValue
 {
-    private OnnxValue(Tensor? floats, long[]? ints, int[] shape)
+    private int[]? _shape;
+
+    private OnnxValue(Tensor? floats, long[]? ints, int[]? shape)
     {
         Float = floats;
         Ints = ints;
-        Shape = shape;
+        _shape = shape;
     }
 
     public Tensor? Float { get; }
     public long[]? Ints { get; }
-    public int[] Shape { get; }
+    /// <summary>The value's shape (a float tensor's is copied when first asked for: most values are never asked).</summary>
+    public int[] Shape => _shape ??= Float!.Shape.ToArray();
 
-    public static OnnxValue Of(Tensor t) => new(t, null, t.Shape.ToArray());
+    public static OnnxValue Of(Tensor t) => new(t, null, null);
     public static OnnxValue OfInts(long[] values, int[] shape) => new(null, values, shape);
 
     public static OnnxValue From(OnnxTensor t)

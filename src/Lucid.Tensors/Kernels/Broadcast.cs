@@ -24,15 +24,17 @@ internal readonly struct BroadcastPlan
         }
         Shapes.BroadcastStrides(a, output, sa);
         Shapes.BroadcastStrides(b, output, sb);
-        var shape = new List<int>(rank);
-        var strideA = new List<int>(rank);
-        var strideB = new List<int>(rank);
+        // merged dims, built on the stack (a binary op runs this once per call)
+        Span<int> shape = stackalloc int[rank];
+        Span<int> strideA = stackalloc int[rank];
+        Span<int> strideB = stackalloc int[rank];
+        int count = 0;
         for (int i = 0; i < rank; i++)
         {
             if (output[i] == 1) continue; // size-1 dims contribute nothing
-            if (shape.Count > 0)
+            if (count > 0)
             {
-                int last = shape.Count - 1;
+                int last = count - 1;
                 if (strideA[last] == sa[i] * output[i] && strideB[last] == sb[i] * output[i])
                 {
                     shape[last] *= output[i];
@@ -41,10 +43,11 @@ internal readonly struct BroadcastPlan
                     continue;
                 }
             }
-            shape.Add(output[i]); strideA.Add(sa[i]); strideB.Add(sb[i]);
+            shape[count] = output[i]; strideA[count] = sa[i]; strideB[count] = sb[i];
+            count++;
         }
-        if (shape.Count == 0) { shape.Add(1); strideA.Add(0); strideB.Add(0); }
-        Shape = shape.ToArray(); StrideA = strideA.ToArray(); StrideB = strideB.ToArray();
+        if (count == 0) { Shape = new[] { 1 }; StrideA = new[] { 0 }; StrideB = new[] { 0 }; }
+        else { Shape = shape[..count].ToArray(); StrideA = strideA[..count].ToArray(); StrideB = strideB[..count].ToArray(); }
         Inner = Shape[^1];
         int outer = 1;
         for (int i = 0; i < Shape.Length - 1; i++) outer *= Shape[i];

@@ -40,12 +40,13 @@ public static partial class Ops
         if (h + 2 * padding.H - dilation.H * (kh - 1) - 1 < 0 || w + 2 * padding.W - dilation.W * (kw - 1) - 1 < 0)
             throw new ShapeMismatchException($"{op}: kernel {kh}×{kw} (dilation {dilation.H}×{dilation.W}) is larger than the padded input {h + 2 * padding.H}×{w + 2 * padding.W} (input {Shapes.Format(x.ShapeArray)}).");
         var geo = new ConvGeometry(cig, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
-        var attrs = new Conv2dAttributes(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         var y = Tensor.Uninitialized(new[] { n, cout, oh, ow }, op);
         bool winograd = Convolutions.WinogradAllowed;
         ConvForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, n, cin, cout, groups, geo, winograd: winograd);
         if (!Graph.Needs(x, weight, bias)) return y;
         var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        var attrs = SharedConvAttributes.GetOrAdd((stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups),
+            static k => new Conv2dAttributes(k.Item1, k.Item2, k.Item3, k.Item4, k.Item5, k.Item6, k.Item7));
         return Graph.Record(y, op, inputs, (g, grads) =>
         {
             if (Graph.Wants(x))
@@ -63,6 +64,9 @@ public static partial class Ops
             if (bias is not null && Graph.Wants(bias)) grads[2] = BiasGrad(g, n, cout, oh * ow);
         }, attrs);
     }
+
+    /// <summary>Recorded convolutions' attributes, one immutable record per distinct set (a network has a handful).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int, int), Conv2dAttributes> SharedConvAttributes = new();
 
     private static unsafe Tensor BiasGrad(Tensor g, int n, int channels, int plane)
     {

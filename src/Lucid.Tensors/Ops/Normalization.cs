@@ -229,11 +229,11 @@ public static partial class Ops
         int m = n * plane;
         if (training && m < 2)
             throw new LucidArgumentException(nameof(x), $"{op}: training needs more than one value per channel, got input {Shapes.Format(x.ShapeArray)}.");
-        var mean = new float[c];
-        var invStd = new float[c];
-        var xd = x.Data;
+        var stats = training ? new BatchNormStats(c) : EvaluationStats(runningMean, runningVar, weight, bias, epsilon, c);
+        float[] mean = stats.Mean, invStd = stats.InvStd, scale = stats.Scale;
         if (training)
         {
+            var xd = x.Data;
             var rm = runningMean.Data; var rv = runningVar.Data;
             for (int ch = 0; ch < c; ch++)
             {
@@ -251,39 +251,25 @@ public static partial class Ops
                 rm[ch] = (1 - momentum) * rm[ch] + momentum * (float)mu;
                 rv[ch] = (1 - momentum) * rv[ch] + momentum * (float)(v / (m - 1));
             }
-        }
-        else
-        {
-            var rm = runningMean.Data; var rv = runningVar.Data;
-            for (int ch = 0; ch < c; ch++)
-            {
-                mean[ch] = rm[ch];
-                invStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsilon);
-            }
+            stats.SetAffine(weight, bias);
         }
         var y = Tensor.Uninitialized(x.ShapeArray, op);
-        var scale = new float[c];
-        var shifts = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            float gamma = weight?.Data[ch] ?? 1f, beta = bias?.Data[ch] ?? 0f;
-            scale[ch] = gamma * invStd[ch];
-            shifts[ch] = beta - mean[ch] * scale[ch];
-        }
-        ChannelAffine(x.Buffer, y.Buffer, n * c, c, plane, scale, shifts);
-        var inputs = new List<Tensor> { x };
-        if (weight is not null) inputs.Add(weight);
-        if (bias is not null) inputs.Add(bias);
-        if (!Graph.Needs(inputs.ToArray())) return y;
-        var attrs = new BatchNormAttributes(training, momentum, epsilon, runningMean, runningVar, weight, bias);
-        return Graph.Record(y, op, inputs.ToArray(), (g, grads) =>
+        ChannelAffine(x.Buffer, y.Buffer, n * c, c, plane, scale, stats.Shift);
+        var inputs = weight is null ? bias is null ? new[] { x } : new[] { x, bias }
+            : bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        if (!Graph.Needs(inputs)) return y;
+        var attrs = stats.Attributes is { } kept && kept.Momentum.Equals(momentum) ? kept
+            : new BatchNormAttributes(training, momentum, epsilon, runningMean, runningVar, weight, bias);
+        if (!training) stats.Attributes = attrs; // evaluation statistics belong to these very tensors and ε
+        return Graph.Record(y, op, inputs, (g, grads) =>
         {
             var gd = g.Data; var xs = x.Data;
-            var sumG = new double[c];
-            var sumGX = new double[c];
             // the sums feed the training-mode input gradient and the affine parameters' gradients only; in evaluation
-            // mode the input gradient is the channel's scale times g (one pass, both cores)
-            if (training || weight is not null && Graph.Wants(weight) || bias is not null && Graph.Wants(bias))
+            // mode the input gradient is the channel's scale times g (one pass, both cores, nothing allocated)
+            bool sums = training || weight is not null && Graph.Wants(weight) || bias is not null && Graph.Wants(bias);
+            var sumG = sums ? new double[c] : Array.Empty<double>();
+            var sumGX = sums ? new double[c] : Array.Empty<double>();
+            if (sums)
                 for (int b = 0; b < n; b++)
                     for (int ch = 0; ch < c; ch++)
                     {
@@ -297,7 +283,7 @@ public static partial class Ops
             if (Graph.Wants(x) && !training)
             {
                 var gx = Tensor.Uninitialized(x.ShapeArray, "grad");
-                ChannelAffine(g.Buffer, gx.Buffer, n * c, c, plane, scale, new float[c]);
+                ChannelAffine(g.Buffer, gx.Buffer, n * c, c, plane, scale, Zeros(c));
                 grads[0] = gx;
             }
             else if (Graph.Wants(x))
@@ -339,6 +325,85 @@ public static partial class Ops
                 grads[next] = gb;
             }
         }, attrs);
+    }
+
+    /// <summary>Per-channel statistics of a batch normalization: mean, 1/√(var + ε), and its affine form y = scale·x + shift.</summary>
+    private sealed class BatchNormStats(int c)
+    {
+        public readonly float[] Mean = new float[c], InvStd = new float[c], Scale = new float[c], Shift = new float[c];
+
+        /// <summary>The attributes recorded with them (evaluation mode: shared by every call with the same parameters).</summary>
+        public BatchNormAttributes? Attributes;
+
+        public void SetAffine(Tensor? weight, Tensor? bias)
+        {
+            for (int ch = 0; ch < Mean.Length; ch++)
+            {
+                float gamma = weight?.Data[ch] ?? 1f, beta = bias?.Data[ch] ?? 0f;
+                Scale[ch] = gamma * InvStd[ch];
+                Shift[ch] = beta - Mean[ch] * Scale[ch];
+            }
+        }
+    }
+
+    /// <summary>The statistics last computed from a running-mean tensor, with the values they were computed from.</summary>
+    private sealed class EvaluationEntry
+    {
+        public Tensor? Var, Weight, Bias;
+        public float Epsilon;
+        public float[] Source = Array.Empty<float>();
+        public BatchNormStats? Stats;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, EvaluationEntry> Evaluation = new();
+
+    /// <summary>
+    /// An evaluation-mode batch normalization's statistics, computed once per parameter set rather than on every call (a
+    /// render step runs twenty of them): reused while the running statistics, weight, bias and ε are the tensors and
+    /// values they were computed from — compared value for value, so parameters changed in place are seen — and made
+    /// afresh (new arrays: a graph recorded earlier keeps its own) when they are not. Same formulas, so same bits.
+    /// </summary>
+    private static BatchNormStats EvaluationStats(Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, float epsilon, int c)
+    {
+        var entry = Evaluation.GetValue(runningMean, static _ => new EvaluationEntry());
+        lock (entry)
+        {
+            var source = entry.Source;
+            bool same = entry.Stats is not null && entry.Var == runningVar && entry.Weight == weight && entry.Bias == bias
+                && entry.Epsilon.Equals(epsilon) && source.Length == 4 * c
+                && Same(runningMean.Data, source.AsSpan(0, c)) && Same(runningVar.Data, source.AsSpan(c, c))
+                && (weight is null || Same(weight.Data, source.AsSpan(2 * c, c))) && (bias is null || Same(bias.Data, source.AsSpan(3 * c, c)));
+            if (same) return entry.Stats!;
+            var stats = new BatchNormStats(c);
+            var rm = runningMean.Data; var rv = runningVar.Data;
+            for (int ch = 0; ch < c; ch++)
+            {
+                stats.Mean[ch] = rm[ch];
+                stats.InvStd[ch] = 1f / MathF.Sqrt(rv[ch] + epsilon);
+            }
+            stats.SetAffine(weight, bias);
+            if (source.Length != 4 * c) entry.Source = source = new float[4 * c];
+            rm.CopyTo(source.AsSpan(0, c));
+            rv.CopyTo(source.AsSpan(c, c));
+            weight?.Data.CopyTo(source.AsSpan(2 * c, c));
+            bias?.Data.CopyTo(source.AsSpan(3 * c, c));
+            (entry.Var, entry.Weight, entry.Bias, entry.Epsilon, entry.Stats) = (runningVar, weight, bias, epsilon, stats);
+            return stats;
+        }
+
+        // bit for bit (a float comparison would call NaN unequal to itself and 0 equal to −0)
+        static bool Same(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+            System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(b));
+    }
+
+    private static float[] _zeros = Array.Empty<float>();
+
+    /// <summary>At least <paramref name="count"/> zeros, shared (never written).</summary>
+    private static float[] Zeros(int count)
+    {
+        var z = _zeros;
+        if (z.Length < count) _zeros = z = new float[Math.Max(count, 2 * z.Length)];
+        return z;
     }
 
     /// <summary>Inverted dropout: zeroes each element with probability <paramref name="p"/> and scales the rest by 1/(1 − p); identity when not training.</summary>

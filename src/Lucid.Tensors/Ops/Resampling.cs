@@ -48,7 +48,22 @@ public static partial class Ops
         return gx;
     }
 
+    /// <summary>
+    /// Bilinear taps for one axis, shared between calls (they depend on the three arguments alone and are only read): a
+    /// render step resizes at a few sizes drawn from a small set. Up to <see cref="SharedTapsLimit"/> are kept.
+    /// </summary>
     internal static ResampleTaps BilinearTaps(int input, int output, bool alignCorners)
+    {
+        if (SharedTaps.TryGetValue((input, output, alignCorners), out var shared)) return shared;
+        var taps = ComputeBilinearTaps(input, output, alignCorners);
+        if (SharedTaps.Count < SharedTapsLimit) SharedTaps.TryAdd((input, output, alignCorners), taps);
+        return taps;
+    }
+
+    private const int SharedTapsLimit = 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, bool), ResampleTaps> SharedTaps = new();
+
+    private static ResampleTaps ComputeBilinearTaps(int input, int output, bool alignCorners)
     {
         var i0 = new int[output]; var i1 = new int[output]; var w0 = new float[output]; var w1 = new float[output];
         for (int o = 0; o < output; o++)

@@ -180,7 +180,8 @@ public static partial class Ops
         while (lead < inner && innerMap[lead] < 0) lead++;
         int run = 0;
         while (lead + run < inner && innerMap[lead + run] >= 0 && innerMap[lead + run] == innerMap[lead] + run) run++;
-        bool spans = run > 0 && Enumerable.Range(lead + run, inner - lead - run).All(j => innerMap[j] < 0);
+        bool spans = run > 0;
+        for (int j = lead + run; spans && j < inner; j++) spans = innerMap[j] < 0;
         int first = spans ? innerMap[lead] : 0;
         for (int row = 0; row < rows; row++)
         {
@@ -222,7 +223,38 @@ public static partial class Ops
         }
     }
 
-    private static int[][] IdentityMaps(Tensor x) => x.ShapeArray.Select(n => Enumerable.Range(0, n).ToArray()).ToArray();
+    /// <summary>
+    /// One identity map per dimension. Maps are only read (ops replace a dimension's map, never write into one), so the
+    /// identities of sizes up to 1024 are shared: a render step slices and pads a dozen times.
+    /// </summary>
+    private static int[][] IdentityMaps(Tensor x)
+    {
+        var shape = x.ShapeArray;
+        var maps = new int[shape.Length][];
+        for (int k = 0; k < shape.Length; k++)
+            maps[k] = shape[k] <= SharedIdentityLimit ? SharedIdentities.GetOrAdd(shape[k], static n => Enumerable.Range(0, n).ToArray()) : Enumerable.Range(0, shape[k]).ToArray();
+        return maps;
+    }
+
+    private const int SharedIdentityLimit = 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, int[]> SharedIdentities = new();
+
+    private enum MapKind { Slice, Pad }
+
+    /// <summary>
+    /// A slice's or pad's index map (entry o = <paramref name="entry"/>(o)), shared between calls with the same key while
+    /// it is at most 1024 long and fewer than 4096 are kept: a render step crops and pads at offsets from a small set.
+    /// </summary>
+    private static int[] SharedMap((MapKind, int, int, int, int) key, int length, Func<int, int> entry)
+    {
+        if (SharedMaps.TryGetValue(key, out var shared)) return shared;
+        var map = new int[length];
+        for (int o = 0; o < length; o++) map[o] = entry(o);
+        if (length <= SharedIdentityLimit && SharedMaps.Count < 4096) SharedMaps.TryAdd(key, map);
+        return map;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(MapKind, int, int, int, int), int[]> SharedMaps = new();
 
     /// <summary>Elements start, start+step, ... (before end) along <paramref name="dim"/>; negative start/end count from the end and are clamped (as Python slicing).</summary>
     public static Tensor Slice(Tensor x, int dim, int start, int end, int step = 1)
@@ -233,9 +265,8 @@ public static partial class Ops
         int s = Math.Clamp(start < 0 ? start + n : start, 0, n);
         int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
         var maps = IdentityMaps(x);
-        var list = new List<int>();
-        for (int i = s; i < e; i += step) list.Add(i);
-        maps[d] = list.ToArray();
+        int count = e > s ? (e - s + step - 1) / step : 0;
+        maps[d] = SharedMap((MapKind.Slice, s, count, step, 0), count, j => s + j * step);
         return SeparableGather(x, maps, 0f, "slice", (d, s, e, step));
     }
 
@@ -295,18 +326,16 @@ public static partial class Ops
                 throw new LucidArgumentException(nameof(pads), $"pad: cannot replicate-pad the empty dimension {d}.");
             int size = n + before + after;
             if (size < 0) throw new LucidArgumentException(nameof(pads), $"pad: padding ({before}, {after}) leaves a negative size for dimension {d} of size {n}.");
-            var map = new int[size];
-            for (int o = 0; o < size; o++)
+            maps[d] = SharedMap((MapKind.Pad, n, before, after, (int)mode), size, o =>
             {
                 int i = o - before;
-                map[o] = mode switch
+                return mode switch
                 {
                     PadMode.Constant => i >= 0 && i < n ? i : -1,
                     PadMode.Replicate => Math.Clamp(i, 0, n - 1),
                     _ => Reflect(i, n),
                 };
-            }
-            maps[d] = map;
+            });
         }
         return SeparableGather(x, maps, value, "pad", (pads, mode, value));
     }
