@@ -38,7 +38,7 @@ public static class BatchAttribution
                 Tensor part;
                 using (Tensor.Scope())
                 {
-                    var batch = Ops.Slice(images, 0, done, done + count);
+                    var batch = images[done..(done + count)];
                     part = method.Attribute(model, batch, target, cancellation).Attribution.Clone().DetachFromScope();
                 }
                 parts.Add(part);

@@ -34,7 +34,7 @@ public sealed class RenderResult<TImage>(RenderResult result)
         var images = Images;
         if (index < 0 || index >= images.Size(0))
             throw new LucidArgumentException(nameof(index), $"render result: image {index} does not exist in a batch of {images.Size(0)}.");
-        using var one = Ops.Slice(images, 0, index, index + 1);
+        using var one = images[index..(index + 1)];
         Image.FromTensor(one).SavePng(path);
     }
 }

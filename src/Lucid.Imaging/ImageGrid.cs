@@ -64,7 +64,7 @@ public static class ImageGrid
         var images = new List<Image>();
         for (int i = 0; i < batch.Size(0); i++)
         {
-            using var one = Ops.Slice(batch, 0, i, i + 1);
+            using var one = batch[i..(i + 1)];
             images.Add(Image.FromTensor(one));
         }
         return Compose(images, labels, columns, scale, padding, labelScale);

@@ -58,7 +58,7 @@ public sealed record ActivationAtlas(string Tap, int Grid, IReadOnlyList<AtlasSa
             using (GradMode.NoGrad())
             using (Tensor.Scope())
             {
-                var slice = Ops.Slice(images, 0, start, start + count);
+                var slice = images[start..(start + count)];
                 a = model.Run(slice, null, stopAfter: tap)[tap].ToArray();
             }
             for (int i = 0; i < count; i++)

@@ -49,7 +49,7 @@ public sealed record ActivationGrid(string Tap, int Height, int Width, IReadOnly
         var icons = new List<Image>();
         for (int p = 0; p < plane; p++)
         {
-            using var one = Ops.Slice(result.Image, 0, p, p + 1);
+            using var one = result.Image[p..(p + 1)];
             icons.Add(Image.FromTensor(one));
         }
         result.Image.Dispose();

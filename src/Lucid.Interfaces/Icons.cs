@@ -55,7 +55,7 @@ public static class Icons
         var images = new Image[batch.Size(0)];
         for (int i = 0; i < images.Length; i++)
         {
-            using var one = Ops.Slice(batch, 0, i, i + 1);
+            using var one = batch[i..(i + 1)];
             images[i] = Image.FromTensor(one);
         }
         batch.Dispose();

@@ -26,7 +26,7 @@ public sealed class ObjectiveContext(Model model, Tensor input, IReadOnlyDiction
         var t = this[tap];
         if (batch is not { } b) return t;
         if (b < 0 || b >= t.Size(0)) throw new LucidArgumentException(nameof(batch), $"objective: batch item {b} does not exist in a batch of {t.Size(0)}.");
-        return Ops.Slice(t, 0, b, b + 1);
+        return t[b..(b + 1)];
     }
 
     private Dictionary<string, float>? _terms;

@@ -162,7 +162,7 @@ public static class Objectives
             for (int d = 1; d < 5; d++)
                 for (int i = 0; i + d < n; i++)
                 {
-                    var diff = Ops.Sub(Ops.Slice(a, 0, i, i + 1), Ops.Slice(a, 0, i + d, i + d + 1));
+                    var diff = Ops.Sub(a[i..(i + 1)], a[(i + d)..(i + d + 1)]);
                     var term = Ops.Mul(Ops.Mean(Ops.Flatten(Ops.Mul(diff, diff), 0), 0), (float)(1 / Math.Pow(decayRatio, d)));
                     total = total is null ? term : Ops.Add(total, term);
                 }

@@ -67,7 +67,7 @@ public static class Recipes
         var distance = Objectives.Custom($"SeedDistance [{regularizationLayer}]", new[] { regularizationLayer }, c =>
         {
             var a = c[regularizationLayer];
-            var d = Ops.Sub(Ops.Slice(a, 0, 1, 2), Ops.Slice(a, 0, 0, 1));
+            var d = Ops.Sub(a[1..2], a[0..1]);
             return Ops.Sqrt(Ops.Add(Ops.Sum(Ops.Mul(d, d)), 1e-12f));
         });
         var trainable = new LucidImage(side, seed.Size(2), seed: seedNumber);
@@ -159,5 +159,5 @@ public static class Recipes
 public sealed record AccentuationResult(RenderResult Render, double Beta)
 {
     /// <summary>The accentuated image [1, C, H, W] (batch item 0 of the render is the fixed seed).</summary>
-    public Tensor Image => Ops.Slice(Render.Image, 0, 1, 2);
+    public Tensor Image => Render.Image[1..2];
 }

@@ -232,7 +232,7 @@ internal sealed class CropsTransform : Transform
         var crops = new List<Tensor>(n * _count);
         for (int e = 0; e < n; e++)
         {
-            var one = Ops.Slice(image, 0, e, e + 1);
+            var one = image[e..(e + 1)];
             for (int k = 0; k < _count; k++)
             {
                 double fraction = _min + (_max - _min) * rng.NextDouble();

@@ -117,6 +117,26 @@ public sealed partial class Tensor : IDisposable
         set => Data[FlatIndex(index)] = value;
     }
 
+    /// <summary>
+    /// The examples <paramref name="range"/> of a batch — a slice along the first dimension (<c>images[2..5]</c>,
+    /// <c>images[^1..]</c>), differentiable as <see cref="Ops.Slice"/>. A range outside the batch is refused.
+    /// </summary>
+    [IndexerName("Element")]
+    public Tensor this[Range range]
+    {
+        get
+        {
+            ThrowIfDisposed("range indexer");
+            if (_shape.Length == 0) throw new ShapeMismatchException("range indexer: a scalar tensor has no first dimension to slice.");
+            int n = _shape[0];
+            int start = range.Start.IsFromEnd ? n - range.Start.Value : range.Start.Value;
+            int end = range.End.IsFromEnd ? n - range.End.Value : range.End.Value;
+            if (start < 0 || end > n || start > end)
+                throw new LucidArgumentException(nameof(range), $"range indexer: {range} is outside the first dimension of shape {Shapes.Format(_shape)} (0..{n}).");
+            return Ops.Slice(this, 0, start, end);
+        }
+    }
+
     private int FlatIndex(int[] index)
     {
         if (index.Length != _shape.Length)

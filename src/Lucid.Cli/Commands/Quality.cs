@@ -69,14 +69,14 @@ public static partial class Cli
         int count = photos.Size(0);
         double photoSlope = Enumerable.Range(0, count).Average(i =>
         {
-            using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
+            using var one = photos[i..(i + 1)];
             return Lucid.Optvis.Quality.SpectralSlope(one);
         });
         var spectra = new Dictionary<string, List<double[]>>(StringComparer.Ordinal)
         {
             ["photos"] = Enumerable.Range(0, count).Select(i =>
             {
-                using var one = Lucid.Tensors.Ops.Slice(photos, 0, i, i + 1);
+                using var one = photos[i..(i + 1)];
                 return Lucid.Optvis.Quality.RadialPowerSpectrum(one);
             }).ToList(),
         };

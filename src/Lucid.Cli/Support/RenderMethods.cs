@@ -108,7 +108,7 @@ internal static class RenderMethods
             for (int start = 0; start < 1000; start += 100)
             {
                 using var scope = Tensor.Scope();
-                var a = model.Run(Ops.Slice(candidates, 0, start, start + 100), null, stopAfter: unit.Tap)[unit.Tap];
+                var a = model.Run(candidates[start..(start + 100)], null, stopAfter: unit.Tap)[unit.Tap];
                 int c = a.Size(1), plane = a.Count / (100 * c);
                 var d = a.Data;
                 for (int e = 0; e < 100; e++)
@@ -119,7 +119,7 @@ internal static class RenderMethods
                 }
             }
         var top = Enumerable.Range(0, 1000).OrderByDescending(i => peaks[i]).Take(50).ToArray();
-        using var references = Ops.Concat(top.Select(i => Ops.Slice(candidates, 0, i, i + 1)).ToArray(), 0);
+        using var references = Ops.Concat(top.Select(i => candidates[i..(i + 1)]).ToArray(), 0);
         return Vital.RenderUnit(model, references, below, relevance, steps: steps, learningRate: learningRate, jitter: 4, warmup: steps / 10, seed: seed, totalVariation: 5);
     }
 

@@ -164,7 +164,7 @@ public sealed class Model
         {
             int m = Math.Min(batch, n - start);
             using var scope = Tensor.Scope();
-            var a = Run(m == n ? images : Ops.Slice(images, 0, start, start + m), null, stopAfter: tap)[tap];
+            var a = Run(m == n ? images : images[start..(start + m)], null, stopAfter: tap)[tap];
             int c = a.Size(1), plane = a.Count / (m * c);
             var d = a.Data;
             for (int e = 0; e < m; e++)

@@ -154,7 +154,7 @@ public static class QualityTable
             scenes.Select((x, k) => (double)Logits(model, x).Max(row => row[k])).ToArray(),
             scenes.Select(x => Enumerable.Range(0, x.Size(0)).Average(i =>
             {
-                using var one = Ops.Slice(x, 0, i, i + 1);
+                using var one = x[i..(i + 1)];
                 return Quality.SpectralSlope(one);
             })).ToArray(),
             scenes.Select(x => Vital.Quantiles(model, x, taps)).ToArray());
