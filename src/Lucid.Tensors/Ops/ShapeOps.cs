@@ -223,34 +223,40 @@ public static partial class Ops
         }
     }
 
-    /// <summary>
-    /// One identity map per dimension. Maps are only read (ops replace a dimension's map, never write into one), so the
-    /// identities of sizes up to 1024 are shared: a render step slices and pads a dozen times.
-    /// </summary>
+    /// <summary>One identity map per dimension.</summary>
     private static int[][] IdentityMaps(Tensor x)
     {
         var shape = x.ShapeArray;
         var maps = new int[shape.Length][];
-        for (int k = 0; k < shape.Length; k++)
-            maps[k] = shape[k] <= SharedIdentityLimit ? SharedIdentities.GetOrAdd(shape[k], static n => Enumerable.Range(0, n).ToArray()) : Enumerable.Range(0, shape[k]).ToArray();
+        for (int k = 0; k < shape.Length; k++) maps[k] = SharedMap(MapKind.Identity, shape[k], 0, 0, 0, shape[k]);
         return maps;
     }
 
-    private const int SharedIdentityLimit = 1024;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, int[]> SharedIdentities = new();
-
-    private enum MapKind { Slice, Pad }
+    private enum MapKind { Identity, Slice, Pad }
 
     /// <summary>
-    /// A slice's or pad's index map (entry o = <paramref name="entry"/>(o)), shared between calls with the same key while
-    /// it is at most 1024 long and fewer than 4096 are kept: a render step crops and pads at offsets from a small set.
+    /// An index map of <paramref name="length"/> entries: identity (a = size), slice (a = start, c = step) or pad (a = size,
+    /// b = before, d = mode). Maps are only read (ops replace a dimension's map, never write into one), so those at most
+    /// 1024 long are shared between calls with the same arguments while fewer than 4096 are kept: a render step slices
+    /// and pads a dozen times at offsets from a small set. Built from the arguments alone, so a hit allocates nothing.
     /// </summary>
-    private static int[] SharedMap((MapKind, int, int, int, int) key, int length, Func<int, int> entry)
+    private static int[] SharedMap(MapKind kind, int a, int b, int c, int d, int length)
     {
-        if (SharedMaps.TryGetValue(key, out var shared)) return shared;
+        if (SharedMaps.TryGetValue((kind, a, b, c, d), out var shared)) return shared;
         var map = new int[length];
-        for (int o = 0; o < length; o++) map[o] = entry(o);
-        if (length <= SharedIdentityLimit && SharedMaps.Count < 4096) SharedMaps.TryAdd(key, map);
+        for (int o = 0; o < length; o++)
+            map[o] = kind switch
+            {
+                MapKind.Identity => o,
+                MapKind.Slice => a + o * c,
+                _ => (PadMode)d switch
+                {
+                    PadMode.Constant => o - b >= 0 && o - b < a ? o - b : -1,
+                    PadMode.Replicate => Math.Clamp(o - b, 0, a - 1),
+                    _ => Reflect(o - b, a),
+                },
+            };
+        if (length <= 1024 && SharedMaps.Count < 4096) SharedMaps.TryAdd((kind, a, b, c, d), map);
         return map;
     }
 
@@ -266,7 +272,7 @@ public static partial class Ops
         int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
         var maps = IdentityMaps(x);
         int count = e > s ? (e - s + step - 1) / step : 0;
-        maps[d] = SharedMap((MapKind.Slice, s, count, step, 0), count, j => s + j * step);
+        maps[d] = SharedMap(MapKind.Slice, s, count, step, 0, count);
         return SeparableGather(x, maps, 0f, "slice", (d, s, e, step));
     }
 
@@ -326,16 +332,7 @@ public static partial class Ops
                 throw new LucidArgumentException(nameof(pads), $"pad: cannot replicate-pad the empty dimension {d}.");
             int size = n + before + after;
             if (size < 0) throw new LucidArgumentException(nameof(pads), $"pad: padding ({before}, {after}) leaves a negative size for dimension {d} of size {n}.");
-            maps[d] = SharedMap((MapKind.Pad, n, before, after, (int)mode), size, o =>
-            {
-                int i = o - before;
-                return mode switch
-                {
-                    PadMode.Constant => i >= 0 && i < n ? i : -1,
-                    PadMode.Replicate => Math.Clamp(i, 0, n - 1),
-                    _ => Reflect(i, n),
-                };
-            });
+            maps[d] = SharedMap(MapKind.Pad, n, before, after, (int)mode, size);
         }
         return SeparableGather(x, maps, value, "pad", (pads, mode, value));
     }
