@@ -21,16 +21,18 @@ public static class SideBySide
     {
         string python = Environment.GetEnvironmentVariable("LUCID_PEER_PYTHON") ?? "/usr/bin/python3";
         string? outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
+        Quick = args.Contains("--quick");
 
         // Each group is measured next to its peer: ours, then PyTorch's, before the next group. The VM's speed changes
         // over minutes (a shared host throttles sustained load), so a comparison is fair only between neighbours.
-        // --real-only: just the ResNet-18 group; --no-real: everything but it.
+        // --real-only: the ResNet-18 and GoogLeNet groups (and TorchSharp's unless --no-torchsharp); --no-real: all but
+        // those two; --googlenet-only: just GoogLeNet; --torchsharp-only: the engine cases next to TorchSharp.
         var ours = new Dictionary<string, double>();
         var allocated = new Dictionary<string, long>();
         var torch = new Dictionary<string, double>();
         var torchSharp = new Dictionary<string, double>();
-        bool onlyTorchSharp = args.Contains("--torchsharp-only");
-        if (!args.Contains("--real-only") && !onlyTorchSharp)
+        bool onlyTorchSharp = args.Contains("--torchsharp-only"), onlyGoogLeNet = args.Contains("--googlenet-only");
+        if (!args.Contains("--real-only") && !onlyTorchSharp && !onlyGoogLeNet)
         {
             var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
             foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
@@ -41,7 +43,7 @@ public static class SideBySide
             foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
             foreach (var (k, v) in render) ours[k] = v;
         }
-        if (!args.Contains("--no-real") && !onlyTorchSharp)
+        if (!args.Contains("--no-real") && !onlyTorchSharp && !onlyGoogLeNet)
         {
             // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
             var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
@@ -51,20 +53,31 @@ public static class SideBySide
             foreach (var (k, v) in real) ours[k] = v;
             foreach (var (k, v) in realAllocated) allocated[k] = v;
         }
+        // torchvision's GoogLeNet with one set of weights in all three engines (built in TorchSharp, so it needs it)
+        if (!args.Contains("--no-real") && !onlyTorchSharp)
+        {
+            if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                Console.Error.WriteLine($"GoogLeNet cases not run (the network is built in TorchSharp): {Lucid.TorchSharp.TorchRuntime.FailureReason}");
+            else
+            {
+                var (measured, measuredAllocated) = RunOurs(typeof(GoogLeNetBenchmarks), typeof(GoogLeNetRenderBenchmarks), typeof(GoogLeNetAttributionBenchmarks));
+                var prefix = GoogLeNetPeer.WriteForPeer();
+                try { foreach (var (k, v) in RunTorch(python, "torch_googlenet.py", $"\"{prefix}\"")) torch[k] = v; }
+                finally { GoogLeNetPeer.Delete(prefix); }
+                Split(measured, ours, torchSharp);
+                foreach (var (k, v) in measuredAllocated) if (!k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) allocated[k] = v;
+            }
+        }
         // TorchSharp (libtorch 2.10) in this process, next to our engine cases and on torchvision's resnet18 in both engines
-        if (!args.Contains("--no-torchsharp"))
+        if (!args.Contains("--no-torchsharp") && !onlyGoogLeNet)
         {
             if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
                 Console.Error.WriteLine($"TorchSharp peer not run: {Lucid.TorchSharp.TorchRuntime.FailureReason}");
             else
             {
                 if (onlyTorchSharp) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
-                var (measured, measuredAllocated) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
-                foreach (var (k, v) in measured)
-                {
-                    if (k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) torchSharp[k[TorchSharpPrefix.Length..]] = v;
-                    else ours[k] = v;
-                }
+                var (measured, _) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
+                Split(measured, ours, torchSharp);
             }
         }
         var report = Format(ours, torch, allocated, torchSharp);
@@ -78,10 +91,23 @@ public static class SideBySide
         return 0;
     }
 
+    /// <summary>--quick: one warm-up and three iterations per case — to check the wiring, not for numbers.</summary>
+    private static bool Quick;
+
+    /// <summary>Cases named with the TorchSharp prefix go to TorchSharp's column under the same case's name, the rest to ours.</summary>
+    private static void Split(Dictionary<string, double> measured, Dictionary<string, double> ours, Dictionary<string, double> torchSharp)
+    {
+        foreach (var (k, v) in measured)
+        {
+            if (k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) torchSharp[k[TorchSharpPrefix.Length..]] = v;
+            else ours[k] = v;
+        }
+    }
+
     private static (Dictionary<string, double> Medians, Dictionary<string, long> Allocated) RunOurs(params Type[] suites)
     {
         var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
-            .WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithId("side-by-side");
+            .WithWarmupCount(Quick ? 1 : 3).WithIterationCount(Quick ? 3 : 10).WithLaunchCount(1).WithId("side-by-side");
         var config = ManualConfig.CreateEmpty().AddJob(job).AddLogger(BenchmarkDotNet.Loggers.NullLogger.Instance)
             .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
             .WithOptions(ConfigOptions.DisableLogFile);
@@ -111,6 +137,21 @@ public static class SideBySide
         {
             string method = b.Descriptor.WorkloadMethod.Name;
             return $"{(method.StartsWith("TorchSharp", StringComparison.Ordinal) ? TorchSharpPrefix : "")}torchvision resnet18 {(method.EndsWith("InputGradient", StringComparison.Ordinal) ? "fwd+input grad" : "fwd")} b{Param("Batch")}";
+        }
+        if (b.Descriptor.Type == typeof(GoogLeNetBenchmarks) || b.Descriptor.Type == typeof(GoogLeNetRenderBenchmarks) || b.Descriptor.Type == typeof(GoogLeNetAttributionBenchmarks))
+        {
+            string method = b.Descriptor.WorkloadMethod.Name;
+            string engine = method.StartsWith("TorchSharp", StringComparison.Ordinal) ? TorchSharpPrefix : "";
+            string work = method[(engine.Length > 0 ? "TorchSharp".Length : "Ours".Length)..];
+            return engine + work switch
+            {
+                "Forward" => $"googlenet fwd b{Param("Batch")}",
+                "ForwardInputGradient" => $"googlenet fwd+input grad b{Param("Batch")}",
+                "RenderStep" => $"render step 224x224 googlenet b{Param("Batch")}",
+                "LrpEpsilonPlusFlat" => "lrp epsilon-plus-flat googlenet b1",
+                "IntegratedGradients50" => "ig 50 steps googlenet b1",
+                var other => other,
+            };
         }
         if (b.Descriptor.Type == typeof(TorchSharpRenderBenchmarks))
             return b.Descriptor.WorkloadMethod.Name switch
