@@ -176,8 +176,8 @@ public class GoogLeNetRenderBenchmarks
         _ = GoogLeNetPeer.ImportedGoogLeNet;
         _image = new LucidImage(224, batch: Batch, seed: 1);
         _objective = Objectives.Channel(GoogLeNetPeer.Tap, GoogLeNetPeer.Channel);
-        _plain = new PlainTorchSharpRender(GoogLeNetPeer.GoogLeNet,
-            new[] { "conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3", "inception4a" }, GoogLeNetPeer.Channel, Batch);
+        _plain = new PlainTorchSharpRender(PlainTorchSharpRender.TorchvisionPrefix(GoogLeNetPeer.GoogLeNet,
+            "conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3", "inception4a"), GoogLeNetPeer.Channel, Batch);
     }
 
     [Benchmark(OperationsPerInvoke = Steps)]

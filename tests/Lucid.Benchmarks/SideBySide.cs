@@ -25,14 +25,20 @@ public static class SideBySide
 
         // Each group is measured next to its peer: ours, then PyTorch's, before the next group. The VM's speed changes
         // over minutes (a shared host throttles sustained load), so a comparison is fair only between neighbours.
-        // --real-only: the ResNet-18 and GoogLeNet groups (and TorchSharp's unless --no-torchsharp); --no-real: all but
-        // those two; --googlenet-only: just GoogLeNet; --torchsharp-only: the engine cases next to TorchSharp.
+        // Groups: engine (GEMM, convolutions, Adam, inception-mini), resnet18, googlenet, torchsharp (TorchSharp's engine
+        // cases and torchvision's resnet18). --only g1,g2 runs those; --real-only drops engine, --no-real resnet18 and
+        // googlenet, --torchsharp-only is --only torchsharp, --no-torchsharp every TorchSharp measurement except GoogLeNet's (the network is built in TorchSharp).
         var ours = new Dictionary<string, double>();
         var allocated = new Dictionary<string, long>();
         var torch = new Dictionary<string, double>();
         var torchSharp = new Dictionary<string, double>();
-        bool onlyTorchSharp = args.Contains("--torchsharp-only"), onlyGoogLeNet = args.Contains("--googlenet-only");
-        if (!args.Contains("--real-only") && !onlyTorchSharp && !onlyGoogLeNet)
+        var only = args.Contains("--torchsharp-only") ? new HashSet<string> { "torchsharp" }
+            : args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',').ToHashSet();
+        bool Group(string name, bool dropped) => only?.Contains(name) ?? !dropped;
+        bool engineGroup = Group("engine", args.Contains("--real-only")), resnetGroup = Group("resnet18", args.Contains("--no-real")),
+            googlenetGroup = Group("googlenet", args.Contains("--no-real")), torchSharpGroup = Group("torchsharp", args.Contains("--no-torchsharp"));
+        bool torchSharpColumns = !args.Contains("--no-torchsharp");
+        if (engineGroup)
         {
             var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
             foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
@@ -43,10 +49,13 @@ public static class SideBySide
             foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
             foreach (var (k, v) in render) ours[k] = v;
         }
-        if (!args.Contains("--no-real") && !onlyTorchSharp && !onlyGoogLeNet)
+        if (resnetGroup)
         {
             // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
             var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
+            // and TorchSharp on the same ONNX file's nodes and weights (no LRP there: TorchSharp has no rules of its own)
+            if (torchSharpColumns && Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                Split(RunOurs(typeof(TorchSharpResNet18Benchmarks), typeof(TorchSharpResNet18RenderBenchmarks), typeof(TorchSharpResNet18AttributionBenchmarks)).Medians, real, torchSharp);
             var check = WriteCheck();
             try { foreach (var (k, v) in RunTorch(python, "torch_resnet18.py", $"\"{Lucid.Models.ResNet18.FindFile()}\" \"{check}\"")) torch[k] = v; }
             finally { File.Delete(check); }
@@ -54,7 +63,7 @@ public static class SideBySide
             foreach (var (k, v) in realAllocated) allocated[k] = v;
         }
         // torchvision's GoogLeNet with one set of weights in all three engines (built in TorchSharp, so it needs it)
-        if (!args.Contains("--no-real") && !onlyTorchSharp)
+        if (googlenetGroup)
         {
             if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
                 Console.Error.WriteLine($"GoogLeNet cases not run (the network is built in TorchSharp): {Lucid.TorchSharp.TorchRuntime.FailureReason}");
@@ -69,13 +78,13 @@ public static class SideBySide
             }
         }
         // TorchSharp (libtorch 2.10) in this process, next to our engine cases and on torchvision's resnet18 in both engines
-        if (!args.Contains("--no-torchsharp") && !onlyGoogLeNet)
+        if (torchSharpGroup)
         {
             if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
                 Console.Error.WriteLine($"TorchSharp peer not run: {Lucid.TorchSharp.TorchRuntime.FailureReason}");
             else
             {
-                if (onlyTorchSharp) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
+                if (!engineGroup) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
                 var (measured, _) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
                 Split(measured, ours, torchSharp);
             }
@@ -153,6 +162,10 @@ public static class SideBySide
                 var other => other,
             };
         }
+        if (b.Descriptor.Type == typeof(TorchSharpResNet18Benchmarks))
+            return $"{TorchSharpPrefix}resnet18 {(b.Descriptor.WorkloadMethod.Name == "Forward" ? "fwd" : "fwd+input grad")} b{Param("Batch")}";
+        if (b.Descriptor.Type == typeof(TorchSharpResNet18RenderBenchmarks)) return $"{TorchSharpPrefix}render step 224x224 resnet18 b{Param("Batch")}";
+        if (b.Descriptor.Type == typeof(TorchSharpResNet18AttributionBenchmarks)) return $"{TorchSharpPrefix}ig 50 steps resnet18 b1";
         if (b.Descriptor.Type == typeof(TorchSharpRenderBenchmarks))
             return b.Descriptor.WorkloadMethod.Name switch
             {

@@ -178,7 +178,7 @@ public class TorchSharpRenderBenchmarks
         _ = TorchPeer.NativeResnet18;
         _image = new LucidImage(Size, seed: 1);
         _objective = Objectives.Channel("layer3.1", Channel);
-        _plain = new PlainTorchSharpRender(TorchPeer.Resnet18, new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3" }, Channel, batch: 1);
+        _plain = new PlainTorchSharpRender(PlainTorchSharpRender.TorchvisionPrefix(TorchPeer.Resnet18, "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3"), Channel, batch: 1);
     }
 
     [Benchmark(OperationsPerInvoke = Steps)]
@@ -203,23 +203,21 @@ public class TorchSharpRenderBenchmarks
 
 /// <summary>
 /// A Lucid-style render written as a plain TorchSharp loop at 224² — what a TorchSharp user would write: Fourier spectrum
-/// with 1/f scaling, colour decorrelation, sigmoid, Lucid's pad + jitter + scale, torchvision's normalization, the
-/// module's children called in order up to the one whose output is the objective's layer (<c>prefix</c>, as
-/// a user would stop the network there), the channel's mean, Adam 0.05.
+/// with 1/f scaling, colour decorrelation, sigmoid, Lucid's standard transforms, then the network on RGB in [0, 1] up to
+/// the objective's layer (its input normalization included), the channel's mean, Adam 0.05.
 /// </summary>
 internal sealed class PlainTorchSharpRender
 {
     private const int Size = 224;
+    private readonly Func<Tensor, Tensor> _features;
     private readonly int _channel;
-    private readonly Tensor _spectrum, _scale, _colour, _mean, _std;
+    private readonly Tensor _spectrum, _scale, _colour;
     private readonly optim.Optimizer _adam;
-    private readonly nn.Module<Tensor, Tensor>[] _prefix;
     private readonly Random _random = new(1);
 
-    public PlainTorchSharpRender(nn.Module<Tensor, Tensor> module, string[] prefix, int channel, int batch)
+    public PlainTorchSharpRender(Func<Tensor, Tensor> features, int channel, int batch)
     {
-        var children = module.named_children().ToDictionary(c => c.name, c => c.module);
-        _prefix = prefix.Select(name => (nn.Module<Tensor, Tensor>)children[name]).ToArray();
+        _features = features;
         _channel = channel;
         torch.manual_seed(1);
         int fw = Size / 2 + 1;
@@ -230,9 +228,25 @@ internal sealed class PlainTorchSharpRender
         _scale = (1.0 / torch.maximum(freq, torch.tensor(1.0 / Size))).reshape(1, 1, Size, fw, 1) * Size;
         var colour = torch.tensor(new float[] { 0.26f, 0.09f, 0.02f, 0.27f, 0.00f, -0.05f, 0.27f, -0.09f, 0.03f }).reshape(3, 3);
         _colour = colour / colour.square().sum(0).sqrt().max();
-        _mean = torch.tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
-        _std = torch.tensor(new[] { 0.229f, 0.224f, 0.225f }).reshape(1, 3, 1, 1);
         _adam = optim.Adam(new[] { (global::TorchSharp.Modules.Parameter)_spectrum }, 0.05);
+    }
+
+    /// <summary>
+    /// torchvision's normalization, then the module's children called in order up to the one whose output is the
+    /// objective's layer (<c>prefix</c>), as a user would stop the network there.
+    /// </summary>
+    public static Func<Tensor, Tensor> TorchvisionPrefix(nn.Module<Tensor, Tensor> module, params string[] prefix)
+    {
+        var children = module.named_children().ToDictionary(c => c.name, c => c.module);
+        var modules = prefix.Select(name => (nn.Module<Tensor, Tensor>)children[name]).ToArray();
+        var mean = torch.tensor(new[] { 0.485f, 0.456f, 0.406f }).reshape(1, 3, 1, 1);
+        var std = torch.tensor(new[] { 0.229f, 0.224f, 0.225f }).reshape(1, 3, 1, 1);
+        return x =>
+        {
+            x = (x - mean) / std;
+            foreach (var m in modules) x = m.call(x);
+            return x;
+        };
     }
 
     public void Steps(int steps)
@@ -244,15 +258,23 @@ internal sealed class PlainTorchSharpRender
             var spectrum = torch.view_as_complex(_spectrum * _scale);
             var pixels = torch.fft.irfft2(spectrum, new long[] { Size, Size }, norm: FFTNormType.Ortho) / 4;
             var rgb = torch.einsum("nchw,dc->ndhw", pixels, _colour).sigmoid();
-            // Lucid's standard transforms: pad 12 (constant 0.5), jitter 8, scale 0.9–1.1, jitter 4
+            // Lucid's standard transforms: pad 12 (constant 0.5), jitter 8, scale 0.9–1.1, rotation −10..10°, jitter 4,
+            // then back to the input size (as the PyTorch render peer)
             var x = nn.functional.pad(rgb, new long[] { 12, 12, 12, 12 }, value: 0.5);
             x = Jitter(x, 8);
-            double s = 0.9 + 0.2 * _random.NextDouble();
+            double s = 0.9 + 0.02 * _random.Next(11);
             x = nn.functional.interpolate(x, scale_factor: new[] { s, s }, mode: InterpolationMode.Bilinear, align_corners: false);
+            int degrees = _random.Next(26) is var k && k < 21 ? k - 10 : 0;
+            if (degrees != 0)
+            {
+                double a = degrees * Math.PI / 180, h = x.shape[2], w = x.shape[3];
+                var theta = torch.tensor(new[] { (float)Math.Cos(a), (float)(-Math.Sin(a) * h / w), 0f, (float)(Math.Sin(a) * w / h), (float)Math.Cos(a), 0f })
+                    .reshape(1, 2, 3).expand(x.shape[0], 2, 3);
+                x = nn.functional.grid_sample(x, nn.functional.affine_grid(theta, x.shape, align_corners: false), align_corners: false);
+            }
             x = Jitter(x, 4);
-            x = (x - _mean) / _std;
-            foreach (var child in _prefix) x = child.call(x);
-            var loss = -x[.., _channel].mean();
+            x = nn.functional.interpolate(x, size: new long[] { Size, Size }, mode: InterpolationMode.Bilinear, align_corners: false);
+            var loss = -_features(x)[.., _channel].mean();
             loss.backward();
             _adam.step();
         }
