@@ -79,17 +79,11 @@ public sealed partial class Lrp
             var propagated = rule.Propagate(view, r);
             grads[0] = propagated;
             string key = node.Output.Name ?? $"{node.Op}#{layerDeltas.Count}";
+            // the layer's conservation: Σ R_in − Σ R_out per example
+            var sumIn = LrpKernels.SumPerExample(propagated, n);
+            var sumOut = LrpKernels.SumPerExample(r, n);
             var delta = new float[n];
-            int perIn = propagated.Count / n, perOut = r.Count / n;
-            var pi = propagated.Data;
-            var ro = r.Data;
-            for (int e = 0; e < n; e++)
-            {
-                double sum = 0;
-                for (int i = 0; i < perIn; i++) sum += pi[e * perIn + i];
-                for (int i = 0; i < perOut; i++) sum -= ro[e * perOut + i];
-                delta[e] = (float)sum;
-            }
+            for (int e = 0; e < n; e++) delta[e] = (float)(sumIn[e] - sumOut[e]);
             layerDeltas.TryAdd(key, delta);
             return grads;
         }

@@ -38,6 +38,25 @@ internal static class LrpKernels
     }
 
     /// <summary>
+    /// Σ over each example's elements of <paramref name="t"/> (batch first, <paramref name="n"/> examples): float sums
+    /// of fixed chunks on both cores, added in order in double precision — the same bits for any thread count.
+    /// </summary>
+    public static double[] SumPerExample(Tensor t, int n)
+    {
+        int per = t.Count / n, chunksPer = (per + Chunk - 1) / Chunk;
+        var partial = new double[n * chunksPer];
+        var state = (T: t, Partial: partial, Per: per, ChunksPer: chunksPer);
+        ParallelKernels.For(n * chunksPer, state, static (i, s) =>
+        {
+            int e = i / s.ChunksPer, c = i % s.ChunksPer, start = c * Chunk;
+            s.Partial[i] = System.Numerics.Tensors.TensorPrimitives.Sum((ReadOnlySpan<float>)s.T.Data.Slice(e * s.Per + start, Math.Min(Chunk, s.Per - start)));
+        });
+        var sums = new double[n];
+        for (int i = 0; i < partial.Length; i++) sums[i / chunksPer] += partial[i];
+        return sums;
+    }
+
+    /// <summary>
     /// The proportional split of R at a sum a + b: R·a / stabilize(a + b) and R·b / stabilize(a + b), halves where the
     /// sum is exactly 0; with <paramref name="positive"/>, by the summands' positive parts.
     /// </summary>
