@@ -38,6 +38,10 @@ public static class SideBySide
         bool engineGroup = Group("engine", args.Contains("--real-only")), resnetGroup = Group("resnet18", args.Contains("--no-real")),
             googlenetGroup = Group("googlenet", args.Contains("--no-real")), torchSharpGroup = Group("torchsharp", args.Contains("--no-torchsharp"));
         bool torchSharpColumns = !args.Contains("--no-torchsharp");
+        bool avx512Off = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0" || Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0";
+        if ((torchSharpGroup || googlenetGroup || resnetGroup && torchSharpColumns) && avx512Off && Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is null)
+            Console.Error.WriteLine("note: AVX-512 is off for us, but TorchSharp's libtorch in this process reads its ISA cap at load: "
+                + "export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 before the run to compare the AVX2 paths.");
         if (engineGroup)
         {
             var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
