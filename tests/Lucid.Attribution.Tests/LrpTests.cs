@@ -135,8 +135,10 @@ public class LrpTests
             var r = result.Relevance["residual_relu"].ToArray();
             for (int i = 0; i < r.Length; i++)
                 Assert.True(Math.Abs(r[i] - contribution(activation, i)) <= 1e-6f * (1 + Math.Abs(activation[i])), $"seed {seed}, {target}, element {i}: R {r[i]}, contribution {contribution(activation, i)}");
-            double sum = r.Sum(v => (double)v), f = result.TargetValues[0];
-            Assert.True(Math.Abs(sum - f) <= 1e-5 * (1 + Math.Abs(f)), $"seed {seed}, {target}: Σ R {sum:G7}, f(x) {f:G7}");
+            // f(x) is the engine's float32 sum of the same terms, so its rounding scales with Σ|R| (a difference of two
+            // channels' sums can cancel to far less than either)
+            double sum = r.Sum(v => (double)v), f = result.TargetValues[0], magnitude = r.Sum(v => Math.Abs((double)v));
+            Assert.True(Math.Abs(sum - f) <= 1e-5 * (1 + Math.Abs(f) + magnitude), $"seed {seed}, {target}: Σ R {sum:G7}, f(x) {f:G7} (Σ|R| {magnitude:G4})");
         }
     }
 
