@@ -22,7 +22,10 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.models import googlenet
+try:
+    from torchvision.models import googlenet
+except ImportError:
+    raise SystemExit("the GoogLeNet peer needs torchvision: apt-get install -y python3-torchvision")
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from torch_render import make, image  # noqa: E402  (the render peer's Fourier image and colour decorrelation)
