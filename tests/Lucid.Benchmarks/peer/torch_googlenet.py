@@ -30,7 +30,7 @@ except ImportError:
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from torch_render import make, image  # noqa: E402  (the render peer's Fourier image and colour decorrelation)
 import torch_render  # noqa: E402
-from torch_resnet18 import ZPlus, Flat, gauss_legendre, timed  # noqa: E402  (Zennit's rules as custom backward functions)
+from torch_resnet18 import ZPlus, Flat, network_cases  # noqa: E402  (Zennit's rules as custom backward functions; the cases)
 
 torch.set_num_threads(2)
 torch.manual_seed(1)
@@ -122,44 +122,12 @@ def main():
     err = (theirs - ours).abs().max().item() / ours.abs().max().item()
     if err > 1e-4:
         raise SystemExit(f"the peer's GoogLeNet disagrees with ours: max relative difference {err:.2e}")
-    results = {}
-    for batch in (1, 8):
-        x = torch.rand(batch, 3, 224, 224)
-
-        def forward():
-            with torch.no_grad():
-                net(contract(x))
-
-        def gradient():
-            xi = x.clone().requires_grad_()
-            torch.autograd.grad(net(contract(xi)).sum(), xi)
-
-        results[f"googlenet fwd b{batch}"] = timed(forward)
-        results[f"googlenet fwd+input grad b{batch}"] = timed(gradient)
-
-    for batch in (1, 4):
-        results[f"render step 224x224 googlenet b{batch}"] = timed(render_step(net, batch))
-
-    photo = torch.rand(1, 3, 224, 224)
-
-    def relevance():
-        xi = photo.clone().requires_grad_()
-        act = features(lrp, contract(xi))
-        mask = torch.zeros_like(act)
-        mask[:, CHANNEL] = 1
-        torch.autograd.grad(act, xi, grad_outputs=act.detach() * mask)
-
-    results["lrp epsilon-plus-flat googlenet b1"] = timed(relevance)
-
-    alphas, weights = gauss_legendre(50)
-
-    def ig():
-        path = (alphas.view(-1, 1, 1, 1) * photo).requires_grad_()
-        act = features(net, contract(path))[:, CHANNEL].sum(dim=(1, 2))
-        (g,) = torch.autograd.grad(act.sum(), path)
-        return photo * (weights.view(-1, 1, 1, 1) * g).sum(0, keepdim=True)
-
-    results["ig 50 steps googlenet b1"] = timed(ig, seconds=6.0)
+    results = network_cases(
+        "googlenet", CHANNEL,
+        run=lambda x: net(contract(x)),
+        features=lambda x: features(net, contract(x)),
+        relevance_features=lambda x: features(lrp, contract(x)),
+        render=lambda batch: render_step(net, batch))
     json.dump(results, sys.stdout)
 
 

@@ -189,6 +189,53 @@ def render_step(net, batch):
     return step
 
 
+def network_cases(name, channel, run, features, relevance_features, render):
+    """The real-network cases on pixels in [0, 1], target `channel` of the tap that `features` stops at:
+    forward and forward + input gradient of the summed output at batch 1 and 8 (`run`), a render step at batch 1 and
+    4 (`render(batch)` gives the step function), LRP through `relevance_features` (the network with the rules as custom
+    backward functions, up to the tap; relevance enters as output times mask, as Zennit starts), and Integrated
+    Gradients with 50 Gauss-Legendre steps in one batch."""
+    results = {}
+    for batch in (1, 8):
+        x = torch.rand(batch, 3, 224, 224)
+
+        def forward():
+            with torch.no_grad():
+                run(x)
+
+        def gradient():
+            xi = x.clone().requires_grad_()
+            torch.autograd.grad(run(xi).sum(), xi)
+
+        results[f"{name} fwd b{batch}"] = timed(forward)
+        results[f"{name} fwd+input grad b{batch}"] = timed(gradient)
+
+    for batch in (1, 4):
+        results[f"render step 224x224 {name} b{batch}"] = timed(render(batch))
+
+    photo = torch.rand(1, 3, 224, 224)
+
+    def relevance():
+        xi = photo.clone().requires_grad_()
+        act = relevance_features(xi)
+        mask = torch.zeros_like(act)
+        mask[:, channel] = 1
+        torch.autograd.grad(act, xi, grad_outputs=act.detach() * mask)
+
+    results[f"lrp epsilon-plus-flat {name} b1"] = timed(relevance)
+
+    alphas, weights = gauss_legendre(50)
+
+    def ig():
+        path = (alphas.view(-1, 1, 1, 1) * photo).requires_grad_()
+        act = features(path)[:, channel].sum(dim=(1, 2))
+        (g,) = torch.autograd.grad(act.sum(), path)
+        return photo * (weights.view(-1, 1, 1, 1) * g).sum(0, keepdim=True)
+
+    results[f"ig 50 steps {name} b1"] = timed(ig, seconds=6.0)
+    return results
+
+
 def resident_mib(field):
     """VmRSS (now) or VmHWM (the peak) of this process, in MiB."""
     with open("/proc/self/status") as f:
@@ -223,44 +270,12 @@ def main():
     err = (theirs - ours).abs().max().item() / ours.abs().max().item()
     if err > 1e-4:
         raise SystemExit(f"the peer's ResNet-18 disagrees with ours: max relative difference {err:.2e}")
-    results = {}
-    for batch in (1, 8):
-        x = torch.rand(batch, 3, 224, 224)
-
-        def forward():
-            with torch.no_grad():
-                net.run(contract(x))
-
-        def gradient():
-            xi = x.clone().requires_grad_()
-            torch.autograd.grad(net.run(contract(xi)).sum(), xi)
-
-        results[f"resnet18 fwd b{batch}"] = timed(forward)
-        results[f"resnet18 fwd+input grad b{batch}"] = timed(gradient)
-
-    for batch in (1, 4):
-        results[f"render step 224x224 resnet18 b{batch}"] = timed(render_step(net, batch))
-
-    photo = torch.rand(1, 3, 224, 224)
-
-    def lrp():
-        xi = photo.clone().requires_grad_()
-        act = lrp_net.run(contract(xi), stop=TARGET_NODE, conv=lrp_conv, add=Norm.apply)
-        mask = torch.zeros_like(act)
-        mask[:, CHANNEL] = 1
-        torch.autograd.grad(act, xi, grad_outputs=act.detach() * mask)
-
-    results["lrp epsilon-plus-flat resnet18 b1"] = timed(lrp)
-
-    alphas, weights = gauss_legendre(50)
-
-    def ig():
-        path = (alphas.view(-1, 1, 1, 1) * photo).requires_grad_()
-        act = net.run(contract(path), stop=TARGET_NODE)[:, CHANNEL].sum(dim=(1, 2))
-        (g,) = torch.autograd.grad(act.sum(), path)
-        return photo * (weights.view(-1, 1, 1, 1) * g).sum(0, keepdim=True)
-
-    results["ig 50 steps resnet18 b1"] = timed(ig, seconds=6.0)
+    results = network_cases(
+        "resnet18", CHANNEL,
+        run=lambda x: net.run(contract(x)),
+        features=lambda x: net.run(contract(x), stop=TARGET_NODE),
+        relevance_features=lambda x: lrp_net.run(contract(x), stop=TARGET_NODE, conv=lrp_conv, add=Norm.apply),
+        render=lambda batch: render_step(net, batch))
     json.dump(results, sys.stdout)
 
 
