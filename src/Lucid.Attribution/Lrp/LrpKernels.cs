@@ -38,8 +38,9 @@ internal static class LrpKernels
     }
 
     /// <summary>
-    /// Σ over each example's elements of <paramref name="t"/> (batch first, <paramref name="n"/> examples): float sums
-    /// of fixed chunks on both cores, added in order in double precision — the same bits for any thread count.
+    /// Σ over each example's elements of <paramref name="t"/> (batch first, <paramref name="n"/> examples) in double
+    /// precision: fixed chunks on both cores, each summed in a fixed order, the chunks added in order — the same bits
+    /// for any thread count.
     /// </summary>
     public static double[] SumPerExample(Tensor t, int n)
     {
@@ -49,11 +50,30 @@ internal static class LrpKernels
         ParallelKernels.For(n * chunksPer, state, static (i, s) =>
         {
             int e = i / s.ChunksPer, c = i % s.ChunksPer, start = c * Chunk;
-            s.Partial[i] = System.Numerics.Tensors.TensorPrimitives.Sum((ReadOnlySpan<float>)s.T.Data.Slice(e * s.Per + start, Math.Min(Chunk, s.Per - start)));
+            s.Partial[i] = SumDouble(s.T.Data.Slice(e * s.Per + start, Math.Min(Chunk, s.Per - start)));
         });
         var sums = new double[n];
         for (int i = 0; i < partial.Length; i++) sums[i / chunksPer] += partial[i];
         return sums;
+    }
+
+    private static double SumDouble(ReadOnlySpan<float> x)
+    {
+        int k = 0;
+        double sum = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> lo = default, hi = default;
+            for (; k + 8 <= x.Length; k += 8)
+            {
+                var (a, b) = Vector256.Widen(Vector256.Create(x.Slice(k, 8)));
+                lo += a;
+                hi += b;
+            }
+            sum = Vector256.Sum(lo + hi);
+        }
+        for (; k < x.Length; k++) sum += x[k];
+        return sum;
     }
 
     /// <summary>
