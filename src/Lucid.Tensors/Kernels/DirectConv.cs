@@ -17,6 +17,7 @@ internal static unsafe class DirectConv
 {
     private const int Channels = 8;   // output channels per tile (broadcast operand)
     private const int Width = 16;     // positions per segment (one zmm)
+    private const int ParallelPackFloats = 1 << 15;
 
     public static bool IsSupported(in ConvGeometry g) => (Gemm.UsesAvx512 || Gemm.UsesAvx2) && g.StrideH == 1 && g.StrideW == 1;
 
@@ -83,8 +84,11 @@ internal static unsafe class DirectConv
             float* pp = Align64(ppRaw), pk = Align64(pkRaw);
             var pad = new PadState(px, pp, g, hp, wp);
             ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
-            // packed block by block on both cores (a serial pack left the other core idle: 4 % of LRP's time on ResNet-18)
-            ParallelKernels.For(groups * coBlocks, new PackState(pw, pk, cog, cig, kk, coBlocks, flippedTransposed), static (i, s) => s.Run(i));
+            // packed block by block, on both cores where the weights are large enough to pay for waking the other (a
+            // serial pack left it idle: 4 % of LRP's time on ResNet-18); small ones (a first layer's) on this thread
+            var pack = new PackState(pw, pk, cog, cig, kk, coBlocks, flippedTransposed);
+            if ((long)groups * coBlocks * k * Channels >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
+            else for (int block = 0; block < groups * coBlocks; block++) pack.Run(block);
             int pairs = (segmentCount + 1) / 2;
             var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, planeP, wp, segmentCount, pairs, accumulate);
             ParallelKernels.For(n * groups * coBlocks, tiles, static (i, s) => s.Run(i));
