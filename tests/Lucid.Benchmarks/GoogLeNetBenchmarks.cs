@@ -9,7 +9,6 @@ using Lucid.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 using LucidTensor = Lucid.Tensors.Tensor;
-using Ops = Lucid.Tensors.Ops;
 using Rng = Lucid.Tensors.Rng;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -113,36 +112,16 @@ public class GoogLeNetBenchmarks
     }
 
     [Benchmark]
-    public void OursForward()
-    {
-        using var _ = GradMode.NoGrad();
-        using var scope = LucidTensor.Scope();
-        GoogLeNetPeer.ImportedGoogLeNet.Forward(_pixels);
-    }
+    public void OursForward() => Passes.Forward(GoogLeNetPeer.ImportedGoogLeNet, _pixels);
 
     [Benchmark]
-    public void OursForwardInputGradient()
-    {
-        using var scope = LucidTensor.Scope();
-        var x = _pixels.Detach().RequireGrad();
-        Gradients.Of(Ops.Sum(GoogLeNetPeer.ImportedGoogLeNet.Forward(x)), new[] { x });
-    }
+    public void OursForwardInputGradient() => Passes.InputGradient(GoogLeNetPeer.ImportedGoogLeNet, _pixels);
 
     [Benchmark]
-    public void TorchSharpForward()
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        GoogLeNetPeer.GoogLeNet.call(_x);
-    }
+    public void TorchSharpForward() => Passes.Forward(GoogLeNetPeer.GoogLeNet.call, _x);
 
     [Benchmark]
-    public void TorchSharpForwardInputGradient()
-    {
-        using var scope = NewDisposeScope();
-        var x = _x.detach().requires_grad_(true);
-        autograd.grad(new[] { GoogLeNetPeer.GoogLeNet.call(x).sum() }, new[] { x });
-    }
+    public void TorchSharpForwardInputGradient() => Passes.InputGradient(GoogLeNetPeer.GoogLeNet.call, _x);
 }
 
 /// <summary>

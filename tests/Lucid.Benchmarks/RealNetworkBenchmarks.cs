@@ -4,7 +4,6 @@ using Lucid.Models;
 using Lucid.Models.Graph;
 using Lucid.Optvis;
 using Lucid.Tensors;
-using Lucid.Tensors.Autograd;
 
 namespace Lucid.Benchmarks;
 
@@ -38,20 +37,10 @@ public class ResNet18Benchmarks
     }
 
     [Benchmark]
-    public void Forward()
-    {
-        using var _ = GradMode.NoGrad();
-        using var scope = Tensor.Scope();
-        _model.Forward(_x);
-    }
+    public void Forward() => Passes.Forward(_model, _x);
 
     [Benchmark]
-    public void ForwardInputGradient()
-    {
-        using var scope = Tensor.Scope();
-        var x = _x.Detach().RequireGrad();
-        Gradients.Of(Ops.Sum(_model.Forward(x)), new[] { x });
-    }
+    public void ForwardInputGradient() => Passes.InputGradient(_model, _x);
 }
 
 /// <summary>

@@ -1,13 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using Lucid.Models.Graph;
 using Lucid.Optvis;
-using Lucid.Tensors.Autograd;
 using Lucid.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Lucid.Benchmarks.BenchmarkCases;
 using LucidTensor = Lucid.Tensors.Tensor;
-using Ops = Lucid.Tensors.Ops;
 using Rng = Lucid.Tensors.Rng;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -126,36 +124,16 @@ public class TorchvisionResNet18Benchmarks
     }
 
     [Benchmark]
-    public void TorchSharpForward()
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        TorchPeer.Resnet18.call(_x);
-    }
+    public void TorchSharpForward() => Passes.Forward(TorchPeer.Resnet18.call, _x);
 
     [Benchmark]
-    public void TorchSharpForwardInputGradient()
-    {
-        using var scope = NewDisposeScope();
-        var x = _x.detach().requires_grad_(true);
-        autograd.grad(new[] { TorchPeer.Resnet18.call(x).sum() }, new[] { x });
-    }
+    public void TorchSharpForwardInputGradient() => Passes.InputGradient(TorchPeer.Resnet18.call, _x);
 
     [Benchmark]
-    public void OursForward()
-    {
-        using var _ = GradMode.NoGrad();
-        using var scope = LucidTensor.Scope();
-        TorchPeer.ImportedResnet18.Forward(_pixels);
-    }
+    public void OursForward() => Passes.Forward(TorchPeer.ImportedResnet18, _pixels);
 
     [Benchmark]
-    public void OursForwardInputGradient()
-    {
-        using var scope = LucidTensor.Scope();
-        var x = _pixels.Detach().RequireGrad();
-        Gradients.Of(Ops.Sum(TorchPeer.ImportedResnet18.Forward(x)), new[] { x });
-    }
+    public void OursForwardInputGradient() => Passes.InputGradient(TorchPeer.ImportedResnet18, _pixels);
 }
 
 /// <summary>

@@ -102,20 +102,10 @@ public class TorchSharpResNet18Benchmarks
     }
 
     [Benchmark]
-    public void Forward()
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        TorchSharpOnnxNetwork.Checked.Run(_x);
-    }
+    public void Forward() => Passes.Forward(x => TorchSharpOnnxNetwork.Checked.Run(x), _x);
 
     [Benchmark]
-    public void ForwardInputGradient()
-    {
-        using var scope = NewDisposeScope();
-        var x = _x.detach().requires_grad_(true);
-        autograd.grad(new[] { TorchSharpOnnxNetwork.Checked.Run(x).sum() }, new[] { x });
-    }
+    public void ForwardInputGradient() => Passes.InputGradient(x => TorchSharpOnnxNetwork.Checked.Run(x), _x);
 }
 
 /// <summary>A plain TorchSharp render step of channel 17 of layer3.1 of ML.NET's ResNet-18 at 224², batch 1 and 4.</summary>

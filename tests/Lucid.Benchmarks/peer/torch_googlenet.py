@@ -28,9 +28,7 @@ except ImportError:
     raise SystemExit("the GoogLeNet peer needs torchvision: apt-get install -y python3-torchvision")
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from torch_render import make, image  # noqa: E402  (the render peer's Fourier image and colour decorrelation)
-import torch_render  # noqa: E402
-from torch_resnet18 import ZPlus, Flat, network_cases  # noqa: E402  (Zennit's rules as custom backward functions; the cases)
+from torch_resnet18 import ZPlus, Flat, network_cases, render_step  # noqa: E402  (Zennit's rules as custom backward functions; the cases)
 
 torch.set_num_threads(2)
 torch.manual_seed(1)
@@ -95,21 +93,6 @@ def lrp_net(prefix):
     return net
 
 
-def render_step(net, batch):
-    spectrum, scale = make(224)
-    spectrum = spectrum.detach().repeat(batch, 1, 1, 1, 1).requires_grad_()
-    opt = torch.optim.Adam([spectrum], lr=0.05)
-
-    def step():
-        opt.zero_grad()
-        img = image(spectrum, scale, 224)
-        act = features(net, contract(torch_render.transform(img, 224)))
-        (-act[:, CHANNEL].mean()).backward()
-        opt.step()
-
-    return step
-
-
 def main():
     prefix = sys.argv[1]
     net = load(prefix)
@@ -127,7 +110,7 @@ def main():
         run=lambda x: net(contract(x)),
         features=lambda x: features(net, contract(x)),
         relevance_features=lambda x: features(lrp, contract(x)),
-        render=lambda batch: render_step(net, batch))
+        render=lambda batch: render_step(lambda x: features(net, contract(x)), CHANNEL, batch))
     json.dump(results, sys.stdout)
 
 

@@ -172,9 +172,9 @@ def timed(fn, seconds=3.0):
     return Timer(stmt="fn()", globals={"fn": fn}, num_threads=2).blocked_autorange(min_run_time=seconds).median * 1e3
 
 
-def render_step(net, batch):
+def render_step(features, channel, batch):
     """One step of the Lucid-style render at 224 squared: Fourier image, decorrelation, sigmoid, Lucid's transforms,
-    channel 17 of layer3.1, Adam 0.05."""
+    then `features` (pixels in [0, 1] to the objective's tap), the mean of `channel`, Adam 0.05."""
     spectrum, scale = make(224)
     spectrum = spectrum.detach().repeat(batch, 1, 1, 1, 1).requires_grad_()
     opt = torch.optim.Adam([spectrum], lr=0.05)
@@ -182,11 +182,16 @@ def render_step(net, batch):
     def step():
         opt.zero_grad()
         img = image(spectrum, scale, 224)
-        act = net.run(contract(torch_render.transform(img, 224)), stop=TARGET_NODE)
-        (-act[:, CHANNEL].mean()).backward()
+        act = features(torch_render.transform(img, 224))
+        (-act[:, channel].mean()).backward()
         opt.step()
 
     return step
+
+
+def layer31(net):
+    """ML.NET's ResNet-18 on pixels in [0, 1] up to layer3.1."""
+    return lambda x: net.run(contract(x), stop=TARGET_NODE)
 
 
 def network_cases(name, channel, run, features, relevance_features, render):
@@ -248,7 +253,7 @@ def resident_mib(field):
 def render_memory(path, batch, steps):
     """--render-memory: the render's peak resident set, after the network is loaded (baseline) and over the steps."""
     net = Graph(path)
-    step = render_step(net, batch)
+    step = render_step(layer31(net), CHANNEL, batch)
     baseline = resident_mib("VmRSS")
     for _ in range(steps):
         step()
@@ -273,9 +278,9 @@ def main():
     results = network_cases(
         "resnet18", CHANNEL,
         run=lambda x: net.run(contract(x)),
-        features=lambda x: net.run(contract(x), stop=TARGET_NODE),
+        features=layer31(net),
         relevance_features=lambda x: lrp_net.run(contract(x), stop=TARGET_NODE, conv=lrp_conv, add=Norm.apply),
-        render=lambda batch: render_step(net, batch))
+        render=lambda batch: render_step(layer31(net), CHANNEL, batch))
     json.dump(results, sys.stdout)
 
 
