@@ -61,7 +61,10 @@ public class ForwardReferenceTests
     }
 
     [Property(MaxTest = 120)]
-    public void Gemm_MatchesNaiveProduct_OnRandomShapesAndTransposes(GemmCase c)
+    public void Gemm_MatchesNaiveProduct_OnRandomShapesAndTransposes(GemmCase c) => CheckGemm(c, "gemm");
+
+    /// <summary>One random GEMM against a double-precision sum (used for the machine's kernel and every slower one).</summary>
+    internal static void CheckGemm(GemmCase c, string what)
     {
         var rng = new Rng((ulong)c.Seed);
         var a = new float[c.M * c.K]; var b = new float[c.K * c.N]; var cc = new float[c.M * c.N];
@@ -77,7 +80,7 @@ public class ForwardReferenceTests
             }
         Gemm.Multiply(c.TransposeA, c.TransposeB, c.M, c.N, c.K, a, c.TransposeA ? c.M : c.K, b, c.TransposeB ? c.K : c.N, cc, c.N, c.Accumulate);
         // float32 accumulation of k products of N(0,1) values: error grows like √k·ε·|terms|
-        AssertClose(expected, cc, 2e-6 * Math.Sqrt(c.K) * 8, $"gemm {c}");
+        AssertClose(expected, cc, 2e-6 * Math.Sqrt(c.K) * 8, $"{what} {c}");
     }
 
     [Fact]
@@ -410,6 +413,17 @@ public class KernelSwitchCollection;
 [Collection(nameof(KernelSwitchCollection))]
 public class FallbackKernelTests
 {
+    /// <summary>
+    /// Every micro-kernel this machine can run (AVX-512 8×32, AVX2 6×16 halves with their 6-row A panels, portable) on
+    /// random shapes, transposes and accumulation: edge rows and columns, K blocks and partial panels included.
+    /// </summary>
+    [Property(MaxTest = 60, Arbitrary = new[] { typeof(ForwardReferenceTests.Arbitraries) })]
+    public void Gemm_EveryKernel_MatchesNaiveProduct(ForwardReferenceTests.GemmCase c)
+    {
+        foreach (var isa in Enum.GetValues<Gemm.Isa>().Where(i => i >= Gemm.Best))
+            Gemm.WithIsa(isa, () => ForwardReferenceTests.CheckGemm(c, $"gemm ({isa})"));
+    }
+
     /// <summary>The AVX2 and portable micro-kernels (and the GEMM-based convolution used without AVX-512) on this machine.</summary>
     [Fact]
     public void FallbackKernels_MatchTheReference()

@@ -6,10 +6,10 @@ namespace Lucid.Tensors.Kernels;
 
 /// <summary>
 /// Single-precision GEMM: C = op(A)·op(B) (+ C when accumulating), row-major with leading dimensions.
-/// Goto/BLIS structure: per K-block, A is packed once into MR-row micro-panels (shared), and each tile — a column
+/// Goto/BLIS structure: per K-block, A is packed into row micro-panels (8 rows; 6 on AVX2), and each tile — a column
 /// chunk of C times a group of rows — packs its own slice of B into NR-column micro-panels on the thread that
 /// consumes it, so those panels stay in that core's L2 (on this hardware the two cores may not share an L3, and
-/// shared B panels halved throughput). An MR×NR register-tiled micro-kernel (AVX-512 or AVX2 FMA, chosen at run time;
+/// shared B panels halved throughput). A register-tiled micro-kernel (AVX-512 8×32, AVX2 FMA 6×16 halves, chosen at run time;
 /// portable fallback) does the arithmetic. Each C element is always summed in the same K order, so results are
 /// bit-identical whatever the thread count and whichever thread runs a tile.
 /// </summary>
@@ -17,6 +17,11 @@ public static unsafe class Gemm
 {
     internal const int MR = 8;
     internal const int NR = 32;
+    // The GEMM's own row-panel height: AVX2 runs 6×16 halves (12 accumulators, 2 B rows and a broadcast fill its 16
+    // registers; 8 accumulators could not hide the FMA latency), so its A panels are 6 rows; AVX-512 and the portable
+    // kernel keep MR. Winograd's products call MicroTile with MR rows on every ISA.
+    private static int Rows => Kernel == Isa.Avx2 ? Mr2 : MR;
+    private const int Mr2 = 6;
     private const int KC = 256;
     private const int NChunk = 1024;
     private const int TilesPerThread = 4;
@@ -94,7 +99,7 @@ public static unsafe class Gemm
         float* c, int ldc, bool accumulate) where TSource : struct, IMatrixSource
     {
         if (m == 0 || n == 0) return;
-        int mPanels = (m + MR - 1) / MR;
+        int mPanels = (m + Rows - 1) / Rows;
         int nPanelsTotal = (n + NR - 1) / NR;
         // Tiles are (column chunk × row group) blocks of C. A tile packs its own rows of A and its own columns of B,
         // on the thread that computes it, so every packed panel it reads sits in that core's caches (the two cores of
@@ -252,7 +257,8 @@ public static unsafe class Gemm
             int nb = tile % nChunks, mg = tile / nChunks;
             int j0 = nb * nChunk, nc = Math.Min(nChunk, n - j0);
             int nPanels = (nc + NR - 1) / NR;
-            int mPanels = (m + MR - 1) / MR;
+            int rows = Rows;
+            int mPanels = (m + rows - 1) / rows;
             int irStart = mg * panelsPerGroup, irEnd = Math.Min(mPanels, irStart + panelsPerGroup);
             int kcMax = Math.Min(KC, k);
             // Pinned, over-allocated by one cache line so the panels start 64-byte aligned: a misaligned 512-bit
@@ -261,7 +267,7 @@ public static unsafe class Gemm
             int sizeB = nPanels * NR * kcMax + 16;
             if (packB is null || packB.Length < sizeB) _packB = packB = GC.AllocateArray<float>(Math.Max(sizeB, NChunk * KC + 16), pinned: true);
             var packA = _packA;
-            int sizeA = (irEnd - irStart) * MR * kcMax + 16;
+            int sizeA = (irEnd - irStart) * rows * kcMax + 32; // alignment, and the 6-row packing's two-lane overhang
             if (packA is null || packA.Length < sizeA) _packA = packA = GC.AllocateArray<float>(sizeA, pinned: true);
             float* tmp = stackalloc float[MR * NR];
             fixed (float* pbRaw = packB)
@@ -273,7 +279,7 @@ public static unsafe class Gemm
                     int kc = Math.Min(KC, k - p0);
                     bool add = accumulate || p0 > 0;
                     for (int ir = irStart; ir < irEnd; ir++)
-                        PackAPanel(a, lda, transA, ir * MR, Math.Min(MR, m - ir * MR), p0, kc, pa + (long)(ir - irStart) * MR * kc);
+                        PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, pa + (long)(ir - irStart) * rows * kc);
                     if (transB || !source.TryPackPanels(p0, kc, j0, nc, NR, pb))
                         for (int panel = 0; panel < nPanels; panel++)
                             PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
@@ -283,10 +289,10 @@ public static unsafe class Gemm
                         float* bPanel = pb + (long)(jr / NR) * NR * kc;
                         for (int ir = irStart; ir < irEnd; ir++)
                         {
-                            int mr = Math.Min(MR, m - ir * MR);
-                            float* aPanel = pa + (long)(ir - irStart) * MR * kc;
-                            float* cTile = c + (long)ir * MR * ldc + j0 + jr;
-                            if (mr == MR && nr == NR)
+                            int mr = Math.Min(rows, m - ir * rows);
+                            float* aPanel = pa + (long)(ir - irStart) * rows * kc;
+                            float* cTile = c + (long)ir * rows * ldc + j0 + jr;
+                            if (mr == rows && nr == NR)
                             {
                                 MicroKernel(kc, aPanel, bPanel, cTile, ldc, add);
                             }
@@ -307,28 +313,39 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Packs rows [i0, i0 + mr) × k-range [p0, p0 + kc) of op(A) into one MR-row panel (zero rows past mr).</summary>
+    /// <summary>
+    /// Packs rows [i0, i0 + mr) × k-range [p0, p0 + kc) of op(A) into one <paramref name="height"/>-row panel
+    /// (element (i, q) at q·height + i; zero rows past mr). <paramref name="more"/> rows of A exist past the panel's.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void PackAPanel(float* a, int lda, bool transA, int i0, int mr, int p0, int kc, float* panel)
+    private static void PackAPanel(float* a, int lda, bool transA, int i0, int mr, int more, int height, int p0, int kc, float* panel)
     {
         if (!transA)
         {
             int p = 0;
-            if (mr == MR && Avx.IsSupported)
+            if (mr == 8 && height == 8 && Avx.IsSupported)
             {
                 float* src = a + (long)i0 * lda + p0;
-                for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, lda, panel + p * MR, MR);
+                for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, lda, panel + p * 8, 8);
             }
-            for (int i = 0; i < MR; i++)
+            else if (mr == 6 && height == 6 && more >= 2 && Avx.IsSupported)
+            {
+                // 8×8 transposes whose last two rows belong to the next panel: each 8-wide store of column q lands at
+                // q·6 and its two extra lanes are overwritten by column q + 1 (the last one's fall in the buffer's
+                // slack or the next panel, packed after this one)
+                float* src = a + (long)i0 * lda + p0;
+                for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, lda, panel + p * 6, 6);
+            }
+            for (int i = 0; i < height; i++)
             {
                 if (i < mr)
                 {
                     float* src = a + (long)(i0 + i) * lda + p0;
-                    for (int q = p; q < kc; q++) panel[q * MR + i] = src[q];
+                    for (int q = p; q < kc; q++) panel[q * height + i] = src[q];
                 }
                 else
                 {
-                    for (int q = p; q < kc; q++) panel[q * MR + i] = 0f;
+                    for (int q = p; q < kc; q++) panel[q * height + i] = 0f;
                 }
             }
         }
@@ -338,21 +355,28 @@ public static unsafe class Gemm
             for (int p = 0; p < kc; p++)
             {
                 float* src = a + (long)(p0 + p) * lda + i0;
-                float* d = panel + p * MR;
-                if (mr == MR) Vector256.Store(Vector256.Load(src), d);
+                float* d = panel + p * height;
+                if (mr == 8 && height == 8) Vector256.Store(Vector256.Load(src), d);
                 else
                 {
                     int i = 0;
                     for (; i < mr; i++) d[i] = src[i];
-                    for (; i < MR; i++) d[i] = 0f;
+                    for (; i < height; i++) d[i] = 0f;
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
-        MicroTile(kc, a, MR, b, c, ldc, accumulate);
+    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        if (Kernel == Isa.Avx2)
+        {
+            Kernel6x16(kc, a, b, c, ldc, accumulate);
+            Kernel6x16(kc, a, b + 16, c + 16, ldc, accumulate);
+        }
+        else MicroTile(kc, a, MR, b, c, ldc, accumulate);
+    }
 
     /// <summary>
     /// One MR×NR register tile: c[i][0..NR) (=|+=) Σ_p a[p·lda + i]·b[p·NR + j] for i &lt; MR — the A column of step p
@@ -451,6 +475,36 @@ public static unsafe class Gemm
         Store256(c, c10, c11, accumulate); c += ldc;
         Store256(c, c20, c21, accumulate); c += ldc;
         Store256(c, c30, c31, accumulate);
+    }
+
+    /// <summary>
+    /// AVX2 GEMM tile: rows [0, 6) of a 6-row packed A panel × 16 columns of a packed B panel (NR wide). Twelve
+    /// accumulators keep both FMA pipes busy through the FMA latency; 15 live registers, so the JIT does not spill.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            a += Mr2;
+            b += NR;
+        }
+        Store256(c, c00, c01, accumulate); c += ldc;
+        Store256(c, c10, c11, accumulate); c += ldc;
+        Store256(c, c20, c21, accumulate); c += ldc;
+        Store256(c, c30, c31, accumulate); c += ldc;
+        Store256(c, c40, c41, accumulate); c += ldc;
+        Store256(c, c50, c51, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
