@@ -9,13 +9,17 @@ namespace Lucid.Tensors.Kernels;
 /// zero-padded once; each of the K = (channels/group)·kH·kW steps then loads two 16-wide rows straight from the padded
 /// image (no im2col, no B packing), broadcasts 8 packed weights and issues 16 FMAs — the GEMM micro-kernel's shape
 /// with the image as its B operand. Used for stride-1 convolutions and, with the flipped kernel, their input gradients.
-/// With AVX2 + FMA the tile is computed as four 4-channel × 16-position quarters (8 accumulators each, so AVX2's 16
-/// registers hold them); the portable path leaves such convolutions to the GEMM.
+/// With AVX2 + FMA the weights are packed in blocks of 6 channels and the tile is 6 channels × 16 positions per segment
+/// (12 accumulators, two input rows and a broadcast: 15 of AVX2's 16 registers; the 4-channel quarters it replaced had
+/// 8 accumulators, too few to hide the FMA latency). Work items are (image, group, channel block, run of segment
+/// pairs), so both cores stay busy when the channel blocks are few or do not split evenly.
+/// The portable path leaves such convolutions to the GEMM.
 /// Each output is summed over K in a fixed order, so results do not depend on threading.
 /// </summary>
 internal static unsafe class DirectConv
 {
-    private const int Channels = 8;   // output channels per tile (broadcast operand)
+    private const int Channels = 8;   // output channels per tile (broadcast operand), AVX-512
+    private const int Channels2 = 6;  // the same on AVX2
     private const int Width = 16;     // positions per segment (one zmm)
     private const int ParallelPackFloats = 1 << 15;
 
@@ -56,9 +60,10 @@ internal static unsafe class DirectConv
         int planeP = hp * wp;
         long paddedSize = (long)n * cin * planeP + 2 * Width + 64;
         int k = cig * g.KernelH * g.KernelW;
-        int coBlocks = (cog + Channels - 1) / Channels;
+        int block = Gemm.UsesAvx512 ? Channels : Channels2;
+        int coBlocks = (cog + block - 1) / block;
         var padded = Buffer(ref _padded, (int)paddedSize);
-        var packed = Buffer(ref _weights, groups * coBlocks * k * Channels + 16);
+        var packed = Buffer(ref _weights, groups * coBlocks * k * block + 16);
         var offsets = _offsets is { } o && o.Length >= k ? o : _offsets = new int[Math.Max(k, 16)];
         // output segments: (oh, ow0) with up to 16 positions each, in row-major order; tiles take them in pairs
         int segmentsPerRow = (g.OutW + Width - 1) / Width;
@@ -86,13 +91,31 @@ internal static unsafe class DirectConv
             ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
             // packed block by block, on both cores where the weights are large enough to pay for waking the other (a
             // serial pack left it idle: 4 % of LRP's time on ResNet-18); small ones (a first layer's) on this thread
-            var pack = new PackState(pw, pk, cog, cig, kk, coBlocks, flippedTransposed);
-            if ((long)groups * coBlocks * k * Channels >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
-            else for (int block = 0; block < groups * coBlocks; block++) pack.Run(block);
+            var pack = new PackState(pw, pk, cog, cig, kk, coBlocks, block, flippedTransposed);
+            if ((long)groups * coBlocks * k * block >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
+            else for (int b = 0; b < groups * coBlocks; b++) pack.Run(b);
             int pairs = (segmentCount + 1) / 2;
-            var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, planeP, wp, segmentCount, pairs, accumulate);
-            ParallelKernels.For(n * groups * coBlocks, tiles, static (i, s) => s.Run(i));
+            int parts = Parts(n * groups * coBlocks, pairs, ParallelKernels.Threads);
+            var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, block, planeP, wp, segmentCount, pairs, parts, accumulate);
+            ParallelKernels.For(n * groups * coBlocks * parts, tiles, static (i, s) => s.Run(i));
         }
+    }
+
+    /// <summary>
+    /// Into how many runs of segment pairs each channel block's output is split: none while the blocks alone give every
+    /// thread at least four items in equal numbers; otherwise enough runs for that (each run re-reads the block's
+    /// weights, a few KiB, from cache).
+    /// </summary>
+    internal static int Parts(int blocks, int pairs, int threads)
+    {
+        if (threads <= 1) return 1;
+        for (int parts = 1; parts <= pairs; parts++)
+        {
+            long items = (long)blocks * parts;
+            if (items >= 4L * threads && items % threads == 0) return parts;
+            if (items >= 16L * threads) return parts; // uneven by at most one item in sixteen
+        }
+        return pairs;
     }
 
     private static float[] Buffer(ref float[]? buffer, int size)
@@ -108,27 +131,28 @@ internal static unsafe class DirectConv
     /// the weight of output channel co, input channel ci, tap r is the forward convolution's weight of its output channel
     /// gi·cig + ci, input channel co, tap kk − 1 − r (the forward weights are [groups·cig, cog, kk]).
     /// </summary>
-    private readonly struct PackState(float* w, float* packed, int cog, int cig, int kk, int coBlocks, bool flippedTransposed)
+    private readonly struct PackState(float* w, float* packed, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
     {
-        public void Run(int block) => PackBlock(w, packed, block / coBlocks, block % coBlocks, cog, cig, kk, coBlocks, flippedTransposed);
+        public void Run(int block) => PackBlock(w, packed, block / coBlocks, block % coBlocks, cog, cig, kk, coBlocks, width, flippedTransposed);
     }
 
-    private static void PackBlock(float* w, float* packed, int gi, int cb, int cog, int cig, int kk, int coBlocks, bool flippedTransposed)
+    /// <summary>Block <paramref name="cb"/> of group <paramref name="gi"/>: K rows of <paramref name="width"/> channels.</summary>
+    private static void PackBlock(float* w, float* packed, int gi, int cb, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
     {
         int k = cig * kk;
-        float* dst = packed + ((long)gi * coBlocks + cb) * k * Channels;
-        for (int c = 0; c < Channels; c++)
+        float* dst = packed + ((long)gi * coBlocks + cb) * k * width;
+        for (int c = 0; c < width; c++)
         {
-            int co = cb * Channels + c;
+            int co = cb * width + c;
             if (co >= cog)
             {
-                for (int step = 0; step < k; step++) dst[step * Channels + c] = 0f;
+                for (int step = 0; step < k; step++) dst[step * width + c] = 0f;
                 continue;
             }
             if (!flippedTransposed)
             {
                 float* src = w + (long)(gi * cog + co) * k;
-                for (int step = 0; step < k; step++) dst[step * Channels + c] = src[step];
+                for (int step = 0; step < k; step++) dst[step * width + c] = src[step];
                 continue;
             }
             // forward weight layout [groups·cig][cog][kk]: input channel ci of this convolution is forward
@@ -136,8 +160,8 @@ internal static unsafe class DirectConv
             for (int ci = 0; ci < cig; ci++)
             {
                 float* src = w + ((long)(gi * cig + ci) * cog + co) * kk;
-                float* d = dst + (long)ci * kk * Channels + c;
-                for (int r = 0; r < kk; r++) d[r * Channels] = src[kk - 1 - r];
+                float* d = dst + (long)ci * kk * width + c;
+                for (int r = 0; r < kk; r++) d[r * width] = src[kk - 1 - r];
             }
         }
     }
@@ -156,21 +180,24 @@ internal static unsafe class DirectConv
     }
 
     private readonly struct TileState(float* padded, float* packed, float* bias, float* y, int* offsets, int* segments, ConvGeometry g,
-        int cin, int cout, int groups, int k, int coBlocks, int planeP, int wp, int segmentCount, int pairs, bool accumulate)
+        int cin, int cout, int groups, int k, int coBlocks, int block, int planeP, int wp, int segmentCount, int pairs, int parts, bool accumulate)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int item)
         {
+            int part = item % parts;
+            item /= parts;
             int cb = item % coBlocks, rest = item / coBlocks, gi = rest % groups, image = rest / groups;
             int cig = cin / groups, cog = cout / groups;
             float* input = padded + ((long)image * cin + gi * cig) * planeP;
-            float* weights = packed + ((long)gi * coBlocks + cb) * k * Channels;
+            float* weights = packed + ((long)gi * coBlocks + cb) * k * block;
             int outPlane = g.OutH * g.OutW;
-            int channels = Math.Min(Channels, cog - cb * Channels);
-            float* outBase = y + ((long)image * cout + gi * cog + cb * Channels) * outPlane;
-            float* biasBase = bias is null ? null : bias + gi * cog + cb * Channels;
+            int channels = Math.Min(block, cog - cb * block);
+            float* outBase = y + ((long)image * cout + gi * cog + cb * block) * outPlane;
+            float* biasBase = bias is null ? null : bias + gi * cog + cb * block;
             float* tile = stackalloc float[Channels * 2 * Width];
-            for (int pair = 0; pair < pairs; pair++)
+            int first = (int)((long)pairs * part / parts), end = (int)((long)pairs * (part + 1) / parts);
+            for (int pair = first; pair < end; pair++)
             {
                 int s0 = 2 * pair, s1 = Math.Min(2 * pair + 1, segmentCount - 1);
                 int oh0 = segments[s0] >> 16, ow0 = segments[s0] & 0xFFFF;
@@ -178,13 +205,8 @@ internal static unsafe class DirectConv
                 if (Gemm.UsesAvx512) Kernel(k, weights, offsets, input + oh0 * wp + ow0, input + oh1 * wp + ow1, tile);
                 else
                 {
-                    Kernel256(k, weights, offsets, input + oh0 * wp + ow0, tile, 0);
-                    Kernel256(k, weights, offsets, input + oh0 * wp + ow0, tile + 4 * 2 * Width, 4);
-                    if (s1 != s0)
-                    {
-                        Kernel256(k, weights, offsets, input + oh1 * wp + ow1, tile + Width, 0);
-                        Kernel256(k, weights, offsets, input + oh1 * wp + ow1, tile + 4 * 2 * Width + Width, 4);
-                    }
+                    Kernel256(k, weights, offsets, input + oh0 * wp + ow0, tile);
+                    if (s1 != s0) Kernel256(k, weights, offsets, input + oh1 * wp + ow1, tile + Width);
                 }
                 Store(tile, 0, oh0, ow0, outBase, outPlane, channels, biasBase);
                 if (s1 != s0) Store(tile, Width, oh1, ow1, outBase, outPlane, channels, biasBase);
@@ -262,14 +284,14 @@ internal static unsafe class DirectConv
     }
 
     /// <summary>
-    /// AVX2 quarter tile: tile[c][0..16) = Σ_k w[k][channel0 + c]·in[off_k ..] for 4 channels (rows 2·Width apart).
-    /// Each output sums K in the same order as the AVX-512 tile.
+    /// AVX2 tile: tile[c][0..16) = Σ_k w[k][c]·in[off_k ..] for the 6 channels of a block (rows 2·Width apart). Each
+    /// output sums K in the same order as the AVX-512 tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int k, float* w, int* offsets, float* input, float* tile, int channel0)
+    private static void Kernel256(int k, float* w, int* offsets, float* input, float* tile)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        w += channel0;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int step = 0; step < k; step++)
         {
             float* at = input + offsets[step];
@@ -279,12 +301,16 @@ internal static unsafe class DirectConv
             var a1 = Vector256.Create(w[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
             var a2 = Vector256.Create(w[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
             var a3 = Vector256.Create(w[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
-            w += Channels;
+            var a4 = Vector256.Create(w[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(w[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            w += Channels2;
         }
         const int row = 2 * Width;
         Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
         Vector256.Store(c10, tile + row); Vector256.Store(c11, tile + row + 8);
         Vector256.Store(c20, tile + 2 * row); Vector256.Store(c21, tile + 2 * row + 8);
         Vector256.Store(c30, tile + 3 * row); Vector256.Store(c31, tile + 3 * row + 8);
+        Vector256.Store(c40, tile + 4 * row); Vector256.Store(c41, tile + 4 * row + 8);
+        Vector256.Store(c50, tile + 5 * row); Vector256.Store(c51, tile + 5 * row + 8);
     }
 }
