@@ -23,6 +23,9 @@ internal static unsafe class DirectConv
     private const int Width = 16;     // positions per segment (one zmm)
     private const int ParallelPackFloats = 1 << 15;
 
+    /// <summary>Floats a padded input extends past its last plane: a row segment reads up to 16 past its row's end.</summary>
+    internal const int InputSlack = 2 * Width + 64;
+
     public static bool IsSupported(in ConvGeometry g) => (Gemm.UsesAvx512 || Gemm.UsesAvx2) && g.StrideH == 1 && g.StrideW == 1;
 
     /// <summary>
@@ -42,15 +45,19 @@ internal static unsafe class DirectConv
     [ThreadStatic] private static float[]? _weights;
     [ThreadStatic] private static int[]? _offsets;
     [ThreadStatic] private static int[]? _segments;
+    [ThreadStatic] private static int[]? _steps;
 
     /// <summary>
     /// y (=|+=) conv(x, w) + bias for x [n, cin, H, W], w [cout, cin/groups, kH, kW], y [n, cout, OutH, OutW]. With
     /// <paramref name="flippedTransposed"/> the kernel is an input gradient's: <paramref name="weight"/> is the forward
     /// convolution's [cin, cout/groups, kH, kW] (its output channels are this convolution's inputs), read with both
-    /// spatial axes reversed.
+    /// spatial axes reversed. <paramref name="liveTap"/>, when given, names the steps (input channel · kH·kW + tap)
+    /// whose weights may be non-zero; the others are structurally zero (a polyphase kernel's padding) and are skipped.
+    /// With <paramref name="padded"/> the geometry has no padding and <paramref name="x"/> is read in place; it must
+    /// extend <see cref="InputSlack"/> floats past its last plane.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flippedTransposed = false)
+        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flippedTransposed = false, Func<int, bool>? liveTap = null, bool padded = false)
     {
         int cig = cin / groups, cog = cout / groups;
         // Top/left padding as given; bottom/right as far as the output reaches (a transposed convolution's output
@@ -58,11 +65,17 @@ internal static unsafe class DirectConv
         int hp = Math.Max(g.Height + 2 * g.PadH, g.OutH + (g.KernelH - 1) * g.DilationH);
         int wp = Math.Max(g.Width + 2 * g.PadW, g.OutW + (g.KernelW - 1) * g.DilationW);
         int planeP = hp * wp;
-        long paddedSize = (long)n * cin * planeP + 2 * Width + 64;
-        int k = cig * g.KernelH * g.KernelW;
+        long paddedSize = (long)n * cin * planeP + InputSlack;
+        if (padded && (g.PadH != 0 || g.PadW != 0 || hp != g.Height || wp != g.Width || x.Length < paddedSize))
+            throw new LucidArgumentException(nameof(x), "direct convolution: a pre-padded input needs a geometry without padding and the slack past its end.");
+        int kAll = cig * g.KernelH * g.KernelW;
+        var steps = _steps is { } st && st.Length >= kAll ? st : _steps = new int[Math.Max(kAll, 16)];
+        int k = 0;
+        for (int step = 0; step < kAll; step++)
+            if (liveTap is null || liveTap(step)) steps[k++] = step;
         int block = Gemm.UsesAvx512 ? Channels : Channels2;
         int coBlocks = (cog + block - 1) / block;
-        var padded = Buffer(ref _padded, (int)paddedSize);
+        var paddedBuffer = padded ? null : Buffer(ref _padded, (int)paddedSize);
         var packed = Buffer(ref _weights, groups * coBlocks * k * block + 16);
         var offsets = _offsets is { } o && o.Length >= k ? o : _offsets = new int[Math.Max(k, 16)];
         // output segments: (oh, ow0) with up to 16 positions each, in row-major order; tiles take them in pairs
@@ -72,26 +85,30 @@ internal static unsafe class DirectConv
         for (int s = 0; s < segmentCount; s++) segments[s] = (s / segmentsPerRow) << 16 | (s % segmentsPerRow) * Width;
 
         int kk = g.KernelH * g.KernelW;
-        for (int step = 0; step < k; step++)
+        for (int i = 0; i < k; i++)
         {
-            int ci = step / kk, r = step % kk;
-            offsets[step] = ci * planeP + r / g.KernelW * g.DilationH * wp + r % g.KernelW * g.DilationW;
+            int ci = steps[i] / kk, r = steps[i] % kk;
+            offsets[i] = ci * planeP + r / g.KernelW * g.DilationH * wp + r % g.KernelW * g.DilationW;
         }
         fixed (float* px = x)
         fixed (float* pw = weight)
         fixed (float* pb = bias)
         fixed (float* py = y)
-        fixed (float* ppRaw = padded)
+        fixed (float* ppRaw = paddedBuffer)
         fixed (float* pkRaw = packed)
         fixed (int* poff = offsets)
         fixed (int* pseg = segments)
+        fixed (int* psteps = steps)
         {
-            float* pp = Align64(ppRaw), pk = Align64(pkRaw);
-            var pad = new PadState(px, pp, g, hp, wp);
-            ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
+            float* pp = padded ? px : Align64(ppRaw), pk = Align64(pkRaw);
+            if (!padded)
+            {
+                var pad = new PadState(px, pp, g, hp, wp);
+                ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
+            }
             // packed block by block, on both cores where the weights are large enough to pay for waking the other (a
             // serial pack left it idle: 4 % of LRP's time on ResNet-18); small ones (a first layer's) on this thread
-            var pack = new PackState(pw, pk, cog, cig, kk, coBlocks, block, flippedTransposed);
+            var pack = new PackState(pw, pk, psteps, k, cog, cig, kk, coBlocks, block, flippedTransposed);
             if ((long)groups * coBlocks * k * block >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
             else for (int b = 0; b < groups * coBlocks; b++) pack.Run(b);
             int pairs = (segmentCount + 1) / 2;
@@ -103,7 +120,7 @@ internal static unsafe class DirectConv
 
     /// <summary>
     /// Into how many runs of segment pairs each channel block's output is split: none while the blocks alone give every
-    /// thread at least four items in equal numbers; otherwise enough runs for that (each run re-reads the block's
+    /// thread at least eight items in equal numbers; otherwise enough runs for that (each run re-reads the block's
     /// weights, a few KiB, from cache).
     /// </summary>
     internal static int Parts(int blocks, int pairs, int threads)
@@ -112,7 +129,7 @@ internal static unsafe class DirectConv
         for (int parts = 1; parts <= pairs; parts++)
         {
             long items = (long)blocks * parts;
-            if (items >= 4L * threads && items % threads == 0) return parts;
+            if (items >= 8L * threads && items % threads == 0) return parts;
             if (items >= 16L * threads) return parts; // uneven by at most one item in sixteen
         }
         return pairs;
@@ -131,30 +148,34 @@ internal static unsafe class DirectConv
     /// the weight of output channel co, input channel ci, tap r is the forward convolution's weight of its output channel
     /// gi·cig + ci, input channel co, tap kk − 1 − r (the forward weights are [groups·cig, cog, kk]).
     /// </summary>
-    private readonly struct PackState(float* w, float* packed, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
+    private readonly struct PackState(float* w, float* packed, int* steps, int k, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
     {
-        public void Run(int block) => PackBlock(w, packed, block / coBlocks, block % coBlocks, cog, cig, kk, coBlocks, width, flippedTransposed);
+        public void Run(int block) => PackBlock(w, packed, steps, k, block / coBlocks, block % coBlocks, cog, cig, kk, coBlocks, width, flippedTransposed);
     }
 
-    /// <summary>Block <paramref name="cb"/> of group <paramref name="gi"/>: K rows of <paramref name="width"/> channels.</summary>
-    private static void PackBlock(float* w, float* packed, int gi, int cb, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
+    /// <summary>
+    /// Block <paramref name="cb"/> of group <paramref name="gi"/>: <paramref name="k"/> rows of <paramref name="width"/>
+    /// channels, row i holding step <paramref name="steps"/>[i] of the kernel.
+    /// </summary>
+    private static void PackBlock(float* w, float* packed, int* steps, int k, int gi, int cb, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
     {
-        int k = cig * kk;
+        int kAll = cig * kk;
         float* dst = packed + ((long)gi * coBlocks + cb) * k * width;
         for (int c = 0; c < width; c++)
         {
             int co = cb * width + c;
             if (co >= cog)
             {
-                for (int step = 0; step < k; step++) dst[step * width + c] = 0f;
+                for (int i = 0; i < k; i++) dst[i * width + c] = 0f;
                 continue;
             }
             if (!flippedTransposed)
             {
-                float* src = w + (long)(gi * cog + co) * k;
-                for (int step = 0; step < k; step++) dst[step * width + c] = src[step];
+                float* src = w + (long)(gi * cog + co) * kAll;
+                for (int i = 0; i < k; i++) dst[i * width + c] = src[steps[i]];
                 continue;
             }
+            System.Diagnostics.Debug.Assert(k == kAll, "a flipped kernel runs every tap");
             // forward weight layout [groups·cig][cog][kk]: input channel ci of this convolution is forward
             // output channel gi·cig + ci, and this output channel co is forward input channel co
             for (int ci = 0; ci < cig; ci++)
