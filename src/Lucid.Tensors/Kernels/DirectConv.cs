@@ -51,13 +51,14 @@ internal static unsafe class DirectConv
     /// y (=|+=) conv(x, w) + bias for x [n, cin, H, W], w [cout, cin/groups, kH, kW], y [n, cout, OutH, OutW]. With
     /// <paramref name="flippedTransposed"/> the kernel is an input gradient's: <paramref name="weight"/> is the forward
     /// convolution's [cin, cout/groups, kH, kW] (its output channels are this convolution's inputs), read with both
-    /// spatial axes reversed. <paramref name="liveTap"/>, when given, names the steps (input channel · kH·kW + tap)
-    /// whose weights may be non-zero; the others are structurally zero (a polyphase kernel's padding) and are skipped.
+    /// spatial axes reversed. <paramref name="liveSteps"/>, when not empty, lists in ascending order the steps (input
+    /// channel · kH·kW + tap) whose weights may be non-zero; the others are structurally zero (a polyphase kernel's
+    /// padding) and are skipped.
     /// With <paramref name="padded"/> the geometry has no padding and <paramref name="x"/> is read in place; it must
     /// extend <see cref="InputSlack"/> floats past its last plane.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flippedTransposed = false, Func<int, bool>? liveTap = null, bool padded = false)
+        int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flippedTransposed = false, ReadOnlySpan<int> liveSteps = default, bool padded = false)
     {
         int cig = cin / groups, cog = cout / groups;
         // Top/left padding as given; bottom/right as far as the output reaches (a transposed convolution's output
@@ -70,9 +71,10 @@ internal static unsafe class DirectConv
             throw new LucidArgumentException(nameof(x), "direct convolution: a pre-padded input needs a geometry without padding and the slack past its end.");
         int kAll = cig * g.KernelH * g.KernelW;
         var steps = _steps is { } st && st.Length >= kAll ? st : _steps = new int[Math.Max(kAll, 16)];
-        int k = 0;
-        for (int step = 0; step < kAll; step++)
-            if (liveTap is null || liveTap(step)) steps[k++] = step;
+        int k = liveSteps.IsEmpty ? kAll : liveSteps.Length;
+        if (liveSteps.IsEmpty)
+            for (int step = 0; step < kAll; step++) steps[step] = step;
+        else liveSteps.CopyTo(steps);
         int block = Gemm.UsesAvx512 ? Channels : Channels2;
         int coBlocks = (cog + block - 1) / block;
         var paddedBuffer = padded ? null : Buffer(ref _padded, (int)paddedSize);

@@ -15,6 +15,7 @@ internal static unsafe class Polyphase
 {
     [ThreadStatic] private static float[]? _phases;
     [ThreadStatic] private static float[]? _weights;
+    [ThreadStatic] private static int[]? _steps;
 
     /// <summary>Whether the forward decomposition applies and pays: a strided convolution with few input channels
     /// whose stride-1 form runs on the direct kernel (AVX-512, and AVX2 with its 6-channel tile: ResNet's 7×7/2 stem
@@ -56,15 +57,15 @@ internal static unsafe class Polyphase
         }
         PhaseWeights(weight, weights, cout, cin, g, p, s);
         // a phase kernel's taps past the original kernel are zero for every channel (7×7/2: 147 of the 192 are real)
-        var geometry = g;
-        int kh = p.KernelH, kw = p.KernelW;
-        bool Live(int step)
+        int kh = p.KernelH, kw = p.KernelW, live = 0;
+        var steps = _steps is { } cached && cached.Length >= p.Rows ? cached : _steps = new int[p.Rows];
+        for (int step = 0; step < p.Rows; step++)
         {
             int phase = step / (kh * kw) % (s * s), tap = step % (kh * kw);
-            return s * (tap / kw) + phase / s < geometry.KernelH && s * (tap % kw) + phase % s < geometry.KernelW;
+            if (s * (tap / kw) + phase / s < g.KernelH && s * (tap % kw) + phase % s < g.KernelW) steps[live++] = step;
         }
         DirectConv.Forward(phases.AsSpan(0, size + DirectConv.InputSlack), weights.AsSpan(0, cout * p.Rows), bias, y, n, p.Channels, cout, 1, p, accumulate,
-            liveTap: Live, padded: true);
+            liveSteps: steps.AsSpan(0, live), padded: true);
     }
 
     private static float[] Buffer(ref float[]? buffer, int size)
