@@ -67,8 +67,13 @@ internal static unsafe class Winograd
         int tilesPadded = (tiles + Tiles - 1) / Tiles * Tiles;
         int coBlocks = (cout + Outputs - 1) / Outputs, coPadded = coBlocks * Outputs;
         var packed = WeightCache.Get(weight, cin, cout, coBlocks, flipped);
-        var v = Buffer(ref _v, 36L * cin * tilesPadded);
-        var m = Buffer(ref _m, 36L * tilesPadded * coPadded);
+        // V is [ξ][channel][ldv] and M [ξ][tile][coPadded]: the transforms touch all 36 ξ rows of a tile at once, so the
+        // row strides are padded to an odd number of cache lines — at power-of-two strides (512 tiles, 64 channels)
+        // those 36 rows fall into one cache set and evict each other (32→64 at 32², batch 8: transforms 2.5× slower).
+        int ldv = OddLines(tilesPadded);
+        long vXi = OddLines((long)cin * ldv), mXi = OddLines((long)tilesPadded * coPadded);
+        var v = Buffer(ref _v, 36L * vXi);
+        var m = Buffer(ref _m, 36L * mXi);
         fixed (float* px = x)
         fixed (float* pv = v)
         fixed (float* pm = m)
@@ -76,17 +81,27 @@ internal static unsafe class Winograd
         fixed (float* pb = bias)
         fixed (float* py = y)
         {
-            var input = new InputTransform(px, pv, g, cin, th, tw, tilesPadded);
+            var input = new InputTransform(px, pv, g, cin, th, tw, ldv, vXi);
             ParallelKernels.For(n * cin, input, static (i, s) => s.Run(i));
             if (tilesPadded > tiles)
-                for (long row = 0; row < 36L * cin; row++)
-                    new Span<float>(pv + row * tilesPadded + tiles, tilesPadded - tiles).Clear();
-            var products = new Products(pv, pu, pm, cin, tilesPadded, coBlocks, coPadded);
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < cin; c++)
+                        new Span<float>(pv + xi * vXi + (long)c * ldv + tiles, tilesPadded - tiles).Clear();
+            var products = new Products(pv, pu, pm, cin, tilesPadded, ldv, vXi, mXi, coBlocks, coPadded);
             ParallelKernels.For(36 * coBlocks, products, static (i, s) => s.Run(i));
-            var output = new OutputTransform(pm, pb, py, g, cout, th, tw, tilesPadded, coPadded, accumulate);
+            var output = new OutputTransform(pm, pb, py, g, cout, th, tw, mXi, coPadded, accumulate);
             ParallelKernels.For(tiles, output, static (i, s) => s.Run(i));
         }
         return true;
+    }
+
+    /// <summary>The smallest stride ≥ <paramref name="floats"/> that is a whole, odd number of 64-byte lines.</summary>
+    private static int OddLines(int floats) => (int)OddLines((long)floats);
+
+    private static long OddLines(long floats)
+    {
+        long lines = (floats + 15) / 16;
+        return (lines | 1) * 16;
     }
 
     private static float[] Buffer(ref float[]? buffer, long size)
@@ -144,7 +159,7 @@ internal static unsafe class Winograd
         Avx.Permute2x128(ab1, cd1, 0x31).AsSingle().Store(phases + 3 * phaseLen);
     }
 
-    private readonly struct InputTransform(float* x, float* v, ConvGeometry g, int cin, int th, int tw, int tilesPadded)
+    private readonly struct InputTransform(float* x, float* v, ConvGeometry g, int cin, int th, int tw, int ldv, long vXi)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int plane)
@@ -185,8 +200,8 @@ internal static unsafe class Winograd
                             Vector256.Load(p0 + q + 1), Vector256.Load(p1 + q + 1), dst + q, span);
                 }
                 long tileBase = (long)image * th * tw;
-                long rowStride = (long)cin * tilesPadded;
-                float* vc = v + (long)c * tilesPadded + tileBase;
+                long rowStride = vXi;
+                float* vc = v + (long)c * ldv + tileBase;
                 int step = 6 * span;
                 for (int ty = 0; ty < th; ty++)
                 {
@@ -222,17 +237,17 @@ internal static unsafe class Winograd
 
     // ---- the 36 products M_ξ = V_ξ · U_ξ -------------------------------------------------------------------------
 
-    private readonly struct Products(float* v, float* u, float* m, int cin, int tilesPadded, int coBlocks, int coPadded)
+    private readonly struct Products(float* v, float* u, float* m, int cin, int tilesPadded, int ldv, long vXi, long mXi, int coBlocks, int coPadded)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int item)
         {
             int xi = item / coBlocks, cb = item % coBlocks;
-            float* vx = v + (long)xi * cin * tilesPadded;
+            float* vx = v + xi * vXi;
             float* ux = u + ((long)xi * coBlocks + cb) * cin * Outputs;
-            float* mx = m + (long)xi * tilesPadded * coPadded + cb * Outputs;
+            float* mx = m + xi * mXi + cb * Outputs;
             for (int t0 = 0; t0 < tilesPadded; t0 += Tiles)
-                Gemm.MicroTile(cin, vx + t0, tilesPadded, ux, mx + (long)t0 * coPadded, coPadded, accumulate: false);
+                Gemm.MicroTile(cin, vx + t0, ldv, ux, mx + (long)t0 * coPadded, coPadded, accumulate: false);
         }
     }
 
@@ -251,7 +266,7 @@ internal static unsafe class Winograd
         o3 = dif12 + Vector256.Create(8f) * dif34 + m5;
     }
 
-    private readonly struct OutputTransform(float* m, float* bias, float* y, ConvGeometry g, int cout, int th, int tw, int tilesPadded, int coPadded, bool accumulate)
+    private readonly struct OutputTransform(float* m, float* bias, float* y, ConvGeometry g, int cout, int th, int tw, long mXi, int coPadded, bool accumulate)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int tile)
@@ -263,7 +278,7 @@ internal static unsafe class Winograd
             long plane = (long)g.OutH * g.OutW;
             int ow = g.OutW;
             float* outBase = y + (long)image * cout * plane + (4L * ty) * ow + 4 * tx;
-            long xiStride = (long)tilesPadded * coPadded;
+            long xiStride = mXi;
             float* mt = m + (long)tile * coPadded;
             var cols = stackalloc Vector256<float>[24];   // Aᵀ down the columns: 4 × 6
             var block = stackalloc float[16 * lanes];

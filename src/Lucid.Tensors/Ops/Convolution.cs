@@ -289,6 +289,11 @@ public static partial class Ops
             ConvBackwardWeightByDots(x, g, gw, n, cin, cout, groups, geo, chunk);
             return;
         }
+        if (WeightGradientParts(n, cout, geo) is var parts and > 1)
+        {
+            ConvBackwardWeightByImages(x, g, gw, n, cin, cout, groups, geo, parts);
+            return;
+        }
         // Batching images only widens K here (the sum over positions), so the implicit path goes image by image and
         // reads g in place; only a materialized column matrix is worth batching.
         if (!MaterializeColumns(geo, chunk)) chunk = 1;
@@ -320,10 +325,77 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// How many parts the batch's weight gradient splits into, each summing its images' products into a partial of its
+    /// own on one core (1: one GEMM at a time, each spread over the cores). Per-image products below ~250 MFLOP are too
+    /// small to split well — a 64×288×1024 product (32→64 3×3 at 32²) left a core idle a third of the time — so they
+    /// run side by side instead, while the partials (up to 8 of [cout, rows]) stay within 4M floats. The rule reads
+    /// shapes only: the same call always takes the same path, whatever the thread count.
+    /// </summary>
+    private static int WeightGradientParts(int n, int cout, in ConvGeometry geo)
+    {
+        long partial = (long)cout * geo.Rows;
+        if (n < 2 || 2.0 * partial * geo.Cols >= 2.5e8) return 1;
+        return (int)Math.Min(Math.Min(n, 8), Math.Max(1, (4L << 20) / partial));
+    }
+
+    [ThreadStatic] private static float[]? _partialBuffer;
+
+    /// <summary>
+    /// gw = Σₙ g·colᵀ with the batch in <paramref name="parts"/> contiguous runs of images: each run's products go, one
+    /// image after another, into its own partial (the first into gw), on one core per run; the partials are then added
+    /// to gw in run order, so the sum's order depends on the shapes only.
+    /// </summary>
+    private static unsafe void ConvBackwardWeightByImages(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
+        int n, int cin, int cout, int groups, in ConvGeometry geo, int parts)
+    {
+        long size = (long)cout * geo.Rows;
+        var partials = ThreadBuffer(ref _partialBuffer, (int)((parts - 1) * size));
+        fixed (float* px = x)
+        fixed (float* pg = g)
+        fixed (float* pw = gw)
+        fixed (float* pp = partials)
+        {
+            var state = new WeightGradPart(px, pg, pw, pp, n, cin, cout, groups, geo, parts);
+            ParallelKernels.For(parts, state, static (i, s) => s.Run(i));
+            for (int part = 1; part < parts; part++)
+                TP.Add(new ReadOnlySpan<float>(pw, (int)size), new ReadOnlySpan<float>(pp + (part - 1) * size, (int)size), new Span<float>(pw, (int)size));
+        }
+    }
+
+    private readonly unsafe struct WeightGradPart(float* x, float* g, float* gw, float* partials, int n, int cin, int cout, int groups,
+        ConvGeometry geo, int parts)
+    {
+        public void Run(int part)
+        {
+            int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
+            int inPlane = geo.Height * geo.Width;
+            int first = (int)((long)part * n / parts), end = (int)((long)(part + 1) * n / parts);
+            float* dst = part == 0 ? gw : partials + (part - 1) * (long)cout * rows;
+            bool materialize = MaterializeColumns(geo, 1);
+            for (int i = first; i < end; i++)
+                for (int gi = 0; gi < groups; gi++)
+                {
+                    float* gOut = g + ((long)i * cout + gi * cog) * cols;
+                    float* xi = x + ((long)i * cin + gi * cig) * inPlane;
+                    float* dw = dst + (long)gi * cog * rows;
+                    if (materialize)
+                    {
+                        var col = ThreadBuffer(ref _colBuffer, rows * cols);
+                        Im2Col.Unfold(new ReadOnlySpan<float>(xi, cig * inPlane), 1, cin * inPlane, col, geo);
+                        fixed (float* pc = col)
+                            Gemm.Multiply(false, true, cog, rows, cols, gOut, cols, pc, cols, dw, rows, accumulate: i > first);
+                    }
+                    else
+                        Gemm.Multiply(false, cog, rows, cols, gOut, cols, new ConvSource(xi, cin * inPlane, geo), transB: true, dw, rows, accumulate: i > first);
+                }
+        }
+    }
+
+    /// <summary>
     /// Weight gradient for kernels with few taps per group (e.g. one input channel, 3×3): the GEMM's N would be a sliver
     /// of one register tile, so instead the column matrix is built and every weight is one vectorized dot product.
     /// </summary>
-    private static void ConvBackwardWeightByDots(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
+    private static unsafe void ConvBackwardWeightByDots(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gw,
         int n, int cin, int cout, int groups, in ConvGeometry geo, int chunk)
     {
         int cig = cin / groups, cog = cout / groups, rows = geo.Rows, cols = geo.Cols;
@@ -337,14 +409,29 @@ public static partial class Ops
             {
                 var col = ThreadBuffer(ref _colBuffer, rows * ld);
                 Im2Col.Unfold(x.Slice((n0 * cin + gi * cig) * inPlane), nb, cin * inPlane, col, geo);
-                for (int co = 0; co < cog; co++)
-                    for (int r = 0; r < rows; r++)
-                    {
-                        double acc = 0;
-                        for (int i = 0; i < nb; i++)
-                            acc += TP.Dot(g.Slice(((n0 + i) * cout + gi * cog + co) * cols, cols), col.Slice(r * ld + i * cols, cols));
-                        gw[(gi * cog + co) * rows + r] += (float)acc;
-                    }
+                fixed (float* pg = g)
+                fixed (float* pc = col)
+                fixed (float* pw = gw)
+                {
+                    // one output channel's weights per item: each is its own sum, so the split does not change a bit
+                    var state = new WeightDots(pg + ((long)n0 * cout + gi * cog) * cols, pc, pw + (long)gi * cog * rows, nb, cout, rows, cols);
+                    ParallelKernels.For(cog, state, static (co, s) => s.Run(co));
+                }
+            }
+        }
+    }
+
+    private readonly unsafe struct WeightDots(float* g, float* col, float* gw, int images, int cout, int rows, int cols)
+    {
+        public void Run(int co)
+        {
+            long ld = (long)images * cols;
+            for (int r = 0; r < rows; r++)
+            {
+                double acc = 0;
+                for (int i = 0; i < images; i++)
+                    acc += TP.Dot(new ReadOnlySpan<float>(g + ((long)i * cout + co) * cols, cols), new ReadOnlySpan<float>(col + r * ld + (long)i * cols, cols));
+                gw[(long)co * rows + r] += (float)acc;
             }
         }
     }
