@@ -20,6 +20,8 @@ public class ConvWeightGradientTests
         { 8, 32, 64, 1, 32, 32, 3, 1, 1 },     // parts (the benchmark's 32→64 at 32²)
         { 3, 16, 24, 1, 21, 19, 5, 2, 2 },     // parts, strided, materialized columns
         { 2, 64, 64, 1, 64, 64, 3, 1, 1 },     // one GEMM per image over the cores (≥ 250 MFLOP each)
+        { 1, 32, 64, 1, 32, 32, 3, 1, 1 },     // one image: its positions in two halves
+        { 1, 5, 7, 1, 29, 23, 3, 1, 0 },       // one image, an odd number of positions
     };
 
     [Theory]

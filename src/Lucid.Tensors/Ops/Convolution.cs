@@ -289,7 +289,7 @@ public static partial class Ops
             ConvBackwardWeightByDots(x, g, gw, n, cin, cout, groups, geo, chunk);
             return;
         }
-        if (WeightGradientParts(n, cout, geo) is var parts and > 1)
+        if (WeightGradientParts(n, cout, groups, geo) is var parts and > 1)
         {
             ConvBackwardWeightByImages(x, g, gw, n, cin, cout, groups, geo, parts);
             return;
@@ -331,10 +331,12 @@ public static partial class Ops
     /// run side by side instead, while the partials (up to 8 of [cout, rows]) stay within 4M floats. The rule reads
     /// shapes only: the same call always takes the same path, whatever the thread count.
     /// </summary>
-    private static int WeightGradientParts(int n, int cout, in ConvGeometry geo)
+    private static int WeightGradientParts(int n, int cout, int groups, in ConvGeometry geo)
     {
         long partial = (long)cout * geo.Rows;
-        if (n < 2 || 2.0 * partial * geo.Cols >= 2.5e8) return 1;
+        if (2.0 * partial * geo.Cols >= 2.5e8) return 1;
+        // one image: its positions in two halves (on a column matrix written out once), when there are enough of them
+        if (n == 1) return groups == 1 && geo.Cols >= 512 && MaterializeColumns(geo, 1) ? 2 : 1;
         return (int)Math.Min(Math.Min(n, 8), Math.Max(1, (4L << 20) / partial));
     }
 
@@ -355,10 +357,34 @@ public static partial class Ops
         fixed (float* pw = gw)
         fixed (float* pp = partials)
         {
-            var state = new WeightGradPart(px, pg, pw, pp, n, cin, cout, groups, geo, parts);
-            ParallelKernels.For(parts, state, static (i, s) => s.Run(i));
+            if (n == 1)
+            {
+                var col = ThreadBuffer(ref _colBuffer, geo.Rows * geo.Cols);
+                Im2Col.Unfold(x, 1, cin * geo.Height * geo.Width, col, geo);
+                fixed (float* pc = col)
+                {
+                    var halves = new WeightGradPositions(pg, pc, pw, pp, cout, geo.Rows, geo.Cols, parts);
+                    ParallelKernels.For(parts, halves, static (i, s) => s.Run(i));
+                }
+            }
+            else
+            {
+                var state = new WeightGradPart(px, pg, pw, pp, n, cin, cout, groups, geo, parts);
+                ParallelKernels.For(parts, state, static (i, s) => s.Run(i));
+            }
             for (int part = 1; part < parts; part++)
                 TP.Add(new ReadOnlySpan<float>(pw, (int)size), new ReadOnlySpan<float>(pp + (part - 1) * size, (int)size), new Span<float>(pw, (int)size));
+        }
+    }
+
+    /// <summary>One image's weight gradient over position range <c>part</c> of <paramref name="parts"/> (one group).</summary>
+    private readonly unsafe struct WeightGradPositions(float* g, float* col, float* gw, float* partials, int cout, int rows, int cols, int parts)
+    {
+        public void Run(int part)
+        {
+            int first = (int)((long)part * cols / parts), end = (int)((long)(part + 1) * cols / parts);
+            float* dst = part == 0 ? gw : partials + (part - 1) * (long)cout * rows;
+            Gemm.Multiply(false, true, cout, rows, end - first, g + first, cols, col + first, cols, dst, rows, accumulate: false);
         }
     }
 
