@@ -312,7 +312,10 @@ public class OptvisTests
     /// <summary>
     /// Lucid's parameterization test: each image fits a target picture (a synthetic scene, 32²) to mean |Δ| &lt; 0.01
     /// within 1000 Adam(0.05) steps of −RMS distance; the low-resolution image fits the target's own low-resolution
-    /// version, and the CPPN fits an XOR pattern (Lucid's CPPN test) to 0.05.
+    /// version, and the CPPN fits an XOR pattern (Lucid's CPPN test, over the whole 32² image) to 0.05 in 800 Adam(0.005)
+    /// steps. At Adam(0.01) the CPPN's fit sits at the edge of stability: over seeds 1–12 three stayed above 0.07, and
+    /// seed 1 ended at 0.257 in a CI run on another host where this AVX2 one gives 0.009 (float summation order differs
+    /// between kernels); at 0.005 every one of those seeds reaches ≤ 0.018, on the AVX2 and the portable kernels alike.
     /// </summary>
     [Theory]
     [InlineData("fourier")]
@@ -350,7 +353,7 @@ public class OptvisTests
             _ => new CppnImage(size, seed: 1),
         };
         var result = Renderer.Render(model, -Objectives.InputDifference(target), image,
-            new RenderOptions { Steps = kind == "cppn" ? 400 : 1000, LearningRate = kind == "cppn" ? 0.01f : 0.05f, Transforms = Transform.None, RedirectRelu = false });
+            new RenderOptions { Steps = kind == "cppn" ? 800 : 1000, LearningRate = kind == "cppn" ? 0.005f : 0.05f, Transforms = Transform.None, RedirectRelu = false });
         var fitted = result.Image.ToArray();
         var expected = target.ToArray();
         double mean = fitted.Zip(expected).Average(p => Math.Abs(p.First - p.Second));
