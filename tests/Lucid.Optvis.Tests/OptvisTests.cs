@@ -314,7 +314,7 @@ public class OptvisTests
     /// within 1000 Adam(0.05) steps of −RMS distance; the low-resolution image fits the target's own low-resolution
     /// version, and the CPPN fits an XOR pattern (Lucid's CPPN test, over the whole 32² image) to 0.05 in 800 Adam(0.005)
     /// steps. At Adam(0.01) the CPPN's fit sits at the edge of stability: over seeds 1–12 three stayed above 0.07, and
-    /// seed 1 ended at 0.257 in a CI run on another host where this AVX2 one gives 0.009 (float summation order differs
+    /// seed 1 ended at 0.257 in one CI run where an AVX2-only Zen 3 host gives 0.009 (float summation order differs
     /// between kernels); at 0.005 every one of those seeds reaches ≤ 0.018, on the AVX2 and the portable kernels alike.
     /// </summary>
     [Theory]

@@ -55,7 +55,7 @@ internal static unsafe class DirectConv
     /// segment, one segment's rows of every input channel (24 KB for 64 channels) and its block's weights overflowed
     /// L1 before the next segment came back to them. The accumulators are stored after a pass and reloaded for the
     /// next, which continues each output's chain of fused multiply-adds exactly: the sums do not change by a bit.
-    /// In-process A/B on this AVX2 host (Zen 3, 2 threads, medians): 64→64 at 112² 69 → 111 GFLOP/s, at 56² 74 → 81,
+    /// In-process A/B on an AVX2-only host (AMD Zen 3, 2 threads, medians): 64→64 at 112² 69 → 111 GFLOP/s, at 56² 74 → 81,
     /// 128→128 at 28² 77 → 83, 256→256 at 14² 75 → 79 (36 to 288 steps per pass all within a few percent of 72).
     /// </summary>
     private const int StepsPerPass = 72;
@@ -231,13 +231,13 @@ internal static unsafe class DirectConv
             int channels = Math.Min(block, cog - cb * block);
             float* outBase = y + ((long)image * cout + gi * cog + cb * block) * outPlane;
             float* biasBase = bias is null ? null : bias + gi * cog + cb * block;
-            float* tile = stackalloc float[Channels * 2 * Width];
             int first = (int)((long)pairs * part / parts), end = (int)((long)pairs * (part + 1) / parts);
             if (!Gemm.UsesAvx512)
             {
                 RunPasses(2 * first, Math.Min(2 * end, segmentCount), weights, input, outBase, outPlane, channels, biasBase);
                 return;
             }
+            float* tile = stackalloc float[Channels * 2 * Width];
             for (int pair = first; pair < end; pair++)
             {
                 int s0 = 2 * pair, s1 = Math.Min(2 * pair + 1, segmentCount - 1);
