@@ -417,6 +417,48 @@ public class FallbackKernelTests
     /// Every micro-kernel this machine can run (AVX-512 8×32, AVX2 6×16 halves with their 6-row A panels, portable) on
     /// random shapes, transposes and accumulation: edge rows and columns, K blocks and partial panels included.
     /// </summary>
+    /// <summary>GEMMs past the small-product fallback: tall and thin ones (the transposed route's), K across blocks.</summary>
+    public static Arbitrary<ForwardReferenceTests.GemmCase> BlockedGemms() => (
+        from m in Gen.Choose(4, 300) from n in Gen.OneOf(Gen.Choose(1, 40), Gen.Choose(41, 200)) from k in Gen.Choose(2, 600)
+        from ta in Gen.Elements(true, false) from tb in Gen.Elements(true, false) from acc in Gen.Elements(true, false)
+        from seed in Generators.Seeds
+        where (long)m * n * k > 4096
+        select new ForwardReferenceTests.GemmCase(m, n, k, ta, tb, acc, seed)).ToArbitrary();
+
+    /// <summary>
+    /// The GEMM's summation contract, bit for bit, on every kernel: each element of C is, per block of
+    /// <see cref="Gemm.KC"/> steps of K, one chain of fused multiply-adds from zero in K order, and the blocks' sums
+    /// are added to C in order (to its old value when accumulating). Whichever route, tile split or thread runs it —
+    /// the transposed route of tall, thin products included — the bits are these.
+    /// </summary>
+    [Property(MaxTest = 80, Arbitrary = new[] { typeof(FallbackKernelTests) })]
+    public void Gemm_EveryKernel_SumsEachElementInItsContractOrder(ForwardReferenceTests.GemmCase c)
+    {
+        var rng = new Rng((ulong)c.Seed);
+        var a = new float[c.M * c.K]; var b = new float[c.K * c.N]; var initial = new float[c.M * c.N];
+        rng.FillNormal(a); rng.FillNormal(b); rng.FillNormal(initial);
+        var expected = (float[])initial.Clone();
+        for (int i = 0; i < c.M; i++)
+            for (int j = 0; j < c.N; j++)
+                for (int p0 = 0; p0 < c.K; p0 += Gemm.KC)
+                {
+                    float s = 0f;
+                    for (int p = p0; p < Math.Min(c.K, p0 + Gemm.KC); p++)
+                        s = MathF.FusedMultiplyAdd(c.TransposeA ? a[p * c.M + i] : a[i * c.K + p], c.TransposeB ? b[j * c.K + p] : b[p * c.N + j], s);
+                    ref float e = ref expected[i * c.N + j];
+                    e = p0 == 0 && !c.Accumulate ? s : e + s;
+                }
+        foreach (var isa in Enum.GetValues<Gemm.Isa>().Where(i => i >= Gemm.Best))
+            Gemm.WithIsa(isa, () =>
+            {
+                var cc = (float[])initial.Clone();
+                Gemm.Multiply(c.TransposeA, c.TransposeB, c.M, c.N, c.K, a, c.TransposeA ? c.M : c.K, b, c.TransposeB ? c.K : c.N, cc, c.N, c.Accumulate);
+                for (int i = 0; i < cc.Length; i++)
+                    if (BitConverter.SingleToInt32Bits(cc[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                        throw new Exception($"{isa} {c}: C[{i / c.N}, {i % c.N}] = {cc[i]:R}, the contract order gives {expected[i]:R}.");
+            });
+    }
+
     [Property(MaxTest = 60, Arbitrary = new[] { typeof(ForwardReferenceTests.Arbitraries) })]
     public void Gemm_EveryKernel_MatchesNaiveProduct(ForwardReferenceTests.GemmCase c)
     {

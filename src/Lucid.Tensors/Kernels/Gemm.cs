@@ -22,9 +22,9 @@ public static unsafe class Gemm
     // kernel keep MR. Winograd's products call MicroTile with MR rows on every ISA.
     private static int Rows => Kernel == Isa.Avx2 ? Mr2 : MR;
     private const int Mr2 = 6;
-    private const int KC = 256;
+    internal const int KC = 256;
     private const int NChunk = 1024;
-    private const int TilesPerThread = 4;
+    internal static int TilesPerThread = 4;
 
     internal enum Isa { Avx512, Avx2, Portable }
     internal static readonly Isa Best = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
@@ -87,7 +87,62 @@ public static unsafe class Gemm
             Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
+        if (transA && !transB && TransposedPays(m, n))
+        {
+            MultiplyTransposed(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
         Multiply(transA, m, n, k, a, lda, new DenseSource(b, ldb), transB, c, ldc, accumulate);
+    }
+
+    [ThreadStatic] private static float[]? _transposedC;
+
+    /// <summary>
+    /// Whether Cᵀ = Bᵀ·A (A stored transposed, B dense) wastes markedly less of the register tiles than C = Aᵀ·B: C's
+    /// columns fill NR-wide panels and its rows 6-row panels (AVX2), so a C with few columns — the input gradient of a
+    /// batch-1 convolution on a 7² map, 4608 × 49 — computes 64 columns for 49 as it stands and 54 rows for 49
+    /// transposed. Both operands still pack by plain copies (A's rows become B's panels, B's become A's).
+    /// </summary>
+    private static bool TransposedPays(int m, int n)
+    {
+        if (Kernel != Isa.Avx2 || n >= NR * 16) return false;
+        int rows = Rows;
+        long asIs = (long)((n + NR - 1) / NR * NR) * ((m + rows - 1) / rows * rows);
+        long transposed = (long)((m + NR - 1) / NR * NR) * ((n + rows - 1) / rows * rows);
+        return transposed * 10 <= asIs * 9;
+    }
+
+    /// <summary>
+    /// C[M,N] (=|+=) Aᵀ·B as Cᵀ = Bᵀ·A into a scratch matrix, then transposed into C. Every element is the same chain of
+    /// fused multiply-adds over K as the direct route (the multiplicands of each step swap places), and an accumulated C
+    /// is transposed in first, so the result is bit for bit the direct route's.
+    /// </summary>
+    private static void MultiplyTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        var scratch = _transposedC;
+        if (scratch is null || scratch.Length < m * n) _transposedC = scratch = GC.AllocateUninitializedArray<float>(Math.Max(m * n, 1 << 16), pinned: true);
+        fixed (float* t = scratch)
+        {
+            if (accumulate) Transpose(c, ldc, m, n, t, m);
+            Multiply(true, n, m, k, b, ldb, new DenseSource(a, lda), transB: false, t, m, accumulate);
+            Transpose(t, m, n, m, c, ldc);
+        }
+    }
+
+    /// <summary>dst[j·ldd + i] = src[i·lds + j] for i &lt; rows, j &lt; cols (8×8 register blocks, scalar edges).</summary>
+    private static void Transpose(float* src, int lds, int rows, int cols, float* dst, int ldd)
+    {
+        int i = 0;
+        if (Avx.IsSupported)
+            for (; i + 8 <= rows; i += 8)
+            {
+                int j = 0;
+                for (; j + 8 <= cols; j += 8) Transpose8x8(src + (long)i * lds + j, lds, dst + (long)j * ldd + i, ldd);
+                for (; j < cols; j++)
+                    for (int r = i; r < i + 8; r++) dst[(long)j * ldd + r] = src[(long)r * lds + j];
+            }
+        for (; i < rows; i++)
+            for (int j = 0; j < cols; j++) dst[(long)j * ldd + i] = src[(long)i * lds + j];
     }
 
     /// <summary>
@@ -352,11 +407,14 @@ public static unsafe class Gemm
         else
         {
             // A stored transposed: element (i, p) at a[p * lda + i]; the panel's rows are contiguous in memory.
+            // A 6-row panel with two more rows of A after it copies 8 floats per step: the two extra lanes land where
+            // step p + 1 writes next (the last step's in the buffer's slack or the next panel, packed after this one).
+            bool wide = mr == 6 && height == 6 && more >= 2;
             for (int p = 0; p < kc; p++)
             {
                 float* src = a + (long)(p0 + p) * lda + i0;
                 float* d = panel + p * height;
-                if (mr == 8 && height == 8) Vector256.Store(Vector256.Load(src), d);
+                if (mr == 8 && height == 8 || wide) Vector256.Store(Vector256.Load(src), d);
                 else
                 {
                     int i = 0;

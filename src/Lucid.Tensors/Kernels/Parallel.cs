@@ -132,10 +132,19 @@ public static class ParallelKernels
         _workers = workers;
     }
 
+    /// <summary>
+    /// How long an idle worker polls for the next region before it blocks: kernels come back to back (a network's
+    /// layers are microseconds apart), and a blocked thread takes tens of microseconds or more to wake on a shared host
+    /// — long enough that the caller had run a whole small region alone (ResNet-18's batch-1 input gradient: a tenth of
+    /// its region time went to regions the worker never joined).
+    /// </summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
+
     private sealed class Worker
     {
         private readonly SemaphoreSlim _signal = new(0);
         private volatile bool _stopped;
+        private int _sleeping;
 
         public Worker(int index)
         {
@@ -143,7 +152,16 @@ public static class ParallelKernels
             thread.Start();
         }
 
-        public void Wake() => _signal.Release();
+        /// <summary>
+        /// Called after the region's generation is published (a full fence): a polling worker sees the new generation
+        /// itself; one that has announced it is blocking gets a release. The worker announces before its last look at
+        /// the generation, so one of the two always sees the other (at worst a spare release, which only makes a later
+        /// wait return at once to look again).
+        /// </summary>
+        public void Wake()
+        {
+            if (Volatile.Read(ref _sleeping) != 0) _signal.Release();
+        }
 
         public void Stop()
         {
@@ -154,22 +172,36 @@ public static class ParallelKernels
         private void Loop()
         {
             _insideRegion = true;
+            int seen = Volatile.Read(ref _generation);
             while (true)
             {
-                // Spin briefly first: kernels come back to back, and a blocked thread takes tens of microseconds to wake.
-                var spin = new SpinWait();
-                bool got = false;
-                for (int i = 0; i < 2000 && !got; i++)
-                {
-                    got = _signal.Wait(0);
-                    if (!got) spin.SpinOnce(sleep1Threshold: -1);
-                }
-                if (!got) _signal.Wait();
+                seen = AwaitRegion(seen);
                 if (_stopped) return;
                 // join the current region, unless its items are already all claimed (then the caller is not waiting)
                 Interlocked.Increment(ref _inflight);
                 if (Volatile.Read(ref _closed) != Volatile.Read(ref _generation)) Drain();
                 Interlocked.Decrement(ref _inflight);
+            }
+        }
+
+        /// <summary>Waits until a region after <paramref name="seen"/> starts (or the worker stops); returns its generation.</summary>
+        private int AwaitRegion(int seen)
+        {
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+            for (int i = 1; ; i++)
+            {
+                int generation = Volatile.Read(ref _generation);
+                if (generation != seen || _stopped) return generation;
+                // a read of one shared counter, no lock: the caller's next region is seen within a few hundred cycles
+                Thread.SpinWait(16);
+                if ((i & 255) != 0) continue;
+                // every few tens of microseconds, let a thread this core may owe its time run, and look at the clock
+                Thread.Yield();
+                if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) continue;
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (Volatile.Read(ref _generation) == seen && !_stopped) _signal.Wait();
+                Volatile.Write(ref _sleeping, 0);
+                deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
             }
         }
     }
