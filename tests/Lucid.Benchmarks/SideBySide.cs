@@ -28,10 +28,6 @@ public static class SideBySide
         // Groups: engine (GEMM, convolutions, Adam, inception-mini), resnet18, googlenet, torchsharp (TorchSharp's engine
         // cases and torchvision's resnet18). --only g1,g2 runs those; --real-only drops engine, --no-real resnet18 and
         // googlenet, --torchsharp-only is --only torchsharp, --no-torchsharp every TorchSharp measurement except GoogLeNet's (the network is built in TorchSharp).
-        var ours = new Dictionary<string, double>();
-        var allocated = new Dictionary<string, long>();
-        var torch = new Dictionary<string, double>();
-        var torchSharp = new Dictionary<string, double>();
         var only = args.Contains("--torchsharp-only") ? new HashSet<string> { "torchsharp" }
             : args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',').ToHashSet();
         bool Group(string name, bool dropped) => only?.Contains(name) ?? !dropped;
@@ -42,58 +38,82 @@ public static class SideBySide
         if ((torchSharpGroup || googlenetGroup || resnetGroup && torchSharpColumns) && avx512Off && Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is null)
             Console.Error.WriteLine("note: AVX-512 is off for us, but TorchSharp's libtorch in this process reads its ISA cap at load: "
                 + "export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 before the run to compare the AVX2 paths.");
-        if (engineGroup)
+        void Round(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated, Dictionary<string, double> torchSharp)
         {
-            var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
-            foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
-            var (render, _) = RunOurs(typeof(RenderBenchmarks));
-            foreach (var (k, v) in RunTorch(python, "torch_render.py")) torch[k] = v;
-            (ours, allocated) = RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks), typeof(TrainingStepBenchmarks));
-            foreach (var (k, v) in RunTorch(python, "torch_peer.py")) torch[k] = v;
-            foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
-            foreach (var (k, v) in render) ours[k] = v;
-        }
-        if (resnetGroup)
-        {
-            // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
-            var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
-            // and TorchSharp on the same ONNX file's nodes and weights (no LRP there: TorchSharp has no rules of its own)
-            if (torchSharpColumns && Lucid.TorchSharp.TorchRuntime.IsAvailable)
-                Split(RunOurs(typeof(TorchSharpResNet18Benchmarks), typeof(TorchSharpResNet18RenderBenchmarks), typeof(TorchSharpResNet18AttributionBenchmarks)).Medians, real, torchSharp);
-            var check = WriteCheck();
-            try { foreach (var (k, v) in RunTorch(python, "torch_resnet18.py", $"\"{Lucid.Models.ResNet18.FindFile()}\" \"{check}\"")) torch[k] = v; }
-            finally { File.Delete(check); }
-            foreach (var (k, v) in real) ours[k] = v;
-            foreach (var (k, v) in realAllocated) allocated[k] = v;
-        }
-        // torchvision's GoogLeNet with one set of weights in all three engines (built in TorchSharp, so it needs it)
-        if (googlenetGroup)
-        {
-            if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
-                Console.Error.WriteLine($"GoogLeNet cases not run (the network is built in TorchSharp): {Lucid.TorchSharp.TorchRuntime.FailureReason}");
-            else
+            if (engineGroup)
             {
-                var (measured, measuredAllocated) = RunOurs(typeof(GoogLeNetBenchmarks), typeof(GoogLeNetRenderBenchmarks), typeof(GoogLeNetAttributionBenchmarks));
-                var prefix = GoogLeNetPeer.WriteForPeer();
-                try { foreach (var (k, v) in RunTorch(python, "torch_googlenet.py", $"\"{prefix}\"")) torch[k] = v; }
-                finally { GoogLeNetPeer.Delete(prefix); }
-                Split(measured, ours, torchSharp);
-                foreach (var (k, v) in measuredAllocated) if (!k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) allocated[k] = v;
+                var (attribution, _) = RunOurs(typeof(AttributionBenchmarks));
+                foreach (var (k, v) in RunTorch(python, "torch_attribution.py")) torch[k] = v;
+                var (render, _) = RunOurs(typeof(RenderBenchmarks));
+                foreach (var (k, v) in RunTorch(python, "torch_render.py")) torch[k] = v;
+                var (engine, engineAllocated) = RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks), typeof(TrainingStepBenchmarks));
+                foreach (var (k, v) in engine) ours[k] = v;
+                foreach (var (k, v) in engineAllocated) allocated[k] = v;
+                foreach (var (k, v) in RunTorch(python, "torch_peer.py")) torch[k] = v;
+                foreach (var (k, v) in attribution) ours[k] = v;      // listed last, as before
+                foreach (var (k, v) in render) ours[k] = v;
+            }
+            if (resnetGroup)
+            {
+                // ML.NET's ResNet-18 at 224²: the peer runs the same ONNX file's weights and first checks its output against ours
+                var (real, realAllocated) = RunOurs(typeof(ResNet18Benchmarks), typeof(ResNet18RenderBenchmarks), typeof(ResNet18AttributionBenchmarks));
+                // and TorchSharp on the same ONNX file's nodes and weights (no LRP there: TorchSharp has no rules of its own)
+                if (torchSharpColumns && Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                    Split(RunOurs(typeof(TorchSharpResNet18Benchmarks), typeof(TorchSharpResNet18RenderBenchmarks), typeof(TorchSharpResNet18AttributionBenchmarks)).Medians, real, torchSharp);
+                var check = WriteCheck();
+                try { foreach (var (k, v) in RunTorch(python, "torch_resnet18.py", $"\"{Lucid.Models.ResNet18.FindFile()}\" \"{check}\"")) torch[k] = v; }
+                finally { File.Delete(check); }
+                foreach (var (k, v) in real) ours[k] = v;
+                foreach (var (k, v) in realAllocated) allocated[k] = v;
+            }
+            // torchvision's GoogLeNet with one set of weights in all three engines (built in TorchSharp, so it needs it)
+            if (googlenetGroup)
+            {
+                if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                    Console.Error.WriteLine($"GoogLeNet cases not run (the network is built in TorchSharp): {Lucid.TorchSharp.TorchRuntime.FailureReason}");
+                else
+                {
+                    var (measured, measuredAllocated) = RunOurs(typeof(GoogLeNetBenchmarks), typeof(GoogLeNetRenderBenchmarks), typeof(GoogLeNetAttributionBenchmarks));
+                    var prefix = GoogLeNetPeer.WriteForPeer();
+                    try { foreach (var (k, v) in RunTorch(python, "torch_googlenet.py", $"\"{prefix}\"")) torch[k] = v; }
+                    finally { GoogLeNetPeer.Delete(prefix); }
+                    Split(measured, ours, torchSharp);
+                    foreach (var (k, v) in measuredAllocated) if (!k.StartsWith(TorchSharpPrefix, StringComparison.Ordinal)) allocated[k] = v;
+                }
+            }
+            // TorchSharp (libtorch 2.10) in this process, next to our engine cases and on torchvision's resnet18 in both engines
+            if (torchSharpGroup)
+            {
+                if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
+                    Console.Error.WriteLine($"TorchSharp peer not run: {Lucid.TorchSharp.TorchRuntime.FailureReason}");
+                else
+                {
+                    if (!engineGroup) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
+                    var (measured, _) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
+                    Split(measured, ours, torchSharp);
+                }
             }
         }
-        // TorchSharp (libtorch 2.10) in this process, next to our engine cases and on torchvision's resnet18 in both engines
-        if (torchSharpGroup)
+
+        // --rounds R: the groups R times over, each of ours next to its peer; a case's ms are the medians over the rounds and
+        // its ratio the median of the rounds' own ratios, so a slow spell of the host moves both sides of a ratio at once
+        int rounds = int.TryParse(args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault(), out var r) && r > 1 ? r : 1;
+        var perRound = new List<(Dictionary<string, double> Ours, Dictionary<string, double> Torch, Dictionary<string, double> TorchSharp)>();
+        var allocated = new Dictionary<string, long>();
+        for (int round = 0; round < rounds; round++)
         {
-            if (!Lucid.TorchSharp.TorchRuntime.IsAvailable)
-                Console.Error.WriteLine($"TorchSharp peer not run: {Lucid.TorchSharp.TorchRuntime.FailureReason}");
-            else
-            {
-                if (!engineGroup) foreach (var (k, v) in RunOurs(typeof(GemmBenchmarks), typeof(ConvBenchmarks)).Medians) ours[k] = v;
-                var (measured, _) = RunOurs(typeof(TorchSharpGemmBenchmarks), typeof(TorchSharpConvBenchmarks), typeof(TorchvisionResNet18Benchmarks), typeof(TorchSharpRenderBenchmarks), typeof(TorchSharpAttributionBenchmarks));
-                Split(measured, ours, torchSharp);
-            }
+            var (o, t, ts) = (new Dictionary<string, double>(), new Dictionary<string, double>(), new Dictionary<string, double>());
+            Round(o, t, allocated, ts);
+            perRound.Add((o, t, ts));
+            if (rounds > 1) Console.Error.WriteLine($"round {round + 1} of {rounds} done");
         }
-        var report = Format(ours, torch, allocated, torchSharp);
+        var ours = MedianOver(perRound.Select(x => x.Ours));
+        var torch = MedianOver(perRound.Select(x => x.Torch));
+        var torchSharp = MedianOver(perRound.Select(x => x.TorchSharp));
+        Dictionary<string, double>? ratios = null;
+        if (rounds > 1)
+            ratios = MedianOver(perRound.Select(x => x.Ours.Where(kv => x.Torch.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => x.Torch[kv.Key] / kv.Value)));
+        var report = Format(ours, torch, allocated, torchSharp, ratios, rounds);
         Console.WriteLine(report);
         if (outFile is not null)
         {
@@ -102,6 +122,23 @@ public static class SideBySide
             File.Move(tmp, outFile, overwrite: true);
         }
         return 0;
+    }
+
+    /// <summary>Per key, the median of its values over the dictionaries that have it (the mean of the middle two when even).</summary>
+    private static Dictionary<string, double> MedianOver(IEnumerable<Dictionary<string, double>> runs)
+    {
+        var values = new Dictionary<string, List<double>>();
+        foreach (var run in runs)
+            foreach (var (k, v) in run)
+            {
+                if (!values.TryGetValue(k, out var list)) values[k] = list = new List<double>();
+                list.Add(v);
+            }
+        return values.ToDictionary(kv => kv.Key, kv =>
+        {
+            var sorted = kv.Value.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        });
     }
 
     /// <summary>--quick: one warm-up and three iterations per case — to check the wiring, not for numbers.</summary>
@@ -254,7 +291,8 @@ public static class SideBySide
 
     private const string TorchSharpPrefix = "torchsharp: ";
 
-    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated, Dictionary<string, double> torchSharp)
+    private static string Format(Dictionary<string, double> ours, Dictionary<string, double> torch, Dictionary<string, long> allocated, Dictionary<string, double> torchSharp,
+        Dictionary<string, double>? ratios = null, int rounds = 1)
     {
         // the plain TorchSharp render loop is the peer of both of our loops
         if (torchSharp.TryGetValue("render step 224x224 torchvision resnet18 b1", out var plain))
@@ -268,6 +306,7 @@ public static class SideBySide
         sb.AppendLine();
         bool ts = torchSharp.Count > 0;
         if (ts) sb.AppendLine("TorchSharp 0.107 (libtorch 2.10) measured in this process with BenchmarkDotNet, next to our engine.");
+        if (rounds > 1) sb.AppendLine(string.Create(inv, $"{rounds} rounds, each group of ours next to its peer: ms are medians over the rounds, torch/ours the median of the rounds' own ratios."));
         sb.AppendLine(ts ? "| case | ours ms | torch ms | torch/ours | TorchSharp ms | TorchSharp/ours |" : "| case | ours ms | torch ms | torch/ours |");
         sb.AppendLine(ts ? "|---|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|");
         var tsRatios = new List<double>();
@@ -279,7 +318,7 @@ public static class SideBySide
             if (torch.TryGetValue(name, out var tm))
             {
                 t = tm.ToString("F3", inv);
-                double r = tm / ms;
+                double r = ratios is not null && ratios.TryGetValue(name, out var rr) ? rr : tm / ms;
                 ratio = r.ToString("F2", inv);
                 if (name.StartsWith("conv fwd+bwd", StringComparison.Ordinal)) convRatios.Add(r);
                 allRatios.Add((name, r));
