@@ -11,6 +11,50 @@ namespace Lucid.Tensors.Tests;
 [Collection(nameof(KernelSwitchCollection))]
 public class LargeElementwiseTests
 {
+    /// <summary>Broadcast binary ops over large outputs (row blocks on both cores): per-channel scales, per-position planes, mixed.</summary>
+    [Theory]
+    [InlineData(new[] { 1, 64, 1, 1 })]
+    [InlineData(new[] { 2, 1, 41, 39 })]
+    [InlineData(new[] { 64, 1, 39 })]
+    [InlineData(new[] { 1 })]
+    public void BroadcastOps_MatchTheirDefinition_AndDoNotDependOnThreads(int[] otherShape)
+    {
+        int[] shape = { 2, 64, 41, 39 };
+        var strides = Shapes.Strides(shape);
+        float[][] Run(int threads)
+        {
+            int saved = ParallelKernels.Threads;
+            try
+            {
+                ParallelKernels.Threads = threads;
+                using var scope = Tensor.Scope();
+                var rng = new Rng(9);
+                var x = rng.Normal(shape);
+                var other = rng.Uniform(otherShape, 0.5f, 2f);
+                var results = new[] { Ops.Mul(x, other), Ops.Add(other, x), Ops.Sub(other, x), Ops.Div(x, other), Ops.Maximum(x, other) };
+                var xd = x.ToArray(); var od = other.ToArray();
+                var os = Shapes.Strides(otherShape);
+                int offset = shape.Length - otherShape.Length;
+                for (int i = 0; i < xd.Length; i++)
+                {
+                    int o = 0;
+                    for (int d = 0; d < otherShape.Length; d++)
+                        if (otherShape[d] != 1) o += i / strides[d + offset] % shape[d + offset] * os[d];
+                    Assert.Equal(xd[i] * od[o], results[0].Data[i]);
+                    Assert.Equal(od[o] + xd[i], results[1].Data[i]);
+                    Assert.Equal(od[o] - xd[i], results[2].Data[i]);
+                    Assert.Equal(xd[i] / od[o], results[3].Data[i]);
+                    Assert.Equal(Math.Max(xd[i], od[o]), results[4].Data[i]);
+                }
+                return results.Select(r => r.ToArray()).ToArray();
+            }
+            finally { ParallelKernels.Threads = saved; }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int k = 0; k < one.Length; k++) Assert.Equal(one[k], two[k]);
+    }
+
     [Fact]
     public void ChunkedOps_MatchTheirDefinition_AndDoNotDependOnThreads()
     {

@@ -54,9 +54,24 @@ public static partial class Ops
             return;
         }
         var plan = new BroadcastPlan(a.Shape, b.Shape, y.Shape);
+        // rows of the broadcast are independent: large ones (a bias or a per-channel scale over a 224² batch, LRP's
+        // per-channel products) run in blocks of about ParallelChunk outputs on both cores
+        int rowsPerItem = Math.Max(1, ParallelChunk / plan.Inner);
+        if (y.Count < ParallelChunk * 2 || plan.Outer < 2 * rowsPerItem)
+        {
+            BroadcastRows(op, plan, pa, pb, py, 0, plan.Outer);
+            return;
+        }
+        Kernels.ParallelKernels.For((plan.Outer + rowsPerItem - 1) / rowsPerItem, (op, plan, a.Buffer, b.Buffer, y.Buffer, a.Count, b.Count, y.Count, rowsPerItem),
+            static (i, s) => BroadcastRows(s.op, s.plan, s.Item3.AsSpan(0, s.Item6), s.Item4.AsSpan(0, s.Item7), s.Item5.AsSpan(0, s.Item8),
+                i * s.rowsPerItem, Math.Min(s.plan.Outer, (i + 1) * s.rowsPerItem)));
+    }
+
+    private static void BroadcastRows(BinaryOp op, in BroadcastPlan plan, ReadOnlySpan<float> pa, ReadOnlySpan<float> pb, Span<float> py, int rowStart, int rowEnd)
+    {
         int inner = plan.Inner;
         int ia = plan.StrideA[^1], ib = plan.StrideB[^1];
-        for (int row = 0; row < plan.Outer; row++)
+        for (int row = rowStart; row < rowEnd; row++)
         {
             plan.Offsets(row, out int oa, out int ob);
             var dst = py.Slice(row * inner, inner);
