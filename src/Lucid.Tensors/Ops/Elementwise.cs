@@ -56,8 +56,8 @@ public static partial class Ops
         var plan = new BroadcastPlan(a.Shape, b.Shape, y.Shape);
         // rows of the broadcast are independent: large ones (a bias or a per-channel scale over a 224² batch, LRP's
         // per-channel products) run in blocks of about ParallelChunk outputs on both cores
-        int rowsPerItem = Math.Max(1, ParallelChunk / plan.Inner);
-        if (y.Count < ParallelChunk * 2 || plan.Outer < 2 * rowsPerItem)
+        int rowsPerItem = y.Count < ParallelChunk * 2 ? 0 : Math.Max(1, ParallelChunk / plan.Inner);
+        if (rowsPerItem == 0 || plan.Outer < 2 * rowsPerItem)
         {
             BroadcastRows(op, plan, pa, pb, py, 0, plan.Outer);
             return;
