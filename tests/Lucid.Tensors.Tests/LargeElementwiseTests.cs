@@ -11,6 +11,60 @@ namespace Lucid.Tensors.Tests;
 [Collection(nameof(KernelSwitchCollection))]
 public class LargeElementwiseTests
 {
+    /// <summary>
+    /// Large separable gathers (row blocks on both cores) and their scatters: slice, constant and reflecting pads, roll and
+    /// a selection with repeats (whose scatter must stay on one core) equal their definition, and forward and gradient
+    /// bits do not depend on the thread count.
+    /// </summary>
+    [Fact]
+    public void LargeGathersAndScatters_MatchTheirDefinition_AndDoNotDependOnThreads()
+    {
+        float[][] Run(int threads)
+        {
+            int saved = ParallelKernels.Threads;
+            try
+            {
+                ParallelKernels.Threads = threads;
+                using var scope = Tensor.Scope();
+                var rng = new Rng(13);
+                var x = rng.Normal(new[] { 2, 64, 41, 39 }).RequireGrad();
+                var slice = Ops.Slice(Ops.Slice(x, 2, 3, 40, 1), 3, 1, 38, 2);
+                var pad = Ops.Pad(x, new[] { 3, 5, 2, 1 });
+                var reflect = Ops.Pad(x, new[] { 4, 4, 4, 4 }, PadMode.Reflect);
+                var rolled = Ops.Roll(x, new[] { 5, -7 }, new[] { 2, 3 });
+                var repeated = Ops.IndexSelect(x, 1, Enumerable.Range(0, 96).Select(i => i % 64).ToArray());
+                var outputs = new[] { slice, pad, reflect, rolled, repeated };
+                var weights = outputs.Select(o => rng.Normal(o.Shape.ToArray())).ToArray();
+                var loss = outputs.Zip(weights, (o, w) => Ops.Sum(Ops.Mul(o, w))).Aggregate(Ops.Add);
+                var gx = Gradients.Of(loss, new[] { x })[0];
+                var xd = x.ToArray();
+                float At(int n, int c, int h, int w) => xd[((n * 64 + c) * 41 + h) * 39 + w];
+                for (int n = 0; n < 2; n++)
+                    for (int c = 0; c < 64; c++)
+                    {
+                        for (int h = 0; h < 37; h++)
+                            for (int w = 0; w < 19; w++)
+                                Assert.Equal(At(n, c, h + 3, 1 + 2 * w), slice.Data[((n * 64 + c) * 37 + h) * 19 + w]);
+                        for (int h = 0; h < 44; h++)
+                            for (int w = 0; w < 47; w++)
+                            {
+                                int ih = h - 2, iw = w - 3;
+                                float expected = ih >= 0 && ih < 41 && iw >= 0 && iw < 39 ? At(n, c, ih, iw) : 0f;
+                                Assert.Equal(expected, pad.Data[((n * 64 + c) * 44 + h) * 47 + w]);
+                            }
+                        for (int h = 0; h < 41; h++)
+                            for (int w = 0; w < 39; w++)
+                                Assert.Equal(At(n, c, ((h - 5) % 41 + 41) % 41, ((w + 7) % 39 + 39) % 39), rolled.Data[((n * 64 + c) * 41 + h) * 39 + w]);
+                    }
+                return outputs.Select(o => o.ToArray()).Append(gx.ToArray()).ToArray();
+            }
+            finally { ParallelKernels.Threads = saved; }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int k = 0; k < one.Length; k++) Assert.Equal(one[k], two[k]);
+    }
+
     /// <summary>Broadcast binary ops over large outputs (row blocks on both cores): per-channel scales, per-position planes, mixed.</summary>
     [Theory]
     [InlineData(new[] { 1, 64, 1, 1 })]

@@ -183,7 +183,56 @@ public static partial class Ops
         bool spans = run > 0;
         for (int j = lead + run; spans && j < inner; j++) spans = innerMap[j] < 0;
         int first = spans ? innerMap[lead] : 0;
-        for (int row = 0; row < rows; row++)
+        // large gathers run in row blocks on both cores; a scatter only where no two rows of the output land on the same
+        // source row (slices, crops, constant pads: injective outer maps), so every source element still receives its
+        // additions in one row's order
+        int rowsPerItem = dst.Length < 2 * ParallelChunk ? 0 : Math.Max(1, ParallelChunk / inner);
+        if (rowsPerItem > 0 && rows >= 2 * rowsPerItem && (!scatter || OuterMapsInjective(maps)))
+        {
+            unsafe
+            {
+                fixed (float* ps = src)
+                fixed (float* pd = dst)
+                {
+                    var state = (Src: (nint)ps, SrcLength: src.Length, Dst: (nint)pd, DstLength: dst.Length, Strides: strides, Maps: maps,
+                        Fill: fill, Scatter: scatter, Lead: lead, Run: run, Spans: spans, First: first, RowsPerItem: rowsPerItem, Rows: rows);
+                    Kernels.ParallelKernels.For((rows + rowsPerItem - 1) / rowsPerItem, state, static (i, s) =>
+                        GatherRows(new Span<float>((float*)s.Src, s.SrcLength), s.Strides, s.Maps, s.Fill, new Span<float>((float*)s.Dst, s.DstLength),
+                            s.Scatter, s.Lead, s.Run, s.Spans, s.First, i * s.RowsPerItem, Math.Min(s.Rows, (i + 1) * s.RowsPerItem)));
+                }
+            }
+            return;
+        }
+        GatherRows(src, strides, maps, fill, dst, scatter, lead, run, spans, first, 0, rows);
+    }
+
+    /// <summary>
+    /// Whether every map but the innermost sends distinct output indices to distinct source indices — checked as strictly
+    /// increasing source indices (ignoring fill entries), which slices, crops, constant pads and sorted selections are
+    /// (a reflecting pad is not, and scatters on one core).
+    /// </summary>
+    private static bool OuterMapsInjective(int[][] maps)
+    {
+        for (int k = 0; k < maps.Length - 1; k++)
+        {
+            int previous = -1;
+            foreach (int s in maps[k])
+            {
+                if (s < 0) continue;
+                if (s <= previous) return false;
+                previous = s;
+            }
+        }
+        return true;
+    }
+
+    private static void GatherRows(Span<float> src, int[] strides, int[][] maps, float fill, Span<float> dst, bool scatter,
+        int lead, int run, bool spans, int first, int rowStart, int rowEnd)
+    {
+        int rank = maps.Length;
+        int inner = maps[rank - 1].Length;
+        var innerMap = maps[rank - 1];
+        for (int row = rowStart; row < rowEnd; row++)
         {
             int rem = row, offset = 0;
             bool outside = false;
