@@ -105,7 +105,8 @@ public static unsafe class Gemm
     /// </summary>
     private static bool TransposedPays(int m, int n)
     {
-        if (Kernel != Isa.Avx2 || n >= NR * 16) return false;
+        // (its scratch Cᵀ is kept per thread: at most 16 MB)
+        if (Kernel != Isa.Avx2 || n >= NR * 16 || (long)m * n > 1 << 22) return false;
         int rows = Rows;
         long asIs = (long)((n + NR - 1) / NR * NR) * ((m + rows - 1) / rows * rows);
         long transposed = (long)((m + NR - 1) / NR * NR) * ((n + rows - 1) / rows * rows);
