@@ -24,7 +24,7 @@ public static unsafe class Gemm
     private const int Mr2 = 6;
     internal const int KC = 256;
     private const int NChunk = 1024;
-    internal static int TilesPerThread = 4;
+    private const int TilesPerThread = 4;
 
     internal enum Isa { Avx512, Avx2, Portable }
     internal static readonly Isa Best = Avx512F.IsSupported ? Isa.Avx512 : Fma.IsSupported && Avx2.IsSupported ? Isa.Avx2 : Isa.Portable;
