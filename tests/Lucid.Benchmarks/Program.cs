@@ -8,7 +8,8 @@ namespace Lucid.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// <c>side-by-side [--out file.md]</c>: our suites and the PyTorch peer in one run, as a table;
+    /// <c>side-by-side [--only groups] [--rounds R] [--out file.md]</c>: our suites and the PyTorch peer in one run, as a table
+    /// (with <c>--rounds</c>, R rounds, each group next to its peer: medians over the rounds);
     /// <c>render-memory [--batch 4] [--steps 8]</c>: the batch-4 render's peak working set next to PyTorch's.
     /// Anything else goes to BenchmarkDotNet's switcher (e.g. <c>--filter *TrainingStep*</c>).
     /// </summary>
