@@ -65,6 +65,8 @@ public static class SideBySide
                 finally { File.Delete(check); }
                 foreach (var (k, v) in real) ours[k] = v;
                 foreach (var (k, v) in realAllocated) allocated[k] = v;
+                foreach (int batch in new[] { 1, 4 })
+                    SteadyAllocated[$"render step 224x224 resnet18 b{batch}"] = ResNet18RenderBenchmarks.SteadyStepBytes(batch);
             }
             // torchvision's GoogLeNet with one set of weights in all three engines (built in TorchSharp, so it needs it)
             if (googlenetGroup)
@@ -140,6 +142,9 @@ public static class SideBySide
             return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         });
     }
+
+    /// <summary>Managed bytes per steady-state step of the renders that report them (the last round's).</summary>
+    private static readonly Dictionary<string, double> SteadyAllocated = new();
 
     /// <summary>--quick: one warm-up and three iterations per case — to check the wiring, not for numbers.</summary>
     private static bool Quick;
@@ -352,7 +357,12 @@ public static class SideBySide
             sb.AppendLine(string.Create(inv, $"Against TorchSharp: median TorchSharp/ours {median:F2}; {tsRatios.Count(r => r >= 1)} of {tsRatios.Count} at ≥ 1.0."));
         }
         foreach (var (name, bytes) in allocated)
-            sb.AppendLine(string.Create(inv, $"{name}: {bytes / 1024.0:F1} KiB allocated per operation on the managed heap."));
+        {
+            string steady = SteadyAllocated.TryGetValue(name, out var perStep)
+                ? string.Create(inv, $"; a steady-state step {perStep / 1024.0:F1} KiB (steps 5–20 of a render, between its progress reports: without the render's setup)")
+                : "";
+            sb.AppendLine(string.Create(inv, $"{name}: {bytes / 1024.0:F1} KiB allocated per operation on the managed heap{steady}."));
+        }
         return sb.ToString();
     }
 
