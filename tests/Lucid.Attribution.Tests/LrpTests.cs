@@ -104,6 +104,34 @@ public class LrpTests
     }
 
     /// <summary>
+    /// The flat rule's closed form on a convolution equals its definition — Zennit's two passes with unit inputs and
+    /// weights, z = conv(1, 1), R_in = 1 ⊙ convᵀ(R / stabilize(z), 1) — on random geometries: kernel 1–7 (odd and even,
+    /// non-square), stride 1–3, padding 0–3 (wider than the kernel's reach too), dilation 1–2, 1–4 images, 1–5 channels
+    /// each way, odd map sizes; within 1e-5 of the largest relevance (the sums run in another order).
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public void Flat_ClosedFormOnAConvolution_EqualsItsTwoPasses(Seed seed)
+    {
+        var rng = new Rng((ulong)seed);
+        int n = rng.NextInt(1, 5), cin = rng.NextInt(1, 6), cout = rng.NextInt(1, 6);
+        int kh = rng.NextInt(1, 8), kw = rng.NextInt(1, 8), sh = rng.NextInt(1, 4), sw = rng.NextInt(1, 4);
+        int ph = rng.NextInt(0, 4), pw = rng.NextInt(0, 4), dh = rng.NextInt(1, 3), dw = rng.NextInt(1, 3);
+        int h = dh * (kh - 1) + 1 + rng.NextInt(0, 12) - Math.Min(2 * ph, dh * (kh - 1)), w = dw * (kw - 1) + 1 + rng.NextInt(0, 12) - Math.Min(2 * pw, dw * (kw - 1));
+        using var scope = Tensor.Scope();
+        var x = new Rng((ulong)seed + 1).Uniform(new[] { n, cin, h, w });
+        var weight = Tensor.Ones(cout, cin, kh, kw);
+        var z = Ops.Conv2d(Tensor.OnesLike(x), weight, null, (sh, sw), (ph, pw), (dh, dw), 1);
+        var relevance = new Rng((ulong)seed + 2).Uniform(z.Shape.ToArray());
+        var expected = LrpRule.Redistribute(new[] { Tensor.OnesLike(x) }, xs => Ops.Conv2d(xs[0], weight, null, (sh, sw), (ph, pw), (dh, dw), 1), relevance, 1e-6f).ToArray();
+        var actual = LrpKernels.FlatConvolution(relevance, x.Shape.ToArray(), kh, kw, new Conv2dAttributes(sh, sw, ph, pw, dh, dw, 1), 1e-6f).ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        float scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * scale,
+                $"seed {seed}: {n}×{cin}→{cout}, {h}×{w}, kernel {kh}×{kw}, stride {sh}×{sw}, pad {ph}×{pw}, dilation {dh}×{dw}: element {i} {actual[i]} vs {expected[i]}");
+    }
+
+    /// <summary>
     /// LRP starts every target as Zennit does (output · mask): each element of the target tap enters with its own
     /// contribution to f, so Σ R at the tap is f(x) — for a channel (Σ over positions), a neuron and a direction, on
     /// 200 random networks with biases. (It once entered f(x) at every position of a channel: Σ R was f(x)·H·W.)

@@ -28,6 +28,10 @@ internal sealed class LinearView
 
     public string Op => _node.Op;
 
+    /// <summary>A conv2d node's attributes and kernel size (null for the other layers).</summary>
+    public (Conv2dAttributes Attributes, int KernelH, int KernelW)? Convolution =>
+        _node.Op == "conv2d" ? ((Conv2dAttributes)_node.Attributes!, _node.Inputs[1].Size(2), _node.Inputs[1].Size(3)) : null;
+
     public Tensor Input => _node.Inputs[0];
 
     public bool HasBias => !_ignoreBias && (_merged is not null || _node.Op is "conv2d" or "linear" && _node.Inputs.Count > 2);

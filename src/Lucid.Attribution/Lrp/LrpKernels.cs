@@ -38,6 +38,69 @@ internal static class LrpKernels
     }
 
     /// <summary>
+    /// The flat rule on a convolution (one group) in closed form. With unit inputs and weights, z at output (oy, ox) is
+    /// cin · rows(oy) · cols(ox), the taps whose input lies in bounds (the padding's zeros count nothing), equal for every
+    /// output channel; the relevance of input (c, y, x) is Σ over the outputs whose window covers it of R / stabilize(z),
+    /// the same for every input channel c. Per example: S = Σ_co R / stabilize(z) (one plane), then the covering sums
+    /// down the rows and along the columns — a separable window, since which output rows cover y does not depend on x.
+    /// </summary>
+    public static Tensor FlatConvolution(Tensor relevance, int[] inputShape, int kernelH, int kernelW, Conv2dAttributes a, float epsilon)
+    {
+        int n = inputShape[0], cin = inputShape[1], h = inputShape[2], w = inputShape[3];
+        int cout = relevance.Size(1), oh = relevance.Size(2), ow = relevance.Size(3);
+        var rows = Covering(h, oh, kernelH, a.StrideH, a.PadH, a.DilationH);
+        var cols = Covering(w, ow, kernelW, a.StrideW, a.PadW, a.DilationW);
+        var result = Tensor.Zeros(inputShape);
+        var plane = new float[oh * ow];
+        var down = new float[h * ow];
+        var r = relevance.Data;
+        var o = result.Data;
+        for (int e = 0; e < n; e++)
+        {
+            Array.Clear(plane);
+            for (int c = 0; c < cout; c++)
+                System.Numerics.Tensors.TensorPrimitives.Add(plane, r.Slice((e * cout + c) * plane.Length, plane.Length), plane);
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                plane[oy * ow + ox] /= LrpRule.Stabilize((float)cin * rows.Taps[oy] * cols.Taps[ox], epsilon);
+            Array.Clear(down);
+            for (int y = 0; y < h; y++)
+                foreach (int oy in rows.Covers[y])
+                    System.Numerics.Tensors.TensorPrimitives.Add(down.AsSpan(y * ow, ow), plane.AsSpan(oy * ow, ow), down.AsSpan(y * ow, ow));
+            var first = o.Slice(e * cin * h * w, h * w);
+            for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                float sum = 0f;
+                foreach (int ox in cols.Covers[x]) sum += down[y * ow + ox];
+                first[y * w + x] = sum;
+            }
+            for (int c = 1; c < cin; c++) first.CopyTo(o.Slice((e * cin + c) * h * w, h * w));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Along one axis: per output position the taps whose input is in bounds, and per input position the outputs whose
+    /// window covers it (at most one tap each: position = o·stride − pad + k·dilation fixes k).
+    /// </summary>
+    private static (int[] Taps, int[][] Covers) Covering(int size, int outputs, int kernel, int stride, int pad, int dilation)
+    {
+        var taps = new int[outputs];
+        var covers = new List<int>[size];
+        for (int i = 0; i < size; i++) covers[i] = new List<int>();
+        for (int o = 0; o < outputs; o++)
+            for (int k = 0; k < kernel; k++)
+            {
+                int i = o * stride - pad + k * dilation;
+                if (i < 0 || i >= size) continue;
+                taps[o]++;
+                covers[i].Add(o);
+            }
+        return (taps, covers.Select(c => c.ToArray()).ToArray());
+    }
+
+    /// <summary>
     /// Σ over each example's elements of <paramref name="t"/> (batch first, <paramref name="n"/> examples) in double
     /// precision: fixed chunks on both cores, each summed in a fixed order, the chunks added in order — the same bits
     /// for any thread count.
