@@ -130,9 +130,11 @@ public sealed record LrpAlphaBeta(float Alpha = 2f, float Beta = 1f, float Stabi
 }
 
 /// <summary>Flat (Lapuschkin et al., 2019): relevance spread uniformly over each output's receptive field.</summary>
+/// <remarks>
 /// On a convolution the rule's two passes (z of unit inputs and weights, then its transpose) are computed in closed
 /// form — z is the number of taps in bounds, the same for every channel — instead of two convolutions of the layer's
 /// size (a 7×7 stem at 224²: 2 × 118 M multiply-adds); the result is the same sum in another order.
+/// </remarks>
 public sealed record LrpFlat(float Stabilizer = LrpRule.DefaultEpsilon) : LrpRule
 {
     internal override Tensor Propagate(LinearView layer, Tensor relevance) =>
