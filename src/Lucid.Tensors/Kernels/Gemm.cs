@@ -215,7 +215,33 @@ public static unsafe class Gemm
         public void FillRow(int row, int colStart, int count, float* dst) =>
             new ReadOnlySpan<float>(data + (long)row * ld + colStart, count).CopyTo(new Span<float>(dst, count));
 
-        public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst) => false;
+        /// <summary>
+        /// Packs row by row across all panels: each row of B is read once, front to back, instead of once per panel at
+        /// a stride of ld (a panel at a time walks kc rows a page or more apart, which the prefetchers do not follow).
+        /// </summary>
+        public bool TryPackPanels(int p0, int kc, int j0, int nc, int nr, float* dst)
+        {
+            int full = nc / nr, rest = nc - full * nr;
+            long panelStride = (long)nr * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = data + (long)(p0 + p) * ld + j0;
+                float* d = dst + (long)p * nr;
+                for (int q = 0; q < full; q++, src += nr, d += panelStride)
+                {
+                    Vector256.Store(Vector256.Load(src), d);
+                    Vector256.Store(Vector256.Load(src + 8), d + 8);
+                    Vector256.Store(Vector256.Load(src + 16), d + 16);
+                    Vector256.Store(Vector256.Load(src + 24), d + 24);
+                }
+                if (rest > 0)
+                {
+                    new ReadOnlySpan<float>(src, rest).CopyTo(new Span<float>(d, rest));
+                    new Span<float>(d + rest, nr - rest).Clear();
+                }
+            }
+            return true;
+        }
 
         public int PackCost => 1;
     }
@@ -334,11 +360,11 @@ public static unsafe class Gemm
                 {
                     int kc = Math.Min(KC, k - p0);
                     bool add = accumulate || p0 > 0;
-                    for (int ir = irStart; ir < irEnd; ir++)
-                        PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, pa + (long)(ir - irStart) * rows * kc);
                     if (transB || !source.TryPackPanels(p0, kc, j0, nc, NR, pb))
                         for (int panel = 0; panel < nPanels; panel++)
                             PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
+                    for (int ir = irStart; ir < irEnd; ir++)
+                        PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, pa + (long)(ir - irStart) * rows * kc);
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
