@@ -413,10 +413,6 @@ public class KernelSwitchCollection;
 [Collection(nameof(KernelSwitchCollection))]
 public class FallbackKernelTests
 {
-    /// <summary>
-    /// Every micro-kernel this machine can run (AVX-512 8×32, AVX2 6×16 halves with their 6-row A panels, portable) on
-    /// random shapes, transposes and accumulation: edge rows and columns, K blocks and partial panels included.
-    /// </summary>
     /// <summary>GEMMs past the small-product fallback: tall and thin ones (the transposed route's), K across blocks.</summary>
     public static Arbitrary<ForwardReferenceTests.GemmCase> BlockedGemms() => (
         from m in Gen.Choose(4, 300) from n in Gen.OneOf(Gen.Choose(1, 40), Gen.Choose(41, 200)) from k in Gen.Choose(2, 600)

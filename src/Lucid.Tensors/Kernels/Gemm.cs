@@ -87,9 +87,9 @@ public static unsafe class Gemm
             Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
-        if (transA && !transB && TransposedPays(m, n))
+        if (!transB && TransposedPays(transA, m, n))
         {
-            MultiplyTransposed(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            MultiplyTransposed(transA, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
         Multiply(transA, m, n, k, a, lda, new DenseSource(b, ldb), transB, c, ldc, accumulate);
@@ -98,34 +98,37 @@ public static unsafe class Gemm
     [ThreadStatic] private static float[]? _transposedC;
 
     /// <summary>
-    /// Whether Cᵀ = Bᵀ·A (A stored transposed, B dense) wastes markedly less of the register tiles than C = Aᵀ·B: C's
-    /// columns fill NR-wide panels and its rows 6-row panels (AVX2), so a C with few columns — the input gradient of a
-    /// batch-1 convolution on a 7² map, 4608 × 49 — computes 64 columns for 49 as it stands and 54 rows for 49
-    /// transposed. Both operands still pack by plain copies (A's rows become B's panels, B's become A's).
+    /// Whether Cᵀ = Bᵀ·op(A)ᵀ wastes markedly less of the register tiles than C = op(A)·B (B dense): C's columns fill
+    /// NR-wide panels and its rows 6-row panels (AVX2), so a C with few columns computes 64 columns for 49 as it stands
+    /// and 54 rows for 49 transposed — the input gradient of a batch-1 convolution on a 7² map (Wᵀ·g, 4608 × 49) and
+    /// its forward (W·col, 512 × 49). With A stored transposed both operands still pack by plain copies (A's rows become
+    /// B's panels, B's become A's); with A as stored, its rows become B's columns and pack through 8×8 transposes, so
+    /// that route asks for a larger saving. (In-process A/B on an AVX2 host, 2 threads: ResNet-18's 512→512 3×3 at 7²,
+    /// batch 1, 4.4–5.6 → 3.9–4.1 ms; 256→512 3×3/2 at 14², 2.4–3.3 → 1.8–2.5 ms.)
     /// </summary>
-    private static bool TransposedPays(int m, int n)
+    private static bool TransposedPays(bool transA, int m, int n)
     {
         // (its scratch Cᵀ is kept per thread: at most 16 MB)
         if (Kernel != Isa.Avx2 || n >= NR * 16 || (long)m * n > 1 << 22) return false;
         int rows = Rows;
         long asIs = (long)((n + NR - 1) / NR * NR) * ((m + rows - 1) / rows * rows);
         long transposed = (long)((m + NR - 1) / NR * NR) * ((n + rows - 1) / rows * rows);
-        return transposed * 10 <= asIs * 9;
+        return transposed * 20 <= asIs * (transA ? 18 : 17);
     }
 
     /// <summary>
-    /// C[M,N] (=|+=) Aᵀ·B as Cᵀ = Bᵀ·A into a scratch matrix, then transposed into C. Every element is the same chain of
+    /// C[M,N] (=|+=) op(A)·B as Cᵀ = Bᵀ·op(A)ᵀ into a scratch matrix, then transposed into C. Every element is the same chain of
     /// fused multiply-adds over K as the direct route (the multiplicands of each step swap places), and an accumulated C
     /// is transposed in first, so the result is bit for bit the direct route's.
     /// </summary>
-    private static void MultiplyTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    private static void MultiplyTransposed(bool transA, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         var scratch = _transposedC;
         if (scratch is null || scratch.Length < m * n) _transposedC = scratch = GC.AllocateUninitializedArray<float>(Math.Max(m * n, 1 << 16), pinned: true);
         fixed (float* t = scratch)
         {
             if (accumulate) Transpose(c, ldc, m, n, t, m);
-            Multiply(true, n, m, k, b, ldb, new DenseSource(a, lda), transB: false, t, m, accumulate);
+            Multiply(true, n, m, k, b, ldb, new DenseSource(a, lda), transB: !transA, t, m, accumulate);
             Transpose(t, m, n, m, c, ldc);
         }
     }
