@@ -6,10 +6,10 @@ namespace Lucid.Tensors.Kernels;
 
 /// <summary>
 /// Single-precision GEMM: C = op(A)·op(B) (+ C when accumulating), row-major with leading dimensions.
-/// Goto/BLIS structure: per K-block, A is packed into row micro-panels (8 rows; 6 on AVX2), and each tile — a column
-/// chunk of C times a group of rows — packs its own slice of B into NR-column micro-panels on the thread that
-/// consumes it, so those panels stay in that core's L2 (on this hardware the two cores may not share an L3, and
-/// shared B panels halved throughput). A register-tiled micro-kernel (AVX-512 8×32, AVX2 FMA 6×16 halves, chosen at run time;
+/// Goto/BLIS structure: per K-block, A is packed into row micro-panels (8 rows; 6 on AVX2) — on AVX2 once for all
+/// tiles where several column chunks read it — and each tile — a column chunk of C times a group of rows — packs its
+/// own slice of B into NR-column micro-panels on the thread that consumes it, so those panels stay in that core's L2
+/// (on the AVX-512 host the two cores may not share an L3, and shared B panels halved throughput). A register-tiled micro-kernel (AVX-512 8×32, AVX2 FMA 6×16 halves, chosen at run time;
 /// portable fallback) does the arithmetic. Each C element is always summed in the same K order, so results are
 /// bit-identical whatever the thread count and whichever thread runs a tile.
 /// </summary>
@@ -179,8 +179,50 @@ public static unsafe class Gemm
         int nChunks = (n + nChunk - 1) / nChunk;
         int panelsPerGroup = (mPanels + bestGroups - 1) / bestGroups;
         int mGroups = (mPanels + panelsPerGroup - 1) / panelsPerGroup;
-        var tiles = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup);
-        ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
+        // Where C has more than one column chunk, every chunk's tiles read the same rows of A: those are packed once,
+        // block by block on every core, and shared, rather than packed again by each tile (ResNet-18's 512→512 3×3 at
+        // 7², batch 1 — the transposed route's 49-row A read by eight tiles: 2.96–2.98 → 2.43–2.63 ms; 128×784×1152,
+        // 144 → 156 GFLOP/s; in-process A/B, AVX2, 2 threads, the two orders alternating). Each K block's panels are
+        // packed in order on one thread, as in a tile, so a 6-row panel's two-lane overhang lands in the next panel
+        // before it is packed, or in the block's slack. Not on the AVX-512 route: it was tuned on a host whose cores
+        // may not share an L3, where operands packed by the other core cost throughput; this one has no such host.
+        // (The AVX2 host measured shares its 32 MB L3.)
+        int rows = Rows;
+        long blockStride = (long)KC * mPanels * rows + 16;
+        int kBlocks = (k + KC - 1) / KC;
+        if (Kernel != Isa.Avx512 && nChunks > 1 && blockStride * kBlocks <= SharedAFloats)
+        {
+            var buffer = _sharedA;
+            long size = blockStride * kBlocks + 16;
+            if (buffer is null || buffer.Length < size) _sharedA = buffer = GC.AllocateUninitializedArray<float>((int)Math.Max(size, 1 << 16), pinned: true);
+            fixed (float* raw = buffer)
+            {
+                float* shared = Align64(raw);
+                var pack = new SharedPack(a, lda, transA, m, k, rows, mPanels, shared, blockStride);
+                ParallelKernels.For(kBlocks, pack, static (i, s) => s.Run(i));
+                var tiles = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup, shared, blockStride);
+                ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
+            }
+            return;
+        }
+        var plain = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup, null, 0);
+        ParallelKernels.For(nChunks * mGroups, plain, static (i, s) => s.Run(i));
+    }
+
+    // Up to 16 MB of packed A shared by the tiles (the calling thread's buffer).
+    private const long SharedAFloats = 1 << 22;
+    [ThreadStatic] private static float[]? _sharedA;
+
+    /// <summary>Packs every row panel of one K block of op(A) into the shared buffer (blocks are blockStride apart).</summary>
+    private readonly struct SharedPack(float* a, int lda, bool transA, int m, int k, int rows, int mPanels, float* shared, long blockStride)
+    {
+        public void Run(int block)
+        {
+            int p0 = block * KC, kc = Math.Min(KC, k - p0);
+            float* dst = shared + block * blockStride;
+            for (int ir = 0; ir < mPanels; ir++)
+                PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, dst + (long)ir * rows * kc);
+        }
     }
 
     /// <summary>dst row r = src column r for an 8×8 block (unpack / shuffle / lane-permute, the classic AVX transpose).</summary>
@@ -334,7 +376,7 @@ public static unsafe class Gemm
         (int)(source.TryRow(row + 1, col) - source.TryRow(row, col));
 
     private readonly struct TileState<TSource>(float* a, int lda, bool transA, TSource source, bool transB, int k, int m, int n,
-        float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup) where TSource : struct, IMatrixSource
+        float* c, int ldc, bool accumulate, int nChunk, int nChunks, int panelsPerGroup, float* sharedA, long blockStride) where TSource : struct, IMatrixSource
     {
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Run(int tile)
@@ -366,8 +408,10 @@ public static unsafe class Gemm
                     if (transB || !source.TryPackPanels(p0, kc, j0, nc, NR, pb))
                         for (int panel = 0; panel < nPanels; panel++)
                             PackBPanel(source, transB, p0, kc, n, j0, panel, pb + (long)panel * NR * kc);
-                    for (int ir = irStart; ir < irEnd; ir++)
-                        PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, pa + (long)(ir - irStart) * rows * kc);
+                    if (sharedA is not null) pa = sharedA + (p0 / KC) * blockStride + (long)irStart * rows * kc;
+                    else
+                        for (int ir = irStart; ir < irEnd; ir++)
+                            PackAPanel(a, lda, transA, ir * rows, Math.Min(rows, m - ir * rows), m - ir * rows - rows, rows, p0, kc, pa + (long)(ir - irStart) * rows * kc);
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
