@@ -43,9 +43,10 @@ public class ForwardReferenceTests
             from h in Gen.Choose(1, 6) from w in Gen.Choose(1, 6) from oh in Gen.Choose(1, 11) from ow in Gen.Choose(1, 11)
             from align in Gen.Elements(true, false) from seed in Generators.Seeds select new InterpolationCase(h, w, oh, ow, align, seed)).ToArbitrary();
 
-        // any height up to 17, and 32 and 64 for the row FFT (powers of two ≥ 8)
+        // any height up to 17, and larger ones whose prime factors are 2, 3, 5, 7 for the mixed-radix row FFT (h ≥ 8;
+        // 11, 13 and 17 take the DFT matrices)
         public static Arbitrary<DftCase> Dfts() => (
-            from b in Gen.Choose(1, 2) from h in Gen.OneOf(Gen.Choose(1, 17), Gen.Elements(32, 64)) from w in Gen.Choose(1, 17) from seed in Generators.Seeds
+            from b in Gen.Choose(1, 2) from h in Gen.OneOf(Gen.Choose(1, 17), Gen.Elements(28, 30, 32, 45, 56, 63, 64, 98, 224)) from w in Gen.Choose(1, 17) from seed in Generators.Seeds
             select new DftCase(b, h, w, seed)).ToArbitrary();
     }
 
@@ -332,7 +333,8 @@ public class ForwardReferenceTests
     [Property]
     public void Rfft2_MatchesNaiveDft_AndIrfft2InvertsIt(DftCase c)
     {
-        // any height up to 17, and 32 and 64 for the row FFT (powers of two ≥ 8)
+        // any height up to 17, and larger ones whose prime factors are 2, 3, 5, 7 for the mixed-radix row FFT (h ≥ 8;
+        // 11, 13 and 17 take the DFT matrices)
         var rng = new Rng((ulong)c.Seed);
         using var x = rng.Normal(new[] { c.B, c.H, c.W });
         using var spec = Ops.Rfft2(x);

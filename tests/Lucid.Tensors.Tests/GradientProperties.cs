@@ -191,9 +191,9 @@ public class GradientProperties
             from align in Gen.Elements(true, false) from seed in Seeds
             select new GridSampleCase(h, w, oh, ow, align, seed)).ToArbitrary();
 
-        // heights 8 and 16 take the row-FFT path (powers of two ≥ 8), the others the DFT matrices
+        // heights of at least 8 with prime factors 2, 3, 5, 7 take the mixed-radix row FFT, the others (and 11) the DFT matrices
         public static Arbitrary<FourierCase> Fouriers() => (
-            from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 16) from w in Gen.Choose(1, 7) from seed in Seeds
+            from b in Gen.Choose(1, 2) from h in Gen.Elements(1, 2, 3, 4, 5, 7, 8, 11, 12, 14, 15, 16, 21) from w in Gen.Choose(1, 7) from seed in Seeds
             select new FourierCase(b, h, w, seed)).ToArbitrary();
 
         public static Arbitrary<DropoutCase> Dropouts() => (

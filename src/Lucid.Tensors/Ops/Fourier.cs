@@ -160,24 +160,16 @@ public static partial class Ops
     /// </summary>
     private static void ComplexAlongH(ReadOnlySpan<float> ir, ReadOnlySpan<float> ii, Span<float> or, Span<float> oi, int batch, int h, int wf, bool inverse, float scale = 1f)
     {
-        if (h >= 8 && (h & (h - 1)) == 0)
+        if (RowFft.For(h) is { } fft)
         {
-            // a power of two: radix-2 FFT whose butterflies combine whole rows (the wf columns at once)
-            ir.CopyTo(or);
-            ii.CopyTo(oi);
+            // h's prime factors are 2, 3, 5 and 7: a mixed-radix FFT whose butterflies combine whole rows
             unsafe
             {
-                fixed (float* pr = or)
-                fixed (float* pi = oi)
-                {
-                    var state = new RowFft(pr, pi, h, wf, inverse);
-                    Kernels.ParallelKernels.For(batch, state, static (b, st) => st.Run(b));
-                }
-            }
-            if (scale != 1f)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(or, scale, or);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(oi, scale, oi);
+                fixed (float* pir = ir)
+                fixed (float* pii = ii)
+                fixed (float* por = or)
+                fixed (float* poi = oi)
+                    fft.Run(pir, pii, por, poi, batch, wf, inverse, scale);
             }
             return;
         }
@@ -205,63 +197,6 @@ public static partial class Ops
         }
     }
 
-    /// <summary>
-    /// In-place iterative radix-2 DFT (decimation in time) along the rows of one [h, wf] complex plane: bit-reversed
-    /// row order, then log₂h stages of butterflies x[a], x[b] ← x[a] ± w·x[b] with w = e^{∓2πik/len} (forward / inverse),
-    /// each a vector operation over the wf columns. Twiddles in double.
-    /// </summary>
-    private readonly unsafe struct RowFft(float* re, float* im, int h, int wf, bool inverse)
-    {
-        public void Run(int b)
-        {
-            float* pr = re + (long)b * h * wf, pi = im + (long)b * h * wf;
-            for (int i = 1, j = 0; i < h; i++)
-            {
-                int bit = h >> 1;
-                for (; (j & bit) != 0; bit >>= 1) j ^= bit;
-                j ^= bit;
-                if (i < j)
-                {
-                    Swap(pr + i * wf, pr + j * wf, wf);
-                    Swap(pi + i * wf, pi + j * wf, wf);
-                }
-            }
-            Span<float> tr = wf <= 1024 ? stackalloc float[wf] : new float[wf];
-            Span<float> ti = wf <= 1024 ? stackalloc float[wf] : new float[wf];
-            double sign = inverse ? 1 : -1;
-            for (int len = 2; len <= h; len <<= 1)
-            {
-                int half = len >> 1;
-                for (int k = 0; k < half; k++)
-                {
-                    double angle = sign * 2 * Math.PI * k / len;
-                    float wr = (float)Math.Cos(angle), wi = (float)Math.Sin(angle);
-                    for (int start = 0; start < h; start += len)
-                    {
-                        var ar = new Span<float>(pr + (start + k) * wf, wf);
-                        var ai = new Span<float>(pi + (start + k) * wf, wf);
-                        var br = new Span<float>(pr + (start + k + half) * wf, wf);
-                        var bi = new Span<float>(pi + (start + k + half) * wf, wf);
-                        // t = w·x[b]
-                        System.Numerics.Tensors.TensorPrimitives.Multiply(br, wr, tr);
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(bi, -wi, tr, tr);
-                        System.Numerics.Tensors.TensorPrimitives.Multiply(bi, wr, ti);
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(br, wi, ti, ti);
-                        System.Numerics.Tensors.TensorPrimitives.Subtract(ar, tr, br);
-                        System.Numerics.Tensors.TensorPrimitives.Subtract(ai, ti, bi);
-                        System.Numerics.Tensors.TensorPrimitives.Add(ar, tr, ar);
-                        System.Numerics.Tensors.TensorPrimitives.Add(ai, ti, ai);
-                    }
-                }
-            }
-        }
-
-        private static void Swap(float* a, float* b, int n)
-        {
-            for (int i = 0; i < n; i++) (a[i], b[i]) = (b[i], a[i]);
-        }
-    }
-
     /// <summary>A pooled temporary buffer of exactly <c>Length</c> floats, returned to the pool on dispose.</summary>
     private readonly struct Scratch(int length) : IDisposable
     {
@@ -270,13 +205,21 @@ public static partial class Ops
         public void Dispose() => TensorPool.Return(_array);
     }
 
-    private static void Interleave(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst)
+    private static unsafe void Interleave(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst)
     {
-        for (int i = 0; i < re.Length; i++) { dst[2 * i] = re[i]; dst[2 * i + 1] = im[i]; }
+        if (dst.Length < 2 * re.Length || im.Length < re.Length) throw new ArgumentException("interleave: buffers too short");
+        fixed (float* pr = re)
+        fixed (float* pi = im)
+        fixed (float* pd = dst)
+            for (int i = 0; i < re.Length; i++) { pd[2 * i] = pr[i]; pd[2 * i + 1] = pi[i]; }
     }
 
-    private static void Deinterleave(ReadOnlySpan<float> src, Span<float> re, Span<float> im)
+    private static unsafe void Deinterleave(ReadOnlySpan<float> src, Span<float> re, Span<float> im)
     {
-        for (int i = 0; i < re.Length; i++) { re[i] = src[2 * i]; im[i] = src[2 * i + 1]; }
+        if (src.Length < 2 * re.Length || im.Length < re.Length) throw new ArgumentException("deinterleave: buffers too short");
+        fixed (float* ps = src)
+        fixed (float* pr = re)
+        fixed (float* pi = im)
+            for (int i = 0; i < re.Length; i++) { pr[i] = ps[2 * i]; pi[i] = ps[2 * i + 1]; }
     }
 }
