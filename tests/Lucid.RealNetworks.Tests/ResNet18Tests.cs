@@ -69,7 +69,8 @@ public class ResNet18Tests(ResNet18Fixture fixture) : IClassFixture<ResNet18Fixt
     public void FastConvolutions_MatchTheDirectSum_OverTheWholeNetwork()
     {
         using var scope = Tensor.Scope();
-        var photos = Ops.Concat(new[] { fixture.Photo, Ops.Mul(fixture.Photo, 0.8f) }, 0);
+        // three images: layer4's 7² convolutions take the transform forward from three on
+        var photos = Ops.Concat(new[] { fixture.Photo, Ops.Mul(fixture.Photo, 0.8f), Ops.Mul(fixture.Photo, 0.6f) }, 0);
         (float[] Features, float[] Gradient) Run()
         {
             var x = photos.Detach().RequireGrad();

@@ -124,6 +124,31 @@ public class WinogradTests
             });
     }
 
+    [Property(MaxTest = 12, Arbitrary = new[] { typeof(SevenWideCases) })]
+    public void SevenWideMaps_InABatch_TakeTheTransform_AndMatchFloat64Definitions(WinogradCase c)
+    {
+        if (Gemm.Best == Gemm.Isa.Portable) return;
+        var geometry = new ConvGeometry(c.Cin, c.H, c.W, 3, 3, 1, 1, c.Pad, c.Pad, 1, 1, c.OutH, c.OutW);
+        Assert.True(Winograd.Applies(geometry, c.N, c.Cin, c.Cout, 1), $"{c}: 7×7 outputs in a batch of {c.N} take the transform");
+        Assert.False(Winograd.Applies(geometry, 2, c.Cin, c.Cout, 1), $"{c}: not with two images");
+        Assert.False(Winograd.Applies(geometry, c.N, c.Cin, c.Cout, 1, flipped: true), $"{c}: nor as an input gradient");
+        Forward_AndInputGradient_MatchFloat64Definitions_OnEveryIsa(c);
+    }
+
+    /// <summary>Generators of the 7×7 property (a class of its own: the class-wide arbitrary stays the only one for its cases).</summary>
+    public static class SevenWideCases
+    {
+        /// <summary>7×7 outputs (a ResNet's last stage) in batches of three or more, which take the transform; padding 0–2.</summary>
+        public static Arbitrary<WinogradCase> Cases() => (
+            from n in Gen.Choose(3, 4)
+            from cin in Gen.Choose(16, 37)
+            from cout in Gen.Choose(16, 41)
+            from pad in Gen.Choose(0, 2)
+            from bias in Gen.Elements(true, false)
+            from seed in Gen.Choose(0, int.MaxValue)
+            select new WinogradCase(n, cin, cout, 9 - 2 * pad, 9 - 2 * pad, pad, bias, seed)).ToArbitrary();
+    }
+
     private static (float[] Y, float[] Gx) ForwardAndInputGradient(WinogradCase c, Tensor x, Tensor w, Tensor b, Tensor g)
     {
         using var leaf = x.Detach().RequireGrad();

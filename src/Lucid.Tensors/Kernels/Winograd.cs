@@ -29,20 +29,30 @@ internal static unsafe class Winograd
 
     /// <summary>
     /// Where the transform applies — 3×3, stride 1, no dilation, one group, at least 16 channels in and out, a map of at
-    /// least 8×8 outputs — and pays (measured, interleaved A/B on AVX-512, batch 1 unless said): always where the direct
+    /// least 8×8 outputs, or 7×7 with at least three images in the forward direction — and pays (measured, interleaved A/B on AVX-512, batch 1 unless said): always where the direct
     /// kernel would leave a third of its lanes idle and the convolution would go to im2col + GEMM (48→48 at 20² 4.3×,
     /// 128→128 at 8² 5.1× faster); otherwise from 32 channels in and out once the channel pairs are many (cin·cout ≥
     /// 16384: 128→128 at 14² 1.0–1.2×) or the work is large (≥ 200 MFLOP: 64→64 at 56² 1.7×, 32→64 at 32² batch 8 1.3×).
     /// Below that the transforms' fixed costs lose (64→128 at 32² 0.85×, 64→64 at 28² 0.88×, 32→64 at 32² 0.80×,
     /// 16→16 at 64² 0.47×). The rule reads shapes only, so the same call always takes the same path.
     /// </summary>
-    public static bool Applies(in ConvGeometry g, int n, int cin, int cout, int groups)
+    public static bool Applies(in ConvGeometry g, int n, int cin, int cout, int groups, bool flipped = false)
     {
         if (!(Gemm.UsesAvx512 || Gemm.UsesAvx2) || groups != 1
             || g.KernelH != 3 || g.KernelW != 3 || g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1
-            || g.PadH > 2 || g.PadW > 2 || cin < 16 || cout < 16 || g.OutH < 8 || g.OutW < 8
+            || g.PadH > 2 || g.PadW > 2 || cin < 16 || cout < 16 || g.OutH < 7 || g.OutW < 7
             || g.OutH != g.Height + 2 * g.PadH - 2 || g.OutW != g.Width + 2 * g.PadW - 2)
             return false;
+        // A 7-wide map is two partly empty tiles a side, four per image: the 36 products then read the transformed
+        // weights (four times the weights' size) for a few tiles each. From three images on, the multiply-adds saved
+        // outweigh that (in-process A/B on an AVX2 host, 2 threads, forward / forward + input gradient of one
+        // convolution: ResNet-18's 512→512 at 7² batch 1 2.3 / 4.5–5.0 ms through im2col + GEMM against 3.5 / 7.1
+        // transformed, batch 2 3.3 / 7.0 against 3.6 / 7.4, batch 3 6.1 / 15.5 against 4.7 / 9.6, batch 8 18.6 / 34.0
+        // against 8.2 / 16.8; 256→256 at 7² batch 8 5.6 / 10.7 against 2.4 / 5.3). Forward only: a network's last
+        // stage is most of its weights (ML.NET's ResNet-18: five 512→512 at 7², 47 of its 63 MB of 3×3 weights), and
+        // its transforms in both directions outgrow the cache, whose LRU order then drops every entry before its next
+        // use — each call transforms its weights again (forward + input gradient at batch 8: 475 → 810 ms).
+        if (Math.Min(g.OutH, g.OutW) < 8 && (flipped || (long)n * ((g.OutH + 3) / 4) * ((g.OutW + 3) / 4) < 12)) return false;
         if (!DirectConv.Runs(g, cout)) return true;
         double flops = 18.0 * cin * cout * g.OutH * g.OutW * n;
         return cin >= 32 && cout >= 32 && ((long)cin * cout >= 16384 || flops >= 2e8);
@@ -61,7 +71,7 @@ internal static unsafe class Winograd
     public static bool TryForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int n, int cin, int cout, int groups, in ConvGeometry g, bool accumulate, bool flipped)
     {
-        if (!Applies(g, n, cin, cout, groups)) return false;
+        if (!Applies(g, n, cin, cout, groups, flipped)) return false;
         int th = (g.OutH + 3) / 4, tw = (g.OutW + 3) / 4;
         int tilesPerImage = th * tw, tiles = n * tilesPerImage;
         int tilesPadded = (tiles + Tiles - 1) / Tiles * Tiles;
@@ -446,7 +456,12 @@ internal static unsafe class Winograd
 
     private static class WeightCache
     {
-        private const long Budget = 256L << 20;
+        // An entry is five times its weights (the 6×6 transform and the copy it is checked against). ML.NET's
+        // ResNet-18 takes 96 MB for its 3×3 convolutions up to layer3 in both directions and 236 MB for layer4's
+        // forward at 7², which batches of three or more transform; under a 256 MB budget the LRU order evicted every
+        // entry before its next use and each call transformed its weights again (forward at batch 8: 239 → 402 ms
+        // instead of 182).
+        private const long Budget = 512L << 20;
         private const int MaxEntries = 256;
         private static readonly object Gate = new();
         private static readonly LinkedList<Entry> Entries = new();
