@@ -2,7 +2,8 @@ namespace Lucid.Tensors;
 
 /// <summary>
 /// How 2-D convolutions are computed on the current thread. By default 3×3 stride-1 convolutions with at least 16
-/// channels in and out on maps of 8×8 or more use Winograd's F(4×4, 3×3) on AVX2 and AVX-512 (about 2.25× fewer
+/// channels in and out on maps of 8×8 or more (and forward on 7×7 maps in batches of three or more) use Winograd's
+/// F(4×4, 3×3) on AVX2 and AVX-512 (about 2.25× fewer
 /// multiply-adds; each weight tensor's transform is cached while its values are unchanged), and every other convolution
 /// sums directly. Which path runs depends only on the shapes, the instruction set and this setting — never on history —
 /// so the same inputs give the same bits on every call. The two paths round differently (agreement to about 1e-6 of
