@@ -180,7 +180,11 @@ public class TorchSharpModelTests(ITestOutputHelper output)
         var c = GradientAttribution.IntegratedGradients(TorchNets.Perturbed(112), images, target, steps: 16);
         double r = RelativeL2(b.Attribution.ToArray(), a.Attribution.ToArray()), rc = RelativeL2(c.Attribution.ToArray(), a.Attribution.ToArray());
         output.WriteLine($"IG (16 steps), relative L2 distance to our engine: TorchSharp {r:E2}, our engine with conv1 × (1 + 1e-6) {rc:E2}; deltas {a.Delta![0]:E3} / {b.Delta![0]:E3}");
-        Assert.True(r <= 2e-3, $"IG differs by {r:E2} (relative L2)");
+        // IG on this random-weight network sits at ReLU-mask edges: our own engine moves by 2.4–2.7e-3 under a 1e-6 change
+        // of one layer's weights (rc), and the engines' distance follows the rounding paths (2.0–2.3e-3 measured, whether
+        // layer3's batched 7² maps sum directly or through Winograd's transform) — so the absolute bound sits at that
+        // sensitivity's scale, and the comparison with rc below is the test of "as close as float rounding allows"
+        Assert.True(r <= 3e-3, $"IG differs by {r:E2} (relative L2)");
         Assert.True(r <= 3 * rc + 1e-4, $"IG differs by {r:E2} between engines, {rc:E2} within ours under a 1e-6 weight change");
         Assert.Equal((double)a.Delta[0], b.Delta[0], 1e-3 * Math.Max(1, Math.Abs(b.TargetValues![0])));   // the completeness gap: the same
     }
