@@ -174,6 +174,12 @@ internal static unsafe class DirectConv
     /// </summary>
     private static void PackBlock(float* w, float* packed, int* steps, int k, int gi, int cb, int cog, int cig, int kk, int coBlocks, int width, bool flippedTransposed)
     {
+        if (flippedTransposed)
+        {
+            System.Diagnostics.Debug.Assert(k == cig * kk, "a flipped kernel runs every tap");
+            PackFlippedBlock(w, packed, k, gi, cb, cog, cig, kk, coBlocks, width);
+            return;
+        }
         int kAll = cig * kk;
         float* dst = packed + ((long)gi * coBlocks + cb) * k * width;
         for (int c = 0; c < width; c++)
@@ -184,20 +190,31 @@ internal static unsafe class DirectConv
                 for (int i = 0; i < k; i++) dst[i * width + c] = 0f;
                 continue;
             }
-            if (!flippedTransposed)
+            float* src = w + (long)(gi * cog + co) * kAll;
+            for (int i = 0; i < k; i++) dst[i * width + c] = src[steps[i]];
+        }
+    }
+
+    /// <summary>
+    /// The flipped kernel's block, input channel by input channel: the forward weights [groups·cig][cog][kk] hold a
+    /// block's output channels' taps side by side (this convolution's output channel co is the forward input channel
+    /// co), so each input channel reads one run of width·kk floats — channel by channel instead, the pack walked a
+    /// layer's weights once per channel of the block, a cache line per input channel each time.
+    /// </summary>
+    private static void PackFlippedBlock(float* w, float* packed, int k, int gi, int cb, int cog, int cig, int kk, int coBlocks, int width)
+    {
+        float* dst = packed + ((long)gi * coBlocks + cb) * k * width;
+        int live = Math.Min(width, cog - cb * width);
+        for (int ci = 0; ci < cig; ci++)
+        {
+            float* src = w + ((long)(gi * cig + ci) * cog + cb * width) * kk;
+            float* d = dst + (long)ci * kk * width;
+            for (int r = 0; r < kk; r++)
             {
-                float* src = w + (long)(gi * cog + co) * kAll;
-                for (int i = 0; i < k; i++) dst[i * width + c] = src[steps[i]];
-                continue;
-            }
-            System.Diagnostics.Debug.Assert(k == kAll, "a flipped kernel runs every tap");
-            // forward weight layout [groups·cig][cog][kk]: input channel ci of this convolution is forward
-            // output channel gi·cig + ci, and this output channel co is forward input channel co
-            for (int ci = 0; ci < cig; ci++)
-            {
-                float* src = w + ((long)(gi * cig + ci) * cog + co) * kk;
-                float* d = dst + (long)ci * kk * width + c;
-                for (int r = 0; r < kk; r++) d[r * width] = src[kk - 1 - r];
+                float* row = d + r * width;
+                int c = 0;
+                for (; c < live; c++) row[c] = src[c * kk + kk - 1 - r];
+                for (; c < width; c++) row[c] = 0f;
             }
         }
     }
