@@ -7,7 +7,7 @@ namespace Lucid.Tensors.Kernels;
 /// <summary>
 /// A mixed-radix FFT along the rows of complex [h, w] planes (real and imaginary parts in separate planes), vectorized
 /// across the columns: every butterfly combines whole rows, eight columns at a time. For lengths whose prime factors
-/// are 2, 3, 5 and 7 — the image sizes of feature visualization (224 = 4·4·2·7, 128, 96, 299 excepted) — in
+/// are 2, 3, 5 and 7 — most image sizes of feature visualization (224 = 4·4·2·7, 128, 96; not 299 = 13·23) — in
 /// O(h·Σ radices) per column instead of the O(h²) of a DFT matrix.
 /// </summary>
 /// <remarks>
@@ -27,7 +27,7 @@ internal sealed class RowFft
     private readonly int _n;
     private readonly int[] _radices;
     private readonly float[] _cos, _sin; // cos, sin of 2π·j/n, j < n (computed in double)
-    private readonly Dictionary<int, (float[] Cos, float[] Sin)> _roots = new(); // odd radix p: [q·p + j] = cos, sin of 2π·(j·q mod p)/p
+    private readonly (float[] Cos, float[] Sin)[] _roots; // per level, an odd radix p's [q·p + j] = cos, sin of 2π·(j·q mod p)/p (empty for 2, 4)
 
     private RowFft(int n, int[] radices)
     {
@@ -41,9 +41,15 @@ internal sealed class RowFft
             _cos[j] = (float)Math.Cos(angle);
             _sin[j] = (float)Math.Sin(angle);
         }
-        foreach (int p in radices)
+        _roots = new (float[], float[])[radices.Length];
+        for (int level = 0; level < radices.Length; level++)
         {
-            if (p is 2 or 4 || _roots.ContainsKey(p)) continue;
+            int p = radices[level];
+            if (p is 2 or 4)
+            {
+                _roots[level] = (Array.Empty<float>(), Array.Empty<float>());
+                continue;
+            }
             var (c, si) = (new float[p * p], new float[p * p]);
             for (int q = 0; q < p; q++)
                 for (int j = 0; j < p; j++)
@@ -51,7 +57,7 @@ internal sealed class RowFft
                     int t = j * q % p * (n / p);
                     (c[q * p + j], si[q * p + j]) = (_cos[t], _sin[t]);
                 }
-            _roots[p] = (c, si);
+            _roots[level] = (c, si);
         }
     }
 
@@ -106,7 +112,7 @@ internal sealed class RowFft
                 ir[j] = sr + j * step; ii[j] = si + j * step;
                 or[j] = dr + (long)j * width; oi[j] = di + (long)j * width;
             }
-            Butterfly(p, ir, ii, or, oi, null, null, columns, sign, scale);
+            Butterfly(p, _roots[level], ir, ii, or, oi, null, null, columns, sign, scale);
             return;
         }
         for (int j = 0; j < p; j++)
@@ -127,7 +133,7 @@ internal sealed class RowFft
                 or[q] = dr + (long)(k + m * q) * width;
                 oi[q] = di + (long)(k + m * q) * width;
             }
-            Butterfly(p, ir, ii, or, oi, k == 0 ? null : twr, k == 0 ? null : twi, columns, sign, 1f);
+            Butterfly(p, _roots[level], ir, ii, or, oi, k == 0 ? null : twr, k == 0 ? null : twi, columns, sign, 1f);
         }
     }
 
@@ -135,7 +141,8 @@ internal sealed class RowFft
     /// out_q = Σ_j (tw_j · in_j) · W_p^{j·q} over <paramref name="columns"/> columns (tw null: all ones), times
     /// <paramref name="scale"/>; all p inputs are read before any output is written, so outputs may be the inputs' rows.
     /// </summary>
-    private unsafe void Butterfly(int p, float** ir, float** ii, float** or, float** oi, float* twr, float* twi, int columns, float sign, float scale)
+    private static unsafe void Butterfly(int p, (float[] Cos, float[] Sin) roots, float** ir, float** ii, float** or, float** oi, float* twr, float* twi,
+        int columns, float sign, float scale)
     {
         var xr = stackalloc Vector256<float>[p];
         var xi = stackalloc Vector256<float>[p];
@@ -143,7 +150,7 @@ internal sealed class RowFft
         for (int c = 0; c < full; c += Lanes)
         {
             for (int j = 0; j < p; j++) { xr[j] = Vector256.Load(ir[j] + c); xi[j] = Vector256.Load(ii[j] + c); }
-            Combine(p, xr, xi, twr, twi, sign, scale);
+            Combine(p, roots, xr, xi, twr, twi, sign, scale);
             for (int q = 0; q < p; q++) { xr[q].Store(or[q] + c); xi[q].Store(oi[q] + c); }
         }
         int rest = columns - full;
@@ -157,7 +164,7 @@ internal sealed class RowFft
             xr[j] = Vector256.Load(lane);
             xi[j] = Vector256.Load(lane + Lanes);
         }
-        Combine(p, xr, xi, twr, twi, sign, scale);
+        Combine(p, roots, xr, xi, twr, twi, sign, scale);
         for (int q = 0; q < p; q++)
         {
             xr[q].Store(lane);
@@ -167,7 +174,7 @@ internal sealed class RowFft
     }
 
     /// <summary>In place on p complex vectors: twiddles, then the length-p DFT with root e^{sign·2πi/p}, then the scale.</summary>
-    private unsafe void Combine(int p, Vector256<float>* xr, Vector256<float>* xi, float* twr, float* twi, float sign, float scale)
+    private static unsafe void Combine(int p, (float[] Cos, float[] Sin) roots, Vector256<float>* xr, Vector256<float>* xi, float* twr, float* twi, float sign, float scale)
     {
         if (scale != 1f)
         {
@@ -212,7 +219,7 @@ internal sealed class RowFft
                 // a small odd prime: the direct sum over the radix's roots
                 var yr = stackalloc Vector256<float>[p];
                 var yi = stackalloc Vector256<float>[p];
-                var (cos, sin) = _roots[p];
+                var (cos, sin) = roots;
                 for (int q = 0; q < p; q++)
                 {
                     var (accR, accI) = (xr[0], xi[0]);

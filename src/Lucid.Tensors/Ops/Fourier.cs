@@ -207,7 +207,7 @@ public static partial class Ops
 
     private static unsafe void Interleave(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst)
     {
-        if (dst.Length < 2 * re.Length || im.Length < re.Length) throw new ArgumentException("interleave: buffers too short");
+        System.Diagnostics.Debug.Assert(dst.Length >= 2 * re.Length && im.Length >= re.Length, "interleave: buffers too short");
         fixed (float* pr = re)
         fixed (float* pi = im)
         fixed (float* pd = dst)
@@ -216,7 +216,7 @@ public static partial class Ops
 
     private static unsafe void Deinterleave(ReadOnlySpan<float> src, Span<float> re, Span<float> im)
     {
-        if (src.Length < 2 * re.Length || im.Length < re.Length) throw new ArgumentException("deinterleave: buffers too short");
+        System.Diagnostics.Debug.Assert(src.Length >= 2 * re.Length && im.Length >= re.Length, "deinterleave: buffers too short");
         fixed (float* ps = src)
         fixed (float* pr = re)
         fixed (float* pi = im)
