@@ -18,8 +18,8 @@ public static class Convolutions
 
     /// <summary>
     /// Within the returned scope, convolutions started on this thread — and the backward passes of those recorded in it —
-    /// sum directly: for weights built afresh on every call (the transform would be recomputed each time; LRP's
-    /// modified weights run this way) and for comparisons that need the direct sum's rounding.
+    /// sum directly: for weights built afresh on every call (the transform would be recomputed each time) and for
+    /// comparisons that need the direct sum's rounding.
     /// </summary>
     public static DirectScope Direct()
     {

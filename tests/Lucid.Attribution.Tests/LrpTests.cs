@@ -339,6 +339,80 @@ public class LrpTests
         Assert.Contains("'bn'", e.Message);
     }
 
+    /// <summary>
+    /// The rules' derived weights (BatchNorm-merged, then modified) are kept between calls: a second call gives the same
+    /// bits; a change of the model's weights or of its normalization, in place, is seen by the next call exactly as a
+    /// fresh model with those values sees it; and the 3×3 convolutions, wide enough for Winograd's transform, agree with
+    /// direct sums to float rounding — for rules with one, two and four weight variants.
+    /// </summary>
+    [Theory]
+    [InlineData("z-plus")]
+    [InlineData("epsilon")]
+    [InlineData("gamma")]
+    public void DerivedWeights_AreKeptBetweenCalls_AndFollowChangesOfTheModelsWeights(string ruleName)
+    {
+        LrpRule Make() => ruleName switch { "z-plus" => new LrpZPlus(), "epsilon" => new LrpEpsilon(), _ => new LrpGamma() };
+        var rng = new Rng(43);
+        const int channels = 16, size = 12;
+        var values = new[]
+        {
+            rng.Normal(new[] { channels, 3, 3, 3 }, 0f, 0.3f).ToArray(), rng.Normal(new[] { channels, channels, 3, 3 }, 0f, 0.1f).ToArray(),
+            rng.Uniform(new[] { channels }, 0.5f, 1.5f).ToArray(), rng.Normal(new[] { channels }, 0f, 0.1f).ToArray(),
+            rng.Normal(new[] { 5, channels * size * size }, 0f, 0.05f).ToArray(),
+        };
+        (Model Model, Tensor[] Parameters) Build()
+        {
+            var p = new[]
+            {
+                Tensor.FromArray((float[])values[0].Clone(), channels, 3, 3, 3), Tensor.FromArray((float[])values[1].Clone(), channels, channels, 3, 3),
+                Tensor.FromArray((float[])values[2].Clone(), channels), Tensor.FromArray((float[])values[3].Clone(), channels),
+                Tensor.FromArray((float[])values[4].Clone(), 5, channels * size * size),
+            };
+            var shape = new[] { channels, size, size };
+            var model = new Model("derived", new ModelInput(new[] { 3, size, size }, 0f, 1f), new List<ModelNode>
+            {
+                new("conv1", new Conv2dLayer(p[0], null, 1, 1), new[] { "input" }, shape),
+                new("relu1", ActivationLayer.Relu(), new[] { "conv1" }, shape),
+                new("conv2", new Conv2dLayer(p[1], null, 1, 1), new[] { "relu1" }, shape),
+                new("bn2", new BatchNormLayer(Tensor.Zeros(channels), Tensor.Full(1f, channels), p[2], p[3]), new[] { "conv2" }, shape),
+                new("relu2", ActivationLayer.Relu(), new[] { "bn2" }, shape),
+                new("flatten", new FlattenLayer(), new[] { "relu2" }, new[] { channels * size * size }),
+                new("logits", new LinearLayer(p[4], null), new[] { "flatten" }, new[] { 5 }),
+            }, new[] { "a", "b", "c", "d", "e" });
+            return (model, p);
+        }
+        var (model, parameters) = Build();
+        using var x = rng.Uniform(new[] { 2, 3, size, size });
+        var target = AttributionTarget.Class(2);
+        float[] Explain(Model m) => Lrp.Uniform(Make()).Attribute(m, x, target).Attribution.ToArray();
+
+        var first = Explain(model);
+        Assert.Equal(first, Explain(model));
+        float[] direct;
+        using (Convolutions.Direct()) direct = Explain(model);
+        Assert.True(RelativeL2(first, direct) <= 1e-5, $"{ruleName}: the fast convolutions move LRP by {RelativeL2(first, direct):E2} from direct sums");
+
+        // a training step in place: conv2's weights and the normalization's scale
+        for (int i = 0; i < values[1].Length; i += 7) values[1][i] *= -1.5f;
+        values[2][3] = 0.2f;
+        values[1].CopyTo(parameters[1].Data);
+        values[2].CopyTo(parameters[2].Data);
+        var changed = Explain(model);
+        Assert.True(RelativeL2(changed, first) > 1e-2, $"{ruleName}: the change of the weights did not move LRP");
+        Assert.Equal(Explain(Build().Model), changed);
+    }
+
+    private static double RelativeL2(float[] a, float[] b)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            num += (a[i] - (double)b[i]) * (a[i] - b[i]);
+            den += (double)b[i] * b[i];
+        }
+        return Math.Sqrt(num / Math.Max(den, 1e-30));
+    }
+
     /// <summary>Deep Taylor: z⁺ on hidden layers, z^B or w² at the first; the presets are those rule assignments.</summary>
     [Fact]
     public void DeepTaylorPresets_AreTheirRuleAssignments_AndConservePositiveEvidence()

@@ -41,6 +41,19 @@ internal sealed class LinearView
     /// <summary>The (merged) weight, built once per view — rules re-run the layer several times.</summary>
     private Tensor Weight => _weight ??= Merge(_node.Inputs[1]);
 
+    private DerivedWeights.Generation? _derived;
+
+    /// <summary>
+    /// The weights a rule runs the layer with: the layer's own, or — merged or modified — the derived tensor kept from
+    /// the last call while the layer's weights are unchanged (<see cref="DerivedWeights"/>).
+    /// </summary>
+    private Tensor WeightFor(Func<Tensor, Tensor>? modifier)
+    {
+        if (modifier is null && _merged is null) return _node.Inputs[1];
+        _derived ??= DerivedWeights.For(_node.Inputs[1], _merged?.Scale);
+        return _derived.Get(modifier, () => modifier is null ? Weight : modifier(Weight));
+    }
+
     private Tensor Merge(Tensor w)
     {
         if (_merged is not { } m) return w;
@@ -78,13 +91,13 @@ internal sealed class LinearView
             case "conv2d":
             {
                 var a = (Conv2dAttributes)_node.Attributes!;
-                var w = weight is null ? Weight : weight(Weight);
+                var w = WeightFor(weight);
                 Tensor? b = useBias && Bias is { } bias ? (biasMod is null ? bias : biasMod(bias)) : null;
                 return Ops.Conv2d(x, w, b, (a.StrideH, a.StrideW), (a.PadH, a.PadW), (a.DilationH, a.DilationW), a.Groups);
             }
             case "linear":
             {
-                var w = weight is null ? Weight : weight(Weight);
+                var w = WeightFor(weight);
                 Tensor? b = useBias && Bias is { } bias ? (biasMod is null ? bias : biasMod(bias)) : null;
                 return Ops.Linear(x, w, b);
             }
