@@ -6,7 +6,9 @@ namespace Lucid.Attribution;
 
 /// <summary>One term of a rule's z (Zennit's BasicHook): the layer run on a modified input with modified weights, and with its bias (modified) or without.</summary>
 /// <param name="Input">The modified input x′ (relevance goes to it as x′ ⊙ ∂(Σ z ⊙ s)/∂x′).</param>
-/// <param name="Weight">Weight modifier (null: the weights as they are).</param>
+/// <param name="Weight">Weight modifier (null: the weights as they are). The weights it makes are kept between calls
+/// while the layer's weights are unchanged, found again by the delegate (its method and an equal target): pass a static
+/// method, a lambda that captures nothing or only the rule, so that each call does not build them afresh.</param>
 /// <param name="Bias">Bias modifier (null: the bias as it is).</param>
 /// <param name="UseBias">Whether the bias enters this branch.</param>
 public readonly record struct LrpBranch(Tensor Input, Func<Tensor, Tensor>? Weight = null, Func<Tensor, Tensor>? Bias = null, bool UseBias = true);
