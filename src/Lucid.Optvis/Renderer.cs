@@ -164,8 +164,9 @@ public static class Renderer
             }
             var loss = Ops.Mul(value, -1f);
             bool redirect = options.RedirectRelu && step <= options.RedirectedReluSteps;
-            if (redirect) Gradients.Backward(loss, RedirectedRelu);
-            else loss.Backward();
+            // only the image's parameters take gradients: a model whose parameters require them (layers built in code,
+            // TorchSharp imports) would otherwise have every weight gradient computed and accumulated on every step
+            Gradients.Backward(loss, image.Parameters, redirect ? RedirectedRelu : null);
             if (!float.IsFinite(v) || image.Parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
             {
                 var kept = lastGood is null ? null : Tensor.FromArray(lastGood, picture.Shape.ToArray()).DetachFromScope();

@@ -427,6 +427,41 @@ public class OptvisTests
     }
 
     /// <summary>
+    /// A render takes gradients for its image only: on a model whose weights require gradients (layers built in code,
+    /// TorchSharp imports) the weights get none, and the render is bit for bit the one on the same model with its
+    /// weights frozen.
+    /// </summary>
+    [Fact]
+    public void Render_OnAModelWithTrainableWeights_LeavesThemWithoutGradients_AndRendersAsIfFrozen()
+    {
+        Model Net(out Conv2dLayer conv)
+        {
+            var rng = new Rng(11);
+            conv = new Conv2dLayer(rng.Normal(new[] { 4, 3, 3, 3 }, 0f, 0.4f), rng.Normal(new[] { 4 }, 0f, 0.1f), 1, 1);
+            return new Model("trainable", new ModelInput(new[] { 3, 16, 16 }, 0f, 1f), new List<ModelNode>
+            {
+                new("conv", conv, new[] { "input" }, new[] { 4, 16, 16 }),
+                new("relu", ActivationLayer.Relu(), new[] { "conv" }, new[] { 4, 16, 16 }),
+            }, new[] { "a", "b", "c", "d" });
+        }
+        float[] Render(Model model)
+        {
+            using var image = new LucidImage(16, seed: 3);
+            var r = Renderer.Render(model, Objectives.Channel("relu", 1), image, new RenderOptions { Steps = 6, Seed = 4 });
+            return r.Image.ToArray();
+        }
+        var trainable = Net(out var conv);
+        Assert.True(conv.Weight.RequiresGrad);
+        var rendered = Render(trainable);
+        Assert.Null(conv.Weight.Grad);
+        Assert.Null(conv.Bias!.Grad);
+        var frozen = Net(out var frozenConv);
+        frozenConv.Weight.RequiresGrad = false;
+        frozenConv.Bias!.RequiresGrad = false;
+        Assert.Equal(Render(frozen), rendered);
+    }
+
+    /// <summary>
     /// Lucid's clip to valid RGB: values land in [0, 1]; at the boundary the gradient that would push further out is
     /// dropped and the one pulling back in passes; inside it is the identity.
     /// </summary>

@@ -298,4 +298,40 @@ public class NestedBackwardTests
         var grads = Gradients.Of(loss, new[] { x }, nodeHook: hook)[0].ToArray();
         for (int i = 0; i < 3; i++) Assert.Equal(expected[i], grads[i], expected[i] * 1e-5f);
     }
+
+    /// <summary>
+    /// Backward restricted to some leaves (PyTorch's backward(inputs=…)): those get the same gradient bits as a full
+    /// Backward gives them, a retained intermediate on their path too, and the other leaves — a convolution's weights
+    /// and bias here — get none: their gradients are not computed.
+    /// </summary>
+    [Fact]
+    public void BackwardToChosenInputs_GivesThemTheFullPassesGradients_AndLeavesTheOthersUntouched()
+    {
+        var rng = new Rng(5);
+        var w = rng.Normal(new[] { 4, 3, 3, 3 }, 0f, 0.3f).DetachFromScope().RequireGrad();
+        var b = rng.Normal(new[] { 4 }).DetachFromScope().RequireGrad();
+        var p = rng.Normal(new[] { 1, 3, 6, 6 }).DetachFromScope().RequireGrad();
+        (Tensor Loss, Tensor Picture) Loss()
+        {
+            var picture = Ops.Sigmoid(p);
+            picture.RetainGrad();
+            return (Ops.Sum(Ops.Relu(Ops.Conv2d(picture, w, b, 1, 1)) * Ops.Relu(Ops.Conv2d(picture, w, b, 1, 1))), picture);
+        }
+        var (full, fullPicture) = Loss();
+        full.Backward();
+        var expected = p.Grad!.ToArray();
+        var expectedPicture = fullPicture.Grad!.ToArray();
+        Assert.NotNull(w.Grad);
+        w.Grad = null;
+        b.Grad = null;
+        p.Grad = null;
+
+        var (only, onlyPicture) = Loss();
+        Gradients.Backward(only, new[] { p });
+        Assert.Equal(expected, p.Grad!.ToArray());
+        Assert.Equal(expectedPicture, onlyPicture.Grad!.ToArray());
+        Assert.Null(w.Grad);
+        Assert.Null(b.Grad);
+        Assert.Throws<LucidArgumentException>(() => Gradients.Backward(Loss().Loss, (IReadOnlyList<Tensor>)null!));
+    }
 }

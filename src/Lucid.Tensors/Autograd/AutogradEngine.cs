@@ -12,11 +12,19 @@ internal static class AutogradEngine
     private static int _epoch;
     /// <summary>The tensors the running pass delivers gradients to (null: every tensor that requires them).</summary>
     [ThreadStatic] private static HashSet<Tensor>? _wanted;
+    [ThreadStatic] private static HashSet<Tensor>? _wantedScratch;
 
     public static bool IsWanted(Tensor t) => _wanted is null || _wanted.Contains(t);
 
     /// <summary>Runs backward from <paramref name="root"/>. With <paramref name="capture"/>, gradients reaching those tensors are returned instead of accumulated.</summary>
-    public static Tensor?[]? Run(Tensor root, Tensor? gradient, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture)
+    public static Tensor?[]? Run(Tensor root, Tensor? gradient, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture) =>
+        Run(root, gradient, retainGraph, nodeHook, capture, only: null);
+
+    /// <summary>
+    /// As above; with <paramref name="only"/> (and no capture), gradients are accumulated into those tensors alone, and
+    /// only the paths that reach them are computed — PyTorch's <c>backward(inputs=…)</c>.
+    /// </summary>
+    public static Tensor?[]? Run(Tensor root, Tensor? gradient, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture, IReadOnlyList<Tensor>? only)
     {
         root.ThrowIfDisposed("Backward");
         if (!root.RequiresGrad)
@@ -45,7 +53,7 @@ internal static class AutogradEngine
         var outerWanted = _wanted;
         try
         {
-            return RunGraph(root, seed, retainGraph, nodeHook, capture, captured);
+            return RunGraph(root, seed, retainGraph, nodeHook, capture, captured, only);
         }
         finally
         {
@@ -54,9 +62,9 @@ internal static class AutogradEngine
         }
     }
 
-    private static Tensor?[]? RunGraph(Tensor root, Tensor seed, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture, Tensor?[]? captured)
+    private static Tensor?[]? RunGraph(Tensor root, Tensor seed, bool retainGraph, NodeBackwardHook? nodeHook, Tensor[]? capture, Tensor?[]? captured,
+        IReadOnlyList<Tensor>? only)
     {
-
         if (root._gradFn is null)
         {
             DeliverToLeaf(root, seed, capture, captured);
@@ -65,7 +73,7 @@ internal static class AutogradEngine
         }
 
         var order = TopologicalOrder(root._gradFn);
-        _wanted = capture is null ? null : WantedTensors(order, capture);
+        _wanted = capture is not null ? WantedTensors(order, capture) : only is not null ? WantedTensors(order, only) : null;
         root._pendingGrad = seed;
         try
         {
@@ -136,6 +144,7 @@ internal static class AutogradEngine
                 node.Output._pendingGrad = null;
             }
             order.Clear();
+            if (_depth == 1) _wantedScratch?.Clear();
         }
         return captured;
     }
@@ -144,9 +153,14 @@ internal static class AutogradEngine
     /// The captured tensors and every node output from which one of them is reachable backwards (order is children
     /// first, so one forward sweep decides each node from its inputs).
     /// </summary>
-    private static HashSet<Tensor> WantedTensors(List<Node> order, Tensor[] capture)
+    private static HashSet<Tensor> WantedTensors(List<Node> order, IReadOnlyList<Tensor> capture)
     {
-        var wanted = new HashSet<Tensor>(capture, ReferenceEqualityComparer.Instance);
+        // the outermost pass reuses one set (a render step runs one per step and should not allocate it each time);
+        // passes run from hooks inside it build their own
+        HashSet<Tensor> wanted;
+        if (_depth == 1) (wanted = _wantedScratch ??= new HashSet<Tensor>(ReferenceEqualityComparer.Instance)).Clear();
+        else wanted = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var t in capture) wanted.Add(t);
         foreach (var node in order)
             foreach (var input in node.InputArray)
                 if (wanted.Contains(input)) { wanted.Add(node.Output); break; }
@@ -255,4 +269,16 @@ public static class Gradients
     /// <summary>Backward with a hook applied to every node (e.g. guided backprop's ReLU rule, LRP rules by layer kind).</summary>
     public static void Backward(Tensor output, NodeBackwardHook nodeHook, Tensor? gradOutput = null, bool retainGraph = false) =>
         AutogradEngine.Run(output, gradOutput, retainGraph, nodeHook, capture: null);
+
+    /// <summary>
+    /// Backward that accumulates into the <see cref="Tensor.Grad"/> of <paramref name="inputs"/> alone, computing only
+    /// the paths that reach them (PyTorch's <c>backward(inputs=…)</c>): a render's step needs its image's gradient, not
+    /// the weight gradients of a model whose parameters require them. Intermediate tensors on those paths that retain
+    /// their gradient still get it.
+    /// </summary>
+    public static void Backward(Tensor output, IReadOnlyList<Tensor> inputs, NodeBackwardHook? nodeHook = null, Tensor? gradOutput = null, bool retainGraph = false)
+    {
+        if (inputs is null) throw new LucidArgumentException(nameof(inputs), "Backward: inputs is null; pass the tensors whose gradients are to be accumulated.");
+        AutogradEngine.Run(output, gradOutput, retainGraph, nodeHook, capture: null, only: inputs);
+    }
 }
