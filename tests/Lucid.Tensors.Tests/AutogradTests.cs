@@ -333,5 +333,11 @@ public class NestedBackwardTests
         Assert.Null(w.Grad);
         Assert.Null(b.Grad);
         Assert.Throws<LucidArgumentException>(() => Gradients.Backward(Loss().Loss, (IReadOnlyList<Tensor>)null!));
+        // a leaf that is its own output gets a gradient only when it is among the chosen
+        var leaf = Tensor.FromArray(new[] { 2f }, 1).RequireGrad();
+        Gradients.Backward(leaf, new[] { p });
+        Assert.Null(leaf.Grad);
+        Gradients.Backward(leaf, new[] { leaf });
+        Assert.Equal(new[] { 1f }, leaf.Grad!.ToArray());
     }
 }

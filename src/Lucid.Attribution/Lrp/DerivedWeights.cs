@@ -13,9 +13,9 @@ namespace Lucid.Attribution;
 /// <remarks>
 /// Built afresh, they were new tensors on every call: each cost a pass over the layer's weights, and the convolutions
 /// could not reuse work tied to a weight tensor (Winograd's transform of it, cached while its values are unchanged),
-/// so every 3×3 convolution of a rule transformed its weights again — and allocated the transform's arrays, whose
-/// garbage collection took a tenth of ResNet-18's LRP. Held here, a derived tensor is the same tensor with the same
-/// values on the next call. Validity is checked once per layer and call, bit for bit against a copy of the weights
+/// so every 3×3 convolution of a rule transformed its weights again, into newly allocated arrays, and pushed the
+/// network's own transforms out of that cache. Held here, a derived tensor is the same tensor with the same values on
+/// the next call. Validity is checked once per layer and call, bit for bit against a copy of the weights
 /// (a comparison costs less than deriving again); when the weights have changed (a training step), a new generation
 /// starts and a call still running on the old one keeps its tensors.
 /// </remarks>

@@ -67,7 +67,7 @@ internal static class AutogradEngine
     {
         if (root._gradFn is null)
         {
-            DeliverToLeaf(root, seed, capture, captured);
+            if (only is null || only.Any(t => ReferenceEquals(t, root))) DeliverToLeaf(root, seed, capture, captured);
             seed.Dispose();
             return captured;
         }
