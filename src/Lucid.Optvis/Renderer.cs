@@ -126,7 +126,9 @@ public static class Renderer
         string? last = read.Count == 0 || objective.ReadsOutput ? model.OutputTap : read.OrderBy(order.IndexOf).Last();
 
         var rng = new Rng(options.Seed);
-        var optimizer = new Adam(image.Parameters, options.LearningRate, options.Beta1, options.Beta2);
+        // read once: some parameterizations build the list on every call (an RGBA image concatenates its two parts')
+        var parameters = image.Parameters;
+        var optimizer = new Adam(parameters, options.LearningRate, options.Beta1, options.Beta2);
         var log = new float[options.Steps];
         var terms = new Dictionary<string, float[]>(StringComparer.Ordinal);
         float[]? attribution = options.AccumulateAttribution ? new float[image.Batch * image.Channels * image.Height * image.Width] : null;
@@ -166,8 +168,8 @@ public static class Renderer
             bool redirect = options.RedirectRelu && step <= options.RedirectedReluSteps;
             // only the image's parameters take gradients: a model whose parameters require them (layers built in code,
             // TorchSharp imports) would otherwise have every weight gradient computed and accumulated on every step
-            Gradients.Backward(loss, image.Parameters, redirect ? RedirectedRelu : null);
-            if (!float.IsFinite(v) || image.Parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
+            Gradients.Backward(loss, parameters, redirect ? RedirectedRelu : null);
+            if (!float.IsFinite(v) || parameters.Any(p => p.Grad is { } g && !AllFinite(g.Data)))
             {
                 var kept = lastGood is null ? null : Tensor.FromArray(lastGood, picture.Shape.ToArray()).DetachFromScope();
                 var error = new NumericalException($"render: the objective '{objective.Description}' became " +

@@ -31,8 +31,9 @@ internal static unsafe class Winograd
     /// Where the transform applies — 3×3, stride 1, no dilation, one group, at least 16 channels in and out, a map of at
     /// least 8×8 outputs, or 7×7 with at least three images in the forward direction — and pays (measured, interleaved
     /// A/B on AVX-512, batch 1 unless said): always where the direct kernel would leave a third of its lanes idle and
-    /// the convolution would go to im2col + GEMM (48→48 at 20² 4.3×, 128→128 at 8² 5.1× faster); otherwise from 32 channels in and out once the channel pairs are many (cin·cout ≥
-    /// 16384: 128→128 at 14² 1.0–1.2×) or the work is large (≥ 200 MFLOP: 64→64 at 56² 1.7×, 32→64 at 32² batch 8 1.3×).
+    /// the convolution would go to im2col + GEMM (48→48 at 20² 4.3×, 128→128 at 8² 5.1× faster); otherwise from 32
+    /// channels in and out once the channel pairs are many (cin·cout ≥ 16384: 128→128 at 14² 1.0–1.2×) or the work is
+    /// large (≥ 200 MFLOP: 64→64 at 56² 1.7×, 32→64 at 32² batch 8 1.3×).
     /// Below that the transforms' fixed costs lose (64→128 at 32² 0.85×, 64→64 at 28² 0.88×, 32→64 at 32² 0.80×,
     /// 16→16 at 64² 0.47×). The rule reads shapes only, so the same call always takes the same path.
     /// </summary>
