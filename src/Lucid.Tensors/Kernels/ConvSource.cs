@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Lucid.Tensors.Kernels;
 
 /// <summary>
@@ -98,6 +101,21 @@ internal readonly unsafe struct ConvSource(float* images, int imageStride, ConvG
         for (int q = o; q < a; q++) dst[q - o] = 0f;
         if (g.StrideW == 1)
             new ReadOnlySpan<float>(srcRow + a + iw0, b - a).CopyTo(new Span<float>(dst + (a - o), b - a));
+        else if (g.StrideW == 2 && Avx2.IsSupported)
+        {
+            // every other element: two 8-wide loads, their even lanes gathered into one vector (the second load's
+            // last lane is the odd one after column q + 7's: inside the image while column q + 8 is)
+            int q = a;
+            var even = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (; q + 9 <= b; q += 8)
+            {
+                float* s = srcRow + q * 2 + iw0;
+                var lo = Avx2.PermuteVar8x32(Vector256.Load(s), even);
+                var hi = Avx2.PermuteVar8x32(Vector256.Load(s + 8), even);
+                Vector256.Store(Avx2.Permute2x128(lo, hi, 0x20), dst + (q - o));
+            }
+            for (; q < b; q++) dst[q - o] = srcRow[q * 2 + iw0];
+        }
         else
             for (int q = a; q < b; q++) dst[q - o] = srcRow[q * g.StrideW + iw0];
         for (int q = b; q < o + count; q++) dst[q - o] = 0f;

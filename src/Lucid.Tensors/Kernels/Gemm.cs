@@ -106,6 +106,9 @@ public static unsafe class Gemm
     /// that route asks for a larger saving. (In-process A/B on an AVX2 host, 2 threads: ResNet-18's 512→512 3×3 at 7²,
     /// batch 1, 4.4–5.6 → 3.9–4.1 ms; 256→512 3×3/2 at 14², 2.4–3.3 → 1.8–2.5 ms.)
     /// </summary>
+    /// <summary>Whether C[m, n] = A·B with B dense and A as stored would take the transposed route.</summary>
+    internal static bool PrefersTransposed(int m, int n) => TransposedPays(false, m, n);
+
     private static bool TransposedPays(bool transA, int m, int n)
     {
         // (its scratch Cᵀ is kept per thread: at most 16 MB)
@@ -425,9 +428,16 @@ public static unsafe class Gemm
                             {
                                 MicroKernel(kc, aPanel, bPanel, cTile, ldc, add);
                             }
+                            else if (rows == Mr2 && mr == rows && nr == 16)
+                            {
+                                Kernel6x16(kc, aPanel, bPanel, cTile, ldc, add);
+                            }
                             else
                             {
-                                MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
+                                // an edge tile: AVX2's second 16-column half is skipped where the panel's columns end
+                                // in the first (C of 784 or 196 columns: a 32-wide panel with 16 or 4 of them real)
+                                if (rows == Mr2 && nr <= 16) Kernel6x16(kc, aPanel, bPanel, tmp, NR, false);
+                                else MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
                                 for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < nr; j++)
                                 {
