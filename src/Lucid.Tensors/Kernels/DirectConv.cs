@@ -116,22 +116,35 @@ internal static unsafe class DirectConv
         fixed (int* psteps = steps)
         {
             float* pp = padded ? px : Align64(ppRaw), pk = Align64(pkRaw);
+            // a convolution this small runs on the calling thread: waking the other costs more than it brings
+            bool serial = Serial(n, cout, g, k);
             if (!padded)
             {
                 var pad = new PadState(px, pp, g, hp, wp);
-                ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
+                if (serial) for (int i = 0; i < n * cin; i++) pad.Run(i);
+                else ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
             }
             // packed block by block, on both cores where the weights are large enough to pay for waking the other (a
             // serial pack left it idle: 4 % of LRP's time on ResNet-18); small ones (a first layer's) on this thread
             var pack = new PackState(pw, pk, psteps, k, cog, cig, kk, coBlocks, block, flippedTransposed);
-            if ((long)groups * coBlocks * k * block >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
+            if (!serial && (long)groups * coBlocks * k * block >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
             else for (int b = 0; b < groups * coBlocks; b++) pack.Run(b);
             int pairs = (segmentCount + 1) / 2;
-            int parts = Parts(n * groups * coBlocks, pairs, ParallelKernels.Threads);
+            int parts = Parts(n * groups * coBlocks, pairs, serial ? 1 : ParallelKernels.Threads);
             var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, block, planeP, wp, segmentCount, pairs, parts, accumulate);
-            ParallelKernels.For(n * groups * coBlocks * parts, tiles, static (i, s) => s.Run(i));
+            if (serial) for (int i = 0; i < n * groups * coBlocks * parts; i++) tiles.Run(i);
+            else ParallelKernels.For(n * groups * coBlocks * parts, tiles, static (i, s) => s.Run(i));
         }
     }
+
+    /// <summary>
+    /// Whether the convolution is small enough to run on the calling thread alone: under 2¹⁹ multiply-adds, the wake-up
+    /// and hand-over of a second core cost more than its half of the work (in-process, AVX2 host: 1→32 3×3 at 28², batch 1,
+    /// 0.026–0.028 ms on two threads, 0.022 on one; at batch 8, 1.8 M multiply-adds, two threads win, 0.12 against 0.17).
+    /// Results do not depend on it (every output's sum has one order).
+    /// </summary>
+    internal static bool Serial(int n, int cout, in ConvGeometry g, int steps) =>
+        ParallelKernels.Threads == 1 || (long)n * cout * g.OutH * g.OutW * steps < 1L << 19;
 
     /// <summary>
     /// Into how many runs of segment pairs each channel block's output is split: none while the blocks alone give every
