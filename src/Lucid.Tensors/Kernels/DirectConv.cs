@@ -121,19 +121,16 @@ internal static unsafe class DirectConv
             if (!padded)
             {
                 var pad = new PadState(px, pp, g, hp, wp);
-                if (serial) for (int i = 0; i < n * cin; i++) pad.Run(i);
-                else ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i));
+                ParallelKernels.For(n * cin, pad, static (i, s) => s.Run(i), serial);
             }
             // packed block by block, on both cores where the weights are large enough to pay for waking the other (a
             // serial pack left it idle: 4 % of LRP's time on ResNet-18); small ones (a first layer's) on this thread
             var pack = new PackState(pw, pk, psteps, k, cog, cig, kk, coBlocks, block, flippedTransposed);
-            if (!serial && (long)groups * coBlocks * k * block >= ParallelPackFloats) ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i));
-            else for (int b = 0; b < groups * coBlocks; b++) pack.Run(b);
+            ParallelKernels.For(groups * coBlocks, pack, static (i, s) => s.Run(i), serial || (long)groups * coBlocks * k * block < ParallelPackFloats);
             int pairs = (segmentCount + 1) / 2;
             int parts = Parts(n * groups * coBlocks, pairs, serial ? 1 : ParallelKernels.Threads);
             var tiles = new TileState(pp, pk, pb, py, poff, pseg, g, cin, cout, groups, k, coBlocks, block, planeP, wp, segmentCount, pairs, parts, accumulate);
-            if (serial) for (int i = 0; i < n * groups * coBlocks * parts; i++) tiles.Run(i);
-            else ParallelKernels.For(n * groups * coBlocks * parts, tiles, static (i, s) => s.Run(i));
+            ParallelKernels.For(n * groups * coBlocks * parts, tiles, static (i, s) => s.Run(i), serial);
         }
     }
 

@@ -97,6 +97,9 @@ public static unsafe class Gemm
 
     [ThreadStatic] private static float[]? _transposedC;
 
+    /// <summary>Whether C[m, n] = A·B with B dense and A as stored would take the transposed route.</summary>
+    internal static bool PrefersTransposed(int m, int n) => TransposedPays(false, m, n);
+
     /// <summary>
     /// Whether Cᵀ = Bᵀ·op(A)ᵀ wastes markedly less of the register tiles than C = op(A)·B (B dense): C's columns fill
     /// NR-wide panels and its rows 6-row panels (AVX2), so a C with few columns computes 64 columns for 49 as it stands
@@ -106,9 +109,6 @@ public static unsafe class Gemm
     /// that route asks for a larger saving. (In-process A/B on an AVX2 host, 2 threads: ResNet-18's 512→512 3×3 at 7²,
     /// batch 1, 4.4–5.6 → 3.9–4.1 ms; 256→512 3×3/2 at 14², 2.4–3.3 → 1.8–2.5 ms.)
     /// </summary>
-    /// <summary>Whether C[m, n] = A·B with B dense and A as stored would take the transposed route.</summary>
-    internal static bool PrefersTransposed(int m, int n) => TransposedPays(false, m, n);
-
     private static bool TransposedPays(bool transA, int m, int n)
     {
         // (its scratch Cᵀ is kept per thread: at most 16 MB)
@@ -424,20 +424,13 @@ public static unsafe class Gemm
                             int mr = Math.Min(rows, m - ir * rows);
                             float* aPanel = pa + (long)(ir - irStart) * rows * kc;
                             float* cTile = c + (long)ir * rows * ldc + j0 + jr;
-                            if (mr == rows && nr == NR)
+                            if (mr == rows && (nr == NR || nr == HalfTile))
                             {
-                                MicroKernel(kc, aPanel, bPanel, cTile, ldc, add);
-                            }
-                            else if (rows == Mr2 && mr == rows && nr == 16)
-                            {
-                                Kernel6x16(kc, aPanel, bPanel, cTile, ldc, add);
+                                MicroKernel(kc, aPanel, bPanel, cTile, ldc, add, nr);
                             }
                             else
                             {
-                                // an edge tile: AVX2's second 16-column half is skipped where the panel's columns end
-                                // in the first (C of 784 or 196 columns: a 32-wide panel with 16 or 4 of them real)
-                                if (rows == Mr2 && nr <= 16) Kernel6x16(kc, aPanel, bPanel, tmp, NR, false);
-                                else MicroKernel(kc, aPanel, bPanel, tmp, NR, false);
+                                MicroKernel(kc, aPanel, bPanel, tmp, NR, false, nr);
                                 for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < nr; j++)
                                 {
@@ -509,13 +502,21 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// Columns an AVX2 tile computes in one half (its 6×16 kernel). Where a panel's real columns end in the first half
+    /// (C of 784 or 196 columns: the last 32-wide panel holds 16 or 4), the second half is skipped; other kernels
+    /// compute whole tiles (0: never a half).
+    /// </summary>
+    private static int HalfTile => Kernel == Isa.Avx2 ? 16 : 0;
+
+    /// <summary>One register tile into c; on AVX2 only the 16-column halves that hold any of <paramref name="columns"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate, int columns = NR)
     {
         if (Kernel == Isa.Avx2)
         {
             Kernel6x16(kc, a, b, c, ldc, accumulate);
-            Kernel6x16(kc, a, b + 16, c + 16, ldc, accumulate);
+            if (columns > 16) Kernel6x16(kc, a, b + 16, c + 16, ldc, accumulate);
         }
         else MicroTile(kc, a, MR, b, c, ldc, accumulate);
     }

@@ -45,11 +45,14 @@ public static class ParallelKernels
         public static Job<TState> Get() => _cached ??= new Job<TState>();
     }
 
-    /// <summary>Runs <paramref name="body"/>(i, state) for i in [0, count). Pass a static lambda to avoid allocation.</summary>
-    public static void For<TState>(int count, TState state, Action<int, TState> body)
+    /// <summary>
+    /// Runs <paramref name="body"/>(i, state) for i in [0, count) — on the calling thread alone when
+    /// <paramref name="serial"/> (work too small to pay for waking another). Pass a static lambda to avoid allocation.
+    /// </summary>
+    public static void For<TState>(int count, TState state, Action<int, TState> body, bool serial = false)
     {
         if (count <= 0) return;
-        if (count == 1 || _threads == 1 || _insideRegion || !Monitor.TryEnter(Gate))
+        if (serial || count == 1 || _threads == 1 || _insideRegion || !Monitor.TryEnter(Gate))
         {
             for (int i = 0; i < count; i++) body(i, state);
             return;

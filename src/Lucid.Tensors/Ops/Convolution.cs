@@ -1,6 +1,5 @@
 using Lucid.Tensors.Autograd;
 using Lucid.Tensors.Kernels;
-using System.Runtime.Intrinsics.X86;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Lucid.Tensors;
@@ -128,7 +127,7 @@ public static partial class Ops
     /// transposed 256→512 at 14², batch 1 and 2, stays materialized (implicit: 1.2 → 2.4 ms).
     /// </summary>
     private static bool MaterializeForward(in ConvGeometry geo, int images, int outputChannels) =>
-        geo.StrideW == 2 && Gemm.UsesAvx2 && Avx2.IsSupported
+        geo.StrideW == 2 && Gemm.UsesAvx2
             ? Gemm.PrefersTransposed(outputChannels, geo.Cols * images)
             : MaterializeColumns(geo, images);
 
