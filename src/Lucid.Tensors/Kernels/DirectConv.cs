@@ -135,13 +135,13 @@ internal static unsafe class DirectConv
     }
 
     /// <summary>
-    /// Whether the convolution is small enough to run on the calling thread alone: under 2¹⁹ multiply-adds, the wake-up
-    /// and hand-over of a second core cost more than its half of the work (in-process, AVX2 host: 1→32 3×3 at 28², batch 1,
+    /// Whether the convolution is small enough to run on the calling thread alone (<see cref="ParallelKernels.SerialWork"/>
+    /// multiply-adds; in-process, AVX2 host: 1→32 3×3 at 28², batch 1,
     /// 0.026–0.028 ms on two threads, 0.022 on one; at batch 8, 1.8 M multiply-adds, two threads win, 0.12 against 0.17).
     /// Results do not depend on it (every output's sum has one order).
     /// </summary>
     internal static bool Serial(int n, int cout, in ConvGeometry g, int steps) =>
-        ParallelKernels.Threads == 1 || (long)n * cout * g.OutH * g.OutW * steps < 1L << 19;
+        ParallelKernels.Serial((long)n * cout * g.OutH * g.OutW * steps);
 
     /// <summary>
     /// Into how many runs of segment pairs each channel block's output is split: none while the blocks alone give every

@@ -191,6 +191,7 @@ public static unsafe class Gemm
         // may not share an L3, where operands packed by the other core cost throughput; this one has no such host.
         // (The AVX2 host measured shares its 32 MB L3.)
         int rows = Rows;
+        bool serial = ParallelKernels.Serial((long)m * n * k);
         long blockStride = (long)KC * mPanels * rows + 16;
         int kBlocks = (k + KC - 1) / KC;
         if (Kernel != Isa.Avx512 && nChunks > 1 && blockStride * kBlocks <= SharedAFloats)
@@ -202,14 +203,14 @@ public static unsafe class Gemm
             {
                 float* shared = Align64(raw);
                 var pack = new SharedPack(a, lda, transA, m, k, rows, mPanels, shared, blockStride);
-                ParallelKernels.For(kBlocks, pack, static (i, s) => s.Run(i));
+                ParallelKernels.For(kBlocks, pack, static (i, s) => s.Run(i), serial);
                 var tiles = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup, shared, blockStride);
-                ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i));
+                ParallelKernels.For(nChunks * mGroups, tiles, static (i, s) => s.Run(i), serial);
             }
             return;
         }
         var plain = new TileState<TSource>(a, lda, transA, source, transB, k, m, n, c, ldc, accumulate, nChunk, nChunks, panelsPerGroup, null, 0);
-        ParallelKernels.For(nChunks * mGroups, plain, static (i, s) => s.Run(i));
+        ParallelKernels.For(nChunks * mGroups, plain, static (i, s) => s.Run(i), serial);
     }
 
     // Up to 16 MB of packed A shared by the tiles (the calling thread's buffer).

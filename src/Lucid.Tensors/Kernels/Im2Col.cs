@@ -24,7 +24,7 @@ internal static unsafe class Im2Col
         fixed (float* dst = col)
         {
             var state = new State(src, dst, geo, images, imageStride);
-            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.UnfoldChannel(i));
+            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.UnfoldChannel(i), Small(images, geo));
         }
     }
 
@@ -35,9 +35,12 @@ internal static unsafe class Im2Col
         fixed (float* dst = destination)
         {
             var state = new State(dst, src, geo, images, imageStride);
-            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.FoldChannel(i));
+            ParallelKernels.For(images * geo.Channels, state, static (i, s) => s.FoldChannel(i), Small(images, geo));
         }
     }
+
+    /// <summary>A column matrix small enough to write on the calling thread: a float moved costs about eight multiply-adds.</summary>
+    private static bool Small(int images, in ConvGeometry geo) => ParallelKernels.Serial(8L * images * geo.Rows * geo.Cols);
 
     /// <summary>
     /// The output columns [start, end) whose input column ow·stride + <paramref name="iw0"/> lies inside the image;

@@ -31,6 +31,18 @@ public static class ParallelKernels
         }
     }
 
+    /// <summary>
+    /// Work below which a kernel runs on the calling thread (multiply-adds, or floats read for a reduction): handing
+    /// half of it to the other core costs more than the half. Beyond the hand-over itself, a second thread makes small
+    /// kernels' times bimodal on a shared host — the caller waits for a worker the host has paused, and more often when
+    /// the caller's priority is raised, as BenchmarkDotNet does: 1→32 3×3 at 28², batch 1, forward + all gradients,
+    /// 0.055–0.12 ms on two threads against a steady 0.049–0.054 ms on one (AVX-512 host, in process).
+    /// </summary>
+    internal const long SerialWork = 1L << 19;
+
+    /// <summary>Whether <paramref name="work"/> (see <see cref="SerialWork"/>) is too small to split between threads.</summary>
+    internal static bool Serial(long work) => _threads == 1 || work < SerialWork;
+
     private interface IJob
     {
         void Run(int index);

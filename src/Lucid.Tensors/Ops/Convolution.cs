@@ -75,7 +75,7 @@ public static partial class Ops
         fixed (float* pb = gb.Data)
         {
             var state = new BiasSum(pg, pb, n, channels, plane);
-            ParallelKernels.For(channels, state, static (c, s) => s.Run(c));
+            ParallelKernels.For(channels, state, static (c, s) => s.Run(c), ParallelKernels.Serial((long)n * channels * plane));
         }
         return gb;
     }
@@ -455,7 +455,7 @@ public static partial class Ops
                 {
                     // one output channel's weights per item: each is its own sum, so the split does not change a bit
                     var state = new WeightDots(pg + ((long)n0 * cout + gi * cog) * cols, pc, pw + (long)gi * cog * rows, nb, cout, rows, cols);
-                    ParallelKernels.For(cog, state, static (co, s) => s.Run(co));
+                    ParallelKernels.For(cog, state, static (co, s) => s.Run(co), ParallelKernels.Serial((long)cog * rows * ld));
                 }
             }
         }
