@@ -39,7 +39,7 @@ internal static unsafe class Im2Col
         }
     }
 
-    /// <summary>A column matrix small enough to write on the calling thread: a float moved costs about eight multiply-adds.</summary>
+    /// <summary>A column matrix small enough to write on the calling thread (a float moved counted as eight multiply-adds: a rough ratio of their costs, not measured per shape).</summary>
     private static bool Small(int images, in ConvGeometry geo) => ParallelKernels.Serial(8L * images * geo.Rows * geo.Cols);
 
     /// <summary>

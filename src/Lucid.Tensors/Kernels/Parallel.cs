@@ -33,10 +33,10 @@ public static class ParallelKernels
 
     /// <summary>
     /// Work below which a kernel runs on the calling thread (multiply-adds, or floats read for a reduction): handing
-    /// half of it to the other core costs more than the half. Beyond the hand-over itself, a second thread makes small
-    /// kernels' times bimodal on a shared host — the caller waits for a worker the host has paused, and more often when
-    /// the caller's priority is raised, as BenchmarkDotNet does: 1→32 3×3 at 28², batch 1, forward + all gradients,
-    /// 0.055–0.12 ms on two threads against a steady 0.049–0.054 ms on one (AVX-512 host, in process).
+    /// half of it to the other core costs more than the half. Beyond the hand-over itself, a second thread made small
+    /// kernels' times bimodal on the shared host measured, more so with the process's priority raised (as BenchmarkDotNet
+    /// raises it; why is not known): 1→32 3×3 at 28², batch 1, forward + all gradients, 0.055–0.12 ms on two threads
+    /// against a steady 0.049–0.054 ms on one (AVX-512 host, in process).
     /// </summary>
     internal const long SerialWork = 1L << 19;
 
