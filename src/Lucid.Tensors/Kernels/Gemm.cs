@@ -39,7 +39,7 @@ public static unsafe class Gemm
     /// <summary>How stride-1 convolutions run with the kernel in use (for benchmark reports).</summary>
     public static string ConvolutionPath => Kernel switch
     {
-        Isa.Avx512 => "Winograd F(4×4,3×3) for 3×3 stride 1 (8 tiles × 32 ch), direct AVX-512 (8 ch × 2×16), polyphase stride 2, im2col + GEMM otherwise",
+        Isa.Avx512 => "Winograd F(4×4,3×3) for 3×3 stride 1 (8 tiles × 32 ch), direct AVX-512 (8 ch × 2×16), polyphase stride 2 without its zero taps, im2col + GEMM otherwise",
         Isa.Avx2 => "Winograd F(4×4,3×3) for 3×3 stride 1 (4 tiles × 16 ch quarters), direct AVX2 + FMA (6 ch × 16, K in passes of 72 steps), polyphase stride 2 without its zero taps, im2col + GEMM otherwise",
         _ => "im2col + portable GEMM",
     };
